@@ -1,0 +1,54 @@
+# make run  - install into .venv, build the demo landlord once, serve it on :8000
+# make test - install, lint, and run the whole test suite (CI runs this)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_DB := var/demo.db
+# Demo only. A real deployment sets its own DOORSTEP_SECRET_KEY (see docs/deploy.md).
+DEMO_SECRET := demo-only-secret-do-not-use-in-production
+
+.PHONY: install run demo test lint format bench clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/activate pyproject.toml
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DEMO_DB): | $(VENV)/.installed
+	DOORSTEP_DATABASE=$(DEMO_DB) $(BIN)/doorstep demo
+
+demo: install $(DEMO_DB)
+
+run: install $(DEMO_DB)
+	@$(BIN)/python -c "from sync.demo import demo_logins, DEMO_PASSWORD; \
+	print('Demo logins (demo only), password', repr(DEMO_PASSWORD)); \
+	[print('  %-14s %s' % l) for l in demo_logins()]"
+	@echo "Serving the demo landlord on http://127.0.0.1:$(PORT)  (API docs: /openapi.json)"
+	DOORSTEP_DATABASE=$(DEMO_DB) DOORSTEP_SECRET_KEY=$(DEMO_SECRET) \
+		$(BIN)/gunicorn --access-logfile - --workers 2 --bind 127.0.0.1:$(PORT) \
+		"server.app:create_app()"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest -q
+	$(BIN)/python -m bench.build --quick
+
+bench: install
+	$(BIN)/python -m bench.build
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

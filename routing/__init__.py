@@ -1,0 +1,1 @@
+"""Priority scoring and visit planning: plain Python on shapely and geopy, no Flask."""

@@ -1,0 +1,116 @@
+"""Users, teams, devices and logging in."""
+
+from marshmallow import Schema, fields, validate
+
+from sync import codes
+
+USERNAME = validate.Regexp(
+    r"^[A-Za-z0-9._-]{2,40}$", error="2-40 letters, digits, dots, dashes or underscores."
+)
+PASSWORD = validate.Length(min=10, max=200, error="Between 10 and 200 characters.")
+
+
+class TeamSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    created_at = fields.String()
+
+
+class TeamCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 100))
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    username = fields.String()
+    display_name = fields.String()
+    email = fields.String(allow_none=True)
+    role = fields.String(metadata={"enum": list(codes.ROLES)})
+    team_id = fields.Integer(allow_none=True)
+    must_change_password = fields.Boolean()
+    active = fields.Boolean()
+    disabled_at = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class UserQuerySchema(Schema):
+    role = fields.String(validate=validate.OneOf(codes.ROLES))
+    team_id = fields.Integer()
+    include_disabled = fields.Boolean(load_default=True)
+
+
+class UserCreateSchema(Schema):
+    username = fields.String(required=True, validate=USERNAME)
+    display_name = fields.String(required=True, validate=validate.Length(1, 100))
+    email = fields.Email(load_default=None, allow_none=True)
+    role = fields.String(required=True, validate=validate.OneOf(codes.ROLES))
+    team_id = fields.Integer(load_default=None, allow_none=True)
+    password = fields.String(
+        required=True,
+        validate=PASSWORD,
+        load_only=True,
+        metadata={"description": "Initial password; must be changed at first login."},
+    )
+
+
+class UserUpdateSchema(Schema):
+    display_name = fields.String(validate=validate.Length(1, 100))
+    email = fields.Email(allow_none=True)
+    role = fields.String(validate=validate.OneOf(codes.ROLES))
+    team_id = fields.Integer(allow_none=True)
+    active = fields.Boolean(
+        metadata={"description": "false disables a leaver and revokes all their devices."}
+    )
+
+
+class PasswordResetSchema(Schema):
+    password = fields.String(required=True, validate=PASSWORD)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=200))
+    new_password = fields.String(required=True, validate=PASSWORD)
+
+
+class DeviceSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    username = fields.String()
+    name = fields.String()
+    created_at = fields.String()
+    last_seen_at = fields.String(allow_none=True)
+    revoked_at = fields.String(allow_none=True)
+    revoked_by = fields.Integer(allow_none=True)
+    revoked_reason = fields.String(allow_none=True)
+
+
+class DeviceQuerySchema(Schema):
+    active_only = fields.Boolean(load_default=False)
+
+
+class DeviceRevokeSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(1, 100))
+    password = fields.String(required=True, validate=validate.Length(1, 200))
+    device_name = fields.String(
+        required=True,
+        validate=validate.Length(1, 100),
+        metadata={
+            "description": "A name the team leader will recognise, e.g. 'Galaxy A15 (Sam)'."
+        },
+    )
+
+
+class LoginResultSchema(Schema):
+    token = fields.String(
+        metadata={
+            "description": "Bearer token for this device. Shown "
+            "once; the server keeps only its hash."
+        }
+    )
+    device = fields.Nested(DeviceSchema)
+    user = fields.Nested(UserSchema)

@@ -1,0 +1,52 @@
+"""Import runs."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import PageQuerySchema, page_schema
+from sync.imports import FORMATS, KINDS
+
+
+class ImportQuerySchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(list(KINDS)))
+    format = fields.String(
+        validate=validate.OneOf(FORMATS),
+        metadata={
+            "description": "Defaults from the Content-Type: text/csv or application/x-ndjson."
+        },
+    )
+    source = fields.String(
+        load_default="upload",
+        validate=validate.Length(1, 200),
+        metadata={"description": "File name, for the run's record."},
+    )
+
+
+class RowErrorSchema(Schema):
+    line = fields.Integer()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ImportRunSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    format = fields.String()
+    source = fields.String()
+    sha256 = fields.String()
+    started_at = fields.String()
+    finished_at = fields.String(allow_none=True)
+    started_by = fields.Integer(allow_none=True)
+    rows_read = fields.Integer()
+    inserted = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    rejected = fields.Integer()
+    errors = fields.List(
+        fields.Nested(RowErrorSchema), metadata={"description": "Bad rows by line (first 1,000)."}
+    )
+
+
+class ImportRunListQuerySchema(PageQuerySchema):
+    after = fields.Integer()
+
+
+ImportRunPageSchema = page_schema(ImportRunSchema, fields.Integer)

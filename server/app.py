@@ -1,0 +1,77 @@
+"""The application factory."""
+
+import logging
+import os
+
+from flask import Flask
+
+from server.context import close_db
+from server.problems import Api
+from sync.db import open_database
+
+DEFAULT_DATABASE = "var/doorstep.db"
+
+API_DESCRIPTION = """\
+Doorstep: the offline-sync API behind income officers' phones.
+
+Authenticate with `POST /auth/login`, then send `Authorization: Bearer <token>`.
+Every error is an RFC 9457 `application/problem+json` document with a stable `code`
+and, where the request was at fault, `errors` naming each offending field.
+Lists page by key: pass a page's `next_after` as `after` to get the next page.
+"""
+
+
+def config_from_env(environ=os.environ) -> dict:
+    """``DOORSTEP_*`` environment variables as Flask config keys."""
+    config = {}
+    if environ.get("DOORSTEP_DATABASE"):
+        config["DATABASE"] = environ["DOORSTEP_DATABASE"]
+    if environ.get("DOORSTEP_SECRET_KEY"):
+        config["SECRET_KEY"] = environ["DOORSTEP_SECRET_KEY"]
+    if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):
+        config["MAX_CONTENT_LENGTH"] = int(environ["DOORSTEP_MAX_IMPORT_BYTES"])
+    return config
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask("doorstep")
+    app.config.from_mapping(
+        DATABASE=DEFAULT_DATABASE,
+        SECRET_KEY=None,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        API_TITLE="Doorstep",
+        API_VERSION="0.1.0",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
+            "security": [{"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "A device token from POST /auth/login.",
+                    }
+                }
+            },
+        },
+    )
+    app.config.update(config_from_env())
+    if test_config:
+        app.config.update(test_config)
+    if not app.config["SECRET_KEY"] and not app.config.get("TESTING"):
+        raise RuntimeError("Set DOORSTEP_SECRET_KEY: Doorstep will not start without a secret.")
+    logging.basicConfig(level=logging.INFO)
+
+    open_database(app.config["DATABASE"]).close()
+    app.teardown_appcontext(close_db)
+
+    api = Api(app)
+    from server.resources import auth, health, homes, imports, patches, users
+
+    for module in (health, auth, users, patches, homes, imports):
+        for blp in module.blueprints:
+            api.register_blueprint(blp)
+    return app

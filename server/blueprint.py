@@ -1,0 +1,21 @@
+"""A flask-smorest Blueprint that documents error responses in one line."""
+
+from http import HTTPStatus
+
+import flask_smorest
+
+
+class Blueprint(flask_smorest.Blueprint):
+    def errors(self, *statuses: int):
+        """Document each status as a problem+json error response of this operation."""
+
+        def decorator(func):
+            for status in statuses:
+                func = self.alt_response(status, response=HTTPStatus(status).name)(func)
+            return func
+
+        return decorator
+
+    def public(self, func):
+        """Mark an operation as needing no bearer token."""
+        return self.doc(security=[])(func)

@@ -1,0 +1,206 @@
+"""``doorstep``: the operator's command. Every subcommand honours DOORSTEP_DATABASE."""
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from server.app import DEFAULT_DATABASE
+
+
+def _database(args) -> str:
+    return args.database or os.environ.get("DOORSTEP_DATABASE") or DEFAULT_DATABASE
+
+
+def cmd_migrate(args) -> int:
+    from sync.db import connect, migrate
+
+    db = connect(_database(args))
+    applied = migrate(db)
+    print(f"applied: {', '.join(applied)}" if applied else "up to date")
+    return 0
+
+
+def cmd_import(args) -> int:
+    from sync.db import open_database
+    from sync.errors import ValidationFailed
+    from sync.imports import guess_format, guess_kind, import_file
+
+    path = Path(args.file)
+    kind = args.kind or guess_kind(path.name)
+    fmt = args.format or guess_format(path.name)
+    if kind is None or fmt is None:
+        print(
+            "Give --kind and --format: they could not be told from the file name.", file=sys.stderr
+        )
+        return 2
+    db = open_database(_database(args))
+    try:
+        run = import_file(db, path.read_bytes(), kind=kind, fmt=fmt, source=path.name)
+    except ValidationFailed as exc:
+        print(f"{path}: {exc.detail}", file=sys.stderr)
+        return 1
+    print(
+        f"{path.name}: {run['kind']} read {run['rows_read']}, inserted {run['inserted']}, "
+        f"updated {run['updated']}, unchanged {run['unchanged']}, "
+        f"rejected {run['rejected']} (run {run['id']})"
+    )
+    for err in run["errors"]:
+        reasons = "; ".join(f"{f}: {' '.join(m)}" for f, m in err["errors"].items())
+        print(f"  line {err['line']}: {reasons}")
+    return 1 if run["rejected"] else 0
+
+
+def cmd_demo(args) -> int:
+    from sync import demo
+    from sync.clock import london_today
+    from sync.db import open_database
+
+    target = Path(_database(args))
+    as_of = date.fromisoformat(args.as_of) if args.as_of else london_today()
+    if target.exists() and not args.replace:
+        print(f"{target} exists; pass --replace to rebuild it.", file=sys.stderr)
+        return 1
+    building = target.with_name(target.name + ".building")
+    for leftover in (building, Path(f"{building}-wal"), Path(f"{building}-shm")):
+        leftover.unlink(missing_ok=True)
+    db = open_database(building)
+    demo.build(
+        db, seed=args.seed, homes_per_patch=args.homes_per_patch, patches=args.patches, as_of=as_of
+    )
+    summary = demo.landlord_summary(db, as_of)
+    db.close()
+    for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    os.replace(building, target)
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print_summary(summary, target, args.patches)
+    return 0
+
+
+def print_summary(s: dict, target: Path, patches: int) -> None:
+    from sync.demo import DEMO_PASSWORD, demo_logins
+
+    print(f"Demo landlord built in {target} (as of {s['as_of']})")
+    print(
+        f"  homes {s['homes']:,}, garages {s['garages']:,}, current tenancies "
+        f"{s['tenancies_current']:,}, former tenancies {s['tenancies_former']:,}"
+    )
+    print(
+        f"  in arrears {s['share_in_arrears']:.1%}, total arrears £{s['total_arrears']:,.0f}, "
+        f"on Universal Credit {s['share_on_uc']:.1%}"
+    )
+    stages = ", ".join(f"{k} {v}" for k, v in s["legal_stages"].items())
+    print(f"  legal stages: {stages}")
+    print(
+        f"  Breathing Spaces active {s['breathing_spaces_active']}, markers active "
+        f"{s['markers_active']} (expired {s['markers_expired']})"
+    )
+    for p in s["patches"]:
+        print(
+            f"  patch {p['patch_id']} {p['name']:<24} {p['officer'] or '-':<10} "
+            f"{p['homes']:>6,} homes, rent roll £{p['rent_roll']:,}"
+        )
+    print(f"Demo logins (demo only; password '{DEMO_PASSWORD}' for all):")
+    for username, what in demo_logins(patches):
+        print(f"  {username:<14} {what}")
+
+
+def cmd_create_user(args) -> int:
+    from sync.db import open_database
+    from sync.errors import DoorstepError
+    from sync.users import create_user
+
+    password = os.environ.get("DOORSTEP_NEW_PASSWORD") or getpass.getpass("Password: ")
+    if len(password) < 10:
+        print("The password must be at least 10 characters.", file=sys.stderr)
+        return 2
+    db = open_database(_database(args))
+    try:
+        user = create_user(
+            db,
+            username=args.username,
+            display_name=args.display_name or args.username,
+            role=args.role,
+            team_id=args.team_id,
+            password=password,
+            must_change_password=args.role != "admin",
+        )
+    except DoorstepError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"created {user['role']} {user['username']} (id {user['id']})")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    from sync.db import open_database
+    from sync.patches import coverage_report
+
+    report = coverage_report(open_database(_database(args)))
+    print(
+        f"{report['homes']:,} homes: {report['outside_count']} in no patch, "
+        f"{report['overlap_count']} in more than one"
+    )
+    for home in report["outside"]:
+        print(f"  outside  {home['uprn']} {home['address_line_1']}, {home['postcode']}")
+    for home in report["overlapping"]:
+        print(
+            f"  overlap  {home['uprn']} {home['address_line_1']}, {home['postcode']} "
+            f"patches {home['patch_ids']}"
+        )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from sync import codes
+    from sync.imports import FORMATS, KINDS
+
+    parser = argparse.ArgumentParser(prog="doorstep", description=__doc__)
+    parser.add_argument(
+        "--database", help=f"SQLite file (default: $DOORSTEP_DATABASE or {DEFAULT_DATABASE})"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="apply pending schema migrations")
+    p.set_defaults(func=cmd_migrate)
+
+    p = sub.add_parser("import", help="import a nightly file from the housing system")
+    p.add_argument("file")
+    p.add_argument("--kind", choices=list(KINDS), help="default: from the file name")
+    p.add_argument("--format", choices=list(FORMATS), help="default: from the extension")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("demo", help="build the demo landlord (demo only: password 'demo')")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--homes-per-patch", type=int, default=1800)
+    p.add_argument("--patches", type=int, default=6)
+    p.add_argument("--as-of", help="the demo's 'today' (default: today in England)")
+    p.add_argument("--replace", action="store_true", help="rebuild an existing database")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("create-user", help="create a user (the first admin, say)")
+    p.add_argument("username")
+    p.add_argument("--role", choices=list(codes.ROLES), required=True)
+    p.add_argument("--team-id", type=int)
+    p.add_argument("--display-name")
+    p.set_defaults(func=cmd_create_user)
+
+    p = sub.add_parser("coverage", help="report homes in no patch or in several")
+    p.set_defaults(func=cmd_coverage)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

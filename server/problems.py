@@ -1,0 +1,130 @@
+"""The one place where errors become RFC 9457 ``application/problem+json`` responses."""
+
+import logging
+from http import HTTPStatus
+
+import flask_smorest
+from flask import Response, json
+from flask_smorest.utils import prepare_response
+from werkzeug.exceptions import HTTPException
+
+from schemas.common import ProblemSchema
+from sync import errors as domain
+
+log = logging.getLogger("doorstep")
+
+PROBLEM_JSON = "application/problem+json"
+
+STATUS_OF = {
+    domain.NotFound: 404,
+    domain.Forbidden: 403,
+    domain.Unauthenticated: 401,
+    domain.ValidationFailed: 422,
+    domain.Conflict: 409,
+}
+
+# Codes for errors raised by the HTTP layer itself (routing, parsing, limits).
+HTTP_CODES = {
+    400: "bad-request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not-found",
+    405: "method-not-allowed",
+    409: "conflict",
+    413: "payload-too-large",
+    415: "unsupported-media-type",
+    422: "validation-failed",
+    500: "internal-error",
+}
+
+
+def problem(
+    status: int, code: str, detail: str, errors: dict | None = None, headers: dict | None = None
+) -> Response:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": errors or {},
+    }
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """Nested marshmallow/webargs messages as ``{"dotted.field": [...]}``. The request
+    location (``json``, ``query``) is dropped: field names are unique across them."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            key = str(key)
+            if not prefix and key in ("json", "query", "form", "files", "headers", "view_args"):
+                flat.update(flatten(value, ""))
+                continue
+            name = "_body" if key == "_schema" else f"{prefix}{key}"
+            if isinstance(value, dict):
+                flat.update(flatten(value, f"{name}."))
+            else:
+                flat.setdefault(name, []).extend(
+                    value if isinstance(value, list) else [str(value)]
+                )
+    elif isinstance(messages, list):
+        flat.setdefault(prefix.rstrip(".") or "_body", []).extend(map(str, messages))
+    return flat
+
+
+def from_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = flatten(data.get("messages") or data.get("errors") or {})
+    code = data.get("code") or HTTP_CODES.get(status, "error")
+    detail = data.get("message") or error.description or HTTPStatus(status).phrase
+    if status == 422 and errors:
+        fields = ", ".join(sorted(errors))
+        detail = f"The request has invalid fields: {fields}."
+    if status == 400 and any("Invalid JSON" in m for ms in errors.values() for m in ms):
+        code, detail = "malformed-json", "The request body is not valid JSON."
+    if status == 413:
+        detail = "The request body is larger than this endpoint accepts."
+    if status >= 500:
+        original = getattr(error, "original_exception", None)
+        log.error("unhandled error", exc_info=original or error)
+        detail = "Something went wrong on the server. It has been logged."
+        errors = {}
+    return problem(status, code, detail, errors, headers=data.get("headers"))
+
+
+def from_domain_error(error: domain.DoorstepError) -> Response:
+    status = next(s for cls, s in STATUS_OF.items() if isinstance(error, cls))
+    return problem(status, error.code, error.detail, flatten(error.errors))
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with problem+json errors, documented as such."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error):
+        return from_http_exception(error)
+
+    def _register_responses(self):
+        """Component responses for every status; errors as problem+json."""
+        for status in HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(domain.DoorstepError, from_domain_error)

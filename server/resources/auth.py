@@ -1,0 +1,58 @@
+"""Logging in and out on a device; who am I; changing my password."""
+
+from flask.views import MethodView
+
+from schemas.accounts import LoginResultSchema, LoginSchema, PasswordChangeSchema, UserSchema
+from server.blueprint import Blueprint
+from server.context import caller, db
+from sync import devices, users
+
+blp = Blueprint("auth", __name__, description="Logging in on a device")
+blueprints = [blp]
+
+
+@blp.route("/auth/login")
+class Login(MethodView):
+    @blp.public
+    @blp.arguments(LoginSchema)
+    @blp.response(201, LoginResultSchema)
+    @blp.errors(401)
+    def post(self, body):
+        """Log in and register this device
+
+        Returns a bearer token for the device. Keep it on the device; it stops working when
+        the device is revoked (a lost phone) or the user is disabled.
+        """
+        result = devices.login(db(), body["username"], body["password"], body["device_name"])
+        result["user"] = users.get_user(db(), result["device"]["user_id"])
+        return result
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    @blp.errors(401)
+    def post(self):
+        """Log out: revoke this device's token"""
+        devices.logout(db(), caller())
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, UserSchema)
+    @blp.errors(401)
+    def get(self):
+        """Who am I"""
+        return users.get_user(db(), caller().user_id)
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    @blp.errors(401)
+    def post(self, body):
+        """Change my password"""
+        users.change_own_password(
+            db(), caller().user_id, body["current_password"], body["new_password"]
+        )

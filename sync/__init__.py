@@ -1,0 +1,1 @@
+"""Storage, migrations and the sync protocol: plain Python on sqlite-utils, no Flask."""

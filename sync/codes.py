@@ -1,0 +1,76 @@
+"""The documented code lists. ``docs/data.md`` explains each; tests check they agree."""
+
+ROLES = ("officer", "team_leader", "maintenance", "safeguarding_lead", "admin")
+
+# Roles that see every home in the landlord, not just patches they own or lead.
+LANDLORD_WIDE_ROLES = ("maintenance", "safeguarding_lead", "admin")
+# Roles that may see rent account finances (balances, arrangements, legal stages).
+FINANCE_ROLES = ("officer", "team_leader", "admin")
+# Roles that may manage patches' owning officer and cover.
+PATCH_MANAGER_ROLES = ("team_leader", "admin")
+# Roles that may revoke someone else's device.
+DEVICE_MANAGER_ROLES = ("team_leader", "admin")
+
+PROPERTY_KINDS = ("dwelling", "garage")
+
+TENURES = ("secure", "introductory", "flexible", "assured", "starter", "garage")
+
+CONTACT_METHODS = ("phone", "sms", "email", "letter", "visit")
+
+VULNERABILITIES = {
+    "mental_health": "Mental health condition",
+    "physical_disability": "Physical disability or mobility",
+    "learning_disability": "Learning disability or difficulty",
+    "older_person": "Older person (75 or over)",
+    "hearing_impairment": "Deaf or hearing impairment",
+    "visual_impairment": "Blind or visual impairment",
+    "serious_illness": "Serious or terminal illness",
+    "substance_misuse": "Alcohol or substance misuse",
+    "domestic_abuse": "Domestic abuse survivor",
+    "care_leaver": "Care leaver",
+    "bereavement": "Recent bereavement",
+    "pregnancy": "Pregnancy",
+    "young_children": "Children under 5 in the household",
+    "low_literacy": "Difficulty reading or writing",
+    "financial_hardship": "Severe financial hardship",
+}
+
+BENEFITS = ("none", "housing_benefit", "universal_credit")
+
+ARRANGEMENT_FREQUENCIES = ("weekly", "fortnightly", "four_weekly", "monthly")
+ARRANGEMENT_STATUSES = ("live", "breached", "completed", "cancelled")
+
+NOTICE_TYPES = {
+    "nosp": "Notice of Seeking Possession (secure and flexible tenancies)",
+    "section_8": "Section 8 notice (assured and starter tenancies)",
+    "notice_to_quit": "Notice to Quit / notice of proceedings (introductory, non-secure)",
+}
+ORDER_TYPES = ("adjourned", "suspended", "outright", "dismissed")
+BREATHING_SPACE_TYPES = ("standard", "mental_health_crisis")
+
+# Legal stages, in order. An account's stage is the furthest step it has a record of.
+LEGAL_STAGES = ("none", "notice", "claim", "order", "warrant")
+
+MARKER_CODES = {
+    "no_lone_visits": "No lone visits: visit in pairs only",
+    "verbal_abuse": "History of verbal abuse towards staff",
+    "physical_abuse": "History of physical violence towards staff",
+    "dangerous_animals": "Dangerous animals at the property",
+    "unsafe_environment": "Unsafe environment (hoarding, needles, structure)",
+    "do_not_attend": "Do not attend: contact by phone or letter only",
+    "no_female_staff": "No female staff to visit alone",
+    "interpreter_needed": "Interpreter needed for visits",
+}
+
+
+def legal_stage(account: dict) -> str:
+    """The furthest legal step an account snapshot records."""
+    if account.get("warrant_date") or account.get("eviction_date"):
+        return "warrant"
+    if account.get("order_type") or account.get("order_date"):
+        return "order"
+    if account.get("claim_date") or account.get("hearing_date"):
+        return "claim"
+    if account.get("notice_type") or account.get("notice_served_date"):
+        return "notice"
+    return "none"

@@ -1,0 +1,37 @@
+"""Opening the database: WAL, foreign keys, a busy timeout, and the migrations."""
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from sync.migrations import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: str | Path) -> Database:
+    """Open ``path`` with Doorstep's pragmas. Does not migrate."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    db = Database(conn, execute_plugins=False)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def open_database(path: str | Path) -> Database:
+    """Open and migrate: what the app and every ``doorstep`` command use."""
+    db = connect(path)
+    migrate(db)
+    return db

@@ -1,0 +1,132 @@
+"""Logging in on a phone: one bearer token per device, stored only as a SHA-256 hash."""
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from sync import codes
+from sync.clock import utc_now
+from sync.errors import NotFound, Unauthenticated
+from sync.passwords import burn_time, verify_password
+from sync.scope import Caller, require_role
+from sync.users import find_user
+
+# last_seen_at is written at most this often per device, not on every request.
+LAST_SEEN_RESOLUTION_S = 60
+
+DEVICE_COLUMNS = (
+    "d.id, d.user_id, u.username, d.name, d.created_at, d.last_seen_at, d.revoked_at, "
+    "d.revoked_by, d.revoked_reason"
+)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def login(db: Database, username: str, password: str, device_name: str) -> dict:
+    """Check the password and register a device. Returns the device and its token,
+    which is shown this once and never stored."""
+    user = find_user(db, username)
+    if user is None:
+        burn_time(password)
+        raise Unauthenticated("Wrong username or password.", code="bad-credentials")
+    if not verify_password(password, user["password_hash"]):
+        raise Unauthenticated("Wrong username or password.", code="bad-credentials")
+    if user["disabled_at"] is not None:
+        raise Unauthenticated("This account is disabled.", code="account-disabled")
+    token = secrets.token_urlsafe(32)
+    with db.atomic():
+        cur = db.execute(
+            """INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            [user["id"], device_name, _hash(token), utc_now(), utc_now()],
+        )
+    return {"token": token, "device": get_device(db, cur.lastrowid)}
+
+
+def authenticate(db: Database, token: str) -> Caller:
+    """The caller behind a bearer token, or ``Unauthenticated``. Records last_seen_at."""
+    row = db.execute(
+        """SELECT d.id, d.last_seen_at, u.id, u.username, u.role, u.team_id
+           FROM devices d JOIN users u ON u.id = d.user_id
+           WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.disabled_at IS NULL""",
+        [_hash(token)],
+    ).fetchone()
+    if row is None:
+        raise Unauthenticated(
+            "The token is unknown or revoked. Log in again.", code="invalid-token"
+        )
+    device_id, last_seen, user_id, username, role, team_id = row
+    now = utc_now()
+    if last_seen is None or _seconds_between(last_seen, now) >= LAST_SEEN_RESOLUTION_S:
+        with db.atomic():
+            db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [now, device_id])
+    return Caller(
+        user_id=user_id, username=username, role=role, team_id=team_id, device_id=device_id
+    )
+
+
+def _seconds_between(earlier: str, later: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds()
+
+
+def get_device(db: Database, device_id: int) -> dict:
+    rows = list(
+        db.query(
+            f"SELECT {DEVICE_COLUMNS} FROM devices d JOIN users u ON u.id = d.user_id "
+            "WHERE d.id = ?",
+            [device_id],
+        )
+    )
+    if not rows:
+        raise NotFound(f"Device {device_id} not found.")
+    return rows[0]
+
+
+def _device_scope(caller: Caller) -> tuple[str, list]:
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "team_leader":
+        return "(u.team_id = ? OR u.id = ?)", [caller.team_id, caller.user_id]
+    return "u.id = ?", [caller.user_id]
+
+
+def list_devices(db: Database, caller: Caller, *, active_only: bool = False) -> list[dict]:
+    where, params = _device_scope(caller)
+    if active_only:
+        where += " AND d.revoked_at IS NULL"
+    return list(
+        db.query(
+            f"SELECT {DEVICE_COLUMNS} FROM devices d JOIN users u ON u.id = d.user_id "
+            f"WHERE {where} ORDER BY u.username, d.id",
+            params,
+        )
+    )
+
+
+def revoke_device(db: Database, caller: Caller, device_id: int, reason: str | None) -> dict:
+    """A lost phone: team leaders (their team's) and admins revoke; the token stops at once."""
+    where, params = _device_scope(caller)
+    row = db.execute(
+        f"SELECT d.user_id FROM devices d JOIN users u ON u.id = d.user_id "
+        f"WHERE d.id = ? AND {where}",
+        [device_id, *params],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Device {device_id} not found.")
+    if row[0] != caller.user_id:
+        require_role(caller, codes.DEVICE_MANAGER_ROLES, "revoke someone else's device")
+    with db.atomic():
+        db.execute(
+            """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+               WHERE id = ? AND revoked_at IS NULL""",
+            [utc_now(), caller.user_id, reason or "revoked", device_id],
+        )
+    return get_device(db, device_id)
+
+
+def logout(db: Database, caller: Caller) -> None:
+    revoke_device(db, caller, caller.device_id, "logged out")

@@ -1,0 +1,42 @@
+"""HTTP-free domain exceptions. Only ``server.problems`` turns them into responses.
+
+Each exception carries a stable machine ``code`` and, where a client sent something
+wrong, ``errors``: a mapping of field name to messages.
+"""
+
+
+class DoorstepError(Exception):
+    code = "error"
+
+    def __init__(self, detail: str, *, code: str | None = None, errors=None):
+        super().__init__(detail)
+        self.detail = detail
+        if code:
+            self.code = code
+        self.errors = errors or {}
+
+
+class NotFound(DoorstepError):
+    """The record does not exist, or is outside the caller's scope (existence is private)."""
+
+    code = "not-found"
+
+
+class Forbidden(DoorstepError):
+    """The record is in scope but the caller's role may not do this."""
+
+    code = "forbidden"
+
+
+class Unauthenticated(DoorstepError):
+    code = "unauthenticated"
+
+
+class ValidationFailed(DoorstepError):
+    code = "validation-failed"
+
+
+class Conflict(DoorstepError):
+    """The request clashes with the current state (a duplicate name, say)."""
+
+    code = "conflict"

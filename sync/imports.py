@@ -1,0 +1,529 @@
+"""The nightly import from the housing management system.
+
+A file is a snapshot of the rows it holds, of one kind (properties, tenancies, tenants,
+accounts or markers), as CSV or JSON Lines. Every row is validated; bad rows are
+reported by line number and the good ones applied, each in its own savepoint so no row
+is ever half-applied. A row identical to what is stored changes nothing, so re-running a
+file is a no-op. Rows missing from a file are left alone (nothing is deleted). Each run is
+recorded in ``import_runs`` with its counts, and its bad rows in ``import_errors``.
+"""
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from marshmallow import Schema, ValidationError
+from sqlite_utils import Database
+
+from sync import codes
+from sync.clock import utc_now
+from sync.errors import NotFound, ValidationFailed
+from sync.import_rows import AccountRow, MarkerRow, PropertyRow, TenancyRow, TenantRow
+from sync.pages import page
+from sync.patches import assign_properties, patch_index
+
+FORMATS = ("csv", "jsonl")
+CHUNK = 500
+MAX_REPORTED_ERRORS = 1000
+
+
+@dataclass
+class Kind:
+    """How one kind of row is checked and stored. Adding a kind is declaring one."""
+
+    name: str
+    table: str
+    key: tuple[str, ...]
+    schema: type[Schema]
+    # Columns of ``table`` filled from a row (after ``derive``), compared for idempotence.
+    columns: tuple[str, ...]
+    # (row field, table, column) that must already exist.
+    references: tuple[tuple[str, str, str], ...] = ()
+    derive: Callable[[Database, dict], None] | None = None
+    after: Callable[[Database, "Run", list[dict]], None] | None = None
+    has_updated_at: bool = True
+
+
+@dataclass
+class Run:
+    kind: Kind
+    context: dict = field(default_factory=dict)
+
+
+def _to_db(value):
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, list):
+        return json.dumps(value)
+    return value
+
+
+# --- kind-specific steps ---------------------------------------------------------------
+
+
+def _after_properties(db: Database, run: Run, rows: list[dict]) -> None:
+    """Homes that are new or moved get their patch membership recomputed."""
+    index = run.context.get("index")
+    if index is None:
+        index = run.context["index"] = patch_index(db)
+    assign_properties(db, index, [(r["uprn"], r["latitude"], r["longitude"]) for r in rows])
+
+
+def _derive_account(db: Database, row: dict) -> None:
+    row["legal_stage"] = codes.legal_stage(row)
+    if row.get("arrears_weeks") is None:
+        rent = db.execute(
+            "SELECT weekly_rent FROM tenancies WHERE tenancy_ref = ?", [row["tenancy_ref"]]
+        ).fetchone()
+        weekly = rent[0] if rent else 0
+        row["arrears_weeks"] = (
+            round(row["balance"] / weekly, 2) if row["balance"] > 0 and weekly > 0 else 0.0
+        )
+
+
+def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
+    """Point each tenancy at its newest snapshot."""
+    for ref in {r["tenancy_ref"] for r in rows}:
+        db.execute(
+            """UPDATE tenancies SET current_snapshot_id =
+                 (SELECT id FROM account_snapshots WHERE tenancy_ref = :ref
+                  ORDER BY as_of DESC LIMIT 1)
+               WHERE tenancy_ref = :ref""",
+            {"ref": ref},
+        )
+
+
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "properties",
+            "properties",
+            ("uprn",),
+            PropertyRow,
+            (
+                "uprn",
+                "address_line_1",
+                "address_line_2",
+                "address_line_3",
+                "post_town",
+                "postcode",
+                "latitude",
+                "longitude",
+                "kind",
+                "building",
+                "bedrooms",
+            ),
+            after=_after_properties,
+        ),
+        Kind(
+            "tenancies",
+            "tenancies",
+            ("tenancy_ref",),
+            TenancyRow,
+            ("tenancy_ref", "uprn", "tenure", "start_date", "end_date", "weekly_rent"),
+            references=(("uprn", "properties", "uprn"),),
+        ),
+        Kind(
+            "tenants",
+            "tenants",
+            ("person_ref",),
+            TenantRow,
+            (
+                "person_ref",
+                "tenancy_ref",
+                "is_lead",
+                "title",
+                "first_name",
+                "last_name",
+                "date_of_birth",
+                "phone",
+                "mobile",
+                "email",
+                "preferred_contact",
+                "language",
+                "interpreter_needed",
+                "reasonable_adjustments",
+                "vulnerabilities",
+            ),
+            references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
+        ),
+        Kind(
+            "accounts",
+            "account_snapshots",
+            ("tenancy_ref", "as_of"),
+            AccountRow,
+            (
+                "tenancy_ref",
+                "as_of",
+                "balance",
+                "arrears_weeks",
+                "last_payment_date",
+                "last_payment_amount",
+                "benefit",
+                "uc_managed_payment",
+                "uc_deduction_weekly",
+                "uc_assessment_day",
+                "arrangement_amount",
+                "arrangement_frequency",
+                "arrangement_start",
+                "arrangement_status",
+                "legal_stage",
+                "notice_type",
+                "notice_served_date",
+                "notice_expiry_date",
+                "claim_date",
+                "hearing_date",
+                "order_type",
+                "order_date",
+                "warrant_date",
+                "eviction_date",
+                "breathing_space_type",
+                "breathing_space_start",
+                "breathing_space_end",
+            ),
+            references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
+            derive=_derive_account,
+            after=_after_accounts,
+            has_updated_at=False,
+        ),
+        Kind(
+            "markers",
+            "warning_markers",
+            ("marker_ref",),
+            MarkerRow,
+            (
+                "marker_ref",
+                "uprn",
+                "tenancy_ref",
+                "code",
+                "description",
+                "source_incident",
+                "start_date",
+                "review_date",
+                "end_date",
+            ),
+            references=(
+                ("uprn", "properties", "uprn"),
+                ("tenancy_ref", "tenancies", "tenancy_ref"),
+            ),
+        ),
+    )
+}
+
+
+# --- reading files ---------------------------------------------------------------------
+
+
+def guess_format(filename: str) -> str | None:
+    lower = filename.lower()
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".jsonl", ".ndjson")):
+        return "jsonl"
+    return None
+
+
+def guess_kind(filename: str) -> str | None:
+    stem = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
+    matches = [k for k in KINDS if stem.startswith(k)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(
+            f"The file is not UTF-8 (byte {exc.start}).",
+            code="bad-encoding",
+            errors={"file": ["Not UTF-8."]},
+        ) from None
+
+
+def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | None, str]]:
+    """Yield (line number, raw row or None, problem) for each record of the file."""
+    text = _decode(data)
+    if fmt == "csv":
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = reader.fieldnames or []
+        if not header:
+            raise ValidationFailed(
+                "The CSV file has no header row.",
+                code="empty-file",
+                errors={"file": ["No header row."]},
+            )
+        known = set(kind.schema().fields)
+        unknown = [h for h in header if h not in known]
+        if unknown:
+            raise ValidationFailed(
+                f"Unknown columns for {kind.name}: {', '.join(map(repr, unknown))}.",
+                code="unknown-columns",
+                errors={c: ["Unknown column."] for c in unknown},
+            )
+        if len(set(header)) != len(header):
+            raise ValidationFailed(
+                "The CSV header repeats a column.",
+                code="unknown-columns",
+                errors={"file": ["Repeated column name."]},
+            )
+        for row in reader:
+            if None in row:
+                yield reader.line_num, None, "More cells than the header has columns."
+                continue
+            yield reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}, ""
+    else:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, None, f"Not valid JSON: {exc.msg} at column {exc.colno}."
+                continue
+            if not isinstance(value, dict):
+                yield number, None, "Each line must be a JSON object."
+                continue
+            yield number, value, ""
+
+
+# --- applying --------------------------------------------------------------------------
+
+
+def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) -> dict:
+    """Errors for rows that point at something the database does not hold."""
+    errors: dict[int, dict] = {}
+    for fieldname, table, column in kind.references:
+        wanted = {r[fieldname] for _, r in rows if r.get(fieldname) is not None}
+        present: set = set()
+        values = sorted(wanted)
+        for start in range(0, len(values), CHUNK):
+            chunk = values[start : start + CHUNK]
+            present.update(
+                v
+                for (v,) in db.execute(
+                    f"SELECT {column} FROM {table} WHERE {column} IN "
+                    f"({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        for line, row in rows:
+            if row.get(fieldname) is not None and row[fieldname] not in present:
+                errors.setdefault(line, {})[fieldname] = [
+                    f"No {table[:-1] if table.endswith('s') else table} with "
+                    f"{column} {row[fieldname]!r}; import {table} first."
+                ]
+    return errors
+
+
+def _existing(db: Database, kind: Kind, rows: list[dict]) -> dict[tuple, dict]:
+    if not rows:
+        return {}
+    cols = ", ".join(kind.columns)
+    clause = " OR ".join("(" + " AND ".join(f"{k} = ?" for k in kind.key) + ")" for _ in rows)
+    params = [_to_db(r[k]) for r in rows for k in kind.key]
+    found = {}
+    for row in db.query(f"SELECT {cols} FROM {kind.table} WHERE {clause}", params):
+        found[tuple(row[k] for k in kind.key)] = row
+    return found
+
+
+def _apply_chunk(
+    db: Database, run: Run, rows: list[tuple[int, dict]], counts: dict, errors: list
+) -> None:
+    kind = run.kind
+    now = utc_now()
+    changed: list[dict] = []
+    with db.atomic():
+        for _, row in rows:
+            if kind.derive:
+                kind.derive(db, row)
+        stored = _existing(db, kind, [r for _, r in rows])
+        for line, row in rows:
+            values = {c: _to_db(row.get(c)) for c in kind.columns}
+            key = tuple(values[k] for k in kind.key)
+            before = stored.get(key)
+            if before is not None and before == values:
+                counts["unchanged"] += 1
+                continue
+            try:
+                with db.atomic():
+                    if before is None:
+                        extra = {"imported_at": now}
+                        if kind.has_updated_at:
+                            extra["updated_at"] = now
+                        merged = {**values, **extra}
+                        db.execute(
+                            f"INSERT INTO {kind.table} ({', '.join(merged)}) "
+                            f"VALUES ({', '.join('?' * len(merged))})",
+                            list(merged.values()),
+                        )
+                        counts["inserted"] += 1
+                    else:
+                        sets = {c: values[c] for c in kind.columns if c not in kind.key}
+                        sets["imported_at"] = now
+                        if kind.has_updated_at:
+                            sets["updated_at"] = now
+                        db.execute(
+                            f"UPDATE {kind.table} SET "
+                            f"{', '.join(f'{c} = ?' for c in sets)} WHERE "
+                            f"{' AND '.join(f'{k} = ?' for k in kind.key)}",
+                            [*sets.values(), *key],
+                        )
+                        counts["updated"] += 1
+            except Exception as exc:  # a constraint the validation did not foresee
+                errors.append((line, {"_row": [f"Could not be stored: {exc}."]}))
+                continue
+            changed.append(row)
+        if kind.after and changed:
+            kind.after(db, run, changed)
+
+
+def import_rows(
+    db: Database,
+    kind_name: str,
+    records: Iterable[tuple[int, dict | None, str]],
+    *,
+    source: str,
+    fmt: str,
+    sha256: str,
+    started_by: int | None = None,
+) -> dict:
+    """Validate and apply records; record the run. Returns the run with its errors."""
+    kind = KINDS[kind_name]
+    with db.atomic():
+        run_id = db.execute(
+            """INSERT INTO import_runs (kind, format, source, sha256, started_at, started_by)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [kind.name, fmt, source, sha256, utc_now(), started_by],
+        ).lastrowid
+    run = Run(kind)
+    counts = {"rows_read": 0, "inserted": 0, "updated": 0, "unchanged": 0}
+    errors: list[tuple[int, dict]] = []
+    schema = kind.schema()
+    seen: dict[tuple, int] = {}
+    pending: list[tuple[int, dict]] = []
+
+    def flush() -> None:
+        bad = _missing_references(db, kind, pending)
+        errors.extend(sorted(bad.items()))
+        good = [(line, row) for line, row in pending if line not in bad]
+        _apply_chunk(db, run, good, counts, errors)
+        pending.clear()
+
+    for line, raw, problem in records:
+        counts["rows_read"] += 1
+        if raw is None:
+            errors.append((line, {"_row": [problem]}))
+            continue
+        try:
+            row = schema.load(raw)
+        except ValidationError as exc:
+            errors.append((line, _flatten(exc.messages)))
+            continue
+        key = tuple(_to_db(row[k]) for k in kind.key)
+        if key in seen:
+            errors.append((line, {kind.key[0]: [f"Duplicate of line {seen[key]}."]}))
+            continue
+        seen[key] = line
+        pending.append((line, row))
+        if len(pending) >= CHUNK:
+            flush()
+    flush()
+    errors.sort(key=lambda e: e[0])
+    with db.atomic():
+        db.execute(
+            """UPDATE import_runs SET finished_at = ?, rows_read = ?, inserted = ?,
+               updated = ?, unchanged = ?, rejected = ? WHERE id = ?""",
+            [
+                utc_now(),
+                counts["rows_read"],
+                counts["inserted"],
+                counts["updated"],
+                counts["unchanged"],
+                len(errors),
+                run_id,
+            ],
+        )
+        db.conn.executemany(
+            "INSERT INTO import_errors (run_id, line, errors) VALUES (?, ?, ?)",
+            [(run_id, line, json.dumps(errs)) for line, errs in errors],
+        )
+    return get_run(db, run_id)
+
+
+def import_file(
+    db: Database, data: bytes, *, kind: str, fmt: str, source: str, started_by: int | None = None
+) -> dict:
+    """Import one file's bytes. Whole-file problems (unknown kind or format, no header,
+    unknown columns, not UTF-8) raise ``ValidationFailed`` before anything is written."""
+    if kind not in KINDS:
+        raise ValidationFailed(
+            f"Unknown import kind {kind!r}.", errors={"kind": [f"One of: {', '.join(KINDS)}."]}
+        )
+    if fmt not in FORMATS:
+        raise ValidationFailed(
+            f"Unknown import format {fmt!r}.",
+            errors={"format": [f"One of: {', '.join(FORMATS)}."]},
+        )
+    records = list(parse_rows(data, fmt, KINDS[kind]))
+    return import_rows(
+        db,
+        kind,
+        records,
+        source=source,
+        fmt=fmt,
+        sha256=hashlib.sha256(data).hexdigest(),
+        started_by=started_by,
+    )
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages as ``{"dotted.field": [message, ...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = "_row" if key == "_schema" else f"{prefix}{key}"
+            if isinstance(value, dict):
+                flat.update(_flatten(value, f"{name}."))
+            else:
+                flat.setdefault(name, []).extend(
+                    value if isinstance(value, list) else [str(value)]
+                )
+    else:
+        flat[prefix.rstrip(".") or "_row"] = list(messages)
+    return flat
+
+
+def get_run(db: Database, run_id: int, *, max_errors: int = MAX_REPORTED_ERRORS) -> dict:
+    rows = list(db.query("SELECT * FROM import_runs WHERE id = ?", [run_id]))
+    if not rows:
+        raise NotFound(f"Import run {run_id} not found.")
+    run = rows[0]
+    run["errors"] = [
+        {"line": r["line"], "errors": json.loads(r["errors"])}
+        for r in db.query(
+            "SELECT line, errors FROM import_errors WHERE run_id = ? ORDER BY line LIMIT ?",
+            [run_id, max_errors],
+        )
+    ]
+    return run
+
+
+def list_runs(db: Database, *, limit: int = 50, after: int | None = None) -> dict:
+    where, params = "1", []
+    if after is not None:
+        where, params = "id < ?", [after]
+    rows = list(
+        db.query(
+            f"SELECT * FROM import_runs WHERE {where} ORDER BY id DESC LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    return page(rows, limit, "id")

@@ -1,0 +1,215 @@
+"""Numbered schema migrations. The database schema comes from here and nowhere else.
+
+Each migration runs in one transaction together with its bookkeeping row
+(sqlite-utils ``Migrations``). Never edit a migration that has shipped: add a new one.
+"""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("doorstep")
+
+
+@migrations()
+def m0001_initial(db: Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE teams (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            display_name TEXT NOT NULL,
+            email TEXT,
+            role TEXT NOT NULL CHECK (role IN
+                ('officer', 'team_leader', 'maintenance', 'safeguarding_lead', 'admin')),
+            team_id INTEGER REFERENCES teams(id),
+            password_hash TEXT NOT NULL,
+            must_change_password INTEGER NOT NULL DEFAULT 0,
+            password_changed_at TEXT NOT NULL,
+            disabled_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            name TEXT NOT NULL,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT,
+            revoked_at TEXT,
+            revoked_by INTEGER REFERENCES users(id),
+            revoked_reason TEXT
+        );
+        CREATE INDEX devices_user ON devices(user_id);
+
+        CREATE TABLE patches (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            team_id INTEGER NOT NULL REFERENCES teams(id),
+            officer_id INTEGER REFERENCES users(id),
+            boundary TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX patches_team ON patches(team_id);
+        CREATE INDEX patches_officer ON patches(officer_id);
+
+        CREATE TABLE patch_covers (
+            id INTEGER PRIMARY KEY,
+            patch_id INTEGER NOT NULL REFERENCES patches(id),
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            reason TEXT,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            cancelled_at TEXT,
+            cancelled_by INTEGER REFERENCES users(id),
+            CHECK (end_date >= start_date)
+        );
+        CREATE INDEX patch_covers_officer ON patch_covers(officer_id, start_date, end_date);
+        CREATE INDEX patch_covers_patch ON patch_covers(patch_id);
+
+        CREATE TABLE properties (
+            uprn INTEGER PRIMARY KEY,
+            address_line_1 TEXT NOT NULL,
+            address_line_2 TEXT,
+            address_line_3 TEXT,
+            post_town TEXT NOT NULL,
+            postcode TEXT NOT NULL,
+            latitude REAL NOT NULL,
+            longitude REAL NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('dwelling', 'garage')),
+            building TEXT,
+            bedrooms INTEGER,
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX properties_postcode ON properties(postcode);
+        CREATE INDEX properties_building ON properties(building);
+
+        -- Computed from patch boundaries (sync.patches.recompute_membership).
+        CREATE TABLE patch_properties (
+            patch_id INTEGER NOT NULL REFERENCES patches(id),
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            PRIMARY KEY (patch_id, uprn)
+        ) WITHOUT ROWID;
+        CREATE INDEX patch_properties_uprn ON patch_properties(uprn);
+
+        CREATE TABLE tenancies (
+            tenancy_ref TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenure TEXT NOT NULL CHECK (tenure IN
+                ('secure', 'introductory', 'flexible', 'assured', 'starter', 'garage')),
+            start_date TEXT NOT NULL,
+            end_date TEXT,
+            weekly_rent REAL NOT NULL,
+            current_snapshot_id INTEGER REFERENCES account_snapshots(id),
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tenancies_uprn ON tenancies(uprn);
+
+        CREATE TABLE tenants (
+            person_ref TEXT PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            is_lead INTEGER NOT NULL DEFAULT 0,
+            title TEXT,
+            first_name TEXT NOT NULL,
+            last_name TEXT NOT NULL,
+            date_of_birth TEXT,
+            phone TEXT,
+            mobile TEXT,
+            email TEXT,
+            preferred_contact TEXT NOT NULL,
+            language TEXT,
+            interpreter_needed INTEGER NOT NULL DEFAULT 0,
+            reasonable_adjustments TEXT,
+            vulnerabilities TEXT NOT NULL DEFAULT '[]',
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX tenants_tenancy ON tenants(tenancy_ref);
+
+        CREATE TABLE account_snapshots (
+            id INTEGER PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            as_of TEXT NOT NULL,
+            balance REAL NOT NULL,
+            arrears_weeks REAL NOT NULL,
+            last_payment_date TEXT,
+            last_payment_amount REAL,
+            benefit TEXT NOT NULL,
+            uc_managed_payment INTEGER NOT NULL DEFAULT 0,
+            uc_deduction_weekly REAL,
+            uc_assessment_day INTEGER,
+            arrangement_amount REAL,
+            arrangement_frequency TEXT,
+            arrangement_start TEXT,
+            arrangement_status TEXT,
+            legal_stage TEXT NOT NULL,
+            notice_type TEXT,
+            notice_served_date TEXT,
+            notice_expiry_date TEXT,
+            claim_date TEXT,
+            hearing_date TEXT,
+            order_type TEXT,
+            order_date TEXT,
+            warrant_date TEXT,
+            eviction_date TEXT,
+            breathing_space_type TEXT,
+            breathing_space_start TEXT,
+            breathing_space_end TEXT,
+            imported_at TEXT NOT NULL,
+            UNIQUE (tenancy_ref, as_of)
+        );
+        CREATE INDEX account_snapshots_stage ON account_snapshots(legal_stage);
+
+        CREATE TABLE warning_markers (
+            marker_ref TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenancy_ref TEXT REFERENCES tenancies(tenancy_ref),
+            code TEXT NOT NULL,
+            description TEXT NOT NULL,
+            source_incident TEXT NOT NULL,
+            start_date TEXT NOT NULL,
+            review_date TEXT NOT NULL,
+            end_date TEXT,
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX warning_markers_uprn ON warning_markers(uprn);
+        CREATE INDEX warning_markers_tenancy ON warning_markers(tenancy_ref);
+
+        CREATE TABLE import_runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            format TEXT NOT NULL,
+            source TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            started_by INTEGER REFERENCES users(id),
+            rows_read INTEGER NOT NULL DEFAULT 0,
+            inserted INTEGER NOT NULL DEFAULT 0,
+            updated INTEGER NOT NULL DEFAULT 0,
+            unchanged INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0
+        );
+
+        CREATE TABLE import_errors (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES import_runs(id),
+            line INTEGER NOT NULL,
+            errors TEXT NOT NULL
+        );
+        CREATE INDEX import_errors_run ON import_errors(run_id);
+        """
+    )

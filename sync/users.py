@@ -1,0 +1,217 @@
+"""Users and teams: created and disabled by admins; passwords reset or changed."""
+
+import sqlite3
+
+from sqlite_utils import Database
+
+from sync import codes
+from sync.clock import utc_now
+from sync.errors import Conflict, NotFound, ValidationFailed
+from sync.passwords import hash_password, verify_password
+
+USER_COLUMNS = (
+    "id, username, display_name, email, role, team_id, must_change_password, "
+    "disabled_at, created_at, updated_at"
+)
+
+
+def _user_out(row: dict) -> dict:
+    row["must_change_password"] = bool(row["must_change_password"])
+    row["active"] = row["disabled_at"] is None
+    return row
+
+
+def create_team(db: Database, name: str) -> dict:
+    try:
+        with db.atomic():
+            cur = db.execute(
+                "INSERT INTO teams (name, created_at) VALUES (?, ?)", [name, utc_now()]
+            )
+    except sqlite3.IntegrityError:
+        raise Conflict(
+            f"A team called {name!r} already exists.",
+            code="team-exists",
+            errors={"name": ["Already in use."]},
+        ) from None
+    return get_team(db, cur.lastrowid)
+
+
+def get_team(db: Database, team_id: int) -> dict:
+    rows = list(db.query("SELECT id, name, created_at FROM teams WHERE id = ?", [team_id]))
+    if not rows:
+        raise NotFound(f"Team {team_id} not found.")
+    return rows[0]
+
+
+def list_teams(db: Database) -> list[dict]:
+    return list(db.query("SELECT id, name, created_at FROM teams ORDER BY name"))
+
+
+def _check_team(db: Database, role: str, team_id: int | None) -> None:
+    if team_id is not None:
+        try:
+            get_team(db, team_id)
+        except NotFound:
+            raise ValidationFailed(
+                f"Team {team_id} does not exist.", errors={"team_id": ["Unknown team."]}
+            ) from None
+    elif role in ("officer", "team_leader"):
+        raise ValidationFailed(
+            f"A {role.replace('_', ' ')} must belong to a team.",
+            errors={"team_id": ["Required for officers and team leaders."]},
+        )
+
+
+def create_user(
+    db: Database,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    team_id: int | None = None,
+    email: str | None = None,
+    must_change_password: bool = True,
+) -> dict:
+    if role not in codes.ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
+    _check_team(db, role, team_id)
+    now = utc_now()
+    try:
+        with db.atomic():
+            cur = db.execute(
+                """INSERT INTO users (username, display_name, email, role, team_id,
+                   password_hash, must_change_password, password_changed_at,
+                   created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    username,
+                    display_name,
+                    email,
+                    role,
+                    team_id,
+                    hash_password(password),
+                    int(must_change_password),
+                    now,
+                    now,
+                    now,
+                ],
+            )
+    except sqlite3.IntegrityError:
+        raise Conflict(
+            f"The username {username!r} is taken.",
+            code="username-taken",
+            errors={"username": ["Already in use."]},
+        ) from None
+    return get_user(db, cur.lastrowid)
+
+
+def get_user(db: Database, user_id: int) -> dict:
+    rows = list(db.query(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", [user_id]))
+    if not rows:
+        raise NotFound(f"User {user_id} not found.")
+    return _user_out(rows[0])
+
+
+def find_user(db: Database, username: str) -> dict | None:
+    rows = list(
+        db.query(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", [username])
+    )
+    return rows[0] if rows else None
+
+
+def list_users(
+    db: Database,
+    *,
+    role: str | None = None,
+    team_id: int | None = None,
+    include_disabled: bool = True,
+) -> list[dict]:
+    where, params = ["1"], []
+    if role:
+        where.append("role = ?")
+        params.append(role)
+    if team_id is not None:
+        where.append("team_id = ?")
+        params.append(team_id)
+    if not include_disabled:
+        where.append("disabled_at IS NULL")
+    sql = f"SELECT {USER_COLUMNS} FROM users WHERE {' AND '.join(where)} ORDER BY username"
+    return [_user_out(r) for r in db.query(sql, params)]
+
+
+def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
+    """Change a user's name, email, role, team or active state. Disabling revokes devices."""
+    user = get_user(db, user_id)
+    role = changes.get("role", user["role"])
+    team_id = changes.get("team_id", user["team_id"])
+    if role not in codes.ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
+    _check_team(db, role, team_id)
+    now = utc_now()
+    fields = {k: changes[k] for k in ("display_name", "email", "role", "team_id") if k in changes}
+    with db.atomic():
+        if fields:
+            sets = ", ".join(f"{k} = :{k}" for k in fields)
+            db.execute(
+                f"UPDATE users SET {sets}, updated_at = :now WHERE id = :id",
+                {**fields, "now": now, "id": user_id},
+            )
+        if "active" in changes:
+            if changes["active"] is False and user["active"]:
+                if user_id == by:
+                    raise ValidationFailed(
+                        "You cannot disable your own account.",
+                        errors={"active": ["Cannot disable yourself."]},
+                    )
+                db.execute(
+                    "UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?",
+                    [now, now, user_id],
+                )
+                revoke_user_devices(db, user_id, by=by, reason="user disabled")
+            elif changes["active"] is True and not user["active"]:
+                db.execute(
+                    "UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ?",
+                    [now, user_id],
+                )
+    return get_user(db, user_id)
+
+
+def set_password(db: Database, user_id: int, password: str, *, must_change: bool) -> None:
+    """Admin reset (``must_change=True``) or the user's own change. Signs out other devices
+    only on an admin reset: a user changing their own password keeps their phone."""
+    get_user(db, user_id)
+    now = utc_now()
+    with db.atomic():
+        db.execute(
+            """UPDATE users SET password_hash = ?, must_change_password = ?,
+               password_changed_at = ?, updated_at = ? WHERE id = ?""",
+            [hash_password(password), int(must_change), now, now, user_id],
+        )
+        if must_change:
+            revoke_user_devices(db, user_id, by=None, reason="password reset")
+
+
+def change_own_password(db: Database, user_id: int, current: str, new: str) -> None:
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+    if row is None or not verify_password(current, row[0]):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            code="wrong-password",
+            errors={"current_password": ["Does not match."]},
+        )
+    if current == new:
+        raise ValidationFailed(
+            "The new password must differ from the current one.",
+            errors={"new_password": ["Same as the current password."]},
+        )
+    set_password(db, user_id, new, must_change=False)
+
+
+def revoke_user_devices(db: Database, user_id: int, *, by: int | None, reason: str) -> int:
+    cur = db.execute(
+        """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+           WHERE user_id = ? AND revoked_at IS NULL""",
+        [utc_now(), by, reason, user_id],
+    )
+    return cur.rowcount

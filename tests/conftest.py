@@ -1,0 +1,91 @@
+"""Fixtures: a small demo landlord built once per session, copied for each test."""
+
+import shutil
+from datetime import date
+
+import pytest
+
+from server.app import create_app
+from sync import demo
+from sync.clock import london_today
+from sync.db import open_database
+from sync.devices import login
+
+SMALL = {"seed": 7, "homes_per_patch": 60, "patches": 6}
+USERNAMES = [u for u, _ in demo.demo_logins()]
+
+
+@pytest.fixture(scope="session")
+def today() -> date:
+    return london_today()
+
+
+@pytest.fixture(scope="session")
+def landlord(tmp_path_factory, today):
+    """(path, tokens): the small landlord, with one logged-in device per demo user."""
+    path = tmp_path_factory.mktemp("landlord") / "landlord.db"
+    db = open_database(path)
+    demo.build(db, as_of=today, **SMALL)
+    tokens = {u: login(db, u, demo.DEMO_PASSWORD, f"{u}'s phone")["token"] for u in USERNAMES}
+    db.close()
+    return path, tokens
+
+
+@pytest.fixture
+def db_path(landlord, tmp_path):
+    """A private copy of the landlord for one test."""
+    path = tmp_path / "doorstep.db"
+    shutil.copyfile(landlord[0], path)
+    return path
+
+
+@pytest.fixture
+def db(db_path):
+    conn = open_database(db_path)
+    yield conn
+    conn.close()
+
+
+@pytest.fixture
+def app(db_path):
+    return create_app({"TESTING": True, "DATABASE": str(db_path)})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def tokens(landlord):
+    return landlord[1]
+
+
+@pytest.fixture
+def as_user(tokens):
+    """``as_user("officer1")`` -> request headers for that demo user."""
+
+    def headers(username: str) -> dict:
+        return {"Authorization": f"Bearer {tokens[username]}"}
+
+    return headers
+
+
+def assert_problem(response, status: int, code: str | None = None, field: str | None = None):
+    """One helper pins the error shape for the whole API (RFC 9457 + code + errors)."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert set(body) >= {"type", "title", "status", "detail", "code", "errors"}
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    assert isinstance(body["code"], str) and body["code"]
+    assert isinstance(body["errors"], dict)
+    for name, messages in body["errors"].items():
+        assert isinstance(name, str)
+        assert messages and all(isinstance(m, str) for m in messages)
+    if code is not None:
+        assert body["code"] == code, body
+    if field is not None:
+        assert field in body["errors"], body
+    return body

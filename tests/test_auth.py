@@ -1,0 +1,240 @@
+"""Logging in on a device, tokens, revocation, leavers and passwords."""
+
+from sync.passwords import hash_password, verify_password
+from tests.conftest import assert_problem
+
+
+def login(client, username, password="demo", device="Test phone"):
+    return client.post(
+        "/auth/login", json={"username": username, "password": password, "device_name": device}
+    )
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_password_hash_is_salted_scrypt():
+    first, second = hash_password("correct horse"), hash_password("correct horse")
+    assert first != second and first.startswith("scrypt$")
+    assert verify_password("correct horse", first)
+    assert not verify_password("wrong horse", first)
+    assert not verify_password("anything", "not-a-hash")
+
+
+def test_login_issues_a_device_token_stored_only_hashed(client, db):
+    response = login(client, "officer1", device="Galaxy A15")
+    assert response.status_code == 201
+    body = response.get_json()
+    assert body["user"]["username"] == "officer1" and body["user"]["role"] == "officer"
+    assert body["device"]["name"] == "Galaxy A15"
+    token = body["token"]
+    stored = [r["token_hash"] for r in db.query("SELECT token_hash FROM devices")]
+    assert token not in stored and len(stored[-1]) == 64
+    me = client.get("/me", headers=bearer(token))
+    assert me.status_code == 200 and me.get_json()["username"] == "officer1"
+
+
+def test_wrong_password_and_unknown_user_get_the_same_401(client):
+    wrong = assert_problem(login(client, "officer1", "nope"), 401, "bad-credentials")
+    unknown = assert_problem(login(client, "nobody", "nope"), 401, "bad-credentials")
+    assert wrong["detail"] == unknown["detail"]
+
+
+def test_missing_unknown_and_malformed_tokens_get_401(client):
+    assert_problem(client.get("/me"), 401, "missing-token")
+    assert_problem(client.get("/me", headers=bearer("made-up")), 401, "invalid-token")
+    response = client.get("/me", headers={"Authorization": "Basic abc"})
+    assert_problem(response, 401, "missing-token")
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_logout_revokes_the_token_at_once(client):
+    token = login(client, "officer2").get_json()["token"]
+    assert client.post("/auth/logout", headers=bearer(token)).status_code == 204
+    assert_problem(client.get("/me", headers=bearer(token)), 401, "invalid-token")
+
+
+def test_team_leader_revokes_a_lost_phone_in_their_team(client, as_user, tokens):
+    token = login(client, "officer1", device="Lost phone").get_json()["token"]
+    devices = client.get("/devices", headers=as_user("leader1")).get_json()
+    lost = next(d for d in devices if d["name"] == "Lost phone")
+    response = client.post(
+        f"/devices/{lost['id']}/revoke", json={"reason": "lost on bus"}, headers=as_user("leader1")
+    )
+    assert response.status_code == 200
+    assert response.get_json()["revoked_reason"] == "lost on bus"
+    assert_problem(client.get("/me", headers=bearer(token)), 401, "invalid-token")
+    # officer1's other device still works
+    assert client.get("/me", headers=as_user("officer1")).status_code == 200
+
+
+def test_device_revocation_boundaries(client, as_user):
+    devices = client.get("/devices", headers=as_user("admin")).get_json()
+    officer4 = next(d for d in devices if d["username"] == "officer4")
+    officer1 = next(d for d in devices if d["username"] == "officer1")
+    # leader1 leads officers 1-3: officer4's phone is outside their scope
+    assert_problem(
+        client.post(f"/devices/{officer4['id']}/revoke", json={}, headers=as_user("leader1")), 404
+    )
+    # an officer cannot see, let alone revoke, a colleague's phone
+    assert_problem(
+        client.post(f"/devices/{officer1['id']}/revoke", json={}, headers=as_user("officer2")), 404
+    )
+    mine = client.get("/devices", headers=as_user("officer2")).get_json()
+    assert {d["username"] for d in mine} == {"officer2"}
+
+
+def test_last_seen_is_recorded(client, db):
+    body = login(client, "officer3").get_json()
+    client.get("/me", headers=bearer(body["token"]))
+    row = db.execute(
+        "SELECT last_seen_at FROM devices WHERE id = ?", [body["device"]["id"]]
+    ).fetchone()
+    assert row[0] is not None and row[0] >= body["device"]["created_at"]
+
+
+def test_admin_creates_disables_and_reenables_a_user(client, as_user):
+    teams = client.get("/teams", headers=as_user("admin")).get_json()
+    created = client.post(
+        "/users",
+        headers=as_user("admin"),
+        json={
+            "username": "newstarter",
+            "display_name": "New Starter",
+            "role": "officer",
+            "team_id": teams[0]["id"],
+            "password": "first-day-password",
+        },
+    )
+    assert created.status_code == 201
+    user = created.get_json()
+    assert user["must_change_password"] is True and user["active"] is True
+    token = login(client, "newstarter", "first-day-password").get_json()["token"]
+    disabled = client.patch(
+        f"/users/{user['id']}", json={"active": False}, headers=as_user("admin")
+    )
+    assert disabled.get_json()["active"] is False
+    assert_problem(client.get("/me", headers=bearer(token)), 401, "invalid-token")
+    assert_problem(login(client, "newstarter", "first-day-password"), 401, "account-disabled")
+    client.patch(f"/users/{user['id']}", json={"active": True}, headers=as_user("admin"))
+    assert login(client, "newstarter", "first-day-password").status_code == 201
+
+
+def test_user_creation_is_validated(client, as_user):
+    assert_problem(
+        client.post(
+            "/users",
+            headers=as_user("admin"),
+            json={
+                "username": "officer1",
+                "display_name": "Dup",
+                "role": "maintenance",
+                "password": "long-enough-pw",
+            },
+        ),
+        409,
+        "username-taken",
+        "username",
+    )
+    assert_problem(
+        client.post(
+            "/users",
+            headers=as_user("admin"),
+            json={"username": "x y", "display_name": "", "role": "wizard", "password": "short"},
+        ),
+        422,
+        "validation-failed",
+        "role",
+    )
+    assert_problem(
+        client.post(
+            "/users",
+            headers=as_user("admin"),
+            json={
+                "username": "teamless",
+                "display_name": "T",
+                "role": "officer",
+                "password": "long-enough-pw",
+            },
+        ),
+        422,
+        "validation-failed",
+        "team_id",
+    )
+    assert_problem(
+        client.post(
+            "/users",
+            headers=as_user("leader1"),
+            json={
+                "username": "sneaky",
+                "display_name": "S",
+                "role": "admin",
+                "password": "long-enough-pw",
+            },
+        ),
+        403,
+        "forbidden",
+    )
+
+
+def test_admin_reset_forces_a_change_and_signs_out_devices(client, as_user, tokens, db):
+    officer = client.get("/me", headers=as_user("officer5")).get_json()
+    response = client.post(
+        f"/users/{officer['id']}/password",
+        json={"password": "temporary-password"},
+        headers=as_user("admin"),
+    )
+    assert response.status_code == 204
+    assert_problem(client.get("/me", headers=as_user("officer5")), 401)
+    token = login(client, "officer5", "temporary-password").get_json()["token"]
+    assert client.get("/me", headers=bearer(token)).get_json()["must_change_password"] is True
+    assert_problem(login(client, "officer5", "demo"), 401)
+
+
+def test_user_changes_own_password(client, as_user):
+    headers = as_user("officer6")
+    assert_problem(
+        client.post(
+            "/me/password",
+            headers=headers,
+            json={"current_password": "wrong", "new_password": "a-new-password"},
+        ),
+        422,
+        "wrong-password",
+        "current_password",
+    )
+    assert_problem(
+        client.post(
+            "/me/password",
+            headers=headers,
+            json={"current_password": "demo", "new_password": "short"},
+        ),
+        422,
+        field="new_password",
+    )
+    ok = client.post(
+        "/me/password",
+        headers=headers,
+        json={"current_password": "demo", "new_password": "a-new-password"},
+    )
+    assert ok.status_code == 204
+    assert client.get("/me", headers=headers).status_code == 200  # this phone stays in
+    assert login(client, "officer6", "a-new-password").status_code == 201
+    assert_problem(login(client, "officer6", "demo"), 401)
+
+
+def test_only_admins_manage_users(client, as_user):
+    assert_problem(client.get("/users", headers=as_user("officer1")), 403)
+    team = client.get("/users", headers=as_user("leader1")).get_json()
+    assert {u["username"] for u in team} == {"officer1", "officer2", "officer3", "leader1"}
+    everyone = client.get("/users", headers=as_user("admin")).get_json()
+    assert len(everyone) == 11
+    other = next(u for u in everyone if u["username"] == "officer2")
+    assert_problem(client.get(f"/users/{other['id']}", headers=as_user("officer1")), 403)
+    assert_problem(
+        client.patch(
+            f"/users/{other['id']}", json={"display_name": "X"}, headers=as_user("leader1")
+        ),
+        403,
+    )

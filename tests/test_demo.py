@@ -1,0 +1,71 @@
+"""The demo landlord: deterministic, realistic, and loaded through the real import."""
+
+import json
+from datetime import date
+
+from sync import demo, demo_data
+from sync.db import open_database
+
+AS_OF = date(2026, 11, 25)
+
+
+def test_same_seed_gives_the_same_landlord_and_another_seed_does_not():
+    first = demo_data.generate(seed=3, homes_per_patch=60, as_of=AS_OF)
+    again = demo_data.generate(seed=3, homes_per_patch=60, as_of=AS_OF)
+    other = demo_data.generate(seed=4, homes_per_patch=60, as_of=AS_OF)
+
+    def dump(landlord):
+        return json.dumps(landlord.__dict__, default=lambda o: o.__dict__, sort_keys=True)
+
+    assert dump(first) == dump(again)
+    assert dump(first) != dump(other)
+
+
+def test_database_agrees_with_the_generated_landlord(landlord, today):
+    db = open_database(landlord[0])
+    summary = demo.landlord_summary(db, today)
+    generated = demo_data.summary(
+        demo_data.generate(seed=7, homes_per_patch=60, as_of=today), as_of=today
+    )
+    assert summary["homes"] == generated["homes"]
+    assert summary["garages"] == generated["garages"]
+    assert summary["legal_stages"] == {
+        k: generated["legal_stages"][k] for k in summary["legal_stages"]
+    }
+    assert summary["markers_active"] == generated["markers_active"]
+    assert summary["breathing_spaces_active"] == generated["breathing_spaces_active"]
+
+
+def test_small_landlord_has_every_feature_a_team_leader_expects(landlord, today):
+    db = open_database(landlord[0])
+    s = demo.landlord_summary(db, today)
+    assert len(s["patches"]) == 6
+    assert all(50 <= p["homes"] <= 70 for p in s["patches"])
+    assert 0.2 <= s["share_in_arrears"] <= 0.4
+    assert all(count >= 1 for count in s["legal_stages"].values())
+    assert s["markers_active"] >= 1 and s["markers_expired"] >= 1
+    assert s["tenancies_former"] >= 1
+    blocks = db.execute(
+        "SELECT building, count(DISTINCT latitude || ',' || longitude), count(*) "
+        "FROM properties WHERE building IS NOT NULL AND kind = 'dwelling' GROUP BY building "
+        "HAVING count(*) > 1"
+    ).fetchall()
+    assert blocks and all(positions == 1 for _, positions, _ in blocks)
+    rents = [
+        r[0]
+        for r in db.execute(
+            "SELECT t.weekly_rent FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+            "WHERE p.kind = 'dwelling'"
+        )
+    ]
+    assert sum(70 <= r <= 125 for r in rents) / len(rents) >= 0.8
+    garages = [
+        r[0]
+        for r in db.execute(
+            "SELECT t.weekly_rent FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+            "WHERE p.kind = 'garage'"
+        )
+    ]
+    assert garages and all(10 <= r <= 15 for r in garages)
+    towns = {r[0] for r in db.execute("SELECT DISTINCT post_town FROM properties")}
+    assert {"Trowbridge", "Melksham", "Westbury", "Devizes"} <= towns

@@ -1,0 +1,60 @@
+"""The docs keep up with the code: commands, code lists, import columns and tables."""
+
+from pathlib import Path
+
+from server.cli import build_parser
+from sync import codes
+from sync.db import connect, migrate
+from sync.imports import KINDS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read(name: str) -> str:
+    return (ROOT / name).read_text()
+
+
+def test_every_cli_command_is_in_the_readme():
+    readme = read("README.md")
+    subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+    for name in subparsers.choices:
+        assert f"`doorstep {name}" in readme, name
+
+
+def test_every_code_is_documented():
+    data = read("docs/data.md")
+    lists = [
+        codes.ROLES,
+        codes.PROPERTY_KINDS,
+        codes.TENURES,
+        codes.CONTACT_METHODS,
+        codes.VULNERABILITIES,
+        codes.BENEFITS,
+        codes.ARRANGEMENT_FREQUENCIES,
+        codes.ARRANGEMENT_STATUSES,
+        codes.NOTICE_TYPES,
+        codes.ORDER_TYPES,
+        codes.BREATHING_SPACE_TYPES,
+        codes.LEGAL_STAGES,
+        codes.MARKER_CODES,
+    ]
+    for values in lists:
+        for code in values:
+            assert f"`{code}`" in data, code
+
+
+def test_every_import_column_is_documented():
+    formats = read("docs/import-formats.md")
+    for name, kind in KINDS.items():
+        section = formats.split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
+        for column in kind.schema().fields:
+            assert f"| `{column}` |" in section, (name, column)
+
+
+def test_every_table_is_documented(tmp_path):
+    db = connect(tmp_path / "d.db")
+    migrate(db)
+    data = read("docs/data.md")
+    for table in db.table_names():
+        if not table.startswith("_"):
+            assert f"`{table}`" in data, table

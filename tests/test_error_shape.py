@@ -1,0 +1,210 @@
+"""Generated from /openapi.json: every documented error response of every operation is
+provoked for real and must come back as the one problem+json shape (RFC 9457)."""
+
+import json
+import re
+
+import pytest
+
+from server.app import create_app
+from tests.conftest import assert_problem
+
+MISSING = {"int": 987654321, "str": "NO-SUCH-REF"}
+
+# 403s need a caller who can see the target but whose role may not act on it, and a body
+# that passes validation (validation runs first). Keyed by (METHOD, path template).
+FORBIDDEN = {
+    ("GET", "/users"): ("officer1", None),
+    ("POST", "/users"): (
+        "leader1",
+        {"username": "x1", "display_name": "X", "role": "admin", "password": "long-enough-pw"},
+    ),
+    ("GET", "/users/{user_id}"): ("officer1", None),
+    ("PATCH", "/users/{user_id}"): ("leader1", {"display_name": "X"}),
+    ("POST", "/users/{user_id}/password"): ("officer1", {"password": "long-enough-pw"}),
+    ("POST", "/teams"): ("officer1", {"name": "New team"}),
+    ("POST", "/devices/{device_id}/revoke"): ("officer1", {}),
+    ("POST", "/patches"): ("leader1", "patch-body"),
+    ("GET", "/patches/coverage"): ("officer1", None),
+    ("PATCH", "/patches/{patch_id}"): ("officer1", {"officer_id": None}),
+    ("POST", "/patches/{patch_id}/covers"): (
+        "officer1",
+        {"officer_id": "officer1-id", "start_date": "2030-01-01", "end_date": "2030-01-02"},
+    ),
+    ("DELETE", "/patches/{patch_id}/covers/{cover_id}"): ("officer1", None),
+    ("GET", "/tenancies"): ("repairs1", "?arrears_above=100"),
+    ("GET", "/tenancies/{tenancy_ref}/account-history"): ("repairs1", None),
+    ("POST", "/imports"): ("leader1", "?kind=properties&format=csv"),
+    ("GET", "/imports"): ("officer1", None),
+    ("GET", "/imports/{run_id}"): ("officer1", None),
+}
+
+CONFLICT = {
+    ("POST", "/users"): {
+        "username": "officer1",
+        "display_name": "Dup",
+        "role": "maintenance",
+        "password": "long-enough-pw",
+    },
+    ("POST", "/teams"): {"name": "Income Team West"},
+    ("POST", "/patches"): "patch-body-duplicate",
+    ("PATCH", "/patches/{patch_id}"): "rename-to-other-patch",
+}
+
+
+@pytest.fixture
+def big_app(db_path):
+    return create_app({"TESTING": True, "DATABASE": str(db_path), "MAX_CONTENT_LENGTH": 4096})
+
+
+def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
+    client = big_app.test_client()
+    spec = client.get("/openapi.json").get_json()
+    officer1 = db.execute("SELECT id FROM users WHERE username = 'officer1'").fetchone()[0]
+    patch1 = db.execute(
+        "SELECT id, boundary FROM patches WHERE officer_id = ?", [officer1]
+    ).fetchone()
+    other_patch = db.execute(
+        "SELECT name FROM patches WHERE id != ? LIMIT 1", [patch1[0]]
+    ).fetchone()[0]
+    uprn = db.execute(
+        "SELECT uprn FROM patch_properties WHERE patch_id = ? LIMIT 1", [patch1[0]]
+    ).fetchone()[0]
+    cover = client.post(
+        f"/patches/{patch1[0]}/covers",
+        headers=as_user("leader1"),
+        json={"officer_id": officer1, "start_date": "2030-01-01", "end_date": "2030-01-02"},
+    ).get_json()
+    values = {
+        "patch_id": patch1[0],
+        "cover_id": cover["id"],
+        "user_id": db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0],
+        "device_id": db.execute(
+            "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id "
+            "WHERE u.username = 'officer2'"
+        ).fetchone()[0],
+        "uprn": uprn,
+        "tenancy_ref": db.execute(
+            "SELECT tenancy_ref FROM tenancies WHERE uprn = ?", [uprn]
+        ).fetchone()[0],
+        "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
+    }
+    team_id = db.execute("SELECT team_id FROM patches WHERE id = ?", [patch1[0]]).fetchone()[0]
+    boundary = json.loads(patch1[1])
+    specials = {
+        "patch-body": {"name": "Brand new", "team_id": team_id, "boundary": boundary},
+        "patch-body-duplicate": {"name": other_patch, "team_id": team_id, "boundary": boundary},
+        "rename-to-other-patch": {"name": other_patch},
+        "officer1-id": officer1,
+    }
+
+    def resolve(body):
+        if isinstance(body, str) and body in specials:
+            return specials[body]
+        if isinstance(body, dict):
+            return {k: resolve(v) for k, v in body.items()}
+        return body
+
+    def url_for(template, params, missing=False):
+        def sub(match):
+            name = match.group(1)
+            if missing:
+                kind = next(p["schema"]["type"] for p in params if p["name"] == name)
+                return str(MISSING["int" if kind == "integer" else "str"])
+            return str(values[name])
+
+        return re.sub(r"{(\w+)}", sub, template)
+
+    covered, failures = [], []
+    for template, item in spec["paths"].items():
+        path_params = item.get("parameters", [])
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            method = method.upper()
+            documented = sorted(int(s) for s in op["responses"] if s.isdigit() and int(s) >= 400)
+            for status in documented:
+                call = client.open
+                headers = as_user("admin")
+                url, body, data = url_for(template, path_params), None, None
+                if status == 401:
+                    headers = {}
+                    if template == "/auth/login":
+                        body = {"username": "officer1", "password": "wrong", "device_name": "x"}
+                elif status == 404:
+                    url = url_for(template, path_params, missing=True)
+                    if method in ("POST", "PATCH"):
+                        body = resolve(FORBIDDEN.get((method, template), (None, {}))[1]) or {}
+                        if not isinstance(body, dict):
+                            body = {}
+                elif status == 422:
+                    if "requestBody" in op:
+                        body = []
+                    else:
+                        query = [p for p in op.get("parameters", []) if p["in"] == "query"]
+                        bad = {"integer": "abc", "number": "abc", "boolean": "maybe"}
+                        name, value = next(
+                            (p["name"], bad.get(p["schema"].get("type"), "zz" * 30)) for p in query
+                        )
+                        url += f"?{name}={value}"
+                elif status == 403:
+                    if (method, template) not in FORBIDDEN:
+                        failures.append(f"{method} {template}: documents 403, no trigger here")
+                        continue
+                    user, extra = FORBIDDEN[(method, template)]
+                    headers = as_user(user)
+                    if isinstance(extra, str) and extra.startswith("?"):
+                        url += extra
+                        data = b"uprn\n1\n"
+                    else:
+                        body = resolve(extra)
+                elif status == 409:
+                    if (method, template) not in CONFLICT:
+                        failures.append(f"{method} {template}: documents 409, no trigger here")
+                        continue
+                    body = resolve(CONFLICT[(method, template)])
+                elif status == 413:
+                    url += "?kind=properties&format=csv"
+                    data = b"uprn\n" + b"1\n" * 5000
+                else:
+                    failures.append(f"{method} {template}: no trigger for {status}")
+                    continue
+                kwargs = {"method": method, "headers": headers}
+                if body is not None:
+                    kwargs["json"] = body
+                elif data is not None:
+                    kwargs["data"] = data
+                response = call(url, **kwargs)
+                try:
+                    assert_problem(response, status)
+                except AssertionError as exc:
+                    failures.append(f"{method} {url} expected {status}: {exc}")
+                covered.append((method, template, status))
+    assert not failures, "\n".join(failures)
+    assert len(covered) > 60
+
+
+def test_spec_documents_errors_as_problem_json(client):
+    spec = client.get("/openapi.json").get_json()
+    responses = spec["components"]["responses"]
+    for name in ("UNAUTHORIZED", "FORBIDDEN", "NOT_FOUND", "CONFLICT", "DEFAULT_ERROR"):
+        content = responses[name]["content"]
+        assert list(content) == ["application/problem+json"]
+        assert content["application/problem+json"]["schema"]["$ref"].endswith("/Problem")
+    for template, item in spec["paths"].items():
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            assert op.get("summary"), f"{method} {template} has no summary"
+            if op.get("security", spec["security"]):
+                assert "401" in op["responses"], f"{method} {template} lacks 401"
+            if re.search(r"{\w+}", template):
+                assert "404" in op["responses"], f"{method} {template} lacks 404"
+
+
+def test_unknown_routes_and_methods_are_problems(client, as_user):
+    assert_problem(client.get("/nowhere"), 404, "not-found")
+    assert_problem(client.put("/healthz"), 405, "method-not-allowed")
+    response = client.post("/auth/login", data="{not json", content_type="application/json")
+    assert_problem(response, 400, "malformed-json")
+    assert_problem(client.get("/properties?limit=0", headers=as_user("admin")), 422, field="limit")

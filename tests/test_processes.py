@@ -1,0 +1,157 @@
+"""The real thing: the ``doorstep`` command and a gunicorn server spoken to over HTTP."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def doorstep(*args, database, **env):
+    return subprocess.run(
+        [str(BIN / "doorstep"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOORSTEP_DATABASE": str(database), **env},
+        timeout=120,
+    )
+
+
+def http(method, url, body=None, token=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as err:
+        return err.code, err.headers, json.loads(err.read())
+
+
+@pytest.fixture
+def server(db_path):
+    port = free_port()
+    env = {**os.environ, "DOORSTEP_DATABASE": str(db_path), "DOORSTEP_SECRET_KEY": "t" * 32}
+    proc = subprocess.Popen(
+        [
+            str(BIN / "gunicorn"),
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "server.app:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if http("GET", f"{base}/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        raise AssertionError(proc.stdout.read().decode())
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_gunicorn_serves_the_api_over_http(server, db):
+    status, _, body = http(
+        "POST",
+        f"{server}/auth/login",
+        {"username": "officer1", "password": "demo", "device_name": "x"},
+    )
+    assert status == 201
+    token = body["token"]
+    status, _, page = http("GET", f"{server}/properties?limit=1000", token=token)
+    patch = db.execute(
+        "SELECT p.id FROM patches p JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1'"
+    ).fetchone()[0]
+    expected = db.execute(
+        "SELECT count(*) FROM patch_properties WHERE patch_id = ?", [patch]
+    ).fetchone()[0]
+    assert status == 200 and len(page["items"]) == expected
+    status, headers, problem = http("GET", f"{server}/properties", token="revoked-or-unknown")
+    assert status == 401 and headers["Content-Type"] == "application/problem+json"
+    assert problem["code"] == "invalid-token"
+    status, _, spec = http("GET", f"{server}/openapi.json")
+    assert status == 200 and spec["openapi"].startswith("3.1")
+
+
+def test_gunicorn_will_not_boot_without_a_secret(db_path):
+    env = {k: v for k, v in os.environ.items() if k != "DOORSTEP_SECRET_KEY"}
+    env["DOORSTEP_DATABASE"] = str(db_path)
+    proc = subprocess.run(
+        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{free_port()}", "server.app:create_app()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "DOORSTEP_SECRET_KEY" in proc.stdout + proc.stderr
+
+
+def test_cli_migrate_and_import_honour_doorstep_database(tmp_path):
+    database = tmp_path / "cli.db"
+    first = doorstep("migrate", database=database)
+    assert first.returncode == 0 and "applied" in first.stdout
+    assert doorstep("migrate", database=database).stdout.strip() == "up to date"
+    csv = tmp_path / "properties-2026-11-25.csv"
+    csv.write_text(
+        "uprn,address_line_1,post_town,postcode,latitude,longitude,kind\n"
+        "900000000001,1 Test Street,Trowbridge,BA14 8AA,51.32,-2.21,dwelling\n"
+        "900000000002,2 Test Street,Trowbridge,BA14 8AA,51.32,-2.21,shed\n"
+    )
+    result = doorstep("import", str(csv), database=database)
+    assert result.returncode == 1  # some rows were bad
+    assert "inserted 1" in result.stdout and "rejected 1" in result.stdout
+    assert "line 3: kind:" in result.stdout
+    again = doorstep("import", str(csv), database=database)
+    assert "inserted 0" in again.stdout and "unchanged 1" in again.stdout
+    unknown = doorstep("import", str(tmp_path / "mystery.txt"), database=database)
+    assert unknown.returncode == 2 and "--kind" in unknown.stderr
+
+
+def test_cli_create_user_then_log_in(tmp_path):
+    database = tmp_path / "users.db"
+    made = doorstep(
+        "create-user",
+        "root",
+        "--role",
+        "admin",
+        database=database,
+        DOORSTEP_NEW_PASSWORD="a-long-admin-password",
+    )
+    assert made.returncode == 0, made.stderr
+    from sync.db import open_database
+    from sync.devices import login
+
+    assert login(open_database(database), "root", "a-long-admin-password", "cli")["token"]
+    short = doorstep(
+        "create-user", "x", "--role", "admin", database=database, DOORSTEP_NEW_PASSWORD="short"
+    )
+    assert short.returncode == 2
