@@ -5,7 +5,7 @@ import os
 
 from flask import Flask
 
-from server.context import close_db
+from server.context import authenticate_request, close_db
 from server.problems import Api
 from sync.db import open_database
 
@@ -67,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     open_database(app.config["DATABASE"]).close()
     app.teardown_appcontext(close_db)
+    app.before_request(authenticate_request)
 
     api = Api(app)
     from server.resources import auth, health, homes, imports, patches, users

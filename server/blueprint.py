@@ -17,5 +17,6 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def public(self, func):
-        """Mark an operation as needing no bearer token."""
+        """Mark an operation as needing no bearer token (see ``context.authenticate``)."""
+        func.doorstep_public = True
         return self.doc(security=[])(func)

@@ -20,6 +20,20 @@ def close_db(_exc=None) -> None:
         conn.close()
 
 
+def authenticate_request() -> None:
+    """Before any parsing: every API operation but the public ones needs a valid token,
+    so an anonymous caller learns nothing from validation errors."""
+    if request.routing_exception is not None or request.endpoint is None:
+        return
+    view = current_app.view_functions[request.endpoint]
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:  # the OpenAPI document and other non-API routes
+        return
+    handler = getattr(view_class, request.method.lower(), None)
+    if handler is not None and not getattr(handler, "doorstep_public", False):
+        caller()
+
+
 def caller() -> Caller:
     """The authenticated caller, from ``Authorization: Bearer <token>``."""
     if "caller" not in g:

@@ -8,8 +8,6 @@ LANDLORD_WIDE_ROLES = ("maintenance", "safeguarding_lead", "admin")
 FINANCE_ROLES = ("officer", "team_leader", "admin")
 # Roles that may manage patches' owning officer and cover.
 PATCH_MANAGER_ROLES = ("team_leader", "admin")
-# Roles that may revoke someone else's device.
-DEVICE_MANAGER_ROLES = ("team_leader", "admin")
 
 PROPERTY_KINDS = ("dwelling", "garage")
 

@@ -251,20 +251,31 @@ def test_filters(client, as_user, db):
     assert all(h["kind"] == "garage" for h in garages)
 
 
-def test_expired_markers_are_not_served(client, as_user, db, today):
-    day = today.isoformat()
-    expired = db.execute(
-        "SELECT marker_ref, uprn FROM warning_markers WHERE end_date < ?", [day]
-    ).fetchall()
-    active = db.execute(
-        "SELECT marker_ref, uprn FROM warning_markers WHERE start_date <= ? "
-        "AND (end_date IS NULL OR end_date >= ?)",
-        [day, day],
-    ).fetchall()
-    assert expired and active
-    served = set()
-    for _, uprn in expired + active:
-        home = client.get(f"/properties/{uprn}", headers=as_user("admin")).get_json()
-        served |= {m["marker_ref"] for m in home["markers"]}
-    assert {ref for ref, _ in active} <= served
-    assert not {ref for ref, _ in expired} & served
+def test_expired_and_future_markers_are_not_served(client, as_user, db, today):
+    uprn, ref = db.execute("SELECT uprn, tenancy_ref FROM tenancies LIMIT 1").fetchone()
+    day = timedelta(days=1)
+    rows = [  # (marker_ref, start, end)
+        ("T-ACTIVE", today - 30 * day, None),
+        ("T-ENDS-TODAY", today - 30 * day, today),
+        ("T-EXPIRED", today - 30 * day, today - day),
+        ("T-FUTURE", today + day, None),
+    ]
+    body = (
+        "marker_ref,uprn,tenancy_ref,code,description,source_incident,start_date,"
+        "review_date,end_date\n"
+        + "".join(
+            f"{m},{uprn},{ref},verbal_abuse,Shouted at staff,IR-1,{start},"
+            f"{start + 90 * day},{end or ''}\n"
+            for m, start, end in rows
+        )
+    )
+    result = client.post(
+        "/imports?kind=markers&format=csv", data=body, headers=as_user("admin")
+    ).get_json()
+    assert result["inserted"] == 4, result
+    home = client.get(f"/properties/{uprn}", headers=as_user("admin")).get_json()
+    tenancy = client.get(f"/tenancies/{ref}/markers", headers=as_user("admin")).get_json()
+    for served in (home["markers"], tenancy):
+        refs = {m["marker_ref"] for m in served}
+        assert {"T-ACTIVE", "T-ENDS-TODAY"} <= refs
+        assert not {"T-EXPIRED", "T-FUTURE"} & refs

@@ -23,7 +23,6 @@ FORBIDDEN = {
     ("PATCH", "/users/{user_id}"): ("leader1", {"display_name": "X"}),
     ("POST", "/users/{user_id}/password"): ("officer1", {"password": "long-enough-pw"}),
     ("POST", "/teams"): ("officer1", {"name": "New team"}),
-    ("POST", "/devices/{device_id}/revoke"): ("officer1", {}),
     ("POST", "/patches"): ("leader1", "patch-body"),
     ("GET", "/patches/coverage"): ("officer1", None),
     ("PATCH", "/patches/{patch_id}"): ("officer1", {"officer_id": None}),

@@ -41,26 +41,29 @@ def http(method, url, body=None, token=None):
         with urllib.request.urlopen(request, timeout=10) as response:
             return response.status, response.headers, json.loads(response.read() or b"null")
     except urllib.error.HTTPError as err:
-        return err.code, err.headers, json.loads(err.read())
+        with err:
+            return err.code, err.headers, json.loads(err.read())
 
 
 @pytest.fixture
-def server(db_path):
+def server(db_path, tmp_path):
     port = free_port()
     env = {**os.environ, "DOORSTEP_DATABASE": str(db_path), "DOORSTEP_SECRET_KEY": "t" * 32}
-    proc = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "server.app:create_app()",
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "server.app:create_app()",
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -71,7 +74,8 @@ def server(db_path):
             time.sleep(0.1)
     else:
         proc.kill()
-        raise AssertionError(proc.stdout.read().decode())
+        proc.wait()
+        raise AssertionError(log.read_text())
     yield base
     proc.terminate()
     proc.wait(timeout=10)

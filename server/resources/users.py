@@ -139,7 +139,7 @@ class Devices(MethodView):
 class DeviceRevoke(MethodView):
     @device_blp.arguments(DeviceRevokeSchema)
     @device_blp.response(200, DeviceSchema)
-    @device_blp.errors(401, 403, 404)
+    @device_blp.errors(401, 404)
     def post(self, body, device_id):
         """Revoke a device (a lost phone)
 
