@@ -16,6 +16,11 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
+    def before_password_change(self, func):
+        """Allow an operation to a user who must still change their password."""
+        func.doorstep_before_password_change = True
+        return func
+
     def public(self, func):
         """Mark an operation as needing no bearer token (see ``context.authenticate``)."""
         func.doorstep_public = True

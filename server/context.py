@@ -4,7 +4,7 @@ from flask import current_app, g, request
 
 from sync.db import connect
 from sync.devices import authenticate
-from sync.errors import Unauthenticated
+from sync.errors import Forbidden, Unauthenticated
 from sync.scope import Caller
 
 
@@ -30,8 +30,13 @@ def authenticate_request() -> None:
     if view_class is None:  # the OpenAPI document and other non-API routes
         return
     handler = getattr(view_class, request.method.lower(), None)
-    if handler is not None and not getattr(handler, "doorstep_public", False):
-        caller()
+    if handler is None or getattr(handler, "doorstep_public", False):
+        return
+    me = caller()
+    if me.must_change_password and not getattr(handler, "doorstep_before_password_change", False):
+        raise Forbidden(
+            "Change your password first (POST /me/password).", code="password-change-required"
+        )
 
 
 def caller() -> Caller:

@@ -49,7 +49,8 @@ def login(db: Database, username: str, password: str, device_name: str) -> dict:
 def authenticate(db: Database, token: str) -> Caller:
     """The caller behind a bearer token, or ``Unauthenticated``. Records last_seen_at."""
     row = db.execute(
-        """SELECT d.id, d.last_seen_at, u.id, u.username, u.role, u.team_id
+        """SELECT d.id, d.last_seen_at, u.id, u.username, u.role, u.team_id,
+                  u.must_change_password
            FROM devices d JOIN users u ON u.id = d.user_id
            WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.disabled_at IS NULL""",
         [_hash(token)],
@@ -58,13 +59,18 @@ def authenticate(db: Database, token: str) -> Caller:
         raise Unauthenticated(
             "The token is unknown or revoked. Log in again.", code="invalid-token"
         )
-    device_id, last_seen, user_id, username, role, team_id = row
+    device_id, last_seen, user_id, username, role, team_id, must_change = row
     now = utc_now()
     if last_seen is None or _seconds_between(last_seen, now) >= LAST_SEEN_RESOLUTION_S:
         with db.atomic():
             db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [now, device_id])
     return Caller(
-        user_id=user_id, username=username, role=role, team_id=team_id, device_id=device_id
+        user_id=user_id,
+        username=username,
+        role=role,
+        team_id=team_id,
+        device_id=device_id,
+        must_change_password=bool(must_change),
     )
 
 

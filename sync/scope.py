@@ -22,6 +22,7 @@ class Caller:
     role: str
     team_id: int | None
     device_id: int | None = None
+    must_change_password: bool = False
 
     @property
     def landlord_wide(self) -> bool:

@@ -238,3 +238,31 @@ def test_only_admins_manage_users(client, as_user):
         ),
         403,
     )
+
+
+def test_a_new_user_must_change_their_password_before_anything_else(client, as_user):
+    team = client.get("/teams", headers=as_user("admin")).get_json()[0]
+    client.post(
+        "/users",
+        headers=as_user("admin"),
+        json={
+            "username": "starter2",
+            "display_name": "Starter",
+            "role": "officer",
+            "team_id": team["id"],
+            "password": "given-by-admin",
+        },
+    )
+    body = login(client, "starter2", "given-by-admin").get_json()
+    assert body["user"]["must_change_password"] is True
+    headers = bearer(body["token"])
+    assert_problem(client.get("/patches", headers=headers), 403, "password-change-required")
+    assert client.get("/me", headers=headers).status_code == 200
+    changed = client.post(
+        "/me/password",
+        headers=headers,
+        json={"current_password": "given-by-admin", "new_password": "my-own-password"},
+    )
+    assert changed.status_code == 204
+    assert client.get("/patches", headers=headers).status_code == 200
+    assert client.get("/me", headers=headers).get_json()["must_change_password"] is False

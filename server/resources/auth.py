@@ -30,6 +30,7 @@ class Login(MethodView):
 
 @blp.route("/auth/logout")
 class Logout(MethodView):
+    @blp.before_password_change
     @blp.response(204)
     @blp.errors(401)
     def post(self):
@@ -39,6 +40,7 @@ class Logout(MethodView):
 
 @blp.route("/me")
 class Me(MethodView):
+    @blp.before_password_change
     @blp.response(200, UserSchema)
     @blp.errors(401)
     def get(self):
@@ -48,6 +50,7 @@ class Me(MethodView):
 
 @blp.route("/me/password")
 class MyPassword(MethodView):
+    @blp.before_password_change
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     @blp.errors(401)

@@ -33,7 +33,7 @@ blueprints = [property_blp, tenancy_blp]
 class Properties(MethodView):
     @property_blp.arguments(PropertyQuerySchema, location="query")
     @property_blp.response(200, PropertyPageSchema)
-    @property_blp.errors(401)
+    @property_blp.errors(401, 403)
     def get(self, query):
         """List homes in my scope"""
         return properties.list_properties(db(), caller(), **query)
@@ -42,7 +42,7 @@ class Properties(MethodView):
 @property_blp.route("/<int:uprn>")
 class PropertyById(MethodView):
     @property_blp.response(200, PropertySchema)
-    @property_blp.errors(401, 404)
+    @property_blp.errors(401, 403, 404)
     def get(self, uprn):
         """Get a home by UPRN, with its warning markers"""
         return properties.get_property(db(), caller(), uprn)
@@ -64,7 +64,7 @@ class Tenancies(MethodView):
 @tenancy_blp.route("/<string:tenancy_ref>")
 class TenancyById(MethodView):
     @tenancy_blp.response(200, TenancySchema)
-    @tenancy_blp.errors(401, 404)
+    @tenancy_blp.errors(401, 403, 404)
     def get(self, tenancy_ref):
         """Get a tenancy with its tenants, current account and markers"""
         return tenancies.get_tenancy(db(), caller(), tenancy_ref)
@@ -86,7 +86,7 @@ class AccountHistory(MethodView):
 @tenancy_blp.route("/<string:tenancy_ref>/markers")
 class TenancyMarkers(MethodView):
     @tenancy_blp.response(200, MarkerSchema(many=True))
-    @tenancy_blp.errors(401, 404)
+    @tenancy_blp.errors(401, 403, 404)
     def get(self, tenancy_ref):
         """Warning markers in force for a tenancy's home"""
         return tenancies.tenancy_markers(db(), caller(), tenancy_ref)

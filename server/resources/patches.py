@@ -27,7 +27,7 @@ blueprints = [blp]
 @blp.route("")
 class Patches(MethodView):
     @blp.response(200, PatchSchema(many=True))
-    @blp.errors(401)
+    @blp.errors(401, 403)
     def get(self):
         """List patches in my scope
 
@@ -59,7 +59,7 @@ class Coverage(MethodView):
 @blp.route("/<int:patch_id>")
 class PatchById(MethodView):
     @blp.response(200, PatchSchema)
-    @blp.errors(401, 404)
+    @blp.errors(401, 403, 404)
     def get(self, patch_id):
         """Get a patch"""
         return patches.get_patch(db(), caller(), patch_id)
@@ -79,7 +79,7 @@ class PatchById(MethodView):
 @blp.route("/<int:patch_id>/covers")
 class Covers(MethodView):
     @blp.response(200, CoverSchema(many=True))
-    @blp.errors(401, 404)
+    @blp.errors(401, 403, 404)
     def get(self, patch_id):
         """List a patch's cover, past and future"""
         return patches.list_covers(db(), caller(), patch_id)

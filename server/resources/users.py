@@ -107,7 +107,7 @@ class UserPassword(MethodView):
 @team_blp.route("")
 class Teams(MethodView):
     @team_blp.response(200, TeamSchema(many=True))
-    @team_blp.errors(401)
+    @team_blp.errors(401, 403)
     def get(self):
         """List teams"""
         caller()
@@ -126,7 +126,7 @@ class Teams(MethodView):
 class Devices(MethodView):
     @device_blp.arguments(DeviceQuerySchema, location="query")
     @device_blp.response(200, DeviceSchema(many=True))
-    @device_blp.errors(401)
+    @device_blp.errors(401, 403)
     def get(self, query):
         """List devices
 
@@ -139,7 +139,7 @@ class Devices(MethodView):
 class DeviceRevoke(MethodView):
     @device_blp.arguments(DeviceRevokeSchema)
     @device_blp.response(200, DeviceSchema)
-    @device_blp.errors(401, 404)
+    @device_blp.errors(401, 403, 404)
     def post(self, body, device_id):
         """Revoke a device (a lost phone)
 
