@@ -28,6 +28,7 @@ def cmd_import(args) -> int:
     from sync.db import open_database
     from sync.errors import ValidationFailed
     from sync.imports import guess_format, guess_kind, import_file
+    from sync.patches import coverage_report
 
     path = Path(args.file)
     kind = args.kind or guess_kind(path.name)
@@ -51,6 +52,13 @@ def cmd_import(args) -> int:
     for err in run["errors"]:
         reasons = "; ".join(f"{f}: {' '.join(m)}" for f, m in err["errors"].items())
         print(f"  line {err['line']}: {reasons}")
+    if kind == "properties":
+        report = coverage_report(db, limit=0)
+        if report["outside_count"] or report["overlap_count"]:
+            print(
+                f"  {report['outside_count']} homes are in no patch and "
+                f"{report['overlap_count']} in more than one: see 'doorstep coverage'"
+            )
     return 1 if run["rejected"] else 0
 
 

@@ -120,6 +120,15 @@ def update_patch(db: Database, caller: Caller, patch_id: int, changes: dict) -> 
     if "officer_id" in changes:
         if changes["officer_id"] is not None:
             _check_officer(db, changes["officer_id"], "officer_id")
+            team = db.execute(
+                "SELECT team_id FROM users WHERE id = ?", [changes["officer_id"]]
+            ).fetchone()[0]
+            if caller.role == "team_leader" and team != caller.team_id:
+                raise ValidationFailed(
+                    "A team leader assigns patches to their own officers; "
+                    "cover is for lending a patch to another team.",
+                    errors={"officer_id": ["Not in your team."]},
+                )
         fields["officer_id"] = changes["officer_id"]
     if "team_id" in changes:
         _check_team(db, changes["team_id"])

@@ -152,6 +152,17 @@ def test_team_leader_sees_their_team_and_assigns_officers(client, as_user, db):
         ),
         403,
     )
+    # a leader assigns patches to their own officers, not the other team's
+    officer4 = client.get("/me", headers=as_user("officer4")).get_json()
+    assert_problem(
+        client.patch(
+            f"/patches/{target['id']}",
+            json={"officer_id": officer4["id"]},
+            headers=as_user("leader1"),
+        ),
+        422,
+        field="officer_id",
+    )
     # boundaries are the admin's
     assert_problem(
         client.patch(

@@ -232,6 +232,8 @@ def test_only_admins_manage_users(client, as_user):
     assert len(everyone) == 11
     other = next(u for u in everyone if u["username"] == "officer2")
     assert_problem(client.get(f"/users/{other['id']}", headers=as_user("officer1")), 403)
+    assert client.get(f"/users/{other['id']}", headers=as_user("leader1")).status_code == 200
+    assert_problem(client.get(f"/users/{other['id']}", headers=as_user("leader2")), 403)
     assert_problem(
         client.patch(
             f"/users/{other['id']}", json={"display_name": "X"}, headers=as_user("leader1")

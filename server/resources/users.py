@@ -72,11 +72,16 @@ class UserById(MethodView):
     @user_blp.response(200, UserSchema)
     @user_blp.errors(401, 403, 404)
     def get(self, user_id):
-        """Get a user"""
+        """Get a user
+
+        Anyone may see themselves; team leaders their team; admins everyone.
+        """
         me = caller()
-        if me.user_id != user_id:
+        user = users.get_user(db(), user_id)
+        leads = me.role == "team_leader" and user["team_id"] == me.team_id
+        if me.user_id != user_id and not leads:
             _admin("see other users")
-        return users.get_user(db(), user_id)
+        return user
 
     @user_blp.arguments(UserUpdateSchema)
     @user_blp.response(200, UserSchema)
