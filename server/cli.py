@@ -56,8 +56,8 @@ def cmd_import(args) -> int:
         report = coverage_report(db, limit=0)
         if report["outside_count"] or report["overlap_count"]:
             print(
-                f"  {report['outside_count']} homes are in no patch and "
-                f"{report['overlap_count']} in more than one: see 'doorstep coverage'"
+                f"  homes in no patch: {report['outside_count']}, in more than one: "
+                f"{report['overlap_count']} (see 'doorstep coverage')"
             )
     return 1 if run["rejected"] else 0
 

@@ -134,7 +134,7 @@ def test_cli_migrate_and_import_honour_doorstep_database(tmp_path):
     assert result.returncode == 1  # some rows were bad
     assert "inserted 1" in result.stdout and "rejected 1" in result.stdout
     assert "line 3: kind:" in result.stdout
-    assert "1 homes are in no patch" in result.stdout  # no patches exist yet
+    assert "homes in no patch: 1," in result.stdout  # no patches exist yet
     again = doorstep("import", str(csv), database=database)
     assert "inserted 0" in again.stdout and "unchanged 1" in again.stdout
     unknown = doorstep("import", str(tmp_path / "mystery.txt"), database=database)
