@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from schemas.common import Id
 from sync import codes
 
 USERNAME = validate.Regexp(
@@ -11,7 +12,7 @@ PASSWORD = validate.Length(min=10, max=200, error="Between 10 and 200 characters
 
 
 class TeamSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     name = fields.String()
     created_at = fields.String()
 
@@ -21,12 +22,12 @@ class TeamCreateSchema(Schema):
 
 
 class UserSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     username = fields.String()
     display_name = fields.String()
     email = fields.String(allow_none=True)
     role = fields.String(metadata={"enum": list(codes.ROLES)})
-    team_id = fields.Integer(allow_none=True)
+    team_id = Id(allow_none=True)
     must_change_password = fields.Boolean()
     active = fields.Boolean()
     disabled_at = fields.String(allow_none=True)
@@ -36,7 +37,7 @@ class UserSchema(Schema):
 
 class UserQuerySchema(Schema):
     role = fields.String(validate=validate.OneOf(codes.ROLES))
-    team_id = fields.Integer()
+    team_id = Id()
     include_disabled = fields.Boolean(load_default=True)
 
 
@@ -45,7 +46,7 @@ class UserCreateSchema(Schema):
     display_name = fields.String(required=True, validate=validate.Length(1, 100))
     email = fields.Email(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(codes.ROLES))
-    team_id = fields.Integer(load_default=None, allow_none=True)
+    team_id = Id(load_default=None, allow_none=True)
     password = fields.String(
         required=True,
         validate=PASSWORD,
@@ -58,7 +59,7 @@ class UserUpdateSchema(Schema):
     display_name = fields.String(validate=validate.Length(1, 100))
     email = fields.Email(allow_none=True)
     role = fields.String(validate=validate.OneOf(codes.ROLES))
-    team_id = fields.Integer(allow_none=True)
+    team_id = Id(allow_none=True)
     active = fields.Boolean(
         metadata={"description": "false disables a leaver and revokes all their devices."}
     )
@@ -74,14 +75,14 @@ class PasswordChangeSchema(Schema):
 
 
 class DeviceSchema(Schema):
-    id = fields.Integer()
-    user_id = fields.Integer()
+    id = Id()
+    user_id = Id()
     username = fields.String()
     name = fields.String()
     created_at = fields.String()
     last_seen_at = fields.String(allow_none=True)
     revoked_at = fields.String(allow_none=True)
-    revoked_by = fields.Integer(allow_none=True)
+    revoked_by = Id(allow_none=True)
     revoked_reason = fields.String(allow_none=True)
 
 

@@ -4,6 +4,17 @@ from marshmallow import Schema, fields, validate
 
 from sync.pages import MAX_LIMIT
 
+# SQLite's largest integer: anything bigger cannot name a record.
+MAX_ID = 2**63 - 1
+
+
+class Id(fields.Integer):
+    """A whole number that fits SQLite's INTEGER (0 to 2**63 - 1)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(0, MAX_ID))
+        super().__init__(strict=False, **kwargs)
+
 
 class ProblemSchema(Schema):
     """An RFC 9457 problem document (``application/problem+json``)."""

@@ -2,13 +2,13 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageQuerySchema, page_schema
+from schemas.common import Id, PageQuerySchema, page_schema
 from sync import codes
 
 
 class MarkerSchema(Schema):
     marker_ref = fields.String()
-    uprn = fields.Integer()
+    uprn = Id()
     tenancy_ref = fields.String(allow_none=True)
     code = fields.String(metadata={"enum": list(codes.MARKER_CODES)})
     description = fields.String()
@@ -20,7 +20,7 @@ class MarkerSchema(Schema):
 
 
 class PropertySchema(Schema):
-    uprn = fields.Integer()
+    uprn = Id()
     address_line_1 = fields.String()
     address_line_2 = fields.String(allow_none=True)
     address_line_3 = fields.String(allow_none=True)
@@ -30,8 +30,8 @@ class PropertySchema(Schema):
     longitude = fields.Float()
     kind = fields.String(metadata={"enum": list(codes.PROPERTY_KINDS)})
     building = fields.String(allow_none=True)
-    bedrooms = fields.Integer(allow_none=True)
-    patch_ids = fields.List(fields.Integer())
+    bedrooms = Id(allow_none=True)
+    patch_ids = fields.List(Id())
     markers = fields.List(fields.Nested(MarkerSchema))
     tenancy_refs = fields.List(fields.String())
     imported_at = fields.String()
@@ -39,14 +39,14 @@ class PropertySchema(Schema):
 
 
 class PropertyQuerySchema(PageQuerySchema):
-    patch_id = fields.Integer()
+    patch_id = Id()
     postcode = fields.String(
         validate=validate.Length(1, 10),
         metadata={"description": "Full postcode, sector (`BA14 8`) or outward code (`BA14`)."},
     )
     kind = fields.String(validate=validate.OneOf(codes.PROPERTY_KINDS))
     building = fields.String(validate=validate.Length(1, 200))
-    after = fields.Integer(metadata={"description": "The last UPRN of the previous page."})
+    after = Id(metadata={"description": "The last UPRN of the previous page."})
 
 
 PropertyPageSchema = page_schema(PropertySchema, fields.Integer)
@@ -72,7 +72,7 @@ class TenantSchema(Schema):
 class UniversalCreditSchema(Schema):
     managed_payment = fields.Boolean()
     deduction_weekly = fields.Float(allow_none=True)
-    assessment_day = fields.Integer(allow_none=True)
+    assessment_day = Id(allow_none=True)
 
 
 class ArrangementSchema(Schema):
@@ -118,7 +118,7 @@ class AccountSchema(Schema):
 
 class TenancySchema(Schema):
     tenancy_ref = fields.String()
-    uprn = fields.Integer()
+    uprn = Id()
     address_line_1 = fields.String()
     address_line_2 = fields.String(allow_none=True)
     post_town = fields.String()
@@ -129,7 +129,7 @@ class TenancySchema(Schema):
     end_date = fields.String(allow_none=True)
     status = fields.String(metadata={"enum": ["current", "ended", "future"]})
     weekly_rent = fields.Float()
-    patch_ids = fields.List(fields.Integer())
+    patch_ids = fields.List(Id())
     tenants = fields.List(fields.Nested(TenantSchema))
     account = fields.Nested(
         AccountSchema,
@@ -144,9 +144,9 @@ class TenancySchema(Schema):
 
 
 class TenancyQuerySchema(PageQuerySchema):
-    patch_id = fields.Integer()
+    patch_id = Id()
     postcode = fields.String(validate=validate.Length(1, 10))
-    uprn = fields.Integer()
+    uprn = Id()
     arrears_above = fields.Float(
         allow_nan=False, metadata={"description": "Latest balance strictly above (£)."}
     )

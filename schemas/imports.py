@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import PageQuerySchema, page_schema
+from schemas.common import Id, PageQuerySchema, page_schema
 from sync.imports import FORMATS, KINDS
 
 
@@ -22,31 +22,31 @@ class ImportQuerySchema(Schema):
 
 
 class RowErrorSchema(Schema):
-    line = fields.Integer()
+    line = Id()
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
 class ImportRunSchema(Schema):
-    id = fields.Integer()
+    id = Id()
     kind = fields.String()
     format = fields.String()
     source = fields.String()
     sha256 = fields.String()
     started_at = fields.String()
     finished_at = fields.String(allow_none=True)
-    started_by = fields.Integer(allow_none=True)
-    rows_read = fields.Integer()
-    inserted = fields.Integer()
-    updated = fields.Integer()
-    unchanged = fields.Integer()
-    rejected = fields.Integer()
+    started_by = Id(allow_none=True)
+    rows_read = Id()
+    inserted = Id()
+    updated = Id()
+    unchanged = Id()
+    rejected = Id()
     errors = fields.List(
         fields.Nested(RowErrorSchema), metadata={"description": "Bad rows by line (first 1,000)."}
     )
 
 
 class ImportRunListQuerySchema(PageQuerySchema):
-    after = fields.Integer()
+    after = Id()
 
 
 ImportRunPageSchema = page_schema(ImportRunSchema, fields.Integer)

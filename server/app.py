@@ -4,7 +4,9 @@ import logging
 import os
 
 from flask import Flask
+from flask_smorest.spec.plugins import integerconverter2paramschema
 
+from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db
 from server.problems import Api
 from sync.db import open_database
@@ -69,7 +71,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.teardown_appcontext(close_db)
     app.before_request(authenticate_request)
 
+    app.url_map.converters["int"] = IdConverter
     api = Api(app)
+    api.register_converter(IdConverter, integerconverter2paramschema)
     from server.resources import auth, health, homes, imports, patches, users
 
     for module in (health, auth, users, patches, homes, imports):

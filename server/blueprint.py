@@ -3,9 +3,48 @@
 from http import HTTPStatus
 
 import flask_smorest
+from marshmallow import RAISE
+from webargs.core import missing
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.routing import IntegerConverter
+
+from schemas.common import MAX_ID
+from sync import strict_json
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in our routes: 0 to SQLite's largest integer; a bigger id cannot
+    name anything, so it is a 404 rather than an overflow."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+class Parser(FlaskParser):
+    """webargs with unknown query parameters refused, not silently ignored (a mistyped
+    ``?dryrun=1`` must not run a real import), and JSON too deep or too long refused."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": RAISE,
+        "querystring": RAISE,
+    }
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req):
+            return missing
+        try:
+            return strict_json.loads(req.get_data(cache=True).decode("utf-8"))
+        except UnicodeDecodeError:
+            abort(400, messages={"json": ["Invalid JSON body: not UTF-8."]})
+        except strict_json.InvalidJSON as exc:
+            abort(400, messages={"json": [f"Invalid JSON body: {exc}."]})
 
 
 class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
     def errors(self, *statuses: int):
         """Document each status as a problem+json error response of this operation."""
 

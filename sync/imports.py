@@ -19,7 +19,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError
 from sqlite_utils import Database
 
-from sync import codes
+from sync import codes, strict_json
 from sync.clock import utc_now
 from sync.errors import NotFound, ValidationFailed
 from sync.import_rows import AccountRow, MarkerRow, PropertyRow, TenancyRow, TenantRow
@@ -283,9 +283,9 @@ def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | 
             if not line.strip():
                 continue
             try:
-                value = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, None, f"Not valid JSON: {exc.msg} at column {exc.colno}."
+                value = strict_json.loads(line)
+            except strict_json.InvalidJSON as exc:
+                yield number, None, f"Not valid JSON: {exc}."
                 continue
             if not isinstance(value, dict):
                 yield number, None, "Each line must be a JSON object."

@@ -223,3 +223,69 @@ def test_unknown_routes_and_methods_are_problems(client, as_user):
     response = client.post("/auth/login", data="{not json", content_type="application/json")
     assert_problem(response, 400, "malformed-json")
     assert_problem(client.get("/properties?limit=0", headers=as_user("admin")), 422, field="limit")
+
+
+def test_hostile_input_is_refused_by_name_never_a_500(client, as_user):
+    admin = as_user("admin")
+    deep = "[" * 100_000 + "]" * 100_000
+    assert_problem(
+        client.post("/auth/login", data=deep, content_type="application/json"),
+        400,
+        "malformed-json",
+    )
+    long_number = '{"username": ' + "9" * 5001 + "}"
+    assert_problem(
+        client.post("/auth/login", data=long_number, content_type="application/json"),
+        400,
+        "malformed-json",
+    )
+    surrogate = '{"username": "\\ud800", "password": "x", "device_name": "y"}'
+    assert_problem(
+        client.post("/auth/login", data=surrogate, content_type="application/json"),
+        400,
+        "malformed-json",
+    )
+    assert_problem(
+        client.post("/auth/login", data=b"\xff\xfe{}", content_type="application/json"),
+        400,
+        "malformed-json",
+    )
+    huge = "9" * 25
+    assert_problem(client.get(f"/properties/{huge}", headers=admin), 404)
+    assert_problem(client.post(f"/devices/{huge}/revoke", json={}, headers=admin), 404)
+    assert_problem(client.get(f"/tenancies?patch_id={huge}", headers=admin), 422, field="patch_id")
+    assert_problem(client.get(f"/properties?after={huge}", headers=admin), 422, field="after")
+    patch = client.get("/patches", headers=admin).get_json()[0]
+    assert_problem(
+        client.post(
+            f"/patches/{patch['id']}/covers",
+            headers=admin,
+            json={"officer_id": int(huge), "start_date": "2030-01-01", "end_date": "2030-01-02"},
+        ),
+        422,
+        field="officer_id",
+    )
+    assert_problem(
+        client.post(
+            "/users",
+            headers=admin,
+            json={
+                "username": "big",
+                "display_name": "B",
+                "role": "officer",
+                "team_id": int(huge),
+                "password": "long-enough-pw",
+            },
+        ),
+        422,
+        field="team_id",
+    )
+    # a mistyped query parameter is refused, not ignored
+    assert_problem(
+        client.post("/imports?kind=properties&format=csv&dryrun=1", data=b"uprn\n", headers=admin),
+        422,
+        field="dryrun",
+    )
+    assert_problem(
+        client.get("/tenancies?arrears_above=inf", headers=admin), 422, field="arrears_above"
+    )

@@ -201,9 +201,11 @@ def test_whole_file_problems_write_nothing(tmp_path):
 
 def test_jsonl_lines_that_are_not_objects_are_reported(tmp_path):
     db = open_database(tmp_path / "empty.db")
-    result = run(db, '{"uprn": 1\n[1, 2]\n\n"text"\n', "properties", "jsonl")
-    assert [e["line"] for e in result["errors"]] == [1, 2, 4]
-    assert result["rows_read"] == 3
+    body = '{"uprn": 1\n[1, 2]\n\n"text"\n{"uprn": "\\ud800"}\n' + "[" * 50_000 + "\n"
+    result = run(db, body, "properties", "jsonl")
+    assert [e["line"] for e in result["errors"]] == [1, 2, 4, 5, 6]
+    assert result["rows_read"] == 5
+    assert "lone surrogate" in result["errors"][3]["errors"]["_row"][0]
 
 
 def test_import_over_http_is_admin_only_and_reports_rows(client, as_user):
