@@ -63,8 +63,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config_from_env())
     if test_config:
         app.config.update(test_config)
-    if not app.config["SECRET_KEY"] and not app.config.get("TESTING"):
-        raise RuntimeError("Set DOORSTEP_SECRET_KEY: Doorstep will not start without a secret.")
+    if not app.config["SECRET_KEY"]:
+        if not app.config.get("TESTING"):
+            raise RuntimeError(
+                "Set DOORSTEP_SECRET_KEY: Doorstep will not start without a secret."
+            )
+        app.config["SECRET_KEY"] = "testing-only-secret"
     logging.basicConfig(level=logging.INFO)
 
     open_database(app.config["DATABASE"]).close()
@@ -74,9 +78,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     api = Api(app)
     api.register_converter(IdConverter, integerconverter2paramschema)
-    from server.resources import auth, health, homes, imports, patches, users
+    from server.resources import auth, health, homes, imports, patches, sync, users
 
-    for module in (health, auth, users, patches, homes, imports):
+    for module in (health, auth, users, patches, homes, imports, sync):
         for blp in module.blueprints:
             api.register_blueprint(blp)
     return app

@@ -19,7 +19,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError
 from sqlite_utils import Database
 
-from sync import codes, strict_json
+from sync import changes, codes, strict_json
 from sync.clock import utc_now
 from sync.errors import NotFound, ValidationFailed
 from sync.import_rows import AccountRow, MarkerRow, PropertyRow, TenancyRow, TenantRow
@@ -44,6 +44,8 @@ class Kind:
     # (row field, table, column) that must already exist.
     references: tuple[tuple[str, str, str], ...] = ()
     derive: Callable[[Database, dict], None] | None = None
+    # How a row is known to the sync protocol: (entity type, entity id, uprn).
+    sync_entity: Callable[[Database, dict], tuple[str, str, int]] | None = None
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
 
@@ -87,6 +89,12 @@ def _derive_account(db: Database, row: dict) -> None:
         )
 
 
+def _uprn_of_tenancy(db: Database, tenancy_ref: str) -> int:
+    return db.execute(
+        "SELECT uprn FROM tenancies WHERE tenancy_ref = ?", [tenancy_ref]
+    ).fetchone()[0]
+
+
 def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
     """Point each tenancy at its newest snapshot."""
     for ref in {r["tenancy_ref"] for r in rows}:
@@ -121,6 +129,7 @@ KINDS: dict[str, Kind] = {
                 "bedrooms",
             ),
             after=_after_properties,
+            sync_entity=lambda db, r: ("property", str(r["uprn"]), r["uprn"]),
         ),
         Kind(
             "tenancies",
@@ -129,6 +138,7 @@ KINDS: dict[str, Kind] = {
             TenancyRow,
             ("tenancy_ref", "uprn", "tenure", "start_date", "end_date", "weekly_rent"),
             references=(("uprn", "properties", "uprn"),),
+            sync_entity=lambda db, r: ("tenancy", r["tenancy_ref"], r["uprn"]),
         ),
         Kind(
             "tenants",
@@ -153,6 +163,11 @@ KINDS: dict[str, Kind] = {
                 "vulnerabilities",
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
+            sync_entity=lambda db, r: (
+                "tenant",
+                r["person_ref"],
+                _uprn_of_tenancy(db, r["tenancy_ref"]),
+            ),
         ),
         Kind(
             "accounts",
@@ -192,6 +207,12 @@ KINDS: dict[str, Kind] = {
             derive=_derive_account,
             after=_after_accounts,
             has_updated_at=False,
+            # The phone holds a tenancy's current account; its history stays on the server.
+            sync_entity=lambda db, r: (
+                "account",
+                r["tenancy_ref"],
+                _uprn_of_tenancy(db, r["tenancy_ref"]),
+            ),
         ),
         Kind(
             "markers",
@@ -213,6 +234,7 @@ KINDS: dict[str, Kind] = {
                 ("uprn", "properties", "uprn"),
                 ("tenancy_ref", "tenancies", "tenancy_ref"),
             ),
+            sync_entity=lambda db, r: ("marker", r["marker_ref"], r["uprn"]),
         ),
     )
 }
@@ -377,6 +399,8 @@ def _apply_chunk(
                             [*sets.values(), *key],
                         )
                         counts["updated"] += 1
+                    if kind.sync_entity:
+                        changes.touch(db, *kind.sync_entity(db, row))
             except Exception as exc:  # a constraint the validation did not foresee
                 errors.append((line, {"_row": [f"Could not be stored: {exc}."]}))
                 continue

@@ -213,3 +213,64 @@ def m0001_initial(db: Database) -> None:
         CREATE INDEX import_errors_run ON import_errors(run_id);
         """
     )
+
+
+@migrations()
+def m0002_change_sequence(db: Database) -> None:
+    db.executescript(
+        """
+        -- Server-wide settings of the sync protocol. 'epoch' changes when the database is
+        -- restored from a backup, so phones holding older cursors know to reset.
+        -- 'seq' is the last change sequence number handed out.
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            epoch TEXT NOT NULL,
+            seq INTEGER NOT NULL
+        );
+        INSERT INTO sync_state (id, epoch, seq) VALUES (1, lower(hex(randomblob(8))), 0);
+
+        -- One row per syncable record: the sequence number of its latest change. Pulls
+        -- page through this by seq (never by clock time). Deleted records stay as
+        -- tombstones (deleted = 1).
+        CREATE TABLE sync_index (
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            uprn INTEGER,
+            seq INTEGER NOT NULL UNIQUE,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (entity_type, entity_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX sync_index_uprn ON sync_index(uprn, seq);
+
+        -- A home that left a patch (boundary redrawn, home moved): phones holding that
+        -- patch are told to remove it.
+        CREATE TABLE scope_exits (
+            seq INTEGER PRIMARY KEY,
+            patch_id INTEGER NOT NULL REFERENCES patches(id),
+            uprn INTEGER NOT NULL
+        );
+        CREATE INDEX scope_exits_patch ON scope_exits(patch_id, seq);
+        """
+    )
+    # Everything that already exists gets a sequence number, so it can be pulled.
+    for entity_type, sql in (
+        ("property", "SELECT CAST(uprn AS TEXT), uprn FROM properties"),
+        ("tenancy", "SELECT tenancy_ref, uprn FROM tenancies"),
+        (
+            "tenant",
+            "SELECT t.person_ref, y.uprn FROM tenants t "
+            "JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref",
+        ),
+        (
+            "account",
+            "SELECT tenancy_ref, uprn FROM tenancies WHERE current_snapshot_id IS NOT NULL",
+        ),
+        ("marker", "SELECT marker_ref, uprn FROM warning_markers"),
+    ):
+        for entity_id, uprn in db.execute(sql).fetchall():
+            db.execute("UPDATE sync_state SET seq = seq + 1")
+            db.execute(
+                "INSERT INTO sync_index (entity_type, entity_id, uprn, seq) "
+                "VALUES (?, ?, ?, (SELECT seq FROM sync_state))",
+                [entity_type, entity_id, uprn],
+            )

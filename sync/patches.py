@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from sync import codes
+from sync import changes, codes
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, NotFound, ValidationFailed
 from sync.geometry import PatchIndex, dump_boundary, parse_boundary
@@ -225,27 +225,37 @@ def patch_index(db: Database) -> PatchIndex:
 def assign_properties(
     db: Database, index: PatchIndex, homes: list[tuple[int, float, float]]
 ) -> None:
-    """Recompute membership of the given (uprn, latitude, longitude) homes."""
+    """Recompute membership of the given (uprn, latitude, longitude) homes. A home whose
+    patches change is re-numbered in the change sequence, with everything it holds, and
+    each patch it left records a scope exit, so phones gain or drop it on their next pull."""
     if not homes:
         return
     found = index.assign([(lon, lat) for _, lat, lon in homes])
-    uprns = [h[0] for h in homes]
+    new = {uprn: set(pids) for (uprn, _, _), pids in zip(homes, found, strict=True)}
+    old: dict[int, set[int]] = {uprn: set() for uprn in new}
+    uprns = list(new)
     for start in range(0, len(uprns), 500):
         chunk = uprns[start : start + 500]
-        db.execute(
-            f"DELETE FROM patch_properties WHERE uprn IN ({','.join('?' * len(chunk))})", chunk
-        )
+        marks = ",".join("?" * len(chunk))
+        for uprn, pid in db.execute(
+            f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
+        ):
+            old[uprn].add(pid)
+        db.execute(f"DELETE FROM patch_properties WHERE uprn IN ({marks})", chunk)
     db.conn.executemany(
         "INSERT INTO patch_properties (patch_id, uprn) VALUES (?, ?)",
-        [(pid, uprn) for uprn, pids in zip(uprns, found, strict=True) for pid in pids],
+        [(pid, uprn) for uprn, pids in new.items() for pid in sorted(pids)],
     )
+    for uprn in uprns:
+        if old[uprn] and old[uprn] != new[uprn]:
+            changes.record_exits(db, [(pid, uprn) for pid in sorted(old[uprn] - new[uprn])])
+            changes.touch_home(db, uprn)
 
 
 def recompute_membership(db: Database) -> None:
     """Which patch each home falls in, from the boundaries. Runs inside the caller's
     transaction when there is one."""
     with db.atomic():
-        db.execute("DELETE FROM patch_properties")
         homes = [tuple(r) for r in db.execute("SELECT uprn, latitude, longitude FROM properties")]
         assign_properties(db, patch_index(db), homes)
 

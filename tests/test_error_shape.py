@@ -7,6 +7,7 @@ import re
 import pytest
 
 from server.app import create_app
+from sync import changes
 from tests.conftest import assert_problem
 
 MISSING = {"int": 987654321, "str": "NO-SUCH-REF"}
@@ -48,6 +49,7 @@ CONFLICT = {
     ("POST", "/teams"): {"name": "Income Team West"},
     ("POST", "/patches"): "patch-body-duplicate",
     ("PATCH", "/patches/{patch_id}"): "rename-to-other-patch",
+    ("GET", "/sync/pull"): "?cursor=old-epoch-cursor",
 }
 
 
@@ -105,6 +107,8 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         "/auth/login",
         json={"username": "newcomer", "password": "first-password", "device_name": "x"},
     ).get_json()["token"]
+    old_cursor = client.get("/sync/pull?limit=1", headers=as_user("admin")).get_json()["cursor"]
+    changes.new_epoch(db)
     boundary = json.loads(patch1[1])
     specials = {
         "patch-body": {"name": "Brand new", "team_id": team_id, "boundary": boundary},
@@ -177,7 +181,11 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                     if (method, template) not in CONFLICT:
                         failures.append(f"{method} {template}: documents 409, no trigger here")
                         continue
-                    body = resolve(CONFLICT[(method, template)])
+                    trigger = CONFLICT[(method, template)]
+                    if isinstance(trigger, str) and trigger.startswith("?"):
+                        url += trigger.replace("old-epoch-cursor", old_cursor)
+                    else:
+                        body = resolve(trigger)
                 elif status == 413:
                     url += "?kind=properties&format=csv"
                     data = b"uprn\n" + b"1\n" * 5000

@@ -1,0 +1,59 @@
+"""The change sequence: every write to a syncable record takes the next number.
+
+SQLite runs one write transaction at a time, so numbers are handed out in commit order
+and a reader never sees seq 10 before seq 9 is visible. Pulls page by this number.
+"""
+
+from sqlite_utils import Database
+
+
+def next_seq(db: Database) -> int:
+    return db.execute("UPDATE sync_state SET seq = seq + 1 RETURNING seq").fetchall()[0][0]
+
+
+def current_seq(db: Database) -> int:
+    return db.execute("SELECT seq FROM sync_state").fetchone()[0]
+
+
+def epoch(db: Database) -> str:
+    return db.execute("SELECT epoch FROM sync_state").fetchone()[0]
+
+
+def new_epoch(db: Database) -> str:
+    """After a restore: every cursor issued before it is refused, and phones reset."""
+    with db.atomic():
+        db.execute("UPDATE sync_state SET epoch = lower(hex(randomblob(8)))")
+    return epoch(db)
+
+
+def touch(
+    db: Database, entity_type: str, entity_id, uprn: int | None, *, deleted: bool = False
+) -> int:
+    """Record that a record changed (or was deleted): it gets the next sequence number."""
+    seq = next_seq(db)
+    db.execute(
+        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (entity_type, entity_id)
+           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted""",
+        [entity_type, str(entity_id), uprn, seq, int(deleted)],
+    )
+    return seq
+
+
+def touch_home(db: Database, uprn: int) -> None:
+    """Everything belonging to a home changes scope with it: re-number all of it."""
+    rows = db.execute(
+        "SELECT entity_type, entity_id FROM sync_index WHERE uprn = ?", [uprn]
+    ).fetchall()
+    for entity_type, entity_id in rows:
+        touch(db, entity_type, entity_id, uprn)
+
+
+def record_exits(db: Database, exits: list[tuple[int, int]]) -> None:
+    """(patch_id, uprn) pairs for homes that left a patch."""
+    for patch_id, uprn in exits:
+        db.execute(
+            "INSERT INTO scope_exits (seq, patch_id, uprn) VALUES (?, ?, ?)",
+            [next_seq(db), patch_id, uprn],
+        )

@@ -1,0 +1,313 @@
+"""Pull: the changes in a caller's scope since their cursor, paged by change sequence.
+
+Scope is made of *buckets*, one per patch the caller holds (owned, covered, led, or all
+for landlord-wide roles). The cursor records, per bucket, the sequence number the phone
+has everything up to, plus the server's epoch and the day of the last pull:
+
+- a bucket new to the cursor starts at 0, so a patch entering scope arrives whole;
+- a bucket gone from scope is answered with a ``remove`` for each of its homes that no
+  remaining bucket holds, so the phone purges it;
+- a home that left a patch (a redrawn boundary) is removed through ``scope_exits``;
+- a marker that expired, or started, since the last pull's day is removed or sent;
+- a cursor from another epoch (a restored backup) is refused: the phone must reset.
+
+The cursor is signed, so a phone cannot forge one. See docs/sync-protocol.md.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+from collections import defaultdict
+from datetime import date
+
+from sqlite_utils import Database
+
+from sync import changes
+from sync.clock import london_today
+from sync.errors import Conflict, ValidationFailed
+from sync.properties import PROPERTY_COLUMNS
+from sync.scope import Caller, visible_patch_ids
+from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out
+
+DEFAULT_LIMIT = 2000
+MAX_LIMIT = 5000
+
+HOME_TYPES = ("property", "tenancy", "tenant", "account", "marker")
+FINANCE_TYPES = ("account",)
+
+
+# --- cursors ---------------------------------------------------------------------------
+
+
+def encode_cursor(state: dict, secret: str) -> str:
+    body = base64.urlsafe_b64encode(json.dumps(state, separators=(",", ":")).encode())
+    mac = hmac.new(secret.encode(), body, hashlib.sha256).digest()[:16]
+    return f"{body.decode()}.{base64.urlsafe_b64encode(mac).decode().rstrip('=')}"
+
+
+def decode_cursor(token: str, secret: str) -> dict:
+    bad = ValidationFailed(
+        "The cursor was not issued by this server. Pull without a cursor to bootstrap.",
+        code="bad-cursor",
+        errors={"cursor": ["Not a cursor this server issued."]},
+    )
+    try:
+        body, mac = token.split(".")
+        expected = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()[:16]
+        given = base64.urlsafe_b64decode(mac + "=" * (-len(mac) % 4))
+        if not hmac.compare_digest(expected, given):
+            raise bad
+        state = json.loads(base64.urlsafe_b64decode(body))
+        buckets = {int(k): int(v) for k, v in state["b"].items()}
+        return {"e": str(state["e"]), "d": state["d"], "b": buckets}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise bad from None
+
+
+# --- reading records -------------------------------------------------------------------
+
+
+def _chunks(values: list, size: int = 500):
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _load(db: Database, sql: str, ids: list, key: str) -> dict:
+    found = {}
+    for chunk in _chunks(ids):
+        for row in db.query(sql.format(marks=",".join("?" * len(chunk))), chunk):
+            found[str(row[key])] = row
+    return found
+
+
+def _records(db: Database, entity_type: str, ids: list[str], today: date) -> dict[str, dict]:
+    """The current record of each id, as a phone stores it (absent: nothing to send)."""
+    if entity_type == "property":
+        rows = _load(
+            db,
+            f"SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.uprn IN ({{marks}})",
+            [int(i) for i in ids],
+            "uprn",
+        )
+        patches: dict[str, list[int]] = defaultdict(list)
+        for chunk in _chunks([int(i) for i in ids]):
+            for uprn, pid in db.execute(
+                f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN "
+                f"({','.join('?' * len(chunk))}) ORDER BY patch_id",
+                chunk,
+            ):
+                patches[str(uprn)].append(pid)
+        for uprn, row in rows.items():
+            row["patch_ids"] = patches.get(uprn, [])
+        return rows
+    if entity_type == "tenancy":
+        return _load(
+            db,
+            "SELECT tenancy_ref, uprn, tenure, start_date, end_date, weekly_rent "
+            "FROM tenancies WHERE tenancy_ref IN ({marks})",
+            ids,
+            "tenancy_ref",
+        )
+    if entity_type == "tenant":
+        rows = _load(
+            db,
+            f"SELECT {TENANT_COLUMNS} FROM tenants WHERE person_ref IN ({{marks}})",
+            ids,
+            "person_ref",
+        )
+        for row in rows.values():
+            row["is_lead"] = bool(row["is_lead"])
+            row["interpreter_needed"] = bool(row["interpreter_needed"])
+            row["vulnerabilities"] = json.loads(row["vulnerabilities"])
+        return rows
+    if entity_type == "account":
+        columns = ", ".join(f"s.{c.strip()}" for c in SNAPSHOT_COLUMNS.split(","))
+        rows = _load(
+            db,
+            f"SELECT {columns} FROM tenancies t JOIN account_snapshots s "
+            "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks})",
+            ids,
+            "tenancy_ref",
+        )
+        return {ref: account_out(row, today) for ref, row in rows.items()}
+    if entity_type == "marker":
+        day = today.isoformat()
+        rows = _load(
+            db,
+            "SELECT marker_ref, uprn, tenancy_ref, code, description, "
+            "source_incident, start_date, review_date, end_date "
+            "FROM warning_markers WHERE marker_ref IN ({marks})",
+            ids,
+            "marker_ref",
+        )
+        for row in rows.values():
+            row["review_overdue"] = row["review_date"] < day
+        # A marker not in force today is not served: the phone is told to remove it.
+        return {
+            ref: row
+            for ref, row in rows.items()
+            if row["start_date"] <= day and (row["end_date"] is None or row["end_date"] >= day)
+        }
+    raise ValueError(entity_type)
+
+
+# --- pulling ---------------------------------------------------------------------------
+
+
+def _scope(db: Database, caller: Caller, today: date) -> set[int]:
+    ids = visible_patch_ids(db, caller, today)
+    if ids is None:
+        ids = {r[0] for r in db.execute("SELECT id FROM patches")}
+    return ids
+
+
+def _homes_in(db: Database, patch_ids: set[int]) -> set[int]:
+    if not patch_ids:
+        return set()
+    marks = ",".join("?" * len(patch_ids))
+    return {
+        r[0]
+        for r in db.execute(
+            f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})", sorted(patch_ids)
+        )
+    }
+
+
+def _bucket_clause(buckets: dict[int, int], column: str, seq: str) -> tuple[str, list]:
+    parts, params = [], []
+    for patch_id, since in sorted(buckets.items()):
+        parts.append(f"({column} = ? AND {seq} > ?)")
+        params += [patch_id, since]
+    return " OR ".join(parts) or "0", params
+
+
+def pull(
+    db: Database,
+    caller: Caller,
+    cursor: str | None,
+    *,
+    secret: str,
+    limit: int = DEFAULT_LIMIT,
+    today: date | None = None,
+) -> dict:
+    """One page of changes. Everything is read in one transaction (one snapshot)."""
+    today = today or london_today()
+    with db.atomic():
+        epoch = changes.epoch(db)
+        state = decode_cursor(cursor, secret) if cursor else {"e": epoch, "d": None, "b": {}}
+        if state["e"] != epoch:
+            raise Conflict(
+                "The server was restored from a backup. Upload every mutation you "
+                "hold first, then pull again without a cursor.",
+                code="reset-required",
+                errors={"cursor": ["From an older epoch."]},
+            )
+        scope = _scope(db, caller, today)
+        held = state["b"]
+        types = [t for t in HOME_TYPES if caller.sees_finance or t not in FINANCE_TYPES]
+        out: list[dict] = []
+
+        # 1. Patches that left scope: remove their homes that no remaining patch holds.
+        gone = set(held) - scope
+        keep = _homes_in(db, scope)
+        for uprn in sorted(_homes_in(db, gone) - keep):
+            out.append({"type": "property", "id": str(uprn), "op": "remove"})
+
+        # 2. Markers that started or ended since the last pull's day, in patches already held.
+        kept = {p: s for p, s in held.items() if p in scope}
+        if state["d"] is not None and state["d"] < today.isoformat() and kept:
+            out += _marker_transitions(db, set(kept), state["d"], today)
+
+        # 3. Changes and scope exits by sequence number; new patches start from 0.
+        buckets = {p: held.get(p, 0) for p in scope}
+        where, params = _bucket_clause(buckets, "pp.patch_id", "si.seq")
+        type_marks = ",".join("?" * len(types))
+        rows = db.execute(
+            f"""SELECT DISTINCT si.seq, si.entity_type, si.entity_id, si.deleted
+                FROM sync_index si JOIN patch_properties pp ON pp.uprn = si.uprn
+                WHERE si.entity_type IN ({type_marks}) AND ({where})
+                ORDER BY si.seq LIMIT ?""",
+            [*types, *params, limit + 1],
+        ).fetchall()
+        where, params = _bucket_clause(buckets, "patch_id", "seq")
+        exits = db.execute(
+            f"SELECT seq, uprn FROM scope_exits WHERE {where} ORDER BY seq LIMIT ?",
+            [*params, limit + 1],
+        ).fetchall()
+        merged = sorted(
+            [(seq, "change", (t, i, d)) for seq, t, i, d in rows]
+            + [(seq, "exit", uprn) for seq, uprn in exits]
+        )
+        has_more = len(merged) > limit
+        page = merged[:limit]
+        high = page[-1][0] if has_more else changes.current_seq(db)
+
+        wanted: dict[str, list[str]] = defaultdict(list)
+        for _, kind, item in page:
+            if kind == "change" and not item[2]:
+                wanted[item[0]].append(item[1])
+        records = {t: _records(db, t, ids, today) for t, ids in wanted.items()}
+        for seq, kind, item in page:
+            if kind == "exit":
+                if item not in keep:
+                    out.append({"seq": seq, "type": "property", "id": str(item), "op": "remove"})
+                continue
+            entity_type, entity_id, deleted = item
+            record = None if deleted else records[entity_type].get(entity_id)
+            if deleted:
+                out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "delete"})
+            elif record is None:
+                out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "remove"})
+            else:
+                out.append(
+                    {
+                        "seq": seq,
+                        "type": entity_type,
+                        "id": entity_id,
+                        "op": "upsert",
+                        "data": record,
+                    }
+                )
+        new_state = {
+            "e": epoch,
+            "d": today.isoformat(),
+            "b": {str(p): max(s, high) for p, s in buckets.items()},
+        }
+    return {
+        "changes": out,
+        "cursor": encode_cursor(new_state, secret),
+        "has_more": has_more,
+        "patch_ids": sorted(scope),
+    }
+
+
+def _marker_transitions(db: Database, patch_ids: set[int], since: str, today: date) -> list:
+    """Markers in these patches that expired or came into force after ``since``."""
+    day = today.isoformat()
+    marks = ",".join("?" * len(patch_ids))
+    homes = f"uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))"
+    ended = [
+        r[0]
+        for r in db.execute(
+            f"SELECT marker_ref FROM warning_markers WHERE {homes} AND end_date >= ? "
+            "AND end_date < ? ORDER BY marker_ref",
+            [*sorted(patch_ids), since, day],
+        )
+    ]
+    started = [
+        r[0]
+        for r in db.execute(
+            f"SELECT marker_ref FROM warning_markers WHERE {homes} AND start_date > ? "
+            "AND start_date <= ? ORDER BY marker_ref",
+            [*sorted(patch_ids), since, day],
+        )
+    ]
+    records = _records(db, "marker", started, today)
+    out = [{"type": "marker", "id": ref, "op": "remove"} for ref in ended]
+    out += [
+        {"type": "marker", "id": ref, "op": "upsert", "data": records[ref]}
+        for ref in started
+        if ref in records
+    ]
+    return out

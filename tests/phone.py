@@ -1,0 +1,77 @@
+"""A model phone: applies pulled changes to a local store exactly as the protocol says."""
+
+from sync import pull
+from sync.db import open_database
+from sync.scope import Caller
+
+
+class Phone:
+    def __init__(self, client, token: str):
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.cursor: str | None = None
+        self.store: dict[tuple[str, str], dict] = {}
+
+    def apply(self, change: dict) -> None:
+        key = (change["type"], change["id"])
+        if change["op"] == "upsert":
+            self.store[key] = change["data"]
+        elif change["type"] == "property" and change["op"] == "remove":
+            # Removing a home removes everything held for it.
+            uprn = int(change["id"])
+            self.store = {
+                k: v
+                for k, v in self.store.items()
+                if not (
+                    k == key
+                    or v.get("uprn") == uprn
+                    or (k[0] in ("tenant", "account") and self._uprn_of(k, v) == uprn)
+                )
+            }
+        else:
+            self.store.pop(key, None)
+
+    def _uprn_of(self, key, record) -> int | None:
+        ref = record.get("tenancy_ref") or key[1]
+        tenancy = self.store.get(("tenancy", ref))
+        return tenancy["uprn"] if tenancy else None
+
+    def sync(self, limit: int = 2000) -> int:
+        """Pull every page; returns how many changes arrived."""
+        count = 0
+        while True:
+            url = f"/sync/pull?limit={limit}" + (f"&cursor={self.cursor}" if self.cursor else "")
+            response = self.client.get(url, headers=self.headers)
+            assert response.status_code == 200, response.get_json()
+            body = response.get_json()
+            for change in body["changes"]:
+                self.apply(change)
+            self.cursor = body["cursor"]
+            count += len(body["changes"])
+            if not body["has_more"]:
+                return count
+
+
+def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
+    """What a phone of ``username`` should hold: every record in their scope, now."""
+    db = open_database(db_path)
+    row = db.execute(
+        "SELECT id, role, team_id FROM users WHERE username = ?", [username]
+    ).fetchone()
+    caller = Caller(user_id=row[0], username=username, role=row[1], team_id=row[2])
+    homes = pull._homes_in(db, pull._scope(db, caller, today))
+    view = {}
+    types = [t for t in pull.HOME_TYPES if caller.sees_finance or t not in pull.FINANCE_TYPES]
+    for entity_type in types:
+        ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT entity_id FROM sync_index WHERE entity_type = ? AND deleted = 0 "
+                "AND uprn IN (SELECT value FROM json_each(?))",
+                [entity_type, f"[{','.join(map(str, homes))}]"],
+            )
+        ]
+        for entity_id, record in pull._records(db, entity_type, ids, today).items():
+            view[(entity_type, entity_id)] = record
+    db.close()
+    return view
