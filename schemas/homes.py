@@ -67,6 +67,12 @@ class TenantSchema(Schema):
     interpreter_needed = fields.Boolean()
     reasonable_adjustments = fields.String(allow_none=True)
     vulnerabilities = fields.List(fields.String(metadata={"enum": list(codes.VULNERABILITIES)}))
+    version = Id(
+        metadata={
+            "description": "Goes up with every change; a phone's edit names "
+            "the version it was based on."
+        }
+    )
 
 
 class UniversalCreditSchema(Schema):

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Id
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
+from sync.push import MAX_BATCH
 
 
 class PullQuerySchema(Schema):
@@ -40,3 +41,39 @@ class PullSchema(Schema):
     )
     has_more = fields.Boolean(metadata={"description": "Pull again at once if true."})
     patch_ids = fields.List(Id(), metadata={"description": "The patches now in scope."})
+
+
+class PushSchema(Schema):
+    mutations = fields.List(
+        fields.Raw(),
+        required=True,
+        metadata={
+            "description": f"Up to {MAX_BATCH} mutations, each checked on its own "
+            "(a malformed one is rejected, not the batch)."
+        },
+    )
+
+
+class MutationResultSchema(Schema):
+    mutation_id = fields.String()
+    status = fields.String(metadata={"enum": ["applied", "duplicate", "conflict", "rejected"]})
+    code = fields.String(metadata={"description": "Why it was rejected (rejected only)."})
+    reason = fields.String(metadata={"description": "For a person (rejected only)."})
+    errors = fields.Dict(metadata={"description": "Offending fields (rejected only)."})
+    version = Id(metadata={"description": "The record's version now (mutable records)."})
+    flags = fields.List(fields.String())
+    conflicts = fields.List(
+        fields.Dict(),
+        metadata={"description": "Fields whose value the server kept: field, kept, yours."},
+    )
+    original = fields.Dict(metadata={"description": "The first result (duplicate only)."})
+
+
+class PushResultSchema(Schema):
+    results = fields.List(
+        fields.Nested(MutationResultSchema),
+        metadata={"description": "One per mutation, in the order sent."},
+    )
+    acknowledged_seq = Id(
+        metadata={"description": "Every device_seq up to this one has been received."}
+    )

@@ -60,6 +60,15 @@ class Blueprint(flask_smorest.Blueprint):
         func.doorstep_before_password_change = True
         return func
 
+    def max_body(self, limit: int):
+        """Refuse request bodies over ``limit`` bytes with 413 (app default: imports')."""
+
+        def decorator(func):
+            func.doorstep_max_body = limit
+            return func
+
+        return decorator
+
     def public(self, func):
         """Mark an operation as needing no bearer token (see ``context.authenticate``)."""
         func.doorstep_public = True

@@ -30,7 +30,11 @@ def authenticate_request() -> None:
     if view_class is None:  # the OpenAPI document and other non-API routes
         return
     handler = getattr(view_class, request.method.lower(), None)
-    if handler is None or getattr(handler, "doorstep_public", False):
+    if handler is None:
+        return
+    if getattr(handler, "doorstep_max_body", None):
+        request.max_content_length = handler.doorstep_max_body
+    if getattr(handler, "doorstep_public", False):
         return
     me = caller()
     if me.must_change_password and not getattr(handler, "doorstep_before_password_change", False):

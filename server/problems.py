@@ -21,6 +21,7 @@ STATUS_OF = {
     domain.Unauthenticated: 401,
     domain.ValidationFailed: 422,
     domain.Conflict: 409,
+    domain.TooLarge: 413,
 }
 
 # Codes for errors raised by the HTTP layer itself (routing, parsing, limits).

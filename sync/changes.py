@@ -27,16 +27,25 @@ def new_epoch(db: Database) -> str:
 
 
 def touch(
-    db: Database, entity_type: str, entity_id, uprn: int | None, *, deleted: bool = False
+    db: Database,
+    entity_type: str,
+    entity_id,
+    uprn: int | None,
+    *,
+    deleted: bool = False,
+    origin_device_id: int | None = None,
 ) -> int:
-    """Record that a record changed (or was deleted): it gets the next sequence number."""
+    """Record that a record changed (or was deleted): it gets the next sequence number.
+    ``origin_device_id``: the phone whose own write this is, exactly as that phone holds
+    it; its pulls skip it (no echo). Leave it out whenever the server changed anything."""
     seq = next_seq(db)
     db.execute(
-        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted)
-           VALUES (?, ?, ?, ?, ?)
+        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id)
+           VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (entity_type, entity_id)
-           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted""",
-        [entity_type, str(entity_id), uprn, seq, int(deleted)],
+           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted,
+                         origin_device_id = excluded.origin_device_id""",
+        [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id],
     )
     return seq
 

@@ -61,6 +61,29 @@ MARKER_CODES = {
 }
 
 
+# Visit outcomes (Pre-Action Protocol evidence).
+VISIT_OUTCOMES = {
+    "contact_made": "Contact made with the tenant",
+    "no_access": "No access: card left",
+    "refused": "Refused to engage",
+    "not_safe": "Not safe to enter",
+    "suspected_abandoned": "Home suspected abandoned",
+    "suspected_subletting": "Suspected subletting",
+    "appointment_made": "Appointment made",
+}
+
+# Tenant fields a phone may edit (contact details).
+TENANT_CONTACT_FIELDS = (
+    "phone",
+    "mobile",
+    "email",
+    "preferred_contact",
+    "language",
+    "interpreter_needed",
+    "reasonable_adjustments",
+)
+
+
 def legal_stage(account: dict) -> str:
     """The furthest legal step an account snapshot records."""
     if account.get("warrant_date") or account.get("eviction_date"):

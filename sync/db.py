@@ -1,6 +1,8 @@
 """Opening the database: WAL, foreign keys, a busy timeout, and the migrations."""
 
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -35,3 +37,29 @@ def open_database(path: str | Path) -> Database:
     db = connect(path)
     migrate(db)
     return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    Use it for work that reads and then writes: a deferred transaction that has read
+    cannot always be upgraded to a writer in WAL mode (SQLITE_BUSY at once, no waiting),
+    while BEGIN IMMEDIATE waits for the lock up to the busy timeout. Nested: a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise

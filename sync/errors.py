@@ -36,6 +36,12 @@ class ValidationFailed(DoorstepError):
     code = "validation-failed"
 
 
+class TooLarge(DoorstepError):
+    """More than a documented limit allows (mutations in a batch, say)."""
+
+    code = "payload-too-large"
+
+
 class Conflict(DoorstepError):
     """The request clashes with the current state (a duplicate name, say)."""
 

@@ -19,8 +19,9 @@ from datetime import date
 from marshmallow import Schema, ValidationError
 from sqlite_utils import Database
 
-from sync import changes, codes, strict_json
+from sync import changes, codes, strict_json, versions
 from sync.clock import utc_now
+from sync.db import write_transaction
 from sync.errors import NotFound, ValidationFailed
 from sync.import_rows import AccountRow, MarkerRow, PropertyRow, TenancyRow, TenantRow
 from sync.pages import page
@@ -46,6 +47,9 @@ class Kind:
     derive: Callable[[Database, dict], None] | None = None
     # How a row is known to the sync protocol: (entity type, entity id, uprn).
     sync_entity: Callable[[Database, dict], tuple[str, str, int]] | None = None
+    # Fields phones may also edit: the table has a ``version``; the import keeps a
+    # phone's edit the housing system has not confirmed (sync.versions).
+    versioned: tuple[str, ...] = ()
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
 
@@ -168,6 +172,7 @@ KINDS: dict[str, Kind] = {
                 r["person_ref"],
                 _uprn_of_tenancy(db, r["tenancy_ref"]),
             ),
+            versioned=codes.TENANT_CONTACT_FIELDS,
         ),
         Kind(
             "accounts",
@@ -356,13 +361,24 @@ def _existing(db: Database, kind: Kind, rows: list[dict]) -> dict[tuple, dict]:
     return found
 
 
+def _bump_version(db: Database, kind: Kind, key: tuple, before: dict, values: dict) -> None:
+    """A changed versioned record goes up a version; its changed fields say so."""
+    where = " AND ".join(f"{k} = ?" for k in kind.key)
+    version = db.execute(
+        f"UPDATE {kind.table} SET version = version + 1 WHERE {where} RETURNING version", key
+    ).fetchall()[0][0]
+    entity_type, entity_id, _ = kind.sync_entity(db, values)
+    fields = [c for c in kind.versioned if before[c] != values[c]]
+    versions.record_changes(db, entity_type, entity_id, fields, version=version, source="import")
+
+
 def _apply_chunk(
     db: Database, run: Run, rows: list[tuple[int, dict]], counts: dict, errors: list
 ) -> None:
     kind = run.kind
     now = utc_now()
     changed: list[dict] = []
-    with db.atomic():
+    with write_transaction(db):
         for _, row in rows:
             if kind.derive:
                 kind.derive(db, row)
@@ -371,11 +387,16 @@ def _apply_chunk(
             values = {c: _to_db(row.get(c)) for c in kind.columns}
             key = tuple(values[k] for k in kind.key)
             before = stored.get(key)
-            if before is not None and before == values:
-                counts["unchanged"] += 1
-                continue
             try:
                 with db.atomic():
+                    if before is not None and kind.versioned:
+                        entity_type, entity_id, uprn = kind.sync_entity(db, row)
+                        versions.protect_pending_edits(
+                            db, entity_type, entity_id, uprn, values, before, kind.versioned
+                        )
+                    if before is not None and before == values:
+                        counts["unchanged"] += 1
+                        continue
                     if before is None:
                         extra = {"imported_at": now}
                         if kind.has_updated_at:
@@ -399,6 +420,8 @@ def _apply_chunk(
                             [*sets.values(), *key],
                         )
                         counts["updated"] += 1
+                        if kind.versioned:
+                            _bump_version(db, kind, key, before, values)
                     if kind.sync_entity:
                         changes.touch(db, *kind.sync_entity(db, row))
             except Exception as exc:  # a constraint the validation did not foresee

@@ -274,3 +274,119 @@ def m0002_change_sequence(db: Database) -> None:
                 "VALUES (?, ?, ?, (SELECT seq FROM sync_state))",
                 [entity_type, entity_id, uprn],
             )
+
+
+@migrations()
+def m0003_push(db: Database) -> None:
+    db.executescript(
+        """
+        -- Every mutation a phone pushed, with its final result. mutation_id is the phone's
+        -- UUID; a second mutation reusing an id with other content is kept too, rejected,
+        -- pointing at the first (duplicate_of).
+        CREATE TABLE mutations (
+            id INTEGER PRIMARY KEY,
+            mutation_id TEXT NOT NULL,
+            duplicate_of INTEGER REFERENCES mutations(id),
+            device_id INTEGER NOT NULL REFERENCES devices(id),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            device_seq INTEGER,
+            entity_type TEXT,
+            entity_id TEXT,
+            op TEXT,
+            base_version INTEGER,
+            observed_at TEXT,
+            received_at TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            body TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('applied', 'conflict', 'rejected')),
+            result TEXT NOT NULL,
+            reviewed_at TEXT,
+            reviewed_by INTEGER REFERENCES users(id)
+        );
+        CREATE UNIQUE INDEX mutations_id ON mutations(mutation_id) WHERE duplicate_of IS NULL;
+        CREATE INDEX mutations_device ON mutations(device_id, device_seq);
+        CREATE INDEX mutations_rejected ON mutations(status, reviewed_at);
+
+        -- Visit records: append-only facts made on a phone.
+        CREATE TABLE visits (
+            id TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenancy_ref TEXT REFERENCES tenancies(tenancy_ref),
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            device_id INTEGER NOT NULL REFERENCES devices(id),
+            mutation_id TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            notes TEXT,
+            latitude REAL,
+            longitude REAL,
+            gps_accuracy_m REAL,
+            arrived_at TEXT,
+            left_at TEXT,
+            observed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '[]'
+        );
+        CREATE INDEX visits_uprn ON visits(uprn);
+        CREATE INDEX visits_tenancy ON visits(tenancy_ref, observed_at);
+
+        -- Field-level history of mutable records (tenants' contact details, arrangement
+        -- status): the record version at which each field last changed, and who changed it.
+        -- pending_hms = 1: a phone's edit the housing system has not yet confirmed; the
+        -- nightly import may not overwrite it (it records a conflict instead).
+        CREATE TABLE field_versions (
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('import', 'device', 'review')),
+            changed_by INTEGER REFERENCES users(id),
+            mutation_id TEXT,
+            observed_at TEXT,
+            changed_at TEXT NOT NULL,
+            pending_hms INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (entity_type, entity_id, field)
+        ) WITHOUT ROWID;
+
+        -- Two values for one field: what the server kept and the other, both kept with
+        -- who and when, for a team leader to review.
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY,
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            uprn INTEGER,
+            rule TEXT NOT NULL,
+            kept_value TEXT,
+            kept_source TEXT NOT NULL,
+            kept_by INTEGER REFERENCES users(id),
+            kept_at TEXT,
+            other_value TEXT,
+            other_source TEXT NOT NULL,
+            other_by INTEGER REFERENCES users(id),
+            other_at TEXT,
+            mutation_id TEXT,
+            created_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by INTEGER REFERENCES users(id),
+            resolution TEXT CHECK (resolution IN ('kept', 'other'))
+        );
+        CREATE INDEX conflicts_open ON conflicts(resolved_at, uprn);
+
+        -- Who owned which patch when: the grace period for reassignment looks here.
+        CREATE TABLE patch_assignments (
+            id INTEGER PRIMARY KEY,
+            patch_id INTEGER NOT NULL REFERENCES patches(id),
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            started_at TEXT NOT NULL,
+            ended_at TEXT
+        );
+        CREATE INDEX patch_assignments_officer ON patch_assignments(officer_id, ended_at);
+        INSERT INTO patch_assignments (patch_id, officer_id, started_at)
+            SELECT id, officer_id, updated_at FROM patches WHERE officer_id IS NOT NULL;
+
+        ALTER TABLE tenants ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE sync_index ADD COLUMN origin_device_id INTEGER;
+        ALTER TABLE devices ADD COLUMN last_pull_at TEXT;
+        ALTER TABLE devices ADD COLUMN last_push_at TEXT;
+        """
+    )

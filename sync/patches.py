@@ -98,6 +98,7 @@ def create_patch(
                    updated_at) VALUES (?, ?, ?, ?, ?, ?)""",
                 [name, team_id, officer_id, dump_boundary(geom), now, now],
             )
+            _record_owner(db, cur.lastrowid, officer_id)
             recompute_membership(db)
     except sqlite3.IntegrityError:
         raise Conflict(
@@ -145,6 +146,8 @@ def update_patch(db: Database, caller: Caller, patch_id: int, changes: dict) -> 
                     f"UPDATE patches SET {sets}, updated_at = :now WHERE id = :id",
                     {**fields, "now": utc_now(), "id": patch_id},
                 )
+                if "officer_id" in fields:
+                    _record_owner(db, patch_id, fields["officer_id"])
                 if "boundary" in fields:
                     recompute_membership(db)
         except sqlite3.IntegrityError:
@@ -154,6 +157,26 @@ def update_patch(db: Database, caller: Caller, patch_id: int, changes: dict) -> 
                 errors={"name": ["Already in use."]},
             ) from None
     return get_patch(db, caller, patch_id)
+
+
+def _record_owner(db: Database, patch_id: int, officer_id: int | None) -> None:
+    """Keep the history of who owned a patch when (for the reassignment grace period)."""
+    current = db.execute(
+        "SELECT officer_id FROM patch_assignments WHERE patch_id = ? AND ended_at IS NULL",
+        [patch_id],
+    ).fetchone()
+    if current and current[0] == officer_id:
+        return
+    now = utc_now()
+    db.execute(
+        "UPDATE patch_assignments SET ended_at = ? WHERE patch_id = ? AND ended_at IS NULL",
+        [now, patch_id],
+    )
+    if officer_id is not None:
+        db.execute(
+            "INSERT INTO patch_assignments (patch_id, officer_id, started_at) VALUES (?, ?, ?)",
+            [patch_id, officer_id, now],
+        )
 
 
 def add_cover(

@@ -24,17 +24,19 @@ from datetime import date
 from sqlite_utils import Database
 
 from sync import changes
-from sync.clock import london_today
+from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
 from sync.properties import PROPERTY_COLUMNS
+from sync.push import VISIT_COLUMNS
 from sync.scope import Caller, visible_patch_ids
 from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
 
-HOME_TYPES = ("property", "tenancy", "tenant", "account", "marker")
-FINANCE_TYPES = ("account",)
+HOME_TYPES = ("property", "tenancy", "tenant", "account", "marker", "visit")
+# Rent accounts, and visit records (which discuss them), go only to FINANCE_ROLES.
+FINANCE_TYPES = ("account", "visit")
 
 
 # --- cursors ---------------------------------------------------------------------------
@@ -131,6 +133,11 @@ def _records(db: Database, entity_type: str, ids: list[str], today: date) -> dic
             "tenancy_ref",
         )
         return {ref: account_out(row, today) for ref, row in rows.items()}
+    if entity_type == "visit":
+        rows = _load(db, f"SELECT {VISIT_COLUMNS} FROM visits WHERE id IN ({{marks}})", ids, "id")
+        for row in rows.values():
+            row["flags"] = json.loads(row["flags"])
+        return rows
     if entity_type == "marker":
         day = today.isoformat()
         rows = _load(
@@ -224,7 +231,8 @@ def pull(
         where, params = _bucket_clause(buckets, "pp.patch_id", "si.seq")
         type_marks = ",".join("?" * len(types))
         rows = db.execute(
-            f"""SELECT DISTINCT si.seq, si.entity_type, si.entity_id, si.deleted
+            f"""SELECT DISTINCT si.seq, si.entity_type, si.entity_id, si.deleted,
+                       si.origin_device_id
                 FROM sync_index si JOIN patch_properties pp ON pp.uprn = si.uprn
                 WHERE si.entity_type IN ({type_marks}) AND ({where})
                 ORDER BY si.seq LIMIT ?""",
@@ -236,16 +244,20 @@ def pull(
             [*params, limit + 1],
         ).fetchall()
         merged = sorted(
-            [(seq, "change", (t, i, d)) for seq, t, i, d in rows]
+            [(seq, "change", (t, i, d, origin)) for seq, t, i, d, origin in rows]
             + [(seq, "exit", uprn) for seq, uprn in exits]
         )
         has_more = len(merged) > limit
         page = merged[:limit]
         high = page[-1][0] if has_more else changes.current_seq(db)
 
+        def _echo(origin: int | None) -> bool:
+            """A phone's own write, exactly as it holds it, is not sent back to it."""
+            return bool(cursor) and origin is not None and origin == caller.device_id
+
         wanted: dict[str, list[str]] = defaultdict(list)
         for _, kind, item in page:
-            if kind == "change" and not item[2]:
+            if kind == "change" and not item[2] and not _echo(item[3]):
                 wanted[item[0]].append(item[1])
         records = {t: _records(db, t, ids, today) for t, ids in wanted.items()}
         for seq, kind, item in page:
@@ -253,7 +265,9 @@ def pull(
                 if item not in keep:
                     out.append({"seq": seq, "type": "property", "id": str(item), "op": "remove"})
                 continue
-            entity_type, entity_id, deleted = item
+            entity_type, entity_id, deleted, origin = item
+            if _echo(origin):
+                continue
             record = None if deleted else records[entity_type].get(entity_id)
             if deleted:
                 out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "delete"})
@@ -274,6 +288,12 @@ def pull(
             "d": today.isoformat(),
             "b": {str(p): max(s, high) for p, s in buckets.items()},
         }
+    if not has_more and caller.device_id is not None:
+        # Outside the read transaction: a read snapshot cannot always become a write.
+        with db.atomic():
+            db.execute(
+                "UPDATE devices SET last_pull_at = ? WHERE id = ?", [utc_now(), caller.device_id]
+            )
     return {
         "changes": out,
         "cursor": encode_cursor(new_state, secret),

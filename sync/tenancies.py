@@ -25,7 +25,7 @@ TENANCY_COLUMNS = (
 TENANT_COLUMNS = (
     "person_ref, tenancy_ref, is_lead, title, first_name, last_name, date_of_birth, phone, "
     "mobile, email, preferred_contact, language, interpreter_needed, reasonable_adjustments, "
-    "vulnerabilities"
+    "vulnerabilities, version"
 )
 
 SNAPSHOT_COLUMNS = (

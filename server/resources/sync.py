@@ -1,12 +1,13 @@
-"""The sync protocol: pull (docs/sync-protocol.md)."""
+"""The sync protocol: pull and push (docs/sync-protocol.md)."""
 
 from flask import current_app
 from flask.views import MethodView
 
-from schemas.sync import PullQuerySchema, PullSchema
+from schemas.sync import PullQuerySchema, PullSchema, PushResultSchema, PushSchema
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import pull
+from sync import pull, push
+from sync.errors import TooLarge
 
 blp = Blueprint(
     "sync",
@@ -35,3 +36,23 @@ class Pull(MethodView):
             limit=query["limit"],
             secret=current_app.config["SECRET_KEY"],
         )
+
+
+@blp.route("/push")
+class Push(MethodView):
+    @blp.max_body(push.MAX_BODY_BYTES)
+    @blp.arguments(PushSchema)
+    @blp.response(200, PushResultSchema)
+    @blp.errors(401, 403, 413)
+    def post(self, body):
+        """Push mutations made offline
+
+        Each mutation gets its own final result: applied, duplicate, conflict or rejected.
+        Re-send unchanged on a timeout: a mutation is never applied twice.
+        """
+        if len(body["mutations"]) > push.MAX_BATCH:
+            raise TooLarge(
+                f"At most {push.MAX_BATCH} mutations a batch; send the rest in another.",
+                errors={"mutations": [f"More than {push.MAX_BATCH}."]},
+            )
+        return push.push(db(), caller(), body["mutations"])

@@ -1,0 +1,159 @@
+"""Field-level versions of mutable records, and the conflicts between two values.
+
+A mutable record (a tenant's contact details) carries a ``version`` that goes up by one
+with every change. ``field_versions`` remembers the version at which each field last
+changed, who changed it, and whether the housing system has yet confirmed a phone's edit.
+
+The rules (docs/sync-protocol.md, "Conflicts"):
+
+- A phone's edit names the version it was based on. A field nobody else changed since
+  then takes the phone's value (edits to different fields merge).
+- A field somebody else changed since then keeps the value the server holds; the phone's
+  value is recorded as a conflict for a team leader, who may choose it instead.
+- The nightly import never overwrites a phone's edit the housing system has not yet
+  confirmed: the field keeps the phone's value and the clash is recorded as a conflict.
+  When the import brings the phone's value, the edit counts as confirmed.
+"""
+
+import json
+
+from sqlite_utils import Database
+
+from sync.clock import utc_now
+
+
+def field_versions(db: Database, entity_type: str, entity_id: str) -> dict[str, dict]:
+    return {
+        row["field"]: row
+        for row in db.query(
+            "SELECT field, version, source, changed_by, observed_at, changed_at, pending_hms "
+            "FROM field_versions WHERE entity_type = ? AND entity_id = ?",
+            [entity_type, entity_id],
+        )
+    }
+
+
+def record_changes(
+    db: Database,
+    entity_type: str,
+    entity_id: str,
+    fields: list[str],
+    *,
+    version: int,
+    source: str,
+    changed_by: int | None = None,
+    mutation_id: str | None = None,
+    observed_at: str | None = None,
+    pending_hms: bool = False,
+) -> None:
+    now = utc_now()
+    db.conn.executemany(
+        """INSERT INTO field_versions (entity_type, entity_id, field, version, source,
+               changed_by, mutation_id, observed_at, changed_at, pending_hms)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET
+               version = excluded.version, source = excluded.source,
+               changed_by = excluded.changed_by, mutation_id = excluded.mutation_id,
+               observed_at = excluded.observed_at, changed_at = excluded.changed_at,
+               pending_hms = excluded.pending_hms""",
+        [
+            (
+                entity_type,
+                entity_id,
+                f,
+                version,
+                source,
+                changed_by,
+                mutation_id,
+                observed_at,
+                now,
+                int(pending_hms),
+            )
+            for f in fields
+        ],
+    )
+
+
+def record_conflict(
+    db: Database,
+    *,
+    entity_type: str,
+    entity_id: str,
+    field: str,
+    uprn: int | None,
+    rule: str,
+    kept: tuple,
+    other: tuple,
+    mutation_id: str | None = None,
+) -> int | None:
+    """Keep both values: ``kept``/``other`` are (value, source, user id, when). An
+    identical open conflict is not recorded twice (a nightly import repeats itself)."""
+    kept_value, other_value = json.dumps(kept[0]), json.dumps(other[0])
+    open_same = db.execute(
+        """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
+           AND kept_value = ? AND other_value = ? AND other_source = ?
+           AND resolved_at IS NULL""",
+        [entity_type, entity_id, field, kept_value, other_value, other[1]],
+    ).fetchone()
+    if open_same:
+        return None
+    return db.execute(
+        """INSERT INTO conflicts (entity_type, entity_id, field, uprn, rule, kept_value,
+               kept_source, kept_by, kept_at, other_value, other_source, other_by, other_at,
+               mutation_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        [
+            entity_type,
+            entity_id,
+            field,
+            uprn,
+            rule,
+            kept_value,
+            kept[1],
+            kept[2],
+            kept[3],
+            other_value,
+            other[1],
+            other[2],
+            other[3],
+            mutation_id,
+            utc_now(),
+        ],
+    ).lastrowid
+
+
+def protect_pending_edits(
+    db: Database,
+    entity_type: str,
+    entity_id: str,
+    uprn: int | None,
+    incoming: dict,
+    stored: dict,
+    tracked: tuple[str, ...],
+) -> None:
+    """The import rule. ``incoming`` (the import's row) is changed in place: a field with a
+    phone edit the housing system has not confirmed keeps the stored value."""
+    pending = {
+        f: v
+        for f, v in field_versions(db, entity_type, entity_id).items()
+        if v["pending_hms"] and f in tracked
+    }
+    for field, meta in pending.items():
+        if incoming.get(field) == stored[field]:
+            db.execute(
+                "UPDATE field_versions SET pending_hms = 0 WHERE entity_type = ? "
+                "AND entity_id = ? AND field = ?",
+                [entity_type, entity_id, field],
+            )
+            continue
+        record_conflict(
+            db,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            field=field,
+            uprn=uprn,
+            rule="import-kept-phone-edit",
+            kept=(stored[field], "device", meta["changed_by"], meta["observed_at"]),
+            other=(incoming.get(field), "import", None, utc_now()),
+        )
+        incoming[field] = stored[field]

@@ -1,0 +1,360 @@
+"""Push: one final result per mutation, exactly once, conflicts kept, nothing blocked."""
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tests.conftest import assert_problem
+from tests.phone import Phone, server_view
+
+NOW = "2026-11-25T10:15:00+00:00"
+
+
+class Outbox:
+    """A phone's queue of mutations with its own sequence numbers."""
+
+    def __init__(self):
+        self.seq = 0
+
+    def make(self, entity_type, entity_id, op, payload, base_version=None, observed_at=NOW):
+        self.seq += 1
+        return {
+            "mutation_id": str(uuid.uuid4()),
+            "device_seq": self.seq,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "op": op,
+            "base_version": base_version,
+            "observed_at": observed_at,
+            "payload": payload,
+        }
+
+
+def push(client, headers, *mutations):
+    response = client.post("/sync/push", json={"mutations": list(mutations)}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def home_of(db, username):
+    return db.execute(
+        "SELECT t.uprn, t.tenancy_ref FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
+        "ON u.id = p.officer_id WHERE u.username = ? AND t.end_date IS NULL "
+        "ORDER BY t.uprn LIMIT 1",
+        [username],
+    ).fetchone()
+
+
+def a_tenant(db, username):
+    _, ref = home_of(db, username)
+    return db.execute(
+        "SELECT person_ref, version, mobile, email FROM tenants "
+        "WHERE tenancy_ref = ? ORDER BY person_ref LIMIT 1",
+        [ref],
+    ).fetchone()
+
+
+def visit(outbox, uprn, ref, observed_at=NOW, **extra):
+    return outbox.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", **extra},
+        observed_at=observed_at,
+    )
+
+
+def test_a_visit_is_applied_once_however_often_it_is_sent(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    mutation = visit(
+        Outbox(),
+        uprn,
+        ref,
+        notes="Card left",
+        gps_accuracy_m=12.5,
+        latitude=51.3,
+        longitude=-2.2,
+        arrived_at=NOW,
+        left_at="2026-11-25T10:20:00+00:00",
+    )
+    first = push(client, as_user("officer1"), mutation)["results"][0]
+    assert first["status"] == "applied"
+    again = push(client, as_user("officer1"), mutation, mutation)["results"]
+    assert [r["status"] for r in again] == ["duplicate", "duplicate"]
+    assert again[0]["original"]["status"] == "applied"
+    assert (
+        db.execute("SELECT count(*) FROM visits WHERE id = ?", [mutation["entity_id"]]).fetchone()[
+            0
+        ]
+        == 1
+    )
+    row = db.execute(
+        "SELECT observed_at, received_at, notes FROM visits WHERE id = ?", [mutation["entity_id"]]
+    ).fetchone()
+    assert row[0] == NOW and row[1] and row[2] == "Card left"
+
+
+def test_same_id_other_content_is_rejected_and_kept(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    mutation = visit(Outbox(), uprn, ref)
+    push(client, as_user("officer1"), mutation)
+    changed = {**mutation, "payload": {**mutation["payload"], "outcome": "refused"}}
+    result = push(client, as_user("officer1"), changed)["results"][0]
+    assert result["status"] == "rejected" and result["code"] == "mutation-id-reused"
+    assert (
+        db.execute(
+            "SELECT count(*) FROM mutations WHERE mutation_id = ?", [mutation["mutation_id"]]
+        ).fetchone()[0]
+        == 2
+    )
+    assert (
+        db.execute("SELECT outcome FROM visits WHERE id = ?", [mutation["entity_id"]]).fetchone()[
+            0
+        ]
+        == "no_access"
+    )
+
+
+def test_a_bad_mutation_never_blocks_the_ones_behind_it(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    other_uprn, other_ref = home_of(db, "officer2")
+    box = Outbox()
+    good1 = visit(box, uprn, ref)
+    bad_payload = box.make(
+        "visit", str(uuid.uuid4()), "create", {"uprn": uprn, "outcome": "danced"}
+    )
+    no_offset = box.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "outcome": "no_access"},
+        observed_at="2026-11-25T10:00",
+    )
+    not_mine = visit(box, other_uprn, other_ref)
+    unknown = box.make("spaceship", "x", "create", {})
+    good2 = visit(box, uprn, ref)
+    results = push(
+        client,
+        as_user("officer1"),
+        good1,
+        bad_payload,
+        no_offset,
+        "not an object",
+        not_mine,
+        unknown,
+        good2,
+    )["results"]
+    assert [r["status"] for r in results] == [
+        "applied",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "rejected",
+        "applied",
+    ]
+    assert results[1]["code"] == "invalid-payload" and "payload.outcome" in results[1]["errors"]
+    assert results[2]["code"] == "invalid-mutation" and "observed_at" in results[2]["errors"]
+    assert results[4]["code"] == "out-of-scope"
+    assert results[5]["code"] == "unknown-entity-type"
+    stored = db.execute("SELECT count(*) FROM mutations WHERE status = 'rejected'").fetchone()[0]
+    assert stored == 5
+
+
+def test_own_writes_are_not_echoed_but_reach_the_team(client, as_user, tokens, db):
+    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
+    officer1.sync()
+    leader1.sync()
+    uprn, ref = home_of(db, "officer1")
+    mutation = visit(Outbox(), uprn, ref)
+    push(client, as_user("officer1"), mutation)
+    assert officer1.sync() == 0
+    assert leader1.sync() == 1
+    assert leader1.store[("visit", mutation["entity_id"])]["outcome"] == "no_access"
+    repairs = Phone(client, tokens["repairs1"])
+    repairs.sync()
+    assert not any(k[0] == "visit" for k in repairs.store)
+
+
+def test_edits_to_different_fields_merge(client, as_user, tokens, db, db_path, today):
+    person, version, _, _ = a_tenant(db, "officer1")
+    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
+    officer1.sync()
+    leader1.sync()
+    a = push(
+        client,
+        as_user("officer1"),
+        Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version),
+    )["results"][0]
+    b = push(
+        client,
+        as_user("leader1"),
+        Outbox().make("tenant", person, "update", {"email": "new@example.com"}, version),
+    )["results"][0]
+    assert a["status"] == b["status"] == "applied"
+    assert (a["version"], b["version"]) == (version + 1, version + 2)
+    row = db.execute(
+        "SELECT mobile, email, version FROM tenants WHERE person_ref = ?", [person]
+    ).fetchone()
+    assert row == ("07700 900123", "new@example.com", version + 2)
+    officer1.sync()
+    leader1.sync()
+    assert officer1.store == server_view(db_path, "officer1", today)
+    assert leader1.store == server_view(db_path, "leader1", today)
+    assert officer1.store[("tenant", person)]["email"] == "new@example.com"
+    assert leader1.store[("tenant", person)]["mobile"] == "07700 900123"
+
+
+def test_edits_to_the_same_field_keep_the_first_and_record_both(client, as_user, db):
+    person, version, _, _ = a_tenant(db, "officer1")
+    first = push(
+        client,
+        as_user("officer1"),
+        Outbox().make("tenant", person, "update", {"mobile": "07700 900111"}, version),
+    )["results"][0]
+    second = push(
+        client,
+        as_user("leader1"),
+        Outbox().make("tenant", person, "update", {"mobile": "07700 900222"}, version),
+    )["results"][0]
+    assert first["status"] == "applied" and second["status"] == "conflict"
+    assert second["conflicts"] == [
+        {"field": "mobile", "kept": "07700 900111", "yours": "07700 900222"}
+    ]
+    conflict = db.execute(
+        "SELECT rule, kept_value, other_value, kept_by, other_by "
+        "FROM conflicts WHERE entity_id = ?",
+        [person],
+    ).fetchone()
+    ids = dict(db.execute("SELECT username, id FROM users").fetchall())
+    assert conflict == (
+        "first-write-kept",
+        '"07700 900111"',
+        '"07700 900222"',
+        ids["officer1"],
+        ids["leader1"],
+    )
+
+
+def test_the_import_never_silently_overwrites_a_phone_edit(client, as_user, db):
+    person, version, mobile, _ = a_tenant(db, "officer1")
+    push(
+        client,
+        as_user("officer1"),
+        Outbox().make("tenant", person, "update", {"mobile": "07700 900333"}, version),
+    )
+    row = dict(next(db.query("SELECT * FROM tenants WHERE person_ref = ?", [person])))
+    keys = (
+        "person_ref",
+        "tenancy_ref",
+        "first_name",
+        "last_name",
+        "preferred_contact",
+        "mobile",
+        "phone",
+        "email",
+    )
+    stale = {k: row[k] for k in keys} | {"mobile": mobile}
+    if stale["preferred_contact"] == "sms" and not stale["mobile"]:
+        stale["preferred_contact"] = "letter"
+
+    def nightly(record):
+        return client.post(
+            "/imports?kind=tenants&format=jsonl", data=json.dumps(record), headers=as_user("admin")
+        ).get_json()
+
+    nightly(stale)  # the housing system has not seen the edit yet
+    assert (
+        db.execute("SELECT mobile FROM tenants WHERE person_ref = ?", [person]).fetchone()[0]
+        == "07700 900333"
+    )
+    conflicts = db.execute(
+        "SELECT rule, kept_value, other_value FROM conflicts WHERE entity_id = ?", [person]
+    ).fetchall()
+    assert conflicts == [("import-kept-phone-edit", '"07700 900333"', json.dumps(mobile))]
+    nightly(stale)  # the same clash the next night is not recorded twice
+    assert (
+        db.execute("SELECT count(*) FROM conflicts WHERE entity_id = ?", [person]).fetchone()[0]
+        == 1
+    )
+    nightly(stale | {"mobile": "07700 900333"})  # the housing system caught up
+    assert (
+        db.execute(
+            "SELECT pending_hms FROM field_versions WHERE entity_id = ? AND field = 'mobile'",
+            [person],
+        ).fetchone()[0]
+        == 0
+    )
+    nightly(stale | {"mobile": "07700 900444"})  # and later changes it: the import wins
+    assert (
+        db.execute("SELECT mobile FROM tenants WHERE person_ref = ?", [person]).fetchone()[0]
+        == "07700 900444"
+    )
+
+
+def test_a_batch_applies_in_device_sequence_order(client, as_user, db):
+    person, version, _, _ = a_tenant(db, "officer1")
+    box = Outbox()
+    first = box.make("tenant", person, "update", {"mobile": "07700 900555"}, version)
+    second = box.make("tenant", person, "update", {"email": "x@example.com"}, version + 1)
+    results = push(client, as_user("officer1"), second, first)["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    assert [r["version"] for r in results] == [version + 2, version + 1]
+
+
+def test_an_update_before_its_record_exists_is_rejected_and_kept(client, as_user, db):
+    result = push(
+        client,
+        as_user("admin"),
+        Outbox().make("tenant", "P-NOT-YET", "update", {"mobile": "07700 900666"}, 1),
+    )["results"][0]
+    assert result["status"] == "rejected" and result["code"] == "unknown-entity"
+
+
+def test_gaps_in_the_device_sequence_do_not_block(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    box = Outbox()
+    m1, m2, m3, m4 = (visit(box, uprn, ref) for _ in range(4))
+    assert push(client, as_user("officer1"), m1, m2, m4)["acknowledged_seq"] == 2
+    assert db.execute("SELECT count(*) FROM visits").fetchone()[0] == 3
+    assert push(client, as_user("officer1"), m3)["acknowledged_seq"] == 4
+
+
+def test_limits_answer_413(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    box = Outbox()
+    many = [visit(box, uprn, ref) for _ in range(501)]
+    response = client.post("/sync/push", json={"mutations": many}, headers=as_user("officer1"))
+    assert_problem(response, 413, "payload-too-large", "mutations")
+    huge = visit(box, uprn, ref, notes="x" * 3000)
+    response = client.post(
+        "/sync/push", json={"mutations": [huge] * 800}, headers=as_user("officer1")
+    )
+    assert_problem(response, 413, "payload-too-large")
+    assert db.execute("SELECT count(*) FROM visits").fetchone()[0] == 0
+
+
+def test_records_queued_before_a_reassignment_are_accepted_and_flagged(
+    client, as_user, tokens, db
+):
+    uprn, ref = home_of(db, "officer1")
+    patch = db.execute("SELECT patch_id FROM patch_properties WHERE uprn = ?", [uprn]).fetchone()[
+        0
+    ]
+    officer2 = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
+    phone2 = Phone(client, tokens["officer2"])
+    client.patch(f"/patches/{patch}", json={"officer_id": officer2}, headers=as_user("leader1"))
+    phone2.sync()
+    late = visit(Outbox(), uprn, ref, observed_at="2026-01-01T09:00:00+00:00")
+    result = push(client, as_user("officer1"), late)["results"][0]
+    assert result["status"] == "applied", result
+    assert result["flags"] == ["after-reassignment"]
+    phone2.sync()
+    assert phone2.store[("visit", late["entity_id"])]["flags"] == ["after-reassignment"]
+    # past the grace period (by server time), the same home is refused
+    past = (datetime.now(UTC) - timedelta(days=15)).isoformat()
+    db.execute("UPDATE patch_assignments SET ended_at = ? WHERE ended_at IS NOT NULL", [past])
+    db.conn.commit()
+    too_late = push(client, as_user("officer1"), visit(Outbox(), uprn, ref))["results"][0]
+    assert too_late["status"] == "rejected" and too_late["code"] == "out-of-scope"
