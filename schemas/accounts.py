@@ -84,6 +84,17 @@ class DeviceSchema(Schema):
     revoked_at = fields.String(allow_none=True)
     revoked_by = Id(allow_none=True)
     revoked_reason = fields.String(allow_none=True)
+    last_pull_at = fields.String(
+        allow_none=True,
+        metadata={"description": "When this device last finished a pull (has_more false)."},
+    )
+    last_push_at = fields.String(allow_none=True)
+    acknowledged_seq = Id(
+        metadata={"description": "Every device_seq up to this one has been received."}
+    )
+    rejected_awaiting_review = Id(
+        metadata={"description": "Rejected mutations from this device nobody has reviewed."}
+    )
 
 
 class DeviceQuerySchema(Schema):

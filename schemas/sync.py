@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id
+from schemas.common import Id, PageQuerySchema, page_schema
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
 from sync.push import MAX_BATCH
 
@@ -77,3 +77,73 @@ class PushResultSchema(Schema):
     acknowledged_seq = Id(
         metadata={"description": "Every device_seq up to this one has been received."}
     )
+
+
+class ConflictQuerySchema(PageQuerySchema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved"]))
+    after = Id(metadata={"description": "The last conflict id of the previous page."})
+
+
+class ConflictSchema(Schema):
+    id = Id()
+    entity_type = fields.String()
+    entity_id = fields.String()
+    field = fields.String()
+    uprn = Id(allow_none=True)
+    rule = fields.String(
+        metadata={"description": "`first-write-kept` (two phones) or `import-kept-phone-edit`."}
+    )
+    kept_value = fields.Raw(allow_none=True)
+    kept_source = fields.String()
+    kept_by = Id(allow_none=True)
+    kept_by_username = fields.String(allow_none=True)
+    kept_at = fields.String(allow_none=True)
+    other_value = fields.Raw(allow_none=True)
+    other_source = fields.String()
+    other_by = Id(allow_none=True)
+    other_by_username = fields.String(allow_none=True)
+    other_at = fields.String(allow_none=True)
+    mutation_id = fields.String(allow_none=True)
+    created_at = fields.String()
+    resolved_at = fields.String(allow_none=True)
+    resolved_by = Id(allow_none=True)
+    resolution = fields.String(allow_none=True)
+
+
+ConflictPageSchema = page_schema(ConflictSchema, Id)
+
+
+class ResolveSchema(Schema):
+    choose = fields.String(
+        required=True,
+        validate=validate.OneOf(["kept", "other"]),
+        metadata={
+            "description": "`other` makes the other value the record's value; `kept` leaves it."
+        },
+    )
+
+
+class RejectionQuerySchema(PageQuerySchema):
+    reviewed = fields.Boolean(load_default=False)
+    after = Id()
+
+
+class RejectionSchema(Schema):
+    id = Id()
+    mutation_id = fields.String()
+    device_id = Id()
+    user_id = Id()
+    username = fields.String()
+    device_seq = Id(allow_none=True)
+    entity_type = fields.String(allow_none=True)
+    entity_id = fields.String(allow_none=True)
+    op = fields.String(allow_none=True)
+    observed_at = fields.String(allow_none=True)
+    received_at = fields.String()
+    body = fields.Raw(metadata={"description": "The mutation as the phone sent it."})
+    result = fields.Dict(metadata={"description": "The rejection: code and reason."})
+    reviewed_at = fields.String(allow_none=True)
+    reviewed_by = Id(allow_none=True)
+
+
+RejectionPageSchema = page_schema(RejectionSchema, Id)

@@ -100,8 +100,8 @@ def _uprn_of_tenancy(db: Database, tenancy_ref: str) -> int:
 
 
 def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
-    """Point each tenancy at its newest snapshot."""
-    for ref in {r["tenancy_ref"] for r in rows}:
+    """Point each tenancy at its newest snapshot, and bring its arrangement up to date."""
+    for ref in sorted({r["tenancy_ref"] for r in rows}):
         db.execute(
             """UPDATE tenancies SET current_snapshot_id =
                  (SELECT id FROM account_snapshots WHERE tenancy_ref = :ref
@@ -109,6 +109,56 @@ def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
                WHERE tenancy_ref = :ref""",
             {"ref": ref},
         )
+        _sync_arrangement(db, ref)
+
+
+ARRANGEMENT_FIELDS = ("amount", "frequency", "start_date", "status")
+
+
+def _sync_arrangement(db: Database, ref: str) -> None:
+    """The ``arrangements`` record follows the current snapshot, except for a status a
+    phone changed that the housing system has not yet confirmed (sync.versions)."""
+    snap = db.execute(
+        """SELECT s.arrangement_amount, s.arrangement_frequency, s.arrangement_start,
+                  s.arrangement_status, t.uprn
+           FROM tenancies t JOIN account_snapshots s ON s.id = t.current_snapshot_id
+           WHERE t.tenancy_ref = ?""",
+        [ref],
+    ).fetchone()
+    if snap is None:
+        return
+    incoming = dict(zip(ARRANGEMENT_FIELDS, snap[:4], strict=True))
+    uprn = snap[4]
+    rows = list(db.query("SELECT * FROM arrangements WHERE tenancy_ref = ?", [ref]))
+    now = utc_now()
+    if not rows:
+        if all(v is None for v in incoming.values()):
+            return
+        db.execute(
+            "INSERT INTO arrangements (tenancy_ref, amount, frequency, start_date, "
+            "status, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            [ref, *incoming.values(), now],
+        )
+        changes.touch(db, "arrangement", ref, uprn)
+        return
+    before = {f: rows[0][f] for f in ARRANGEMENT_FIELDS}
+    versions.protect_pending_edits(db, "arrangement", ref, uprn, incoming, before, ("status",))
+    if incoming == before:
+        return
+    version = db.execute(
+        "UPDATE arrangements SET amount = ?, frequency = ?, start_date = ?, status = ?, "
+        "version = version + 1, updated_at = ? WHERE tenancy_ref = ? RETURNING version",
+        [*incoming.values(), now, ref],
+    ).fetchall()[0][0]
+    versions.record_changes(
+        db,
+        "arrangement",
+        ref,
+        [f for f in ARRANGEMENT_FIELDS if before[f] != incoming[f]],
+        version=version,
+        source="import",
+    )
+    changes.touch(db, "arrangement", ref, uprn)
 
 
 KINDS: dict[str, Kind] = {

@@ -384,6 +384,18 @@ def m0003_push(db: Database) -> None:
         INSERT INTO patch_assignments (patch_id, officer_id, started_at)
             SELECT id, officer_id, updated_at FROM patches WHERE officer_id IS NOT NULL;
 
+        -- Each tenancy's current repayment arrangement, as the housing system last sent
+        -- it, with a status phones may also change (a mutable record with a version).
+        CREATE TABLE arrangements (
+            tenancy_ref TEXT PRIMARY KEY REFERENCES tenancies(tenancy_ref),
+            amount REAL,
+            frequency TEXT,
+            start_date TEXT,
+            status TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+
         ALTER TABLE tenants ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
         ALTER TABLE sync_index ADD COLUMN origin_device_id INTEGER;
         ALTER TABLE devices ADD COLUMN last_pull_at TEXT;

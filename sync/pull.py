@@ -34,9 +34,10 @@ from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
 
-HOME_TYPES = ("property", "tenancy", "tenant", "account", "marker", "visit")
-# Rent accounts, and visit records (which discuss them), go only to FINANCE_ROLES.
-FINANCE_TYPES = ("account", "visit")
+HOME_TYPES = ("property", "tenancy", "tenant", "account", "arrangement", "marker", "visit")
+# Rent accounts, arrangements, and visit records (which discuss them) go only to
+# FINANCE_ROLES.
+FINANCE_TYPES = ("account", "arrangement", "visit")
 
 
 # --- cursors ---------------------------------------------------------------------------
@@ -133,6 +134,14 @@ def _records(db: Database, entity_type: str, ids: list[str], today: date) -> dic
             "tenancy_ref",
         )
         return {ref: account_out(row, today) for ref, row in rows.items()}
+    if entity_type == "arrangement":
+        return _load(
+            db,
+            "SELECT tenancy_ref, amount, frequency, start_date, status, version "
+            "FROM arrangements WHERE tenancy_ref IN ({marks})",
+            ids,
+            "tenancy_ref",
+        )
     if entity_type == "visit":
         rows = _load(db, f"SELECT {VISIT_COLUMNS} FROM visits WHERE id IN ({{marks}})", ids, "id")
         for row in rows.values():

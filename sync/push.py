@@ -23,6 +23,7 @@ from sqlite_utils import Database
 from sync import changes, codes, versions
 from sync.clock import utc_now
 from sync.db import write_transaction
+from sync.devices import acknowledged_seq
 from sync.errors import DoorstepError
 from sync.scope import Caller, visible_patch_ids
 
@@ -245,21 +246,42 @@ class TenantContactPayload(Schema):
             raise ValidationError("Change at least one field.")
 
 
-def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
-    """A mutable record: fields merge on the base version; a field changed by someone else
-    since the base keeps the server's value and the phone's goes to a conflict."""
+@dataclass
+class MutableRecord:
+    """A record phones edit field by field: its table, key, and how to read it with its
+    home (``uprn``)."""
+
+    entity_type: str
+    table: str
+    key: str
+    select: str
+
+
+TENANT = MutableRecord(
+    "tenant",
+    "tenants",
+    "person_ref",
+    "SELECT t.*, y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
+    "WHERE t.person_ref = ?",
+)
+ARRANGEMENT = MutableRecord(
+    "arrangement",
+    "arrangements",
+    "tenancy_ref",
+    "SELECT a.*, t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
+    "WHERE a.tenancy_ref = ?",
+)
+
+
+def apply_field_edit(ctx: Context, payload: dict, record: MutableRecord) -> dict:
+    """Fields merge on the base version; a field changed by someone else since the base
+    keeps the server's value, and the phone's goes to a conflict with both kept."""
     db, m = ctx.db, ctx.mutation
-    person_ref = m["entity_id"]
-    rows = list(
-        db.query(
-            "SELECT t.*, y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
-            "WHERE t.person_ref = ?",
-            [person_ref],
-        )
-    )
+    entity_id = m["entity_id"]
+    rows = list(db.query(record.select, [entity_id]))
     if not rows:
         raise Rejected(
-            f"No tenant {person_ref}: it may not have been created yet.", code="unknown-entity"
+            f"No {record.entity_type} {entity_id}: it may not exist yet.", code="unknown-entity"
         )
     current = rows[0]
     flags = _home_access(ctx, current["uprn"])
@@ -270,7 +292,7 @@ def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
             f"holds version {current['version']}).",
             code="bad-base-version",
         )
-    history = versions.field_versions(db, "tenant", person_ref)
+    history = versions.field_versions(db, record.entity_type, entity_id)
     apply, conflicted = {}, []
     for field, value in payload.items():
         stored = current[field]
@@ -283,8 +305,8 @@ def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
         meta = history[field]
         versions.record_conflict(
             db,
-            entity_type="tenant",
-            entity_id=person_ref,
+            entity_type=record.entity_type,
+            entity_id=entity_id,
             field=field,
             uprn=current["uprn"],
             rule="first-write-kept",
@@ -302,14 +324,14 @@ def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
     if apply:
         sets = ", ".join(f"{f} = ?" for f in apply)
         version = db.execute(
-            f"UPDATE tenants SET {sets}, version = version + 1, updated_at = ? "
-            "WHERE person_ref = ? RETURNING version",
-            [*apply.values(), ctx.now.isoformat(), person_ref],
+            f"UPDATE {record.table} SET {sets}, version = version + 1, updated_at = ? "
+            f"WHERE {record.key} = ? RETURNING version",
+            [*apply.values(), ctx.now.isoformat(), entity_id],
         ).fetchall()[0][0]
         versions.record_changes(
             db,
-            "tenant",
-            person_ref,
+            record.entity_type,
+            entity_id,
             list(apply),
             version=version,
             source="device",
@@ -324,8 +346,8 @@ def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
     if apply or conflicted:
         changes.touch(
             db,
-            "tenant",
-            person_ref,
+            record.entity_type,
+            entity_id,
             current["uprn"],
             origin_device_id=ctx.caller.device_id if exact else None,
         )
@@ -339,11 +361,29 @@ def apply_tenant_contact(ctx: Context, payload: dict) -> dict:
     return result
 
 
+class ArrangementStatusPayload(Schema):
+    class Meta:
+        unknown = RAISE
+
+    status = fields.String(required=True, validate=validate.OneOf(codes.ARRANGEMENT_STATUSES))
+
+
 KINDS = {
     k.name: k
     for k in (
         MutationKind("visit", ("create",), VisitPayload, apply_visit),
-        MutationKind("tenant", ("update",), TenantContactPayload, apply_tenant_contact),
+        MutationKind(
+            "tenant",
+            ("update",),
+            TenantContactPayload,
+            lambda ctx, payload: apply_field_edit(ctx, payload, TENANT),
+        ),
+        MutationKind(
+            "arrangement",
+            ("update",),
+            ArrangementStatusPayload,
+            lambda ctx, payload: apply_field_edit(ctx, payload, ARRANGEMENT),
+        ),
     )
 }
 
@@ -488,21 +528,3 @@ def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
         "results": [results[i] for i in range(len(mutations))],
         "acknowledged_seq": acknowledged_seq(db, caller.device_id),
     }
-
-
-def acknowledged_seq(db: Database, device_id: int) -> int:
-    """The highest n such that the device's mutations 1..n have all been received."""
-    seqs = [
-        r[0]
-        for r in db.execute(
-            "SELECT DISTINCT device_seq FROM mutations WHERE device_id = ? AND device_seq "
-            "IS NOT NULL ORDER BY device_seq",
-            [device_id],
-        )
-    ]
-    expected = 1
-    for seq in seqs:
-        if seq != expected:
-            break
-        expected += 1
-    return expected - 1

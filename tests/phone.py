@@ -25,7 +25,10 @@ class Phone:
                 if not (
                     k == key
                     or v.get("uprn") == uprn
-                    or (k[0] in ("tenant", "account") and self._uprn_of(k, v) == uprn)
+                    or (
+                        k[0] in ("tenant", "account", "arrangement")
+                        and self._uprn_of(k, v) == uprn
+                    )
                 )
             }
         else:

@@ -3,6 +3,7 @@ provoked for real and must come back as the one problem+json shape (RFC 9457).""
 
 import json
 import re
+import uuid
 
 import pytest
 
@@ -37,7 +38,52 @@ FORBIDDEN = {
     ("POST", "/imports"): ("leader1", "?kind=properties&format=csv"),
     ("GET", "/imports"): ("officer1", None),
     ("GET", "/imports/{run_id}"): ("officer1", None),
+    ("GET", "/sync/conflicts"): ("officer1", None),
+    ("POST", "/sync/conflicts/{conflict_id}/resolve"): ("officer1", {"choose": "other"}),
+    ("GET", "/sync/rejections"): ("officer1", None),
+    ("POST", "/sync/rejections/{rejection_id}/review"): ("officer1", None),
 }
+
+
+def review_items(client, as_user, db, uprn) -> dict:
+    """Two conflicts (one already resolved) and a rejected mutation on officer1's home."""
+    ref = db.execute("SELECT tenancy_ref FROM tenancies WHERE uprn = ?", [uprn]).fetchone()[0]
+    person, version = db.execute(
+        "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ?", [ref]
+    ).fetchone()
+
+    def edit(user, seq, value):
+        mutation = {
+            "mutation_id": str(uuid.uuid4()),
+            "device_seq": seq,
+            "entity_type": "tenant",
+            "entity_id": person,
+            "op": "update",
+            "base_version": version,
+            "observed_at": "2026-11-25T10:00:00+00:00",
+            "payload": {"mobile": value},
+        }
+        return client.post("/sync/push", json={"mutations": [mutation]}, headers=as_user(user))
+
+    edit("officer1", 1, "07700 900001")
+    edit("leader1", 1, "07700 900002")
+    edit("admin", 1, "07700 900003")
+    conflict_ids = [r[0] for r in db.execute("SELECT id FROM conflicts ORDER BY id")]
+    client.post(
+        f"/sync/conflicts/{conflict_ids[1]}/resolve",
+        json={"choose": "kept"},
+        headers=as_user("admin"),
+    )
+    client.post(
+        "/sync/push", json={"mutations": [{"mutation_id": "bad"}]}, headers=as_user("officer1")
+    )
+    rejection = db.execute("SELECT id FROM mutations WHERE status = 'rejected'").fetchone()[0]
+    return {
+        "conflict_id": conflict_ids[0],
+        "resolved_id": conflict_ids[1],
+        "rejection_id": rejection,
+    }
+
 
 CONFLICT = {
     ("POST", "/users"): {
@@ -50,6 +96,7 @@ CONFLICT = {
     ("POST", "/patches"): "patch-body-duplicate",
     ("PATCH", "/patches/{patch_id}"): "rename-to-other-patch",
     ("GET", "/sync/pull"): "?cursor=old-epoch-cursor",
+    ("POST", "/sync/conflicts/{conflict_id}/resolve"): {"choose": "kept"},  # resolved already
 }
 
 
@@ -89,6 +136,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
             "SELECT tenancy_ref FROM tenancies WHERE uprn = ?", [uprn]
         ).fetchone()[0],
         "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
+        **review_items(client, as_user, db, uprn),
     }
     team_id = db.execute("SELECT team_id FROM patches WHERE id = ?", [patch1[0]]).fetchone()[0]
     team = client.get("/teams", headers=as_user("admin")).get_json()[0]["id"]
@@ -182,7 +230,10 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                         failures.append(f"{method} {template}: documents 409, no trigger here")
                         continue
                     trigger = CONFLICT[(method, template)]
-                    if isinstance(trigger, str) and trigger.startswith("?"):
+                    if template.endswith("/resolve"):
+                        url = template.replace("{conflict_id}", str(values["resolved_id"]))
+                        body = trigger
+                    elif isinstance(trigger, str) and trigger.startswith("?"):
                         url += trigger.replace("old-epoch-cursor", old_cursor)
                     else:
                         body = resolve(trigger)

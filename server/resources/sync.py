@@ -3,10 +3,22 @@
 from flask import current_app
 from flask.views import MethodView
 
-from schemas.sync import PullQuerySchema, PullSchema, PushResultSchema, PushSchema
+from schemas.sync import (
+    ConflictPageSchema,
+    ConflictQuerySchema,
+    ConflictSchema,
+    PullQuerySchema,
+    PullSchema,
+    PushResultSchema,
+    PushSchema,
+    RejectionPageSchema,
+    RejectionQuerySchema,
+    RejectionSchema,
+    ResolveSchema,
+)
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import pull, push
+from sync import pull, push, review
 from sync.errors import TooLarge
 
 blp = Blueprint(
@@ -56,3 +68,45 @@ class Push(MethodView):
                 errors={"mutations": [f"More than {push.MAX_BATCH}."]},
             )
         return push.push(db(), caller(), body["mutations"])
+
+
+@blp.route("/conflicts")
+class Conflicts(MethodView):
+    @blp.arguments(ConflictQuerySchema, location="query")
+    @blp.response(200, ConflictPageSchema)
+    @blp.errors(401, 403)
+    def get(self, query):
+        """List conflicts on my team's homes (team leaders, admins)
+
+        Each keeps both values, with who and when.
+        """
+        return review.list_conflicts(db(), caller(), **query)
+
+
+@blp.route("/conflicts/<int:conflict_id>/resolve")
+class ResolveConflict(MethodView):
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, ConflictSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, body, conflict_id):
+        """Resolve a conflict, optionally choosing the other value"""
+        return review.resolve_conflict(db(), caller(), conflict_id, body["choose"])
+
+
+@blp.route("/rejections")
+class Rejections(MethodView):
+    @blp.arguments(RejectionQuerySchema, location="query")
+    @blp.response(200, RejectionPageSchema)
+    @blp.errors(401, 403)
+    def get(self, query):
+        """List rejected mutations from my team's phones (team leaders, admins)"""
+        return review.list_rejections(db(), caller(), **query)
+
+
+@blp.route("/rejections/<int:rejection_id>/review")
+class ReviewRejection(MethodView):
+    @blp.response(200, RejectionSchema)
+    @blp.errors(401, 403, 404)
+    def post(self, rejection_id):
+        """Mark a rejected mutation as reviewed"""
+        return review.mark_reviewed(db(), caller(), rejection_id)

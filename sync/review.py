@@ -1,0 +1,187 @@
+"""What team leaders review: conflicts between two values, and rejected mutations."""
+
+import json
+
+from sqlite_utils import Database
+
+from sync import changes, versions
+from sync.clock import utc_now
+from sync.errors import Conflict, NotFound
+from sync.pages import page
+from sync.scope import Caller, require_role, scope_clause, visible_patch_ids
+
+REVIEWER_ROLES = ("team_leader", "admin")
+
+CONFLICT_COLUMNS = (
+    "c.id, c.entity_type, c.entity_id, c.field, c.uprn, c.rule, c.kept_value, c.kept_source, "
+    "c.kept_by, kb.username AS kept_by_username, c.kept_at, c.other_value, c.other_source, "
+    "c.other_by, ob.username AS other_by_username, c.other_at, c.mutation_id, c.created_at, "
+    "c.resolved_at, c.resolved_by, c.resolution"
+)
+
+
+def _conflict_out(row: dict) -> dict:
+    row["kept_value"] = json.loads(row["kept_value"])
+    row["other_value"] = json.loads(row["other_value"])
+    return row
+
+
+def _conflict_rows(db: Database, caller: Caller, where: str, params: list) -> list[dict]:
+    clause, args = scope_clause(visible_patch_ids(db, caller), "c.uprn")
+    return [
+        _conflict_out(r)
+        for r in db.query(
+            f"SELECT {CONFLICT_COLUMNS} FROM conflicts c LEFT JOIN users kb ON kb.id = c.kept_by "
+            f"LEFT JOIN users ob ON ob.id = c.other_by WHERE {clause} AND {where}",
+            [*args, *params],
+        )
+    ]
+
+
+def list_conflicts(
+    db: Database,
+    caller: Caller,
+    *,
+    status: str = "open",
+    after: int | None = None,
+    limit: int = 100,
+) -> dict:
+    """Conflicts on homes in the caller's team (all, for admins), oldest first."""
+    require_role(caller, REVIEWER_ROLES, "review conflicts")
+    where = "c.resolved_at IS NULL" if status == "open" else "c.resolved_at IS NOT NULL"
+    params: list = []
+    if after is not None:
+        where += " AND c.id > ?"
+        params.append(after)
+    rows = _conflict_rows(db, caller, f"{where} ORDER BY c.id LIMIT ?", [*params, limit + 1])
+    return page(rows, limit, "id")
+
+
+# Mutable records a conflict can be on: table, key column, and how to find the home.
+RECORDS = {
+    "tenant": (
+        "tenants",
+        "person_ref",
+        "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
+        "WHERE t.person_ref = ?",
+    ),
+    "arrangement": (
+        "arrangements",
+        "tenancy_ref",
+        "SELECT uprn FROM tenancies WHERE tenancy_ref = ?",
+    ),
+}
+
+
+def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str) -> dict:
+    """Close a conflict. ``choose="other"`` makes the other value the record's value, as a
+    new change every phone in scope receives; ``"kept"`` leaves the record as it is."""
+    rows = _conflict_rows(db, caller, "c.id = ?", [conflict_id])
+    if not rows:
+        raise NotFound(f"Conflict {conflict_id} not found.")
+    require_role(caller, REVIEWER_ROLES, "resolve conflicts")
+    conflict = rows[0]
+    if conflict["resolved_at"]:
+        raise Conflict("This conflict is already resolved.", code="already-resolved")
+    with db.atomic():
+        if choose == "other":
+            table, key, home_sql = RECORDS[conflict["entity_type"]]
+            field, entity_id = conflict["field"], conflict["entity_id"]
+            value = conflict["other_value"]
+            version = db.execute(
+                f"UPDATE {table} SET {field} = ?, version = version + 1 WHERE {key} = ? "
+                "RETURNING version",
+                [value, entity_id],
+            ).fetchall()[0][0]
+            # A phone's value chosen by review is still news to the housing system.
+            versions.record_changes(
+                db,
+                conflict["entity_type"],
+                entity_id,
+                [field],
+                version=version,
+                source="review",
+                changed_by=caller.user_id,
+                pending_hms=conflict["other_source"] == "device",
+            )
+            uprn = db.execute(home_sql, [entity_id]).fetchone()[0]
+            changes.touch(db, conflict["entity_type"], entity_id, uprn)
+        db.execute(
+            "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
+            [utc_now(), caller.user_id, choose, conflict_id],
+        )
+    return _conflict_rows(db, caller, "c.id = ?", [conflict_id])[0]
+
+
+MUTATION_COLUMNS = (
+    "m.id, m.mutation_id, m.device_id, m.user_id, u.username, m.device_seq, m.entity_type, "
+    "m.entity_id, m.op, m.observed_at, m.received_at, m.body, m.result, m.reviewed_at, "
+    "m.reviewed_by"
+)
+
+
+def _rejection_scope(caller: Caller) -> tuple[str, list]:
+    if caller.role == "admin":
+        return "1", []
+    return "u.team_id = ?", [caller.team_id]
+
+
+def _rejection_out(row: dict) -> dict:
+    row["body"] = json.loads(row["body"])
+    row["result"] = json.loads(row["result"])
+    return row
+
+
+def list_rejections(
+    db: Database,
+    caller: Caller,
+    *,
+    reviewed: bool = False,
+    after: int | None = None,
+    limit: int = 100,
+) -> dict:
+    """Rejected mutations from the team's phones, kept for a person to review."""
+    require_role(caller, REVIEWER_ROLES, "review rejected mutations")
+    where, params = _rejection_scope(caller)
+    where += " AND m.status = 'rejected' AND m.reviewed_at IS " + (
+        "NOT NULL" if reviewed else "NULL"
+    )
+    if after is not None:
+        where += " AND m.id > ?"
+        params.append(after)
+    rows = [
+        _rejection_out(r)
+        for r in db.query(
+            f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
+            f"WHERE {where} ORDER BY m.id LIMIT ?",
+            [*params, limit + 1],
+        )
+    ]
+    return page(rows, limit, "id")
+
+
+def mark_reviewed(db: Database, caller: Caller, rejection_id: int) -> dict:
+    require_role(caller, REVIEWER_ROLES, "review rejected mutations")
+    where, params = _rejection_scope(caller)
+    found = db.execute(
+        f"SELECT m.id FROM mutations m JOIN users u ON u.id = m.user_id WHERE m.id = ? "
+        f"AND m.status = 'rejected' AND {where}",
+        [rejection_id, *params],
+    ).fetchone()
+    if found is None:
+        raise NotFound(f"Rejected mutation {rejection_id} not found.")
+    with db.atomic():
+        db.execute(
+            "UPDATE mutations SET reviewed_at = ?, reviewed_by = ? WHERE id = ? "
+            "AND reviewed_at IS NULL",
+            [utc_now(), caller.user_id, rejection_id],
+        )
+    return _rejection_out(
+        next(
+            db.query(
+                f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
+                "WHERE m.id = ?",
+                [rejection_id],
+            )
+        )
+    )
