@@ -241,7 +241,7 @@ def pull(
         type_marks = ",".join("?" * len(types))
         rows = db.execute(
             f"""SELECT DISTINCT si.seq, si.entity_type, si.entity_id, si.deleted,
-                       si.origin_device_id
+                       si.origin_device_id, si.uprn
                 FROM sync_index si JOIN patch_properties pp ON pp.uprn = si.uprn
                 WHERE si.entity_type IN ({type_marks}) AND ({where})
                 ORDER BY si.seq LIMIT ?""",
@@ -253,20 +253,29 @@ def pull(
             [*params, limit + 1],
         ).fetchall()
         merged = sorted(
-            [(seq, "change", (t, i, d, origin)) for seq, t, i, d, origin in rows]
+            [(seq, "change", (t, i, d, origin, uprn)) for seq, t, i, d, origin, uprn in rows]
             + [(seq, "exit", uprn) for seq, uprn in exits]
         )
         has_more = len(merged) > limit
         page = merged[:limit]
         high = page[-1][0] if has_more else changes.current_seq(db)
 
-        def _echo(origin: int | None) -> bool:
+        # Homes of patches this phone is only now receiving: it may have purged even its
+        # own records there when the patch last left its scope, so they are all sent.
+        arriving = _homes_in(db, {p for p, since in buckets.items() if since == 0})
+
+        def _echo(origin: int | None, uprn: int | None) -> bool:
             """A phone's own write, exactly as it holds it, is not sent back to it."""
-            return bool(cursor) and origin is not None and origin == caller.device_id
+            return (
+                bool(cursor)
+                and origin is not None
+                and origin == caller.device_id
+                and uprn not in arriving
+            )
 
         wanted: dict[str, list[str]] = defaultdict(list)
         for _, kind, item in page:
-            if kind == "change" and not item[2] and not _echo(item[3]):
+            if kind == "change" and not item[2] and not _echo(item[3], item[4]):
                 wanted[item[0]].append(item[1])
         records = {t: _records(db, t, ids, today) for t, ids in wanted.items()}
         for seq, kind, item in page:
@@ -274,8 +283,8 @@ def pull(
                 if item not in keep:
                     out.append({"seq": seq, "type": "property", "id": str(item), "op": "remove"})
                 continue
-            entity_type, entity_id, deleted, origin = item
-            if _echo(origin):
+            entity_type, entity_id, deleted, origin, uprn = item
+            if _echo(origin, uprn):
                 continue
             record = None if deleted else records[entity_type].get(entity_id)
             if deleted:
