@@ -46,9 +46,11 @@ format: install
 test: lint
 	$(BIN)/pytest -q
 	$(BIN)/python -m bench.build --quick
+	$(BIN)/python -m bench.sync --quick
 
 bench: install
 	$(BIN)/python -m bench.build
+	$(BIN)/python -m bench.sync
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

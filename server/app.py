@@ -37,6 +37,7 @@ def config_from_env(environ=os.environ) -> dict:
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("doorstep")
+    app.json.sort_keys = False  # keys in schema order; sorting costs a bootstrap ~15%
     app.config.from_mapping(
         DATABASE=DEFAULT_DATABASE,
         SECRET_KEY=None,

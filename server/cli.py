@@ -165,6 +165,15 @@ def cmd_coverage(args) -> int:
     return 0
 
 
+def cmd_new_epoch(args) -> int:
+    from sync import changes
+    from sync.db import open_database
+
+    epoch = changes.new_epoch(open_database(_database(args)))
+    print(f"sync epoch is now {epoch}: phones will upload everything, then re-bootstrap")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sync import codes
     from sync.imports import FORMATS, KINDS
@@ -202,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("coverage", help="report homes in no patch or in several")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("new-epoch", help="after restoring a backup: make every phone reset")
+    p.set_defaults(func=cmd_new_epoch)
     return parser
 
 

@@ -13,6 +13,7 @@ function. See docs/sync-protocol.md.
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -87,25 +88,25 @@ class Context:
     caller: Caller
     mutation: dict
     now: datetime
+    scope: set[int] | None  # the caller's patches (None: the whole landlord)
 
 
 @dataclass
 class MutationKind:
     name: str
     ops: tuple[str, ...]
-    schema: type[Schema]
+    schema: Schema
     apply: Callable[[Context, dict], dict]
 
 
 def _home_access(ctx: Context, uprn: int) -> list[str]:
     """Flags for a write to this home, or ``Rejected`` when the caller may not write there.
     A home the caller held within the grace period is accepted and flagged."""
-    db, caller = ctx.db, ctx.caller
+    db, caller, scope = ctx.db, ctx.caller, ctx.scope
     in_home = "SELECT patch_id FROM patch_properties WHERE uprn = ?"
     patches = {r[0] for r in db.execute(in_home, [uprn])}
     if not patches:
         raise Rejected(f"Home {uprn} is in no patch.", code="out-of-scope")
-    scope = visible_patch_ids(db, caller)
     if scope is None or patches & scope:
         return []
     since = (ctx.now - REASSIGNMENT_GRACE).isoformat()
@@ -179,11 +180,6 @@ def visit_record(db: Database, visit_id: str) -> dict | None:
 def apply_visit(ctx: Context, payload: dict) -> dict:
     """Append-only: a visit never conflicts. A second create of one id is refused."""
     db, m = ctx.db, ctx.mutation
-    if db.execute("SELECT 1 FROM visits WHERE id = ?", [m["entity_id"]]).fetchone():
-        raise Rejected(
-            "A visit with this id already exists; corrections are new visits.",
-            code="already-exists",
-        )
     if not db.execute("SELECT 1 FROM properties WHERE uprn = ?", [payload["uprn"]]).fetchone():
         raise Rejected(f"No home has UPRN {payload['uprn']}.", code="unknown-home")
     if (
@@ -195,28 +191,36 @@ def apply_visit(ctx: Context, payload: dict) -> dict:
     ):
         raise Rejected("That tenancy is not at that home.", code="unknown-tenancy")
     flags = _home_access(ctx, payload["uprn"])
-    db.execute(
-        f"INSERT INTO visits ({VISIT_COLUMNS}, device_id, mutation_id) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            m["entity_id"],
-            payload["uprn"],
-            payload["tenancy_ref"],
-            ctx.caller.user_id,
-            payload["outcome"],
-            payload["notes"],
-            payload["latitude"],
-            payload["longitude"],
-            payload["gps_accuracy_m"],
-            _iso(payload["arrived_at"]),
-            _iso(payload["left_at"]),
-            m["observed_at"].isoformat(),
-            ctx.now.isoformat(),
-            json.dumps(flags),
-            ctx.caller.device_id,
-            m["mutation_id"],
-        ],
-    )
+    try:
+        db.execute(
+            f"INSERT INTO visits ({VISIT_COLUMNS}, device_id, mutation_id) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                m["entity_id"],
+                payload["uprn"],
+                payload["tenancy_ref"],
+                ctx.caller.user_id,
+                payload["outcome"],
+                payload["notes"],
+                payload["latitude"],
+                payload["longitude"],
+                payload["gps_accuracy_m"],
+                _iso(payload["arrived_at"]),
+                _iso(payload["left_at"]),
+                m["observed_at"].isoformat(),
+                ctx.now.isoformat(),
+                json.dumps(flags),
+                ctx.caller.device_id,
+                m["mutation_id"],
+            ],
+        )
+    except sqlite3.IntegrityError as exc:
+        if "visits.id" not in str(exc):
+            raise
+        raise Rejected(
+            "A visit with this id already exists; corrections are new visits.",
+            code="already-exists",
+        ) from None
     # Flagged records changed meaning on the server, so the phone gets them back.
     changes.touch(
         db,
@@ -371,17 +375,17 @@ class ArrangementStatusPayload(Schema):
 KINDS = {
     k.name: k
     for k in (
-        MutationKind("visit", ("create",), VisitPayload, apply_visit),
+        MutationKind("visit", ("create",), VisitPayload(), apply_visit),
         MutationKind(
             "tenant",
             ("update",),
-            TenantContactPayload,
+            TenantContactPayload(),
             lambda ctx, payload: apply_field_edit(ctx, payload, TENANT),
         ),
         MutationKind(
             "arrangement",
             ("update",),
-            ArrangementStatusPayload,
+            ArrangementStatusPayload(),
             lambda ctx, payload: apply_field_edit(ctx, payload, ARRANGEMENT),
         ),
     )
@@ -401,9 +405,9 @@ def _store(
     result: dict,
     now: str,
     duplicate_of: int | None = None,
-) -> None:
+) -> int:
     status = {"applied": "applied", "conflict": "conflict"}.get(result["status"], "rejected")
-    db.execute(
+    return db.execute(
         """INSERT INTO mutations (mutation_id, duplicate_of, device_id, user_id, device_seq,
                entity_type, entity_id, op, base_version, observed_at, received_at,
                content_hash, body, status, result)
@@ -425,7 +429,7 @@ def _store(
             status,
             json.dumps(result),
         ],
-    )
+    ).lastrowid
 
 
 def _mutation_key(raw: dict, digest: str) -> str:
@@ -436,17 +440,12 @@ def _mutation_key(raw: dict, digest: str) -> str:
     return f"invalid:{digest}"
 
 
-def _one(
-    db: Database, caller: Caller, raw: dict, clean: dict | None, problems: dict, now: datetime
-) -> dict:
+def _one(batch: "Batch", raw: dict, clean: dict | None, problems: dict) -> dict:
+    db, caller, now = batch.db, batch.caller, batch.now
     digest = content_hash(raw)
     mutation_id = _mutation_key(raw, digest)
     base = {"mutation_id": mutation_id}
-    seen = db.execute(
-        "SELECT id, content_hash, result FROM mutations WHERE mutation_id = ? "
-        "AND duplicate_of IS NULL",
-        [mutation_id],
-    ).fetchone()
+    seen = batch.seen.get(mutation_id)
     if seen and seen[1] == digest:
         return {**base, "status": "duplicate", "original": json.loads(seen[2])}
     if seen:
@@ -479,7 +478,7 @@ def _one(
                     errors={"op": [f"One of: {kind.ops}."]},
                 )
             try:
-                payload = kind.schema().load(clean["payload"])
+                payload = kind.schema.load(clean["payload"])
             except ValidationError as exc:
                 raise Rejected(
                     "The payload is invalid.",
@@ -489,38 +488,56 @@ def _one(
                         for k, v in exc.normalized_messages().items()
                     },
                 ) from None
-            context = Context(db, caller, {**clean, "mutation_id": mutation_id}, now)
+            context = Context(db, caller, {**clean, "mutation_id": mutation_id}, now, batch.scope)
             result = {**base, **kind.apply(context, payload)}
-            _store(db, caller, mutation_id, raw, clean, digest, result, now.isoformat())
-            return result
+            row_id = _store(db, caller, mutation_id, raw, clean, digest, result, now.isoformat())
     except Rejected as exc:
         result = {**base, "status": "rejected", "code": exc.code, "reason": exc.detail}
         if exc.errors:
             result["errors"] = exc.errors
         with db.atomic():
-            _store(db, caller, mutation_id, raw, clean, digest, result, now.isoformat())
-        return result
+            row_id = _store(db, caller, mutation_id, raw, clean, digest, result, now.isoformat())
+    # A copy later in the same batch is a duplicate of this one.
+    batch.seen[mutation_id] = (row_id, digest, json.dumps(result))
+    return result
+
+
+@dataclass
+class Batch:
+    db: Database
+    caller: Caller
+    now: datetime
+    scope: set[int] | None
+    seen: dict[str, tuple]  # mutation_id -> (row id, content hash, result) already stored
+
+
+ENVELOPE = MutationSchema()
 
 
 def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
     """Apply a batch; one result per mutation, in the order sent."""
-    now = datetime.now(UTC)
-    schema = MutationSchema()
     parsed = []
     for position, raw in enumerate(mutations):
         if not isinstance(raw, dict):
             parsed.append((position, {"mutation": raw}, None, {"_": ["Not an object."]}))
             continue
         try:
-            parsed.append((position, raw, schema.load(raw), {}))
+            parsed.append((position, raw, ENVELOPE.load(raw), {}))
         except ValidationError as exc:
             parsed.append((position, raw, None, exc.normalized_messages()))
     # Apply in device sequence order (malformed ones last); answer in the order sent.
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
     with write_transaction(db):
+        batch = Batch(
+            db,
+            caller,
+            datetime.now(UTC),
+            visible_patch_ids(db, caller),
+            _already_stored(db, [raw for _, raw, _, _ in parsed]),
+        )
         for position, raw, clean, problems in order:
-            results[position] = _one(db, caller, raw, clean, problems, now)
+            results[position] = _one(batch, raw, clean, problems)
         db.execute(
             "UPDATE devices SET last_push_at = ? WHERE id = ?", [utc_now(), caller.device_id]
         )
@@ -528,3 +545,17 @@ def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
         "results": [results[i] for i in range(len(mutations))],
         "acknowledged_seq": acknowledged_seq(db, caller.device_id),
     }
+
+
+def _already_stored(db: Database, raws: list[dict]) -> dict[str, tuple]:
+    ids = sorted({r["mutation_id"] for r in raws if isinstance(r.get("mutation_id"), str)})
+    seen = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for mutation_id, row_id, digest, result in db.execute(
+            "SELECT mutation_id, id, content_hash, result FROM mutations WHERE mutation_id "
+            f"IN ({','.join('?' * len(chunk))}) AND duplicate_of IS NULL",
+            chunk,
+        ):
+            seen[mutation_id] = (row_id, digest, result)
+    return seen

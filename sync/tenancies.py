@@ -78,9 +78,12 @@ _GROUP_KEYS = {
 }
 
 
+_GROUPED = frozenset(f for group in ACCOUNT_GROUPS.values() for f in group)
+
+
 def account_out(row: dict, today: date) -> dict:
     """A snapshot row as the API shows it: related fields grouped, empty groups null."""
-    out = {k: v for k, v in row.items() if not any(k in f for f in ACCOUNT_GROUPS.values())}
+    out = {k: v for k, v in row.items() if k not in _GROUPED}
     out["legal"] = {k: row[k] for k in ACCOUNT_GROUPS["legal"]}
     for group, renames in _GROUP_KEYS.items():
         values = {new: row[old] for old, new in renames.items()}

@@ -160,3 +160,15 @@ def test_cli_create_user_then_log_in(tmp_path):
         "create-user", "x", "--role", "admin", database=database, DOORSTEP_NEW_PASSWORD="short"
     )
     assert short.returncode == 2
+
+
+def test_cli_new_epoch_makes_old_cursors_reset(db_path, tokens):
+    from server.app import create_app
+
+    client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()
+    headers = {"Authorization": f"Bearer {tokens['officer1']}"}
+    cursor = client.get("/sync/pull", headers=headers).get_json()["cursor"]
+    result = doorstep("new-epoch", database=db_path)
+    assert result.returncode == 0 and "epoch" in result.stdout
+    response = client.get(f"/sync/pull?cursor={cursor}", headers=headers)
+    assert response.status_code == 409 and response.get_json()["code"] == "reset-required"

@@ -1,0 +1,400 @@
+"""The sync protocol's figures on the demo landlord.
+
+    python -m bench.sync            # full demo landlord (6 x 1,800 homes)
+    python -m bench.sync --quick    # small landlord, few runs: keeps this script from rotting
+    python -m bench.sync --json     # one JSON object
+
+bootstrap: one officer's whole first pull, all pages, server time (in-process WSGI).
+push200: a push of 200 mutations over HTTP to gunicorn on loopback.
+storm: 30 phones at once against gunicorn, each pushing 200 then pulling.
+apply vs insert: our per-mutation apply cost against a plain executemany of rows as wide.
+Figures are medians; the machines here are small (2 cores) and noisy.
+"""
+
+import argparse
+import gzip
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from server.app import create_app
+from sync import demo, push
+from sync.clock import london_today
+from sync.db import open_database
+from sync.devices import login
+from sync.scope import Caller
+
+NOW = "2026-11-25T17:00:00+00:00"
+SECRET = "bench-secret-" + "x" * 20
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, token, body=None, timeout=60):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, json.loads(response.read())
+
+
+def homes_and_tenants(db, username):
+    homes = [
+        r[0]
+        for r in db.execute(
+            "SELECT pp.uprn FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
+            "JOIN users u ON u.id = p.officer_id WHERE u.username = ? ORDER BY pp.uprn",
+            [username],
+        )
+    ]
+    tenants = db.execute(
+        "SELECT t.person_ref, t.version FROM tenants t JOIN tenancies y "
+        "ON y.tenancy_ref = t.tenancy_ref JOIN patch_properties pp ON pp.uprn = y.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = ? ORDER BY t.person_ref",
+        [username],
+    ).fetchall()
+    return homes, tenants
+
+
+def a_day(homes, tenants, count, start_seq=1, tag=""):
+    """An officer's day: mostly visits, one contact edit in ten, on distinct tenants."""
+    out = []
+    for i in range(count):
+        seq = start_seq + i
+        if i % 10 == 9 and tenants:
+            person, version = tenants[(i // 10) % len(tenants)]
+            m = ("tenant", person, "update", version, {"mobile": f"07700 9{seq % 100000:05d}"})
+        else:
+            m = (
+                "visit",
+                str(uuid.uuid4()),
+                "create",
+                None,
+                {
+                    "uprn": homes[(seq * 7) % len(homes)],
+                    "outcome": "no_access",
+                    "notes": f"Card left {tag} {seq}",
+                    "latitude": 51.3,
+                    "longitude": -2.2,
+                    "gps_accuracy_m": 8.0,
+                    "arrived_at": NOW,
+                    "left_at": NOW,
+                },
+            )
+        out.append(
+            {
+                "mutation_id": str(uuid.uuid4()),
+                "device_seq": seq,
+                "entity_type": m[0],
+                "entity_id": m[1],
+                "op": m[2],
+                "base_version": m[3],
+                "observed_at": NOW,
+                "payload": m[4],
+            }
+        )
+    return out
+
+
+def bench_bootstrap(db_path, token, runs):
+    client = create_app(
+        {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": SECRET}
+    ).test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    times, raw, zipped, records = [], 0, 0, 0
+    for _ in range(runs):
+        served = 0.0  # server time only: the phone's parsing is not counted
+        cursor, bodies = None, []
+        while True:
+            url = "/sync/pull?limit=2000" + (f"&cursor={cursor}" if cursor else "")
+            start = time.perf_counter()
+            response = client.get(url, headers=headers)
+            bodies.append(response.get_data())
+            served += time.perf_counter() - start
+            page = json.loads(bodies[-1])
+            cursor = page["cursor"]
+            if not page["has_more"]:
+                break
+        times.append(served)
+        raw = sum(len(b) for b in bodies)
+        zipped = sum(len(gzip.compress(b)) for b in bodies)
+        records = sum(len(json.loads(b)["changes"]) for b in bodies)
+    return {
+        "bootstrap_ms": round(statistics.median(times) * 1000, 1),
+        "bootstrap_bytes": raw,
+        "bootstrap_gzip_bytes": zipped,
+        "bootstrap_records": records,
+    }
+
+
+class Gunicorn:
+    def __init__(self, db_path, workers):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "DOORSTEP_DATABASE": str(db_path), "DOORSTEP_SECRET_KEY": SECRET}
+        self.log = Path(db_path).with_suffix(f".gunicorn-{self.port}.log")
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "gunicorn"),
+                    "--workers",
+                    str(workers),
+                    "--bind",
+                    f"127.0.0.1:{self.port}",
+                    "--timeout",
+                    "120",
+                    "server.app:create_app()",
+                ],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"gunicorn did not start: {self.log.read_text()}")
+
+    def stop(self):
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=20)
+
+
+def bench_push200(db_path, token, homes, tenants, runs):
+    server = Gunicorn(db_path, workers=2)
+    try:
+        times, seq = [], 1
+        for run in range(runs + 1):
+            batch = a_day(homes, tenants[run * 20 :], 200, start_seq=seq, tag=f"p{run}")
+            seq += 200
+            start = time.perf_counter()
+            status, body = http("POST", f"{server.base}/sync/push", token, {"mutations": batch})
+            elapsed = time.perf_counter() - start
+            assert status == 200 and all(r["status"] == "applied" for r in body["results"]), [
+                r for r in body["results"] if r["status"] != "applied"
+            ][:2]
+            if run:  # the first warms the worker up
+                times.append(elapsed)
+    finally:
+        server.stop()
+    return {"push200_ms": round(statistics.median(times) * 1000, 1)}
+
+
+def bench_storm(db_path, phones, per_phone):
+    db = open_database(db_path)
+    officers = [
+        r[0]
+        for r in db.execute("SELECT username FROM users WHERE role = 'officer' ORDER BY username")
+    ]
+    devices = []
+    for i in range(phones):
+        username = officers[i % len(officers)]
+        homes, tenants = homes_and_tenants(db, username)
+        token = login(db, username, demo.DEMO_PASSWORD, f"storm phone {i}")["token"]
+        slice_ = tenants[(i // len(officers)) * 25 :]
+        devices.append({"token": token, "work": a_day(homes, slice_, per_phone, tag=f"s{i}")})
+    db.close()
+    # Each phone has bootstrapped earlier in the day: the storm's pulls are incremental.
+    client = create_app(
+        {"TESTING": True, "DATABASE": str(db_path), "SECRET_KEY": SECRET}
+    ).test_client()
+    for device in devices:
+        cursor = None
+        while True:
+            url = "/sync/pull?limit=5000" + (f"&cursor={cursor}" if cursor else "")
+            page = client.get(url, headers={"Authorization": f"Bearer {device['token']}"})
+            body = page.get_json()
+            cursor = body["cursor"]
+            if not body["has_more"]:
+                break
+        device["cursor"] = cursor
+    server = Gunicorn(db_path, workers=4)
+    latencies, errors, acked = [], [], {}
+    lock = threading.Lock()
+    barrier = threading.Barrier(len(devices))
+
+    def phone(device):
+        barrier.wait()
+        start = time.perf_counter()
+        try:
+            _, body = http(
+                "POST", f"{server.base}/sync/push", device["token"], {"mutations": device["work"]}
+            )
+            ok = {
+                m["mutation_id"]: r["status"]
+                for m, r in zip(device["work"], body["results"], strict=True)
+            }
+            cursor = device["cursor"]
+            while True:
+                _, page = http("GET", f"{server.base}/sync/pull?cursor={cursor}", device["token"])
+                cursor = page["cursor"]
+                if not page["has_more"]:
+                    break
+            with lock:
+                latencies.append(time.perf_counter() - start)
+                acked.update(ok)
+        except Exception as exc:  # every failure is counted, none hidden
+            with lock:
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=phone, args=(d,)) for d in devices]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    wall = time.perf_counter() - wall
+    server.stop()
+    db = open_database(db_path)
+    stored = dict(
+        db.execute(
+            "SELECT mutation_id, status FROM mutations WHERE duplicate_of IS NULL"
+        ).fetchall()
+    )
+    lost = sum(
+        1
+        for mid, status in acked.items()
+        if stored.get(mid) not in ("applied", "conflict") and status != "rejected"
+    )
+    visits = db.execute("SELECT count(*), count(DISTINCT id) FROM visits").fetchone()
+    applied_visits = db.execute(
+        "SELECT count(*) FROM mutations WHERE entity_type = 'visit' AND status = 'applied'"
+    ).fetchone()[0]
+    db.close()
+    latencies.sort()
+    p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)] if latencies else float("nan")
+    return {
+        "storm_phones": len(devices),
+        "storm_p50_ms": round(statistics.median(latencies) * 1000) if latencies else None,
+        "storm_p95_ms": round(p95 * 1000),
+        "storm_errors": len(errors),
+        "storm_lost": lost,
+        "storm_duplicated": visits[0] - visits[1] + max(0, visits[0] - applied_visits),
+        "storm_wall_s": round(wall, 2),
+        "storm_rejected": sum(1 for s in acked.values() if s == "rejected"),
+    }
+
+
+def bench_apply_vs_insert(db_path, token_user, homes, tenants, count):
+    db = open_database(db_path)
+    row = db.execute(
+        "SELECT d.id, u.id, u.team_id FROM devices d JOIN users u "
+        "ON u.id = d.user_id WHERE u.username = ? ORDER BY d.id DESC LIMIT 1",
+        [token_user],
+    ).fetchone()
+    caller = Caller(
+        user_id=row[1], username=token_user, role="officer", team_id=row[2], device_id=row[0]
+    )
+    batch = a_day(homes, tenants[600:], count, start_seq=10**6, tag="apply")
+    start = time.perf_counter()
+    result = push.push(db, caller, batch)
+    apply_s = time.perf_counter() - start
+    assert all(r["status"] == "applied" for r in result["results"])
+    # The physical floor: the same number of rows, as wide, in one executemany.
+    db.execute(
+        "CREATE TEMP TABLE floor (a TEXT, b TEXT, c INTEGER, d INTEGER, e INTEGER, "
+        "f TEXT, g TEXT, h TEXT, i INTEGER, j TEXT, k TEXT, l TEXT, m TEXT, n TEXT, "
+        "o TEXT)"
+    )
+    rows = [
+        (
+            m["mutation_id"],
+            m["entity_id"],
+            1,
+            2,
+            m["device_seq"],
+            m["entity_type"],
+            m["op"],
+            NOW,
+            None,
+            NOW,
+            "hash" * 16,
+            json.dumps(m),
+            "applied",
+            "{}",
+            "x",
+        )
+        for m in batch
+    ]
+    start = time.perf_counter()
+    with db.atomic():
+        db.conn.executemany(
+            "INSERT INTO floor VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+        )
+    insert_s = time.perf_counter() - start
+    db.close()
+    apply_us, insert_us = apply_s / count * 1e6, insert_s / count * 1e6
+    return {
+        "sqlite_insert_us": round(insert_us, 2),
+        "apply_us": round(apply_us, 1),
+        "apply_vs_insert": round(apply_us / insert_us, 1),
+    }
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    homes_per_patch = 60 if args.quick else 1800
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "demo.db"
+        db = open_database(path)
+        demo.build(db, seed=1, homes_per_patch=homes_per_patch, as_of=london_today())
+        token = login(db, "officer1", demo.DEMO_PASSWORD, "bench phone")["token"]
+        homes, tenants = homes_and_tenants(db, "officer1")
+        db.close()
+        figures = {"homes_per_patch": homes_per_patch}
+        figures.update(bench_bootstrap(path, token, runs=2 if args.quick else 7))
+        figures.update(
+            bench_apply_vs_insert(path, "officer1", homes, tenants, 200 if args.quick else 1000)
+        )
+        figures.update(bench_push200(path, token, homes, tenants, runs=3 if args.quick else 15))
+        figures.update(
+            bench_storm(path, phones=6 if args.quick else 30, per_phone=50 if args.quick else 200)
+        )
+    if args.json:
+        print(json.dumps(figures))
+        return
+    f = figures
+    print(f"Sync on the demo landlord ({homes_per_patch} homes a patch); medians")
+    print(
+        f"  bootstrap of one patch   {f['bootstrap_ms']:8.1f} ms  {f['bootstrap_records']:,} "
+        f"records, {f['bootstrap_bytes'] / 1e3:,.0f} KB raw, "
+        f"{f['bootstrap_gzip_bytes'] / 1e3:,.0f} KB gzipped"
+    )
+    print(f"  push of 200 over HTTP    {f['push200_ms']:8.1f} ms")
+    print(
+        f"  apply per mutation       {f['apply_us']:8.1f} us  (plain insert "
+        f"{f['sqlite_insert_us']} us; ratio {f['apply_vs_insert']})"
+    )
+    print(
+        f"  storm: {f['storm_phones']} phones x push+pull: p50 {f['storm_p50_ms']} ms, "
+        f"p95 {f['storm_p95_ms']} ms, wall {f['storm_wall_s']} s; errors "
+        f"{f['storm_errors']}, lost {f['storm_lost']}, duplicated {f['storm_duplicated']}, "
+        f"rejected {f['storm_rejected']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
