@@ -44,10 +44,6 @@ class Rejected(DoorstepError):
 # --- the envelope ----------------------------------------------------------------------
 
 
-class AwareDateTime(fields.AwareDateTime):
-    """An ISO-8601 instant that must carry its UTC offset."""
-
-
 class MutationSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -60,7 +56,7 @@ class MutationSchema(Schema):
     base_version = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(0, 2**62)
     )
-    observed_at = AwareDateTime(required=True)
+    observed_at = fields.AwareDateTime(required=True)
     payload = fields.Dict(required=True)
 
 
@@ -150,8 +146,8 @@ class VisitPayload(Schema):
     gps_accuracy_m = fields.Float(
         load_default=None, allow_none=True, allow_nan=False, validate=validate.Range(0, 100_000)
     )
-    arrived_at = AwareDateTime(load_default=None, allow_none=True)
-    left_at = AwareDateTime(load_default=None, allow_none=True)
+    arrived_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    left_at = fields.AwareDateTime(load_default=None, allow_none=True)
 
     @validates_schema
     def _times(self, data, **kwargs):
