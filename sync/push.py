@@ -165,14 +165,6 @@ VISIT_COLUMNS = (
 )
 
 
-def visit_record(db: Database, visit_id: str) -> dict | None:
-    rows = list(db.query(f"SELECT {VISIT_COLUMNS} FROM visits WHERE id = ?", [visit_id]))
-    if not rows:
-        return None
-    rows[0]["flags"] = json.loads(rows[0]["flags"])
-    return rows[0]
-
-
 def apply_visit(ctx: Context, payload: dict) -> dict:
     """Append-only: a visit never conflicts. A second create of one id is refused."""
     db, m = ctx.db, ctx.mutation
