@@ -86,10 +86,11 @@ def record_conflict(
     other: tuple,
     mutation_id: str | None = None,
 ) -> int | None:
-    """Keep both values: ``kept``/``other`` are (value, source, user id, when). An
-    identical open conflict is not recorded twice (a nightly import repeats itself)."""
+    """Keep both values: ``kept``/``other`` are (value, source, user id, when). Every
+    phone's clash is recorded (with its mutation); the import's is recorded once while it
+    stays open, since a nightly import repeats itself."""
     kept_value, other_value = json.dumps(kept[0]), json.dumps(other[0])
-    open_same = db.execute(
+    open_same = mutation_id is None and db.execute(
         """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
            AND kept_value = ? AND other_value = ? AND other_source = ?
            AND resolved_at IS NULL""",
