@@ -90,12 +90,15 @@ def record_conflict(
     phone's clash is recorded (with its mutation); the import's is recorded once while it
     stays open, since a nightly import repeats itself."""
     kept_value, other_value = json.dumps(kept[0]), json.dumps(other[0])
-    open_same = mutation_id is None and db.execute(
-        """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
+    open_same = (
+        mutation_id is None
+        and db.execute(
+            """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
            AND kept_value = ? AND other_value = ? AND other_source = ?
            AND resolved_at IS NULL""",
-        [entity_type, entity_id, field, kept_value, other_value, other[1]],
-    ).fetchone()
+            [entity_type, entity_id, field, kept_value, other_value, other[1]],
+        ).fetchone()
+    )
     if open_same:
         return None
     return db.execute(
