@@ -63,7 +63,8 @@ def decode_cursor(token: str, secret: str) -> dict:
             raise bad
         state = json.loads(base64.urlsafe_b64decode(body))
         buckets = {int(k): int(v) for k, v in state["b"].items()}
-        return {"e": str(state["e"]), "d": state["d"], "b": buckets}
+        arriving = {int(p) for p in state.get("n", [])}
+        return {"e": str(state["e"]), "d": state["d"], "b": buckets, "n": arriving}
     except (ValueError, KeyError, TypeError, AttributeError):
         raise bad from None
 
@@ -211,7 +212,11 @@ def pull(
     today = today or london_today()
     with db.atomic():
         epoch = changes.epoch(db)
-        state = decode_cursor(cursor, secret) if cursor else {"e": epoch, "d": None, "b": {}}
+        state = (
+            decode_cursor(cursor, secret)
+            if cursor
+            else {"e": epoch, "d": None, "b": {}, "n": set()}
+        )
         if state["e"] != epoch:
             raise Conflict(
                 "The server was restored from a backup. Upload every mutation you "
@@ -260,18 +265,15 @@ def pull(
         page = merged[:limit]
         high = page[-1][0] if has_more else changes.current_seq(db)
 
-        # Homes of patches this phone is only now receiving: it may have purged even its
-        # own records there when the patch last left its scope, so they are all sent.
-        arriving = _homes_in(db, {p for p, since in buckets.items() if since == 0})
+        # Patches this phone is receiving whole, until the pull that completes them: it may
+        # have purged even its own records there when the patch last left its scope, so
+        # nothing in them is held back as an echo.
+        new_patches = (state["n"] | {p for p in scope if p not in held}) & scope
+        arriving = _homes_in(db, new_patches)
 
         def _echo(origin: int | None, uprn: int | None) -> bool:
             """A phone's own write, exactly as it holds it, is not sent back to it."""
-            return (
-                bool(cursor)
-                and origin is not None
-                and origin == caller.device_id
-                and uprn not in arriving
-            )
+            return origin is not None and origin == caller.device_id and uprn not in arriving
 
         wanted: dict[str, list[str]] = defaultdict(list)
         for _, kind, item in page:
@@ -305,6 +307,7 @@ def pull(
             "e": epoch,
             "d": today.isoformat(),
             "b": {str(p): max(s, high) for p, s in buckets.items()},
+            "n": sorted(new_patches) if has_more else [],
         }
     if not has_more and caller.device_id is not None:
         # Outside the read transaction: a read snapshot cannot always become a write.

@@ -358,3 +358,33 @@ def test_records_queued_before_a_reassignment_are_accepted_and_flagged(
     db.conn.commit()
     too_late = push(client, as_user("officer1"), visit(Outbox(), uprn, ref))["results"][0]
     assert too_late["status"] == "rejected" and too_late["code"] == "out-of-scope"
+
+
+def test_a_patch_that_comes_back_brings_the_phones_own_writes_over_many_pages(
+    client, as_user, tokens, db, db_path, today
+):
+    person, version, _, _ = a_tenant(db, "officer1")
+    officer1 = Phone(client, tokens["officer1"])
+    officer1.sync()
+    push(
+        client,
+        as_user("officer1"),
+        Outbox().make("tenant", person, "update", {"mobile": "07700 900777"}, version),
+    )
+    officer1.store[("tenant", person)] |= {"mobile": "07700 900777", "version": version + 1}
+    patch = db.execute(
+        "SELECT p.id FROM patches p JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1'"
+    ).fetchone()[0]
+    ids = dict(db.execute("SELECT username, id FROM users").fetchall())
+    client.patch(
+        f"/patches/{patch}", json={"officer_id": ids["officer2"]}, headers=as_user("leader1")
+    )
+    officer1.sync()
+    assert officer1.store == {}
+    client.patch(
+        f"/patches/{patch}", json={"officer_id": ids["officer1"]}, headers=as_user("leader1")
+    )
+    officer1.sync(limit=5)  # the own write is in a later page than the first
+    assert officer1.store[("tenant", person)]["mobile"] == "07700 900777"
+    assert officer1.store == server_view(db_path, "officer1", today)
