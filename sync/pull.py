@@ -29,7 +29,7 @@ from sync.errors import Conflict, ValidationFailed
 from sync.properties import PROPERTY_COLUMNS
 from sync.push import VISIT_COLUMNS
 from sync.scope import Caller, visible_patch_ids
-from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out
+from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out, tenant_out
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
@@ -120,11 +120,7 @@ def _records(db: Database, entity_type: str, ids: list[str], today: date) -> dic
             ids,
             "person_ref",
         )
-        for row in rows.values():
-            row["is_lead"] = bool(row["is_lead"])
-            row["interpreter_needed"] = bool(row["interpreter_needed"])
-            row["vulnerabilities"] = json.loads(row["vulnerabilities"])
-        return rows
+        return {ref: tenant_out(row) for ref, row in rows.items()}
     if entity_type == "account":
         columns = ", ".join(f"s.{c.strip()}" for c in SNAPSHOT_COLUMNS.split(","))
         rows = _load(

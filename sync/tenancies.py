@@ -78,6 +78,14 @@ _GROUP_KEYS = {
 }
 
 
+def tenant_out(row: dict) -> dict:
+    """A tenants row as the API and phones see it: booleans and the list decoded."""
+    row["is_lead"] = bool(row["is_lead"])
+    row["interpreter_needed"] = bool(row["interpreter_needed"])
+    row["vulnerabilities"] = json.loads(row["vulnerabilities"])
+    return row
+
+
 _GROUPED = frozenset(f for group in ACCOUNT_GROUPS.values() for f in group)
 
 
@@ -128,10 +136,7 @@ def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> li
             "ORDER BY is_lead DESC, person_ref",
             chunk,
         ):
-            t["is_lead"] = bool(t["is_lead"])
-            t["interpreter_needed"] = bool(t["interpreter_needed"])
-            t["vulnerabilities"] = json.loads(t["vulnerabilities"])
-            tenants[t.pop("tenancy_ref")].append(t)
+            tenants[t.pop("tenancy_ref")].append(tenant_out(t))
     if caller.sees_finance:
         ids = [r["current_snapshot_id"] for r in rows if r["current_snapshot_id"]]
         for start in range(0, len(ids), 500):
