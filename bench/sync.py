@@ -14,12 +14,7 @@ Figures are medians; the machines here are small (2 cores) and noisy.
 import argparse
 import gzip
 import json
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,6 +22,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from bench.gunicorn import Gunicorn
 from server.app import create_app
 from sync import demo, push
 from sync.clock import london_today
@@ -36,12 +32,6 @@ from sync.scope import Caller
 
 NOW = "2026-11-25T17:00:00+00:00"
 SECRET = "bench-secret-" + "x" * 20
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def http(method, url, token, body=None, timeout=60):
@@ -143,45 +133,10 @@ def bench_bootstrap(db_path, token, runs):
     }
 
 
-class Gunicorn:
-    def __init__(self, db_path, workers):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DOORSTEP_DATABASE": str(db_path), "DOORSTEP_SECRET_KEY": SECRET}
-        self.log = Path(db_path).with_suffix(f".gunicorn-{self.port}.log")
-        with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(
-                [
-                    str(Path(sys.executable).parent / "gunicorn"),
-                    "--workers",
-                    str(workers),
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "--timeout",
-                    "120",
-                    "server.app:create_app()",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"gunicorn did not start: {self.log.read_text()}")
-
-    def stop(self):
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        self.proc.wait(timeout=20)
-
-
 def bench_push200(db_path, token, homes, tenants, runs):
-    server = Gunicorn(db_path, workers=2)
+    server = Gunicorn(
+        db_path, Path(db_path).with_suffix(".push.log"), workers=2, secret=SECRET
+    ).start()
     try:
         times, seq = [], 1
         for run in range(runs + 1):
@@ -228,7 +183,9 @@ def bench_storm(db_path, phones, per_phone):
             if not body["has_more"]:
                 break
         device["cursor"] = cursor
-    server = Gunicorn(db_path, workers=4)
+    server = Gunicorn(
+        db_path, Path(db_path).with_suffix(".storm.log"), workers=4, secret=SECRET
+    ).start()
     latencies, errors, acked = [], [], {}
     lock = threading.Lock()
     barrier = threading.Barrier(len(devices))

@@ -2,23 +2,17 @@
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.gunicorn import GUNICORN, Gunicorn, free_port
+
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def doorstep(*args, database, **env):
@@ -47,38 +41,9 @@ def http(method, url, body=None, token=None):
 
 @pytest.fixture
 def server(db_path, tmp_path):
-    port = free_port()
-    env = {**os.environ, "DOORSTEP_DATABASE": str(db_path), "DOORSTEP_SECRET_KEY": "t" * 32}
-    log = tmp_path / "gunicorn.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "server.app:create_app()",
-            ],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if http("GET", f"{base}/healthz")[0] == 200:
-                break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        proc.wait()
-        raise AssertionError(log.read_text())
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    process = Gunicorn(db_path, tmp_path / "gunicorn.log", workers=2).start()
+    yield process.base
+    process.stop()
 
 
 def test_gunicorn_serves_the_api_over_http(server, db):
@@ -109,7 +74,7 @@ def test_gunicorn_will_not_boot_without_a_secret(db_path):
     env = {k: v for k, v in os.environ.items() if k != "DOORSTEP_SECRET_KEY"}
     env["DOORSTEP_DATABASE"] = str(db_path)
     proc = subprocess.run(
-        [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{free_port()}", "server.app:create_app()"],
+        [str(GUNICORN), "--bind", f"127.0.0.1:{free_port()}", "server.app:create_app()"],
         env=env,
         capture_output=True,
         text=True,

@@ -5,18 +5,16 @@ what an uninterrupted run holds."""
 import json
 import os
 import shutil
-import signal
-import subprocess
 import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 
+from bench.gunicorn import Gunicorn
 from server.app import create_app
 from sync import changes
 from sync.db import open_database
-from tests.test_processes import BIN, free_port
 
 NOW = "2026-11-25T10:00:00+00:00"
 
@@ -103,52 +101,6 @@ def post(base, token, body, timeout=30):
         return json.loads(response.read())
 
 
-class Server:
-    def __init__(self, db_path, log):
-        self.db_path, self.log, self.port = db_path, log, free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc = None
-
-    def start(self):
-        env = {
-            **os.environ,
-            "DOORSTEP_DATABASE": str(self.db_path),
-            "DOORSTEP_SECRET_KEY": "k" * 32,
-        }
-        with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen(
-                [
-                    str(BIN / "gunicorn"),
-                    "--workers",
-                    "1",
-                    "--bind",
-                    f"127.0.0.1:{self.port}",
-                    "server.app:create_app()",
-                ],
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        raise AssertionError(self.log.read_text())
-
-    def kill(self):
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
-
-
 def test_sigkill_in_the_middle_of_pushes_loses_and_duplicates_nothing(landlord, tmp_path):
     source, tokens = landlord
     calm, killed = tmp_path / "calm.db", tmp_path / "killed.db"
@@ -164,7 +116,7 @@ def test_sigkill_in_the_middle_of_pushes_loses_and_duplicates_nothing(landlord, 
         )
         assert response.status_code == 200
 
-    server = Server(killed, tmp_path / "gunicorn.log")
+    server = Gunicorn(killed, tmp_path / "gunicorn.log")
     server.start()
     failures = []
 
