@@ -71,6 +71,22 @@ def as_user(tokens):
     return headers
 
 
+def new_officer(client, as_user, username: str, password: str):
+    """An admin creates an officer in the first team (must change password); the response."""
+    team = client.get("/teams", headers=as_user("admin")).get_json()[0]
+    return client.post(
+        "/users",
+        headers=as_user("admin"),
+        json={
+            "username": username,
+            "display_name": username.title(),
+            "role": "officer",
+            "team_id": team["id"],
+            "password": password,
+        },
+    )
+
+
 def assert_problem(response, status: int, code: str | None = None, field: str | None = None):
     """One helper pins the error shape for the whole API (RFC 9457 + code + errors)."""
     assert response.status_code == status, response.get_data(as_text=True)

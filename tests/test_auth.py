@@ -1,7 +1,7 @@
 """Logging in on a device, tokens, revocation, leavers and passwords."""
 
 from sync.passwords import hash_password, verify_password
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, new_officer
 
 
 def login(client, username, password="demo", device="Test phone"):
@@ -95,18 +95,7 @@ def test_last_seen_is_recorded(client, db):
 
 
 def test_admin_creates_disables_and_reenables_a_user(client, as_user):
-    teams = client.get("/teams", headers=as_user("admin")).get_json()
-    created = client.post(
-        "/users",
-        headers=as_user("admin"),
-        json={
-            "username": "newstarter",
-            "display_name": "New Starter",
-            "role": "officer",
-            "team_id": teams[0]["id"],
-            "password": "first-day-password",
-        },
-    )
+    created = new_officer(client, as_user, "newstarter", "first-day-password")
     assert created.status_code == 201
     user = created.get_json()
     assert user["must_change_password"] is True and user["active"] is True
@@ -243,18 +232,7 @@ def test_only_admins_manage_users(client, as_user):
 
 
 def test_a_new_user_must_change_their_password_before_anything_else(client, as_user):
-    team = client.get("/teams", headers=as_user("admin")).get_json()[0]
-    client.post(
-        "/users",
-        headers=as_user("admin"),
-        json={
-            "username": "starter2",
-            "display_name": "Starter",
-            "role": "officer",
-            "team_id": team["id"],
-            "password": "given-by-admin",
-        },
-    )
+    new_officer(client, as_user, "starter2", "given-by-admin")
     body = login(client, "starter2", "given-by-admin").get_json()
     assert body["user"]["must_change_password"] is True
     headers = bearer(body["token"])

@@ -9,7 +9,7 @@ import pytest
 
 from server.app import create_app
 from sync import changes
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, new_officer
 
 MISSING = {"int": 987654321, "str": "NO-SUCH-REF"}
 
@@ -139,18 +139,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         **review_items(client, as_user, db, uprn),
     }
     team_id = db.execute("SELECT team_id FROM patches WHERE id = ?", [patch1[0]]).fetchone()[0]
-    team = client.get("/teams", headers=as_user("admin")).get_json()[0]["id"]
-    client.post(
-        "/users",
-        headers=as_user("admin"),
-        json={
-            "username": "newcomer",
-            "display_name": "N",
-            "role": "officer",
-            "team_id": team,
-            "password": "first-password",
-        },
-    )
+    new_officer(client, as_user, "newcomer", "first-password")
     newcomer = client.post(
         "/auth/login",
         json={"username": "newcomer", "password": "first-password", "device_name": "x"},
