@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
-from sync.push import MAX_BATCH
+from sync.push import ENVELOPE, KINDS, MAX_BATCH
 
 
 class PullQuerySchema(Schema):
@@ -54,9 +54,22 @@ class PullSchema(Schema):
     patch_ids = fields.List(Id(), metadata={"description": "The patches now in scope."})
 
 
+def _mutation_json_schema() -> dict:
+    schema = ENVELOPE.json_schema()
+    schema["properties"]["entity_type"]["enum"] = list(KINDS)
+    schema["properties"]["payload"] = {
+        "description": "By entity_type and op; see docs/sync-protocol.md.",
+        "oneOf": [
+            {"title": f"{kind.name} {'/'.join(kind.ops)}", **kind.payload.json_schema()}
+            for kind in KINDS.values()
+        ],
+    }
+    return schema
+
+
 class PushSchema(Schema):
     mutations = fields.List(
-        fields.Raw(),
+        fields.Raw(metadata=_mutation_json_schema()),
         required=True,
         metadata={
             "description": f"Up to {MAX_BATCH} mutations, each checked on its own "
@@ -65,25 +78,41 @@ class PushSchema(Schema):
     )
 
 
-class MutationResultSchema(Schema):
-    mutation_id = fields.String()
-    status = fields.String(metadata={"enum": ["applied", "duplicate", "conflict", "rejected"]})
-    code = fields.String(metadata={"description": "Why it was rejected (rejected only)."})
-    reason = fields.String(metadata={"description": "For a person (rejected only)."})
-    errors = fields.Dict(metadata={"description": "Offending fields (rejected only)."})
-    version = Id(metadata={"description": "The record's version now (mutable records)."})
-    flags = fields.List(fields.String())
-    conflicts = fields.List(
-        fields.Dict(),
-        metadata={"description": "Fields whose value the server kept: field, kept, yours."},
-    )
-    original = fields.Dict(metadata={"description": "The first result (duplicate only)."})
+RESULT_JSON_SCHEMA = {
+    "type": "object",
+    "required": ["mutation_id", "status"],
+    "properties": {
+        "mutation_id": {"type": "string"},
+        "status": {"type": "string", "enum": ["applied", "duplicate", "conflict", "rejected"]},
+        "code": {"type": "string", "description": "Why it was rejected (rejected only)."},
+        "reason": {"type": "string", "description": "For a person (rejected only)."},
+        "errors": {
+            "type": "object",
+            "description": "Offending fields (rejected only): name -> messages.",
+        },
+        "version": {
+            "type": "integer",
+            "description": "The record's version now (mutable records).",
+        },
+        "flags": {"type": "array", "items": {"type": "string"}},
+        "conflicts": {
+            "type": "array",
+            "description": "Fields whose value the server kept: field, kept, yours.",
+            "items": {"type": "object"},
+        },
+        "original": {"type": "object", "description": "The first result (duplicate only)."},
+    },
+}
 
 
 class PushResultSchema(Schema):
-    results = fields.List(
-        fields.Nested(MutationResultSchema),
-        metadata={"description": "One per mutation, in the order sent."},
+    # Passed through as built by sync.push (plain JSON), like a pull's changes.
+    results = fields.Raw(
+        metadata={
+            "type": "array",
+            "items": RESULT_JSON_SCHEMA,
+            "description": "One per mutation, in the order sent.",
+        }
     )
     acknowledged_seq = Id(
         metadata={"description": "Every device_seq up to this one has been received."}

@@ -15,31 +15,35 @@ from sync.users import find_user
 # last_seen_at is written at most this often per device, not on every request.
 LAST_SEEN_RESOLUTION_S = 60
 
-# The highest n such that the device's mutations 1..n have all been received: a gap in its
-# sequence stops it there (the phone re-sends what it still holds past the gap).
-ACKNOWLEDGED_SEQ = """
-    (SELECT coalesce(
-        (SELECT min(r) - 1 FROM (
-            SELECT device_seq, dense_rank() OVER (ORDER BY device_seq) AS r
-            FROM (SELECT DISTINCT device_seq FROM mutations
-                  WHERE device_id = {device} AND device_seq IS NOT NULL))
-         WHERE device_seq != r),
-        (SELECT max(device_seq) FROM mutations WHERE device_id = {device}),
-        0))"""
-
 DEVICE_COLUMNS = (
     "d.id, d.user_id, u.username, d.name, d.created_at, d.last_seen_at, d.revoked_at, "
-    "d.revoked_by, d.revoked_reason, d.last_pull_at, d.last_push_at, "
-    f"{ACKNOWLEDGED_SEQ.format(device='d.id')} AS acknowledged_seq, "
+    "d.revoked_by, d.revoked_reason, d.last_pull_at, d.last_push_at, d.acknowledged_seq, "
     "(SELECT count(*) FROM mutations m WHERE m.device_id = d.id AND m.status = 'rejected' "
     "AND m.reviewed_at IS NULL) AS rejected_awaiting_review"
 )
 
 
-def acknowledged_seq(db: Database, device_id: int) -> int:
-    return db.execute(
-        f"SELECT {ACKNOWLEDGED_SEQ.format(device='?')}", [device_id, device_id]
-    ).fetchone()[0]
+def advance_acknowledged(db: Database, device_id: int) -> int:
+    """The device's ``acknowledged_seq``, moved on past what has now arrived: the highest n
+    such that its mutations 1..n have all been received. A gap in its sequence stops it
+    there (the phone re-sends what it still holds past the gap)."""
+    (acknowledged,) = db.execute(
+        "SELECT acknowledged_seq FROM devices WHERE id = ?", [device_id]
+    ).fetchone()
+    start = acknowledged
+    for (seq,) in db.execute(
+        "SELECT DISTINCT device_seq FROM mutations WHERE device_id = ? AND device_seq > ? "
+        "ORDER BY device_seq",
+        [device_id, acknowledged],
+    ):
+        if seq != acknowledged + 1:
+            break
+        acknowledged = seq
+    if acknowledged != start:
+        db.execute(
+            "UPDATE devices SET acknowledged_seq = ? WHERE id = ?", [acknowledged, device_id]
+        )
+    return acknowledged
 
 
 def _hash(token: str) -> str:

@@ -402,3 +402,26 @@ def m0003_push(db: Database) -> None:
         ALTER TABLE devices ADD COLUMN last_push_at TEXT;
         """
     )
+
+
+@migrations()
+def m0004_push_speed(db: Database) -> None:
+    """Each device's acknowledged sequence is kept up to date by push, not recomputed from
+    all its mutations on every request; only rejected mutations (the review queue) are
+    indexed by status."""
+    db.executescript(
+        """
+        DROP INDEX mutations_rejected;
+        CREATE INDEX mutations_rejected ON mutations(reviewed_at, device_id)
+            WHERE status = 'rejected';
+        ALTER TABLE devices ADD COLUMN acknowledged_seq INTEGER NOT NULL DEFAULT 0;
+        UPDATE devices SET acknowledged_seq = coalesce(
+            (SELECT min(r) - 1 FROM (
+                SELECT device_seq, dense_rank() OVER (ORDER BY device_seq) AS r
+                FROM (SELECT DISTINCT device_seq FROM mutations
+                      WHERE device_id = devices.id AND device_seq IS NOT NULL))
+             WHERE device_seq != r),
+            (SELECT max(device_seq) FROM mutations WHERE device_id = devices.id),
+            0);
+        """
+    )

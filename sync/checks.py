@@ -1,0 +1,229 @@
+"""Lean field checks for the sync push, the hot path.
+
+A push carries hundreds of small records; marshmallow costs about 40 µs to load each one,
+more than storing it. These checks do the same job for flat JSON records in a few
+microseconds: each field declares its rule, a record is checked field by field, and every
+problem is reported under the field's name, as marshmallow would. ``json_schema`` gives the
+same rules to the OpenAPI document, so the documented shape is the checked one.
+"""
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+
+class Invalid(Exception):
+    """``errors``: field name -> list of messages."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class Check:
+    json_type: str = ""
+
+    def __init__(self, *, required: bool = False, nullable: bool = True, description: str = ""):
+        self.required, self.nullable, self.description = required, nullable, description
+
+    def clean(self, value):
+        raise NotImplementedError
+
+    def json_schema(self) -> dict:
+        schema = {"type": [self.json_type, "null"] if self.nullable else self.json_type}
+        if self.description:
+            schema["description"] = self.description
+        return schema | self.constraints()
+
+    def constraints(self) -> dict:
+        return {}
+
+
+class Text(Check):
+    json_type = "string"
+
+    def __init__(self, max_len: int, *, min_len: int = 0, choices=None, **kw):
+        super().__init__(**kw)
+        self.min_len, self.max_len = min_len, max_len
+        self.choices = tuple(choices) if choices is not None else None
+
+    def clean(self, value):
+        if not isinstance(value, str):
+            raise ValueError("Not a valid string.")
+        if self.choices is not None:
+            if value not in self.choices:
+                raise ValueError(f"Must be one of: {', '.join(self.choices)}.")
+        elif not self.min_len <= len(value) <= self.max_len:
+            raise ValueError(f"Length must be between {self.min_len} and {self.max_len}.")
+        return value
+
+    def constraints(self):
+        if self.choices is not None:
+            return {"enum": list(self.choices)}
+        return {"minLength": self.min_len, "maxLength": self.max_len}
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Email(Text):
+    def __init__(self, **kw):
+        super().__init__(254, min_len=3, **kw)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not _EMAIL.match(value):
+            raise ValueError("Not a valid email address.")
+        return value
+
+    def constraints(self):
+        return super().constraints() | {"format": "email"}
+
+
+class Integer(Check):
+    json_type = "integer"
+
+    def __init__(self, lo: int, hi: int, **kw):
+        super().__init__(**kw)
+        self.lo, self.hi = lo, hi
+
+    def clean(self, value):
+        if type(value) is not int:
+            raise ValueError("Not a valid integer.")
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"Must be between {self.lo} and {self.hi}.")
+        return value
+
+    def constraints(self):
+        return {"minimum": self.lo, "maximum": self.hi}
+
+
+class Number(Integer):
+    json_type = "number"
+
+    def clean(self, value):
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise ValueError("Not a valid number.")
+        if not self.lo <= value <= self.hi:
+            raise ValueError(f"Must be between {self.lo} and {self.hi}.")
+        return float(value)
+
+
+class Boolean(Check):
+    json_type = "boolean"
+
+    def clean(self, value):
+        if type(value) is not bool:
+            raise ValueError("Not a valid boolean.")
+        return value
+
+
+class Moment(Check):
+    """An instant with its UTC offset, as ISO 8601 text; cleaned to an aware datetime."""
+
+    json_type = "string"
+
+    def clean(self, value):
+        if not isinstance(value, str) or len(value) > 40:
+            raise ValueError("Not a valid datetime.")
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Not a valid datetime.") from None
+        if moment.utcoffset() is None:
+            raise ValueError("Not a valid aware datetime (give the UTC offset).")
+        return moment
+
+    def constraints(self):
+        return {"format": "date-time"}
+
+
+class Uuid(Check):
+    """Cleaned to the canonical lower-case hyphenated form."""
+
+    json_type = "string"
+
+    def clean(self, value):
+        if not isinstance(value, str) or len(value) > 45:
+            raise ValueError("Not a valid UUID.")
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            raise ValueError("Not a valid UUID.") from None
+
+    def constraints(self):
+        return {"format": "uuid"}
+
+
+class Object(Check):
+    """Any JSON object, checked elsewhere (a mutation's payload, by its kind)."""
+
+    json_type = "object"
+
+    def clean(self, value):
+        if not isinstance(value, dict):
+            raise ValueError("Not a valid mapping type.")
+        return value
+
+
+class Record:
+    """A flat JSON object checked field by field. Unknown fields are refused. A field left
+    out is absent from the result, unless ``fill`` is set: then it is ``None``. ``whole``
+    checks the cleaned record as a whole and returns errors (field -> messages)."""
+
+    def __init__(
+        self,
+        fields: dict[str, Check],
+        *,
+        fill: bool = True,
+        whole: Callable[[dict], dict[str, list[str]]] | None = None,
+        min_fields: int = 0,
+    ):
+        self.fields, self.fill, self.whole, self.min_fields = fields, fill, whole, min_fields
+        self.required = [name for name, check in fields.items() if check.required]
+
+    def load(self, data) -> dict:
+        if not isinstance(data, dict):
+            raise Invalid({"_schema": ["Not an object."]})
+        errors: dict[str, list[str]] = {}
+        clean = dict.fromkeys(self.fields) if self.fill else {}
+        for name, value in data.items():
+            check = self.fields.get(name)
+            if check is None:
+                errors[str(name)[:100]] = ["Unknown field."]
+            elif value is None:
+                if check.nullable:
+                    clean[name] = None
+                else:
+                    errors[name] = ["Field may not be null."]
+            else:
+                try:
+                    clean[name] = check.clean(value)
+                except ValueError as exc:
+                    errors[name] = [str(exc)]
+        for name in self.required:
+            if name not in data:
+                errors[name] = ["Missing data for required field."]
+        if len(data) < self.min_fields:
+            errors.setdefault("_schema", []).append(
+                f"Give at least {self.min_fields} field{'s' if self.min_fields > 1 else ''}."
+            )
+        if not errors and self.whole:
+            errors = self.whole(clean)
+        if errors:
+            raise Invalid(errors)
+        return clean
+
+    def json_schema(self) -> dict:
+        schema = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: check.json_schema() for name, check in self.fields.items()},
+        }
+        if self.required:
+            schema["required"] = list(self.required)
+        if self.min_fields:
+            schema["minProperties"] = self.min_fields
+        return schema
