@@ -60,8 +60,9 @@ def _mutation_json_schema() -> dict:
     schema["properties"]["payload"] = {
         "description": "By entity_type and op; see docs/sync-protocol.md.",
         "oneOf": [
-            {"title": f"{kind.name} {'/'.join(kind.ops)}", **kind.payload.json_schema()}
+            {"title": f"{kind.name} {name}", **op.payload.json_schema()}
             for kind in KINDS.values()
+            for name, op in kind.ops.items()
         ],
     }
     return schema

@@ -22,6 +22,9 @@ STATUS_OF = {
     domain.ValidationFailed: 422,
     domain.Conflict: 409,
     domain.TooLarge: 413,
+    domain.UnsupportedMediaType: 415,
+    domain.PreconditionFailed: 412,
+    domain.PreconditionRequired: 428,
 }
 
 # Codes for errors raised by the HTTP layer itself (routing, parsing, limits).
@@ -32,9 +35,11 @@ HTTP_CODES = {
     404: "not-found",
     405: "method-not-allowed",
     409: "conflict",
+    412: "precondition-failed",
     413: "payload-too-large",
     415: "unsupported-media-type",
     422: "validation-failed",
+    428: "precondition-required",
     500: "internal-error",
 }
 

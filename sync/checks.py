@@ -11,7 +11,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 
 class Invalid(Exception):
@@ -138,6 +138,98 @@ class Moment(Check):
 
     def constraints(self):
         return {"format": "date-time"}
+
+
+class Day(Check):
+    """A calendar date as ``YYYY-MM-DD``; cleaned to a ``date``."""
+
+    json_type = "string"
+
+    def clean(self, value):
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError("Not a valid date (YYYY-MM-DD).")
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Not a valid date (YYYY-MM-DD).") from None
+
+    def constraints(self):
+        return {"format": "date"}
+
+
+class Sha256(Text):
+    """A SHA-256 digest in lower-case hex (a photo or signature, sync.blobs)."""
+
+    _HEX = re.compile(r"^[0-9a-f]{64}$")
+
+    def __init__(self, **kw):
+        super().__init__(64, min_len=64, **kw)
+
+    def clean(self, value):
+        if not isinstance(value, str) or not self._HEX.match(value):
+            raise ValueError("Not a SHA-256 digest (64 lower-case hex digits).")
+        return value
+
+    def constraints(self):
+        return {"pattern": "^[0-9a-f]{64}$"}
+
+
+class Many(Check):
+    """A list of items, each checked by ``item``; duplicates are dropped, order kept."""
+
+    json_type = "array"
+
+    def __init__(self, item: Check, *, max_items: int, min_items: int = 0, **kw):
+        kw.setdefault("nullable", False)
+        super().__init__(**kw)
+        self.item, self.min_items, self.max_items = item, min_items, max_items
+
+    def clean(self, value):
+        if not isinstance(value, list):
+            raise ValueError("Not a valid list.")
+        if not self.min_items <= len(value) <= self.max_items:
+            raise ValueError(f"Give {self.min_items} to {self.max_items} items.")
+        out = []
+        for position, item in enumerate(value):
+            if item is None:
+                raise ValueError(f"Item {position}: may not be null.")
+            try:
+                item = self.item.clean(item)
+            except ValueError as exc:
+                raise ValueError(f"Item {position}: {exc}") from None
+            if item not in out:
+                out.append(item)
+        return out
+
+    def constraints(self):
+        item = self.item.json_schema()
+        item["type"] = self.item.json_type
+        return {"items": item, "minItems": self.min_items, "maxItems": self.max_items}
+
+
+class Nested(Check):
+    """An object checked by its own ``Record``."""
+
+    json_type = "object"
+
+    def __init__(self, record: "Record", **kw):
+        super().__init__(**kw)
+        self.record = record
+
+    def clean(self, value):
+        try:
+            return self.record.load(value)
+        except Invalid as exc:
+            problems = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.errors.items())
+            raise ValueError(problems) from None
+
+    def json_schema(self):
+        schema = self.record.json_schema()
+        if self.nullable:
+            schema["type"] = ["object", "null"]
+        if self.description:
+            schema["description"] = self.description
+        return schema
 
 
 class Uuid(Check):

@@ -14,3 +14,9 @@ def utc_now() -> str:
 def london_today() -> date:
     """Today's date in England, whatever the server's own time zone."""
     return datetime.now(LONDON).date()
+
+
+def iso(moment: datetime) -> str:
+    """An instant as stored: ISO-8601 UTC to the microsecond, so stored instants sort as
+    text."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")

@@ -95,3 +95,68 @@ def legal_stage(account: dict) -> str:
     if account.get("notice_type") or account.get("notice_served_date"):
         return "notice"
     return "none"
+
+
+# How a contact attempt was made. Calls and letters recommended by planning are recorded
+# as visit records with their channel.
+CHANNELS = {
+    "home_visit": "Visit at the home",
+    "phone_call": "Telephone call",
+    "sms": "Text message",
+    "letter": "Letter",
+}
+
+# What was offered or done during a contact (Pre-Action Protocol evidence).
+OFFERS = {
+    "arrangement": "Repayment arrangement offered or agreed",
+    "benefit_claim_help": "Help with a benefit claim",
+    "dhp": "Discretionary Housing Payment application",
+    "debt_advice_referral": "Referral to free debt advice",
+    "uc_managed_payment": "Universal Credit managed payment to landlord requested",
+}
+
+PROMISE_STATUSES = ("pending", "kept", "broken")
+
+REPAIR_CATEGORIES = {
+    "damp_mould": "Damp and mould",
+    "electrical": "Electrical",
+    "gas": "Gas",
+    "water_leak": "Water leak",
+    "structural": "Structural",
+    "fire_safety": "Fire safety",
+    "security": "Security (doors, windows, locks)",
+    "other": "Other",
+}
+HAZARD_CLASSES = {
+    "emergency": "Emergency: investigate and make safe within 24 hours",
+    "significant": "Significant: investigate within 10 working days",
+    "routine": "Routine: no statutory timescale",
+}
+# A repair's status, in order; cancelled ends it at any point before completion.
+REPAIR_STATUSES = (
+    "reported",
+    "acknowledged",
+    "investigated",
+    "made_safe",
+    "completed",
+    "cancelled",
+)
+# What maintenance records. Each moves the status on (or, for summary_sent and
+# works_started, meets a deadline without changing it).
+REPAIR_ACTIONS = {
+    "acknowledged": "Referral acknowledged",
+    "investigated": "Investigation ended",
+    "summary_sent": "Written summary sent to the tenant",
+    "made_safe": "Made safe / safety work done",
+    "works_started": "Other repair work started",
+    "completed": "Repair completed",
+    "cancelled": "Cancelled (with a reason)",
+}
+
+CONCERN_CATEGORIES = {
+    "child": "Child at risk (Children Act 2004 s11)",
+    "adult_at_risk": "Adult at risk (Care Act 2014 s42)",
+    "domestic_abuse": "Domestic abuse (Domestic Abuse Act 2021)",
+}
+
+MARKER_STATUSES = ("pending", "approved", "rejected")

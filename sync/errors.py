@@ -46,3 +46,21 @@ class Conflict(DoorstepError):
     """The request clashes with the current state (a duplicate name, say)."""
 
     code = "conflict"
+
+
+class UnsupportedMediaType(DoorstepError):
+    """An upload of a type the server does not take (checked by content, not name)."""
+
+    code = "unsupported-media-type"
+
+
+class PreconditionFailed(DoorstepError):
+    """An ``If-Match`` that no longer matches: someone changed the record since."""
+
+    code = "precondition-failed"
+
+
+class PreconditionRequired(DoorstepError):
+    """A change to a record guarded by ``If-Match`` sent without one."""
+
+    code = "precondition-required"

@@ -19,7 +19,7 @@ from datetime import date
 from marshmallow import Schema, ValidationError
 from sqlite_utils import Database
 
-from sync import changes, codes, strict_json, versions
+from sync import arrangements, changes, codes, strict_json, versions
 from sync.clock import utc_now
 from sync.db import write_transaction
 from sync.errors import NotFound, ValidationFailed
@@ -110,14 +110,16 @@ def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
             {"ref": ref},
         )
         _sync_arrangement(db, ref)
+        arrangements.check_tenancy(db, ref)
 
 
 ARRANGEMENT_FIELDS = ("amount", "frequency", "start_date", "status")
 
 
 def _sync_arrangement(db: Database, ref: str) -> None:
-    """The ``arrangements`` record follows the current snapshot, except for a status a
-    phone changed that the housing system has not yet confirmed (sync.versions)."""
+    """The housing system's arrangement (id = the tenancy ref) follows the current
+    snapshot, except for a status a phone changed that the housing system has not yet
+    confirmed (sync.versions)."""
     snap = db.execute(
         """SELECT s.arrangement_amount, s.arrangement_frequency, s.arrangement_start,
                   s.arrangement_status, t.uprn
@@ -129,15 +131,15 @@ def _sync_arrangement(db: Database, ref: str) -> None:
         return
     incoming = dict(zip(ARRANGEMENT_FIELDS, snap[:4], strict=True))
     uprn = snap[4]
-    rows = list(db.query("SELECT * FROM arrangements WHERE tenancy_ref = ?", [ref]))
+    rows = list(db.query("SELECT * FROM arrangements WHERE id = ?", [ref]))
     now = utc_now()
     if not rows:
         if all(v is None for v in incoming.values()):
             return
         db.execute(
-            "INSERT INTO arrangements (tenancy_ref, amount, frequency, start_date, "
-            "status, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-            [ref, *incoming.values(), now],
+            "INSERT INTO arrangements (id, tenancy_ref, source, amount, frequency, "
+            "start_date, status, updated_at) VALUES (?, ?, 'import', ?, ?, ?, ?, ?)",
+            [ref, ref, *incoming.values(), now],
         )
         changes.touch(db, "arrangement", ref, uprn)
         return
@@ -147,7 +149,7 @@ def _sync_arrangement(db: Database, ref: str) -> None:
         return
     version = db.execute(
         "UPDATE arrangements SET amount = ?, frequency = ?, start_date = ?, status = ?, "
-        "version = version + 1, updated_at = ? WHERE tenancy_ref = ? RETURNING version",
+        "version = version + 1, updated_at = ? WHERE id = ? RETURNING version",
         [*incoming.values(), now, ref],
     ).fetchall()[0][0]
     versions.record_changes(

@@ -425,3 +425,213 @@ def m0004_push_speed(db: Database) -> None:
             0);
         """
     )
+
+
+@migrations()
+def m0005_field_records(db: Database) -> None:
+    """Records made on phones (visits of every channel, doorstep arrangements and promises,
+    repair referrals, safeguarding concerns, warning markers, check-ins), the photos they
+    name, the outbox that carries them to other systems, and the audit log."""
+    db.executescript(
+        """
+        -- Visits become contact attempts of any channel, with what was offered and who was
+        -- present; a correction is a new record naming the one it corrects.
+        ALTER TABLE visits ADD COLUMN channel TEXT NOT NULL DEFAULT 'home_visit';
+        ALTER TABLE visits ADD COLUMN present TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE visits ADD COLUMN offers TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE visits ADD COLUMN promise_amount REAL;
+        ALTER TABLE visits ADD COLUMN promise_date TEXT;
+        ALTER TABLE visits ADD COLUMN corrects TEXT REFERENCES visits(id);
+        ALTER TABLE visits ADD COLUMN photos TEXT NOT NULL DEFAULT '[]';
+        CREATE INDEX visits_officer ON visits(officer_id, observed_at);
+
+        -- Arrangements: the housing system's current one per tenancy (id = tenancy_ref,
+        -- from the nightly import) and those agreed on the doorstep (id = a UUID).
+        CREATE TABLE arrangements_new (
+            id TEXT PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            source TEXT NOT NULL CHECK (source IN ('import', 'device')),
+            amount REAL,
+            frequency TEXT,
+            start_date TEXT,
+            status TEXT,
+            income_expenditure TEXT,
+            starting_balance REAL,
+            created_by INTEGER REFERENCES users(id),
+            visit_id TEXT,
+            observed_at TEXT,
+            status_reason TEXT,
+            checked_at TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        INSERT INTO arrangements_new (id, tenancy_ref, source, amount, frequency, start_date,
+                                      status, version, updated_at)
+            SELECT tenancy_ref, tenancy_ref, 'import', amount, frequency, start_date, status,
+                   version, updated_at FROM arrangements;
+        DROP TABLE arrangements;
+        ALTER TABLE arrangements_new RENAME TO arrangements;
+        CREATE INDEX arrangements_tenancy ON arrangements(tenancy_ref, status);
+
+        -- A promise of payment made on a visit, checked against later account imports.
+        CREATE TABLE promises (
+            id TEXT PRIMARY KEY REFERENCES visits(id),
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            amount REAL NOT NULL,
+            due_date TEXT NOT NULL,
+            made_on TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'kept', 'broken')),
+            paid REAL NOT NULL DEFAULT 0,
+            checked_at TEXT
+        );
+        CREATE INDEX promises_tenancy ON promises(tenancy_ref, status);
+
+        -- Repair referrals and their lifecycle (Awaab's Law deadlines: sync/awaab.py).
+        CREATE TABLE repairs (
+            id TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenancy_ref TEXT REFERENCES tenancies(tenancy_ref),
+            location TEXT NOT NULL,
+            category TEXT NOT NULL,
+            hazard_class TEXT NOT NULL,
+            description TEXT NOT NULL,
+            photos TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL,
+            observed_at TEXT NOT NULL,
+            reported_by INTEGER NOT NULL REFERENCES users(id),
+            received_at TEXT NOT NULL,
+            investigated_at TEXT,
+            cancel_reason TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX repairs_status ON repairs(status, hazard_class);
+        CREATE INDEX repairs_uprn ON repairs(uprn);
+        CREATE TABLE repair_events (
+            id INTEGER PRIMARY KEY,
+            repair_id TEXT NOT NULL REFERENCES repairs(id),
+            action TEXT NOT NULL,
+            at TEXT NOT NULL,
+            by_user INTEGER NOT NULL REFERENCES users(id),
+            note TEXT,
+            recorded_at TEXT NOT NULL
+        );
+        CREATE INDEX repair_events_repair ON repair_events(repair_id, id);
+
+        -- Safeguarding concerns: append-only; a follow-up is a new record naming the first.
+        CREATE TABLE concerns (
+            id TEXT PRIMARY KEY,
+            follows TEXT REFERENCES concerns(id),
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenancy_ref TEXT REFERENCES tenancies(tenancy_ref),
+            category TEXT NOT NULL,
+            subjects TEXT NOT NULL,
+            immediate_danger INTEGER NOT NULL,
+            seen TEXT NOT NULL,
+            referred_to TEXT,
+            referred_at TEXT,
+            referral_ref TEXT,
+            outcome TEXT,
+            raised_by INTEGER NOT NULL REFERENCES users(id),
+            team_id INTEGER REFERENCES teams(id),
+            observed_at TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            cleared_by_clearance INTEGER REFERENCES concern_clearances(id)
+        );
+        CREATE INDEX concerns_uprn ON concerns(uprn);
+        CREATE INDEX concerns_raiser ON concerns(raised_by);
+        -- A safeguarding lead's clearing of a home's flag clears the concerns it saw; one
+        -- raised offline before it and synced after keeps the flag up (add-wins).
+        CREATE TABLE concern_clearances (
+            id INTEGER PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            cleared_by INTEGER NOT NULL REFERENCES users(id),
+            cleared_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        );
+
+        -- Warning markers raised from the field wait for a team leader's approval.
+        ALTER TABLE warning_markers ADD COLUMN status TEXT NOT NULL DEFAULT 'approved';
+        ALTER TABLE warning_markers ADD COLUMN raised_by INTEGER REFERENCES users(id);
+        ALTER TABLE warning_markers ADD COLUMN decided_by INTEGER REFERENCES users(id);
+        ALTER TABLE warning_markers ADD COLUMN decided_at TEXT;
+        ALTER TABLE warning_markers ADD COLUMN decision_note TEXT;
+        CREATE INDEX warning_markers_status ON warning_markers(status);
+
+        -- Lone working: a visit's check-in, expected check-out and check-out.
+        CREATE TABLE checkins (
+            id TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            checked_in_at TEXT NOT NULL,
+            expected_out_at TEXT NOT NULL,
+            checked_out_at TEXT,
+            flags TEXT NOT NULL DEFAULT '[]',
+            cleared_at TEXT,
+            cleared_by INTEGER REFERENCES users(id),
+            cleared_note TEXT,
+            version INTEGER NOT NULL DEFAULT 1,
+            received_at TEXT NOT NULL
+        );
+        CREATE INDEX checkins_open ON checkins(checked_out_at, expected_out_at);
+
+        -- Photos and signatures, content-addressed; the files live beside the database.
+        CREATE TABLE blobs (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            content_type TEXT NOT NULL,
+            uploaded_by INTEGER NOT NULL REFERENCES users(id),
+            uploaded_at TEXT NOT NULL
+        );
+        -- Which record expects which blob (uploaded or still missing).
+        CREATE TABLE record_blobs (
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            PRIMARY KEY (entity_type, entity_id, sha256)
+        ) WITHOUT ROWID;
+        CREATE INDEX record_blobs_sha ON record_blobs(sha256);
+
+        -- Field work for other systems: written in the same transaction as the record.
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            topic TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        -- One webhook target's copy of an outbox event, with its retries.
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            outbox_id INTEGER NOT NULL REFERENCES outbox(id),
+            target TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT NOT NULL,
+            last_error TEXT,
+            delivered_at TEXT,
+            UNIQUE (target, outbox_id)
+        );
+        CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+        -- How far each target's queue has taken events from the outbox.
+        CREATE TABLE delivery_targets (
+            name TEXT PRIMARY KEY,
+            last_outbox_id INTEGER NOT NULL DEFAULT 0
+        );
+
+        -- Who read what: safeguarding reads, markers received, and other audited acts.
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user_id INTEGER REFERENCES users(id),
+            device_id INTEGER REFERENCES devices(id),
+            action TEXT NOT NULL,
+            entity_type TEXT NOT NULL,
+            entity_ids TEXT NOT NULL,
+            detail TEXT
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        """
+    )

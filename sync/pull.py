@@ -23,21 +23,13 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from sync import changes
+from sync import audit, changes, records
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
-from sync.properties import PROPERTY_COLUMNS
-from sync.push import VISIT_COLUMNS
 from sync.scope import Caller, visible_patch_ids
-from sync.tenancies import SNAPSHOT_COLUMNS, TENANT_COLUMNS, account_out, tenant_out
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
-
-HOME_TYPES = ("property", "tenancy", "tenant", "account", "arrangement", "marker", "visit")
-# Rent accounts, arrangements, and visit records (which discuss them) go only to
-# FINANCE_ROLES.
-FINANCE_TYPES = ("account", "arrangement", "visit")
 
 
 # --- cursors ---------------------------------------------------------------------------
@@ -67,102 +59,6 @@ def decode_cursor(token: str, secret: str) -> dict:
         return {"e": str(state["e"]), "d": state["d"], "b": buckets, "n": arriving}
     except (ValueError, KeyError, TypeError, AttributeError):
         raise bad from None
-
-
-# --- reading records -------------------------------------------------------------------
-
-
-def _chunks(values: list, size: int = 500):
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _load(db: Database, sql: str, ids: list, key: str) -> dict:
-    found = {}
-    for chunk in _chunks(ids):
-        for row in db.query(sql.format(marks=",".join("?" * len(chunk))), chunk):
-            found[str(row[key])] = row
-    return found
-
-
-def _records(db: Database, entity_type: str, ids: list[str], today: date) -> dict[str, dict]:
-    """The current record of each id, as a phone stores it (absent: nothing to send)."""
-    if entity_type == "property":
-        rows = _load(
-            db,
-            f"SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.uprn IN ({{marks}})",
-            [int(i) for i in ids],
-            "uprn",
-        )
-        patches: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunks([int(i) for i in ids]):
-            for uprn, pid in db.execute(
-                f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN "
-                f"({','.join('?' * len(chunk))}) ORDER BY patch_id",
-                chunk,
-            ):
-                patches[str(uprn)].append(pid)
-        for uprn, row in rows.items():
-            row["patch_ids"] = patches.get(uprn, [])
-        return rows
-    if entity_type == "tenancy":
-        return _load(
-            db,
-            "SELECT tenancy_ref, uprn, tenure, start_date, end_date, weekly_rent "
-            "FROM tenancies WHERE tenancy_ref IN ({marks})",
-            ids,
-            "tenancy_ref",
-        )
-    if entity_type == "tenant":
-        rows = _load(
-            db,
-            f"SELECT {TENANT_COLUMNS} FROM tenants WHERE person_ref IN ({{marks}})",
-            ids,
-            "person_ref",
-        )
-        return {ref: tenant_out(row) for ref, row in rows.items()}
-    if entity_type == "account":
-        columns = ", ".join(f"s.{c.strip()}" for c in SNAPSHOT_COLUMNS.split(","))
-        rows = _load(
-            db,
-            f"SELECT {columns} FROM tenancies t JOIN account_snapshots s "
-            "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks})",
-            ids,
-            "tenancy_ref",
-        )
-        return {ref: account_out(row, today) for ref, row in rows.items()}
-    if entity_type == "arrangement":
-        return _load(
-            db,
-            "SELECT tenancy_ref, amount, frequency, start_date, status, version "
-            "FROM arrangements WHERE tenancy_ref IN ({marks})",
-            ids,
-            "tenancy_ref",
-        )
-    if entity_type == "visit":
-        rows = _load(db, f"SELECT {VISIT_COLUMNS} FROM visits WHERE id IN ({{marks}})", ids, "id")
-        for row in rows.values():
-            row["flags"] = json.loads(row["flags"])
-        return rows
-    if entity_type == "marker":
-        day = today.isoformat()
-        rows = _load(
-            db,
-            "SELECT marker_ref, uprn, tenancy_ref, code, description, "
-            "source_incident, start_date, review_date, end_date "
-            "FROM warning_markers WHERE marker_ref IN ({marks})",
-            ids,
-            "marker_ref",
-        )
-        for row in rows.values():
-            row["review_overdue"] = row["review_date"] < day
-        # A marker not in force today is not served: the phone is told to remove it.
-        return {
-            ref: row
-            for ref, row in rows.items()
-            if row["start_date"] <= day and (row["end_date"] is None or row["end_date"] >= day)
-        }
-    raise ValueError(entity_type)
 
 
 # --- pulling ---------------------------------------------------------------------------
@@ -222,7 +118,7 @@ def pull(
             )
         scope = _scope(db, caller, today)
         held = state["b"]
-        types = [t for t in HOME_TYPES if caller.sees_finance or t not in FINANCE_TYPES]
+        types = [name for name, kind in records.TYPES.items() if kind.for_caller(caller)]
         out: list[dict] = []
 
         # 1. Patches that left scope: remove their homes that no remaining patch holds.
@@ -234,7 +130,7 @@ def pull(
         # 2. Markers that started or ended since the last pull's day, in patches already held.
         kept = {p: s for p, s in held.items() if p in scope}
         if state["d"] is not None and state["d"] < today.isoformat() and kept:
-            out += _marker_transitions(db, set(kept), state["d"], today)
+            out += _marker_transitions(db, caller, set(kept), state["d"], today)
 
         # 3. Changes and scope exits by sequence number; new patches start from 0.
         buckets = {p: held.get(p, 0) for p in scope}
@@ -275,16 +171,19 @@ def pull(
         for _, kind, item in page:
             if kind == "change" and not item[2] and not _echo(item[3], item[4]):
                 wanted[item[0]].append(item[1])
-        records = {t: _records(db, t, ids, today) for t, ids in wanted.items()}
+        found, hidden = {}, set()
+        for entity_type, ids in wanted.items():
+            found[entity_type], hide = records.read(db, caller, entity_type, ids, today)
+            hidden |= {(entity_type, i) for i in hide}
         for seq, kind, item in page:
             if kind == "exit":
                 if item not in keep:
                     out.append({"seq": seq, "type": "property", "id": str(item), "op": "remove"})
                 continue
             entity_type, entity_id, deleted, origin, uprn = item
-            if _echo(origin, uprn):
+            if _echo(origin, uprn) or (entity_type, entity_id) in hidden:
                 continue
-            record = None if deleted else records[entity_type].get(entity_id)
+            record = None if deleted else found[entity_type].get(entity_id)
             if deleted:
                 out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "delete"})
             elif record is None:
@@ -305,12 +204,20 @@ def pull(
             "b": {str(p): max(s, high) for p, s in buckets.items()},
             "n": sorted(new_patches) if has_more else [],
         }
-    if not has_more and caller.device_id is not None:
+    served = defaultdict(list)
+    for change in out:
+        if change["op"] == "upsert" and records.TYPES[change["type"]].audited:
+            served[change["type"]].append(change["id"])
+    if served or (not has_more and caller.device_id is not None):
         # Outside the read transaction: a read snapshot cannot always become a write.
         with db.atomic():
-            db.execute(
-                "UPDATE devices SET last_pull_at = ? WHERE id = ?", [utc_now(), caller.device_id]
-            )
+            for entity_type, ids in served.items():
+                audit.record(db, caller, "sync-read", entity_type, ids)
+            if not has_more and caller.device_id is not None:
+                db.execute(
+                    "UPDATE devices SET last_pull_at = ? WHERE id = ?",
+                    [utc_now(), caller.device_id],
+                )
     return {
         "changes": out,
         "cursor": encode_cursor(new_state, secret),
@@ -319,7 +226,9 @@ def pull(
     }
 
 
-def _marker_transitions(db: Database, patch_ids: set[int], since: str, today: date) -> list:
+def _marker_transitions(
+    db: Database, caller: Caller, patch_ids: set[int], since: str, today: date
+) -> list:
     """Markers in these patches that expired or came into force after ``since``."""
     day = today.isoformat()
     marks = ",".join("?" * len(patch_ids))
@@ -340,11 +249,11 @@ def _marker_transitions(db: Database, patch_ids: set[int], since: str, today: da
             [*sorted(patch_ids), since, day],
         )
     ]
-    records = _records(db, "marker", started, today)
+    found, _ = records.read(db, caller, "marker", started, today)
     out = [{"type": "marker", "id": ref, "op": "remove"} for ref in ended]
     out += [
-        {"type": "marker", "id": ref, "op": "upsert", "data": records[ref]}
+        {"type": "marker", "id": ref, "op": "upsert", "data": found[ref]}
         for ref in started
-        if ref in records
+        if ref in found
     ]
     return out

@@ -57,22 +57,6 @@ def list_conflicts(
     return page(rows, limit, "id")
 
 
-# Mutable records a conflict can be on: table, key column, and how to find the home.
-RECORDS = {
-    "tenant": (
-        "tenants",
-        "person_ref",
-        "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
-        "WHERE t.person_ref = ?",
-    ),
-    "arrangement": (
-        "arrangements",
-        "tenancy_ref",
-        "SELECT uprn FROM tenancies WHERE tenancy_ref = ?",
-    ),
-}
-
-
 def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str) -> dict:
     """Close a conflict. ``choose="other"`` makes the other value the record's value, as a
     new change every phone in scope receives; ``"kept"`` leaves the record as it is."""
@@ -85,11 +69,12 @@ def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str
         raise Conflict("This conflict is already resolved.", code="already-resolved")
     with db.atomic():
         if choose == "other":
-            table, key, home_sql = RECORDS[conflict["entity_type"]]
+            record = versions.MUTABLE[conflict["entity_type"]]
             field, entity_id = conflict["field"], conflict["entity_id"]
             value = conflict["other_value"]
             version = db.execute(
-                f"UPDATE {table} SET {field} = ?, version = version + 1 WHERE {key} = ? "
+                f"UPDATE {record.table} SET {field} = ?, version = version + 1 "
+                f"WHERE {record.key} = ? "
                 "RETURNING version",
                 [value, entity_id],
             ).fetchall()[0][0]
@@ -104,8 +89,7 @@ def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str
                 changed_by=caller.user_id,
                 pending_hms=conflict["other_source"] == "device",
             )
-            uprn = db.execute(home_sql, [entity_id]).fetchone()[0]
-            changes.touch(db, conflict["entity_type"], entity_id, uprn)
+            changes.touch(db, record.entity_type, entity_id, record.uprn_of(db, entity_id))
         db.execute(
             "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
             [utc_now(), caller.user_id, choose, conflict_id],

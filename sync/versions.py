@@ -16,10 +16,48 @@ The rules (docs/sync-protocol.md, "Conflicts"):
 """
 
 import json
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
 from sync.clock import utc_now
+
+
+@dataclass(frozen=True)
+class MutableRecord:
+    """A record phones edit field by field: its table and key, how to read it with its
+    home (``select``: one id; adds ``uprn``), and its home (``homes``: ids in ``{ids}``)."""
+
+    entity_type: str
+    table: str
+    key: str
+    select: str
+    homes: str
+
+    def uprn_of(self, db: Database, entity_id: str) -> int | None:
+        row = db.execute(self.homes.format(ids="?"), [entity_id]).fetchone()
+        return row[0] if row else None
+
+
+TENANT = MutableRecord(
+    "tenant",
+    "tenants",
+    "person_ref",
+    "SELECT t.*, y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
+    "WHERE t.person_ref = ?",
+    "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
+    "WHERE t.person_ref IN ({ids})",
+)
+ARRANGEMENT = MutableRecord(
+    "arrangement",
+    "arrangements",
+    "id",
+    "SELECT a.*, t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
+    "WHERE a.id = ?",
+    "SELECT t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
+    "WHERE a.id IN ({ids})",
+)
+MUTABLE = {r.entity_type: r for r in (TENANT, ARRANGEMENT)}
 
 
 def field_versions(db: Database, entity_type: str, entity_id: str) -> dict[str, dict]:

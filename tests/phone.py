@@ -1,6 +1,6 @@
 """A model phone: applies pulled changes to a local store exactly as the protocol says."""
 
-from sync import pull
+from sync import pull, records
 from sync.db import open_database
 from sync.scope import Caller
 
@@ -64,7 +64,7 @@ def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
     caller = Caller(user_id=row[0], username=username, role=row[1], team_id=row[2])
     homes = pull._homes_in(db, pull._scope(db, caller, today))
     view = {}
-    types = [t for t in pull.HOME_TYPES if caller.sees_finance or t not in pull.FINANCE_TYPES]
+    types = [name for name, kind in records.TYPES.items() if kind.for_caller(caller)]
     for entity_type in types:
         ids = [
             r[0]
@@ -74,7 +74,7 @@ def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
                 [entity_type, f"[{','.join(map(str, homes))}]"],
             )
         ]
-        for entity_id, record in pull._records(db, entity_type, ids, today).items():
+        for entity_id, record in records.read(db, caller, entity_type, ids, today)[0].items():
             view[(entity_type, entity_id)] = record
     db.close()
     return view

@@ -1,0 +1,264 @@
+"""A push batch: what every mutation kind reads and writes through.
+
+Every mutation is checked in full before anything of it is written, so a rejected mutation
+leaves nothing behind. The writes of an applied one are staged, kept when it succeeds,
+and stored with one ``executemany`` per statement when the batch ends. A kind whose
+records later mutations of the same batch read (a tenant's fields) writes at once, in a
+savepoint (``MutationKind.writes_now``).
+"""
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import orjson
+from sqlite_utils import Database
+
+from sync import changes
+from sync.checks import Record
+from sync.clock import LONDON, iso
+from sync.errors import DoorstepError
+from sync.rows import chunks
+from sync.scope import Caller, visible_patch_ids
+
+# An officer's queued records for a patch moved away from them are still accepted for
+# this long after the move (by server time, whatever the phone's clock says).
+REASSIGNMENT_GRACE = timedelta(days=14)
+
+
+class Rejected(DoorstepError):
+    """A mutation that cannot be applied: stored for review with this code and reason."""
+
+    code = "rejected"
+
+
+def dumps(value, sort_keys: bool = False) -> bytes:
+    """JSON as UTF-8, by orjson (the hot path); what orjson refuses (integers past 64 bits,
+    nesting past 254 levels: only ever in malformed mutations) by the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+
+
+def dumps_text(value) -> str:
+    return dumps(value).decode()
+
+
+# --- the batch -------------------------------------------------------------------------
+
+TOUCH = """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id)
+           VALUES (?, ?, ?, ?, 0, ?)
+           ON CONFLICT (entity_type, entity_id)
+           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = 0,
+                         origin_device_id = excluded.origin_device_id"""
+OUTBOX = """INSERT INTO outbox (event_id, topic, entity_id, body, created_at)
+            VALUES (?, ?, ?, ?, ?)"""
+STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user_id,
+               device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
+               content_hash, body, status, result)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+@dataclass(frozen=True)
+class Home:
+    patches: frozenset[int]
+    tenancies: frozenset[str]
+    markers: frozenset[str]  # codes of the warning markers in force (approved) today
+
+
+class Batch:
+    """One push: what it has read (cached for the batch) and what it will write."""
+
+    def __init__(self, db: Database, caller: Caller, now: datetime):
+        self.db, self.caller, self.now = db, caller, now
+        self.now_iso = iso(now)
+        self.today = now.astimezone(LONDON).date().isoformat()
+        self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
+        self.seq = changes.current_seq(db)
+        self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
+        self.seen: dict[str, tuple] = {}  # mutation_id -> (row id, content hash, result)
+        self.homes: dict[int, Home | None] = {}
+        self.known: dict[str, set[str]] = {}  # per kind: entity ids that already exist
+        self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn
+        self.buffered: dict[str, list[tuple]] = {}
+        self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
+
+    # Reads
+    def load_homes(self, uprns) -> None:
+        wanted = sorted({u for u in uprns if type(u) is int} - self.homes.keys())
+        for chunk in chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            found = {
+                u: (set(), set(), set())
+                for (u,) in self.db.execute(
+                    f"SELECT uprn FROM properties WHERE uprn IN ({marks})", chunk
+                )
+            }
+            for uprn, patch_id in self.db.execute(
+                f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
+            ):
+                found[uprn][0].add(patch_id)
+            for uprn, ref in self.db.execute(
+                f"SELECT uprn, tenancy_ref FROM tenancies WHERE uprn IN ({marks})", chunk
+            ):
+                found[uprn][1].add(ref)
+            for uprn, code in self.db.execute(
+                f"SELECT uprn, code FROM warning_markers WHERE uprn IN ({marks}) "
+                "AND status = 'approved' AND start_date <= ? "
+                "AND (end_date IS NULL OR end_date >= ?)",
+                [*chunk, self.today, self.today],
+            ):
+                found[uprn][2].add(code)
+            for uprn in chunk:
+                sets = found.get(uprn)
+                self.homes[uprn] = sets and Home(*(frozenset(s) for s in sets))
+
+    def home(self, uprn: int) -> Home | None:
+        if uprn not in self.homes:
+            self.load_homes([uprn])
+        return self.homes[uprn]
+
+    def place(self, uprn: int, tenancy_ref: str | None = None) -> tuple[Home, list[str]]:
+        """The home a new record is about, and the record's flags; or ``Rejected`` when
+        there is no such home (or tenancy there) or the caller may not write there."""
+        home = self.home(uprn)
+        if home is None:
+            raise Rejected(f"No home has UPRN {uprn}.", code="unknown-home")
+        if tenancy_ref is not None and tenancy_ref not in home.tenancies:
+            raise Rejected("That tenancy is not at that home.", code="unknown-tenancy")
+        flags = home_access(self, uprn, home)
+        if "no_lone_visits" in home.markers:
+            flags.append("no-lone-visits")
+        return home, flags
+
+    def known_ids(self, kind: str, table: str, ids) -> set[str]:
+        """Which of ``ids`` already exist in ``table`` (read once a batch, kept up to date
+        by ``claim``)."""
+        known = self.known.setdefault(kind, set())
+        for chunk in chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                r[0]
+                for r in self.db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)
+            )
+        return known
+
+    def claim(self, kind: str, entity_id: str, what: str, uprn: int) -> None:
+        """A create of a new id: ``Rejected`` when a record of this kind has it already.
+        Call it last, once nothing else can reject the mutation."""
+        known = self.known.setdefault(kind, set())
+        if entity_id in known:
+            raise Rejected(
+                f"{what} with this id already exists; corrections are new records.",
+                code="already-exists",
+            )
+        known.add(entity_id)
+        self.created.setdefault(kind, {})[entity_id] = uprn
+
+    def local_day(self, moment: datetime) -> date:
+        """The day in England of an instant (legal clocks and "today" are London's)."""
+        return moment.astimezone(LONDON).date()
+
+    # Writes
+    def later(self, sql: str, row: tuple) -> None:
+        """Store this row when the batch ends (if the current mutation is applied)."""
+        self.staged.append((sql, row))
+
+    def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
+        """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
+        self.seq += 1
+        self.later(TOUCH, (entity_type, entity_id, uprn, self.seq, origin))
+
+    def event(self, topic: str, entity_id: str, data: dict) -> None:
+        """An outbox event for other systems (sync.outbox), stored with the record."""
+        event_id = str(uuid.uuid4())
+        body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
+        self.later(OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso))
+
+    def keep_staged(self) -> None:
+        for sql, row in self.staged:
+            self.buffered.setdefault(sql, []).append(row)
+        self.staged.clear()
+
+    def store(self, mutation_id, raw, clean, digest, result, duplicate_of=None) -> int:
+        status = result["status"] if result["status"] in ("applied", "conflict") else "rejected"
+        self.last_row += 1
+        self.buffered.setdefault(STORE, []).append(
+            (
+                self.last_row,
+                mutation_id,
+                duplicate_of,
+                self.caller.device_id,
+                self.caller.user_id,
+                clean and clean["device_seq"],
+                clean and clean["entity_type"],
+                clean and clean["entity_id"],
+                clean and clean["op"],
+                clean and clean["base_version"],
+                clean and clean["observed_iso"],
+                self.now_iso,
+                digest,
+                dumps_text(raw),
+                status,
+                dumps_text(result),
+            )
+        )
+        return self.last_row
+
+    def flush(self) -> None:
+        for sql, rows in self.buffered.items():
+            self.db.conn.executemany(sql, rows)
+        self.buffered.clear()
+        self.db.execute("UPDATE sync_state SET seq = ?", [self.seq])
+
+
+# --- kinds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation on a kind: its payload rules, and ``apply(batch, mutation, payload)``,
+    which raises ``Rejected`` (before writing anything) or returns the result."""
+
+    payload: Record
+    apply: Callable[["Batch", dict, dict], dict]
+
+
+@dataclass
+class MutationKind:
+    """A kind of record phones push. Its ops write through ``batch.later``/``batch.touch``;
+    a kind that must also write at once (because a later mutation in the batch reads it)
+    sets ``writes_now`` and gets a savepoint. ``prefetch(batch, mutations)`` reads what the
+    whole batch needs at once."""
+
+    name: str
+    ops: dict[str, Op]
+    prefetch: Callable[["Batch", list[dict]], None] | None = None
+    writes_now: bool = False
+
+
+def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:
+    """Flags for a write to this home, or ``Rejected`` when the caller may not write there.
+    A home the caller held within the grace period is accepted and flagged."""
+    patches, scope = home.patches, batch.scope
+    if not patches:
+        raise Rejected(f"Home {uprn} is in no patch.", code="out-of-scope")
+    if scope is None or patches & scope:
+        return []
+    since = (batch.now - REASSIGNMENT_GRACE).isoformat()
+    marks = ",".join("?" * len(patches))
+    officer = batch.caller.user_id
+    held = batch.db.execute(
+        f"""SELECT 1 FROM patch_assignments WHERE officer_id = ? AND patch_id IN ({marks})
+            AND ended_at >= ?
+            UNION SELECT 1 FROM patch_covers WHERE officer_id = ? AND patch_id IN ({marks})
+            AND (cancelled_at IS NULL OR cancelled_at >= ?) AND end_date >= ?""",
+        [officer, *sorted(patches), since, officer, *sorted(patches), since, since[:10]],
+    ).fetchone()
+    if held:
+        return ["after-reassignment"]
+    raise Rejected(f"Home {uprn} is not in your patches.", code="out-of-scope")
