@@ -9,6 +9,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db
 from server.problems import Api
+from sync import blobs
 from sync.db import open_database
 
 DEFAULT_DATABASE = "var/doorstep.db"
@@ -30,6 +31,8 @@ def config_from_env(environ=os.environ) -> dict:
         config["DATABASE"] = environ["DOORSTEP_DATABASE"]
     if environ.get("DOORSTEP_SECRET_KEY"):
         config["SECRET_KEY"] = environ["DOORSTEP_SECRET_KEY"]
+    if environ.get("DOORSTEP_BLOB_DIR"):
+        config["BLOB_DIR"] = environ["DOORSTEP_BLOB_DIR"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):
         config["MAX_CONTENT_LENGTH"] = int(environ["DOORSTEP_MAX_IMPORT_BYTES"])
     return config
@@ -70,6 +73,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                 "Set DOORSTEP_SECRET_KEY: Doorstep will not start without a secret."
             )
         app.config["SECRET_KEY"] = "testing-only-secret"
+    if not app.config.get("BLOB_DIR"):
+        app.config["BLOB_DIR"] = str(blobs.default_root(app.config["DATABASE"]))
     logging.basicConfig(level=logging.INFO)
 
     open_database(app.config["DATABASE"]).close()
@@ -79,9 +84,19 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     api = Api(app)
     api.register_converter(IdConverter, integerconverter2paramschema)
-    from server.resources import auth, health, homes, imports, patches, sync, users
+    from server.resources import (
+        auth,
+        field,
+        health,
+        homes,
+        imports,
+        integration,
+        patches,
+        sync,
+        users,
+    )
 
-    for module in (health, auth, users, patches, homes, imports, sync):
+    for module in (health, auth, users, patches, homes, imports, sync, field, integration):
         for blp in module.blueprints:
             api.register_blueprint(blp)
     return app

@@ -174,6 +174,34 @@ def cmd_new_epoch(args) -> int:
     return 0
 
 
+def cmd_deliver(args) -> int:
+    import time
+
+    from sync import outbox
+    from sync.db import open_database
+
+    try:
+        targets = outbox.targets_from_env(os.environ)
+    except ValueError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not targets:
+        print(
+            "No webhook targets: set DOORSTEP_REPAIRS_WEBHOOK_URL and/or "
+            "DOORSTEP_HMS_WEBHOOK_URL (the feed, GET /feed, needs none).",
+            file=sys.stderr,
+        )
+        return 2
+    db = open_database(_database(args))
+    while True:
+        counts = outbox.deliver_due(db, targets)
+        if any(counts.values()):
+            print(json.dumps(counts), flush=True)
+        if args.once:
+            return 0
+        time.sleep(args.interval)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from sync import codes
     from sync.imports import FORMATS, KINDS
@@ -211,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("coverage", help="report homes in no patch or in several")
     p.set_defaults(func=cmd_coverage)
+
+    p = sub.add_parser("deliver", help="send field work to the configured webhooks, retrying")
+    p.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
+    p.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
+    p.set_defaults(func=cmd_deliver)
 
     p = sub.add_parser("new-epoch", help="after restoring a backup: make every phone reset")
     p.set_defaults(func=cmd_new_epoch)

@@ -24,6 +24,7 @@ import calendar
 import os
 from datetime import date, timedelta
 
+import orjson
 from sqlite_utils import Database
 
 from sync import changes, codes, outbox, versions
@@ -60,6 +61,21 @@ NEW_ARRANGEMENT = Record(
         "visit_id": Text(100, min_len=1),
     }
 )  # fmt: skip
+
+ARRANGEMENT_COLUMNS = (
+    "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
+    "starting_balance, created_by, visit_id, observed_at, status_reason, checked_at, version"
+)
+
+
+def arrangement_out(row: dict) -> dict:
+    if row.get("income_expenditure"):
+        row["income_expenditure"] = orjson.loads(row["income_expenditure"])
+    return row
+
+
+PROMISE_COLUMNS = "p.id, p.tenancy_ref, p.amount, p.due_date, p.made_on, p.status, p.paid"
+
 
 _COLUMNS = (
     "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
@@ -225,14 +241,14 @@ def check_tenancy(db: Database, tenancy_ref: str, tolerance: int | None = None) 
         if balance <= 0:
             _set_status(db, arrangement_id, uprn, "completed",
                         f"Arrears cleared: the balance on {as_of} was {_money(balance)}.",
-                        source="check")  # fmt: skip
+                        source="import")  # fmt: skip
         elif due and balance > expected + 0.005:
             _set_status(
                 db, arrangement_id, uprn, "breached",
                 f"On {as_of} the balance was {_money(balance)}. After {due} payment"
                 f"{'s' if due > 1 else ''} of {_money(amount)} due by {counted_to} "
                 f"({tolerance} days' grace) it should have been at most {_money(expected)}.",
-                source="check",
+                source="import",
             )  # fmt: skip
         else:
             db.execute(

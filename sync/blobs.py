@@ -10,6 +10,7 @@ Records list the photos they expect, and the API says which have not arrived.
 
 import hashlib
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +43,13 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def default_root(database: str | Path) -> Path:
+    """Beside the database: ``var/doorstep.db`` keeps its photos in ``var/doorstep-blobs``
+    (so a backup of the directory holds both)."""
+    path = Path(database)
+    return path.with_name(f"{path.stem}-blobs")
+
+
 def path_for(root: Path, sha256: str) -> Path:
     return root / sha256[:2] / sha256
 
@@ -56,8 +64,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(temporary, path)
 
 
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
 def put(db: Database, root: Path, caller: Caller, sha256: str, data: bytes) -> dict:
     """Store an upload. Returns the blob and whether it was new."""
+    if not _HEX64.match(sha256):
+        raise ValidationFailed(
+            "Name the upload by its SHA-256 in lower-case hex.",
+            errors={"sha256": ["Not 64 lower-case hex digits."]},
+        )
     if len(data) > MAX_BYTES:
         raise TooLarge(
             f"A photo may be at most {MAX_BYTES // (1024 * 1024)} MB.",
@@ -65,17 +81,17 @@ def put(db: Database, root: Path, caller: Caller, sha256: str, data: bytes) -> d
         )
     if not data:
         raise ValidationFailed("The upload is empty.", errors={"body": ["Empty."]})
-    if hashlib.sha256(data).hexdigest() != sha256:
-        raise ValidationFailed(
-            "The bytes do not have the SHA-256 named in the address.",
-            code="hash-mismatch",
-            errors={"sha256": ["Does not match the uploaded bytes."]},
-        )
     content_type = sniff(data)
     if content_type is None:
         raise UnsupportedMediaType(
             "Only JPEG, PNG, WebP and HEIC images are accepted.",
             errors={"body": ["Not a JPEG, PNG, WebP or HEIC image."]},
+        )
+    if hashlib.sha256(data).hexdigest() != sha256:
+        raise ValidationFailed(
+            "The bytes do not have the SHA-256 named in the address.",
+            code="hash-mismatch",
+            errors={"sha256": ["Does not match the uploaded bytes."]},
         )
     existing = get_row(db, sha256)
     path = path_for(root, sha256)
@@ -108,6 +124,8 @@ def open_blob(
 ) -> tuple[Path, dict]:
     """The file and its row, for a caller who uploaded it or may see a record naming it
     (``can_see(entity_type, entity_id)``)."""
+    if not _HEX64.match(sha256):
+        raise NotFound(f"No photo {sha256}.")
     row = get_row(db, sha256)
     uploader = db.execute("SELECT uploaded_by FROM blobs WHERE sha256 = ?", [sha256]).fetchone()
     allowed = uploader is not None and uploader[0] == caller.user_id

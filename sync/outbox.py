@@ -96,6 +96,20 @@ class Target:
         return any(topic == t or topic.startswith(t) for t in self.topics)
 
 
+def targets_from_env(environ) -> list[Target]:
+    """The configured webhook targets: ``DOORSTEP_REPAIRS_WEBHOOK_URL`` (repair events) and
+    ``DOORSTEP_HMS_WEBHOOK_URL`` (every event), signed with ``DOORSTEP_WEBHOOK_SECRET``."""
+    wanted = (
+        ("repairs", environ.get("DOORSTEP_REPAIRS_WEBHOOK_URL"), ("repair.",)),
+        ("hms", environ.get("DOORSTEP_HMS_WEBHOOK_URL"), ("",)),
+    )
+    targets = [(name, url, topics) for name, url, topics in wanted if url]
+    secret = environ.get("DOORSTEP_WEBHOOK_SECRET", "")
+    if targets and len(secret) < 16:
+        raise ValueError("Set DOORSTEP_WEBHOOK_SECRET (16 characters or more) to sign webhooks.")
+    return [Target(name, url, topics, secret) for name, url, topics in targets]
+
+
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """``Doorstep-Signature`` header: ``t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">``."""
     mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)

@@ -32,7 +32,8 @@ def active_markers(
         chunk = uprns[start : start + 500]
         sql = (
             f"SELECT {MARKER_COLUMNS} FROM warning_markers m "
-            f"WHERE m.uprn IN ({','.join('?' * len(chunk))}) AND m.start_date <= ? "
+            f"WHERE m.uprn IN ({','.join('?' * len(chunk))}) AND m.status = 'approved' "
+            "AND m.start_date <= ? "
             "AND (m.end_date IS NULL OR m.end_date >= ?)"
         )
         params = [*chunk, day, day]

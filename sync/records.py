@@ -16,6 +16,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync import codes, repairs
+from sync.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.properties import PROPERTY_COLUMNS
 from sync.rows import chunks, load
 from sync.scope import Caller, scope_clause, visible_patch_ids
@@ -94,26 +95,11 @@ def _accounts(db, ids, today):
     return {ref: account_out(row, today) for ref, row in rows.items()}
 
 
-ARRANGEMENT_COLUMNS = (
-    "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
-    "starting_balance, created_by, visit_id, observed_at, status_reason, checked_at, version"
-)
-
-
-def arrangement_out(row: dict) -> dict:
-    if row.get("income_expenditure"):
-        row["income_expenditure"] = orjson.loads(row["income_expenditure"])
-    return row
-
-
 def _arrangements(db, ids, today):
     rows = load(
         db, f"SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE id IN ({{marks}})", ids, "id"
     )
     return {k: arrangement_out(row) for k, row in rows.items()}
-
-
-PROMISE_COLUMNS = "p.id, p.tenancy_ref, p.amount, p.due_date, p.made_on, p.status, p.paid"
 
 
 def _promises(db, ids, today):

@@ -19,7 +19,14 @@ from sync import audit, awaab, blobs, changes, codes, outbox
 from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text
 from sync.checks import Integer, Many, Record, Sha256, Text
 from sync.clock import iso, utc_now
-from sync.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed
+from sync.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 from sync.pages import page
 from sync.rows import chunks, load
 from sync.scope import Caller, scope_clause, visible_patch_ids
@@ -254,7 +261,7 @@ def act(
     repair_id: str,
     *,
     action: str,
-    if_match: str,
+    if_match: str | None,
     at: datetime | None = None,
     note: str | None = None,
 ) -> dict:
@@ -268,6 +275,11 @@ def act(
         current = read(db, [repair_id], now).get(repair_id)
         if current is None:
             raise NotFound(f"Repair {repair_id} not found.")
+        if not if_match:
+            raise PreconditionRequired(
+                "Send If-Match with the repair's ETag (GET /repairs/{id}).",
+                errors={"If-Match": ["Required."]},
+            )
         if if_match.strip() != etag(current):
             raise PreconditionFailed(
                 "The repair changed since you read it: read it again, then decide.",

@@ -10,11 +10,13 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from sync.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.clock import london_today
 from sync.errors import Forbidden, NotFound
 from sync.pages import page, postcode_clause
 from sync.properties import active_markers, patch_ids_of
 from sync.scope import Caller, scope_clause, visible_patch_ids
+from sync.visits import VISIT_COLUMNS, visit_out
 
 TENANCY_COLUMNS = (
     "t.tenancy_ref, t.uprn, t.tenure, t.start_date, t.end_date, t.weekly_rent, "
@@ -284,3 +286,41 @@ def tenancy_markers(
     today = today or london_today()
     row = _get_row(db, caller, tenancy_ref, today)
     return active_markers(db, [row["uprn"]], today, tenancy_ref).get(row["uprn"], [])
+
+
+def protocol_evidence(
+    db: Database, caller: Caller, tenancy_ref: str, today: date | None = None
+) -> dict:
+    """A tenancy's Pre-Action Protocol evidence in date order: every contact attempt
+    (with what was offered and any correction), arrangement and promise."""
+    today = today or london_today()
+    _get_row(db, caller, tenancy_ref, today)
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears evidence.")
+    entries = []
+    columns = ", ".join(f"v.{c}" for c in VISIT_COLUMNS.split(", "))
+    for row in db.query(
+        f"SELECT {columns}, u.username AS officer, "
+        "(SELECT group_concat(c.id) FROM visits c WHERE c.corrects = v.id) AS corrected_by "
+        "FROM visits v JOIN users u ON u.id = v.officer_id WHERE v.tenancy_ref = ?",
+        [tenancy_ref],
+    ):
+        corrected_by = row.pop("corrected_by")
+        row["corrected_by"] = corrected_by.split(",") if corrected_by else []
+        entries.append({"kind": "contact", "at": row["observed_at"], "record": visit_out(row)})
+    for row in db.query(
+        f"SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE tenancy_ref = ? "
+        "AND source = 'device'",
+        [tenancy_ref],
+    ):
+        entries.append(
+            {"kind": "arrangement", "at": row["observed_at"], "record": arrangement_out(row)}
+        )
+    for row in db.query(
+        f"SELECT {PROMISE_COLUMNS}, v.observed_at FROM promises p JOIN visits v ON v.id = p.id "
+        "WHERE p.tenancy_ref = ?",
+        [tenancy_ref],
+    ):
+        entries.append({"kind": "promise", "at": row.pop("observed_at"), "record": row})
+    entries.sort(key=lambda e: (e["at"], e["kind"]))
+    return {"tenancy_ref": tenancy_ref, "entries": entries}

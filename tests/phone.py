@@ -1,5 +1,7 @@
 """A model phone: applies pulled changes to a local store exactly as the protocol says."""
 
+import uuid
+
 from sync import pull, records
 from sync.db import open_database
 from sync.scope import Caller
@@ -26,7 +28,7 @@ class Phone:
                     k == key
                     or v.get("uprn") == uprn
                     or (
-                        k[0] in ("tenant", "account", "arrangement")
+                        k[0] in ("tenant", "account", "arrangement", "promise")
                         and self._uprn_of(k, v) == uprn
                     )
                 )
@@ -78,3 +80,42 @@ def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
             view[(entity_type, entity_id)] = record
     db.close()
     return view
+
+
+NOW = "2026-11-25T10:15:00+00:00"
+
+
+class Outbox:
+    """A phone's queue of mutations with its own sequence numbers."""
+
+    def __init__(self):
+        self.seq = 0
+
+    def make(self, entity_type, entity_id, op, payload, base_version=None, observed_at=NOW):
+        self.seq += 1
+        return {
+            "mutation_id": str(uuid.uuid4()),
+            "device_seq": self.seq,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "op": op,
+            "base_version": base_version,
+            "observed_at": observed_at,
+            "payload": payload,
+        }
+
+
+def push(client, headers, *mutations):
+    response = client.post("/sync/push", json={"mutations": list(mutations)}, headers=headers)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def home_of(db, username):
+    return db.execute(
+        "SELECT t.uprn, t.tenancy_ref FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
+        "ON u.id = p.officer_id WHERE u.username = ? AND t.end_date IS NULL "
+        "ORDER BY t.uprn LIMIT 1",
+        [username],
+    ).fetchone()

@@ -1,15 +1,18 @@
 """Generated from /openapi.json: every documented error response of every operation is
 provoked for real and must come back as the one problem+json shape (RFC 9457)."""
 
+import hashlib
 import json
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from server.app import create_app
-from sync import changes
+from sync import changes, outbox
 from tests.conftest import assert_problem, new_officer
+from tests.phone import Outbox, push
 
 MISSING = {"int": 987654321, "str": "NO-SUCH-REF"}
 
@@ -42,6 +45,26 @@ FORBIDDEN = {
     ("POST", "/sync/conflicts/{conflict_id}/resolve"): ("officer1", {"choose": "other"}),
     ("GET", "/sync/rejections"): ("officer1", None),
     ("POST", "/sync/rejections/{rejection_id}/review"): ("officer1", None),
+    ("GET", "/tenancies/{tenancy_ref}/evidence"): ("repairs1", None),
+    ("POST", "/repairs/{repair_id}/actions"): ("officer1", {"action": "acknowledged"}),
+    ("GET", "/concerns"): ("repairs1", None),
+    ("GET", "/concerns/{concern_id}"): ("repairs1", None),
+    ("POST", "/concerns/flags/{uprn}/clear"): ("leader1", {"reason": "Referred"}),
+    ("GET", "/markers"): ("repairs1", None),
+    ("POST", "/markers/{marker_ref}/decision"): ("officer1", {"approve": True}),
+    ("GET", "/lone-working/alerts"): ("officer1", None),
+    ("POST", "/lone-working/alerts/{checkin_id}/clear"): ("officer1", {"note": "Safe"}),
+    ("GET", "/feed"): ("leader1", None),
+    ("GET", "/deliveries"): ("leader1", None),
+    ("POST", "/deliveries/{delivery_id}/replay"): ("leader1", None),
+    ("GET", "/audit"): ("leader1", None),
+}
+
+# Who asks for a missing record (default: an admin, who sees everything). Admins may not
+# read safeguarding concerns at all, so a missing one is asked for by a lead.
+NOT_FOUND_AS = {
+    ("GET", "/concerns/{concern_id}"): "safeguarding1",
+    ("POST", "/concerns/flags/{uprn}/clear"): "safeguarding1",
 }
 
 
@@ -85,6 +108,52 @@ def review_items(client, as_user, db, uprn) -> dict:
     }
 
 
+def field_items(client, as_user, db, uprn) -> dict:
+    """A repair, a concern, a decided marker, a cleared alert, a photo and a replayed
+    delivery, made through the API as a phone and a team leader would."""
+    phone = Outbox()
+    now = datetime.now(UTC)
+    review = (now.date() + timedelta(days=30)).isoformat()
+    made = {
+        kind: phone.make(kind, str(uuid.uuid4()), "create", payload)
+        for kind, payload in (
+            ("repair", {"uprn": uprn, "location": "Hall", "category": "gas",
+                        "hazard_class": "emergency", "description": "Smell of gas."}),
+            ("concern", {"uprn": uprn, "category": "adult_at_risk", "subjects": ["Tenant"],
+                         "immediate_danger": False, "seen": "No food in the home."}),
+            ("marker", {"uprn": uprn, "code": "dangerous_animals", "description": "Dog",
+                        "source_incident": "Bitten 2026-11", "review_date": review}),
+            ("checkin", {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
+                         "expected_out_at": (now - timedelta(hours=2)).isoformat()}),
+        )
+    }  # fmt: skip
+    results = push(client, as_user("officer1"), *made.values())["results"]
+    assert all(r["status"] == "applied" for r in results), results
+    leader = as_user("leader1")
+    client.post(f"/markers/{made['marker']['entity_id']}/decision", json={"approve": True},
+                headers=leader)  # fmt: skip
+    client.post(f"/lone-working/alerts/{made['checkin']['entity_id']}/clear",
+                json={"note": "Safe"}, headers=leader)  # fmt: skip
+    photo = bytes.fromhex("ffd8ffe000104a46494600")
+    sha = hashlib.sha256(photo).hexdigest()
+    client.put(f"/blobs/{sha}", data=photo, headers=as_user("officer1"))
+    dead = outbox.Target("repairs", "http://127.0.0.1:9/", ("repair.",), "x" * 16)
+    outbox.deliver_due(db, [dead], max_attempts=1)
+    delivery = db.execute("SELECT id FROM deliveries WHERE status = 'dead'").fetchone()[0]
+    client.post(f"/deliveries/{delivery}/replay", headers=as_user("admin"))  # now pending
+    repair_id = made["repair"]["entity_id"]
+    etag = client.get(f"/repairs/{repair_id}", headers=as_user("admin")).headers["ETag"]
+    return {
+        "repair_id": repair_id,
+        "etag": etag,
+        "concern_id": made["concern"]["entity_id"],
+        "marker_ref": made["marker"]["entity_id"],
+        "checkin_id": made["checkin"]["entity_id"],
+        "sha256": sha,
+        "delivery_id": delivery,
+    }
+
+
 CONFLICT = {
     ("POST", "/users"): {
         "username": "officer1",
@@ -97,6 +166,10 @@ CONFLICT = {
     ("PATCH", "/patches/{patch_id}"): "rename-to-other-patch",
     ("GET", "/sync/pull"): "?cursor=old-epoch-cursor",
     ("POST", "/sync/conflicts/{conflict_id}/resolve"): {"choose": "kept"},  # resolved already
+    ("POST", "/repairs/{repair_id}/actions"): {"action": "completed"},  # from reported
+    ("POST", "/markers/{marker_ref}/decision"): {"approve": False},  # decided already
+    ("POST", "/lone-working/alerts/{checkin_id}/clear"): {"note": "again"},  # cleared already
+    ("POST", "/deliveries/{delivery_id}/replay"): None,  # pending, not dead
 }
 
 
@@ -137,6 +210,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         ).fetchone()[0],
         "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
         **review_items(client, as_user, db, uprn),
+        **field_items(client, as_user, db, uprn),
     }
     team_id = db.execute("SELECT team_id FROM patches WHERE id = ?", [patch1[0]]).fetchone()[0]
     new_officer(client, as_user, "newcomer", "first-password")
@@ -188,13 +262,16 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                     if template == "/auth/login":
                         body = {"username": "officer1", "password": "wrong", "device_name": "x"}
                 elif status == 404:
+                    headers = as_user(NOT_FOUND_AS.get((method, template), "admin"))
                     url = url_for(template, path_params, missing=True)
                     if method in ("POST", "PATCH"):
                         body = resolve(FORBIDDEN.get((method, template), (None, {}))[1]) or {}
                         if not isinstance(body, dict):
                             body = {}
                 elif status == 422:
-                    if "requestBody" in op:
+                    if template.startswith("/blobs/"):
+                        data = b"\xff\xd8\xff other bytes than the address names"
+                    elif "requestBody" in op:
                         body = []
                     else:
                         query = [p for p in op.get("parameters", []) if p["in"] == "query"]
@@ -219,7 +296,10 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                         failures.append(f"{method} {template}: documents 409, no trigger here")
                         continue
                     trigger = CONFLICT[(method, template)]
-                    if template.endswith("/resolve"):
+                    if template == "/repairs/{repair_id}/actions":
+                        headers = headers | {"If-Match": values["etag"]}
+                        body = trigger
+                    elif template.endswith("/resolve"):
                         url = template.replace("{conflict_id}", str(values["resolved_id"]))
                         body = trigger
                     elif isinstance(trigger, str) and trigger.startswith("?"):
@@ -228,6 +308,15 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                         body = resolve(trigger)
                 elif status == 413 and template == "/sync/push":
                     body = {"mutations": [{}] * 501}  # over the batch limit
+                elif status == 413 and template.startswith("/blobs/"):
+                    data = b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)  # over 10 MB
+                elif status == 415:
+                    data = b"plain text, not an image"
+                elif status == 412:
+                    headers = headers | {"If-Match": '"not-the-etag"'}
+                    body = {"action": "acknowledged"}
+                elif status == 428:
+                    body = {"action": "acknowledged"}  # without If-Match
                 elif status == 413:
                     url += "?kind=properties&format=csv"
                     data = b"uprn\n" + b"1\n" * 5000  # over the app's body limit

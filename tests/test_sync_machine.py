@@ -18,10 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from server.app import create_app
 from sync.db import open_database
-from tests.phone import Phone, server_view
+from tests.phone import Outbox, Phone, server_view
 
 USERS = ("officer1", "officer2", "leader1")
-NOW = "2026-11-25T10:00:00+00:00"
 
 
 class FieldPhone(Phone):
@@ -30,24 +29,12 @@ class FieldPhone(Phone):
     def __init__(self, client, token, username):
         super().__init__(client, token)
         self.username = username
-        self.seq = 0
+        self.maker = Outbox()
         self.outbox: list[dict] = []  # not yet acknowledged
         self.results: dict[str, dict] = {}  # mutation_id -> final result
 
     def write(self, entity_type, entity_id, op, payload, base_version=None):
-        self.seq += 1
-        self.outbox.append(
-            {
-                "mutation_id": str(uuid.uuid4()),
-                "device_seq": self.seq,
-                "entity_type": entity_type,
-                "entity_id": entity_id,
-                "op": op,
-                "base_version": base_version,
-                "observed_at": NOW,
-                "payload": payload,
-            }
-        )
+        self.outbox.append(self.maker.make(entity_type, entity_id, op, payload, base_version))
 
     def acknowledge(self, mutation: dict, result: dict) -> None:
         final = result["original"] if result["status"] == "duplicate" else result

@@ -1,0 +1,495 @@
+"""Field records end to end over HTTP: each kind is made offline, pushed twice (the second
+is a duplicate), pulled by the right people only, and refused to the wrong roles."""
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from tests.conftest import assert_problem
+from tests.phone import Outbox, Phone, home_of, push
+
+# A tiny valid PNG (1 x 1 pixel).
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2215bc50000000049454e44ae426082"
+)
+
+
+def ago(**delta) -> str:
+    return (datetime.now(UTC) - timedelta(**delta)).isoformat()
+
+
+def twice(client, headers, *mutations):
+    """Push, then push the same again: the second answers duplicate, with the first result."""
+    first = push(client, headers, *mutations)["results"]
+    second = push(client, headers, *mutations)["results"]
+    assert [r["status"] for r in second] == ["duplicate"] * len(mutations)
+    for again, original in zip(second, first, strict=True):
+        assert again["original"] == original
+    return first
+
+
+def held(client, tokens, username) -> dict:
+    phone = Phone(client, tokens[username])
+    phone.sync()
+    return phone.store
+
+
+def cover(client, as_user, db, officer, patch_owner):
+    """``officer`` covers ``patch_owner``'s patch from today."""
+    patch_id = db.execute(
+        "SELECT p.id FROM patches p JOIN users u ON u.id = p.officer_id WHERE u.username = ?",
+        [patch_owner],
+    ).fetchone()[0]
+    officer_id = db.execute("SELECT id FROM users WHERE username = ?", [officer]).fetchone()[0]
+    today = datetime.now(UTC).date()
+    response = client.post(
+        f"/patches/{patch_id}/covers",
+        headers=as_user("admin"),
+        json={
+            "officer_id": officer_id,
+            "start_date": (today - timedelta(days=1)).isoformat(),
+            "end_date": (today + timedelta(days=7)).isoformat(),
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+
+
+def test_a_visit_with_offers_a_promise_and_a_photo(client, as_user, tokens, db):
+    uprn, ref = home_of(db, "officer1")
+    phone = Outbox()
+    sha = hashlib.sha256(PNG).hexdigest()
+    visit_id = str(uuid.uuid4())
+    due = (datetime.now(UTC).date() + timedelta(days=7)).isoformat()
+    record = phone.make(
+        "visit",
+        visit_id,
+        "create",
+        {
+            "uprn": uprn,
+            "tenancy_ref": ref,
+            "channel": "home_visit",
+            "outcome": "contact_made",
+            "present": ["tenant", "tenant's adult son"],
+            "offers": ["arrangement", "dhp", "dhp"],
+            "promise_amount": 40,
+            "promise_date": due,
+            "notes": "Discussed arrears; DHP form left.",
+            "arrived_at": ago(minutes=30),
+            "left_at": ago(minutes=10),
+            "photos": [sha],
+        },
+        observed_at=ago(minutes=10),
+    )
+    (result,) = twice(client, as_user("officer1"), record)
+    assert result["status"] == "applied" and result["missing_photos"] == [sha]
+    assert client.get("/blobs/missing", headers=as_user("officer1")).get_json() == [
+        {"entity_type": "visit", "entity_id": visit_id, "sha256": sha}
+    ]
+
+    # The photo arrives later; a second upload changes nothing.
+    put = client.put(f"/blobs/{sha}", data=PNG, headers=as_user("officer1"))
+    assert put.status_code == 200 and put.get_json()["created"] is True
+    again = client.put(f"/blobs/{sha}", data=PNG, headers=as_user("officer1"))
+    assert again.get_json()["created"] is False
+    assert client.get("/blobs/missing", headers=as_user("officer1")).get_json() == []
+    photo = client.get(f"/blobs/{sha}", headers=as_user("leader1"))
+    assert photo.status_code == 200 and photo.data == PNG and photo.mimetype == "image/png"
+    photo.close()
+    assert_problem(client.get(f"/blobs/{sha}", headers=as_user("officer4")), 404)
+
+    # Pulled by the team leader, and by officer1 on a fresh phone; not by maintenance.
+    leader = held(client, tokens, "leader1")
+    assert leader[("visit", visit_id)]["offers"] == ["arrangement", "dhp"]
+    assert leader[("visit", visit_id)]["present"] == ["tenant", "tenant's adult son"]
+    assert leader[("promise", visit_id)]["status"] == "pending"
+    assert ("visit", visit_id) in held(client, tokens, "officer1")
+    maintenance = held(client, tokens, "repairs1")
+    assert ("visit", visit_id) not in maintenance and ("promise", visit_id) not in maintenance
+
+    # A correction is a new record naming the first; the evidence shows both in order.
+    fix = phone.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made", "corrects": visit_id,
+         "notes": "Correction: DHP form posted, not left."},
+        observed_at=ago(minutes=5),
+    )  # fmt: skip
+    assert twice(client, as_user("officer1"), fix)[0]["status"] == "applied"
+    evidence = client.get(f"/tenancies/{ref}/evidence", headers=as_user("officer1")).get_json()
+    mine = [e for e in evidence["entries"] if e["record"]["id"] in (visit_id, fix["entity_id"])]
+    assert [e["kind"] for e in mine] == ["contact", "promise", "contact"]
+    assert mine[0]["record"]["corrected_by"] == [fix["entity_id"]]
+    assert [e["at"] for e in evidence["entries"]] == sorted(e["at"] for e in evidence["entries"])
+    assert_problem(client.get(f"/tenancies/{ref}/evidence", headers=as_user("repairs1")), 403)
+    assert_problem(client.get(f"/tenancies/{ref}/evidence", headers=as_user("officer4")), 404)
+
+    # A correction must name a visit at the same home; a promise needs a date.
+    stray = phone.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "outcome": "no_access", "corrects": str(uuid.uuid4())},
+    )
+    bad_promise = phone.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "outcome": "contact_made", "promise_amount": 5},
+    )
+    results = push(client, as_user("officer1"), stray, bad_promise)["results"]
+    assert results[0]["code"] == "unknown-entity" and "payload.corrects" in results[0]["errors"]
+    assert results[1]["code"] == "invalid-payload"
+    assert "payload.promise_date" in results[1]["errors"]
+
+
+def test_uploads_are_checked_by_hash_type_and_size(client, as_user):
+    text = b"not an image at all"
+    sha = hashlib.sha256(text).hexdigest()
+    assert_problem(client.put(f"/blobs/{sha}", data=text, headers=as_user("officer1")), 415)
+    wrong = hashlib.sha256(b"other").hexdigest()
+    assert_problem(
+        client.put(f"/blobs/{wrong}", data=PNG, headers=as_user("officer1")),
+        422,
+        "hash-mismatch",
+        field="sha256",
+    )
+    assert_problem(client.put("/blobs/" + "Z" * 64, data=PNG, headers=as_user("officer1")), 422)
+    big = PNG + b"\0" * (10 * 1024 * 1024)
+    assert_problem(
+        client.put(f"/blobs/{hashlib.sha256(big).hexdigest()}", data=big,
+                   headers=as_user("officer1")),
+        413,
+    )  # fmt: skip
+
+
+def _accounts(client, as_user, rows):
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    response = client.post(
+        "/imports?kind=accounts&format=jsonl", data=body, headers=as_user("admin")
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["rejected"] == 0, response.get_json()
+
+
+def test_doorstep_arrangements_are_checked_against_the_next_import(client, as_user, tokens, db):
+    _, ref = home_of(db, "officer1")
+    today = datetime.now(UTC).date()
+    _accounts(
+        client,
+        as_user,
+        [{"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 600.0, "benefit": "none"}],
+    )
+    phone = Outbox()
+
+    def agree(amount, **extra):
+        payload = {"tenancy_ref": ref, "amount": amount, "frequency": "weekly",
+                   "start_date": today.isoformat(), **extra}  # fmt: skip
+        return phone.make("arrangement", str(uuid.uuid4()), "create", payload, observed_at=ago())
+
+    first = agree(10)
+    second = agree(20, income_expenditure={"income_monthly": 1200, "expenditure_monthly": 1050})
+    results = twice(client, as_user("officer1"), first, second)
+    assert [r["status"] for r in results] == ["applied", "applied"]
+    officer = held(client, tokens, "officer1")
+    agreed = officer[("arrangement", second["entity_id"])]
+    assert agreed["status"] == "live" and agreed["starting_balance"] == 600.0
+    assert agreed["income_expenditure"]["income_monthly"] == 1200
+    replaced = officer[("arrangement", first["entity_id"])]
+    assert replaced["status"] == "cancelled" and second["entity_id"] in replaced["status_reason"]
+
+    # Kept so far: two weeks on, two instalments due, the balance fell by £40.
+    later = today + timedelta(days=14)
+    _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
+                                 "balance": 560.0, "benefit": "none"}])  # fmt: skip
+    assert held(client, tokens, "officer1")[("arrangement", second["entity_id"])]["status"] == (
+        "live"
+    )
+    # Five weeks on, five instalments due (with 5 days' grace): at most £500, but £560.
+    later = today + timedelta(days=35)
+    _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
+                                 "balance": 560.0, "benefit": "none"}])  # fmt: skip
+    breached = held(client, tokens, "officer1")[("arrangement", second["entity_id"])]
+    assert breached["status"] == "breached"
+    assert "£560.00" in breached["status_reason"] and "£500.00" in breached["status_reason"]
+    feed = client.get("/feed?topic=arrangement.changed", headers=as_user("admin")).get_json()
+    assert any(e["data"]["status"] == "breached" for e in feed["items"])
+    assert_problem(client.get("/feed", headers=as_user("leader1")), 403)
+
+
+def test_promises_are_kept_or_broken_by_payments(client, as_user, tokens, db):
+    uprn, ref = home_of(db, "officer1")
+    today = datetime.now(UTC).date()
+    phone = Outbox()
+
+    def promise(amount, days_ago, due_days_ago):
+        return phone.make(
+            "visit",
+            str(uuid.uuid4()),
+            "create",
+            {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made",
+             "promise_amount": amount,
+             "promise_date": (today - timedelta(days=due_days_ago)).isoformat()},
+            observed_at=ago(days=days_ago),
+        )  # fmt: skip
+
+    kept, broken = promise(50, 20, 14), promise(500, 20, 12)
+    twice(client, as_user("officer1"), kept, broken)
+    _accounts(client, as_user, [
+        {"tenancy_ref": ref, "as_of": (today - timedelta(days=13)).isoformat(), "balance": 900.0,
+         "benefit": "none", "last_payment_date": (today - timedelta(days=15)).isoformat(),
+         "last_payment_amount": 50.0},
+        {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 850.0, "benefit": "none",
+         "last_payment_date": (today - timedelta(days=15)).isoformat(),
+         "last_payment_amount": 50.0},
+    ])  # fmt: skip
+    store = held(client, tokens, "leader1")
+    assert store[("promise", kept["entity_id"])]["status"] == "kept"
+    assert store[("promise", broken["entity_id"])]["status"] == "broken"
+    assert store[("promise", broken["entity_id"])]["paid"] == 50.0
+
+
+def _repair(phone, uprn, hazard="emergency", observed_at=None):
+    return phone.make(
+        "repair",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "location": "Kitchen ceiling", "category": "electrical",
+         "hazard_class": hazard, "description": "Water dripping through the light fitting."},
+        observed_at=observed_at or ago(hours=2),
+    )  # fmt: skip
+
+
+def test_a_repair_referral_reaches_maintenance_with_its_deadlines(client, as_user, tokens, db):
+    uprn, _ = home_of(db, "officer1")
+    phone = Outbox()
+    seen = "2026-11-20T16:30:00+00:00"  # a Friday afternoon
+    emergency = _repair(phone, uprn, observed_at=ago(hours=30))
+    significant = _repair(phone, uprn, "significant", observed_at=seen)
+    assert [r["status"] for r in twice(client, as_user("officer1"), emergency, significant)] == [
+        "applied",
+        "applied",
+    ]
+    response = client.get(f"/repairs/{emergency['entity_id']}", headers=as_user("repairs1"))
+    repair, tag = response.get_json(), response.headers["ETag"]
+    assert repair["status"] == "reported" and repair["overdue"] is True
+    investigate = next(d for d in repair["deadlines"] if d["name"] == "investigate")
+    due = datetime.fromisoformat(emergency["observed_at"]) + timedelta(hours=24)
+    assert datetime.fromisoformat(investigate["due_at"]) == due
+    slow = client.get(f"/repairs/{significant['entity_id']}", headers=as_user("repairs1"))
+    first = next(d for d in slow.get_json()["deadlines"] if d["name"] == "investigate")
+    assert first["due_at"] == "2026-12-05T00:00:00+00:00"  # 10 working days from Mon 23rd
+
+    queue = client.get("/repairs?due=overdue", headers=as_user("repairs1")).get_json()
+    assert emergency["entity_id"] in [r["id"] for r in queue["items"]]
+    assert queue["items"][0]["hazard_class"] == "emergency"
+
+    url = f"/repairs/{emergency['entity_id']}/actions"
+    step = {"action": "acknowledged"}
+    assert_problem(client.post(url, json=step, headers=as_user("repairs1")), 428)
+    stale = as_user("repairs1") | {"If-Match": '"stale"'}
+    assert_problem(client.post(url, json=step, headers=stale), 412, field="If-Match")
+    done = client.post(url, json=step, headers=as_user("repairs1") | {"If-Match": tag})
+    assert done.status_code == 200 and done.get_json()["status"] == "acknowledged"
+    # The old ETag no longer matches: two workers cannot both record a step unseen.
+    assert_problem(client.post(url, json={"action": "investigated"},
+                               headers=as_user("repairs1") | {"If-Match": tag}), 412)  # fmt: skip
+    tag = done.headers["ETag"]
+    assert_problem(
+        client.post(url, json={"action": "completed"},
+                    headers=as_user("repairs1") | {"If-Match": tag}),
+        409, "invalid-transition",
+    )  # fmt: skip
+    assert_problem(client.post(url, json=step, headers=as_user("officer1") | {"If-Match": tag}),
+                   403)  # fmt: skip
+    assert_problem(client.get(f"/repairs/{emergency['entity_id']}", headers=as_user("officer4")),
+                   404)  # fmt: skip
+
+    # Officers see the status on their phones; the repairs system gets every step.
+    store = held(client, tokens, "officer1")
+    assert store[("repair", emergency["entity_id"])]["status"] == "acknowledged"
+    feed = client.get("/feed", headers=as_user("admin")).get_json()["items"]
+    topics = [(e["topic"], e["data"]["id"]) for e in feed if "repair" in e["topic"]]
+    assert ("repair.reported", emergency["entity_id"]) in topics
+    assert ("repair.updated", emergency["entity_id"]) in topics
+
+
+def test_a_repair_outside_the_calendar_is_rejected_loudly(client, as_user, db):
+    uprn, _ = home_of(db, "officer1")
+    far = _repair(Outbox(), uprn, "significant", observed_at="2100-12-20T10:00:00+00:00")
+    (result,) = push(client, as_user("officer1"), far)["results"]
+    assert result["status"] == "rejected" and result["code"] == "calendar-unknown"
+    assert "2101" in result["reason"]
+
+
+def _concern(phone, uprn, observed_at=None, **extra):
+    payload = {
+        "uprn": uprn,
+        "category": "child",
+        "subjects": ["Child, about 6"],
+        "immediate_danger": False,
+        "seen": "Child alone at home at 21:00.",
+        **extra,
+    }
+    return phone.make(
+        "concern", str(uuid.uuid4()), "create", payload, observed_at=observed_at or ago(hours=1)
+    )
+
+
+def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, tokens, db):
+    uprn, _ = home_of(db, "officer1")
+    cover(client, as_user, db, "officer2", "officer1")  # officer2 holds the home too
+    phone = Outbox()
+    concern = _concern(phone, uprn)
+    assert twice(client, as_user("officer1"), concern)[0]["status"] == "applied"
+    follow = _concern(phone, uprn, follows=concern["entity_id"], referred_to="Children's Services",
+                      referral_ref="MASH-1234")  # fmt: skip
+    assert twice(client, as_user("officer1"), follow)[0]["status"] == "applied"
+
+    key = ("concern", concern["entity_id"])
+    assert key in held(client, tokens, "officer1")
+    assert key in held(client, tokens, "leader1")
+    assert key not in held(client, tokens, "officer2")  # in scope, not in the audience
+    assert key not in held(client, tokens, "repairs1")
+    listed = client.get("/concerns", headers=as_user("safeguarding1")).get_json()["items"]
+    assert concern["entity_id"] in [c["id"] for c in listed]
+    assert client.get("/concerns", headers=as_user("leader2")).get_json()["items"] == []
+    assert client.get("/concerns", headers=as_user("officer2")).get_json()["items"] == []
+    assert_problem(client.get("/concerns", headers=as_user("repairs1")), 403)
+    one = client.get(f"/concerns/{concern['entity_id']}", headers=as_user("leader1")).get_json()
+    assert [f["referral_ref"] for f in one["follow_ups"]] == ["MASH-1234"]
+    assert_problem(client.get(f"/concerns/{concern['entity_id']}", headers=as_user("officer2")),
+                   404)  # fmt: skip
+
+    # Every read is audited: the sync pulls and the API reads, by whom.
+    audit = client.get(f"/audit?entity_id={concern['entity_id']}", headers=as_user("admin"))
+    readers = {(e["username"], e["action"]) for e in audit.get_json()["items"]}
+    assert {("officer1", "sync-read"), ("leader1", "sync-read"), ("leader1", "read"),
+            ("safeguarding1", "read")} <= readers  # fmt: skip
+    assert not any(u in ("officer2", "leader2") for u, _ in readers)
+    assert_problem(client.get("/audit", headers=as_user("leader1")), 403)
+
+
+def test_a_flag_raised_offline_survives_a_concurrent_clearing(client, as_user, db):
+    uprn, _ = home_of(db, "officer1")
+    phone = Outbox()
+    assert push(client, as_user("officer1"), _concern(phone, uprn))["results"][0]["status"] == (
+        "applied"
+    )
+    # Raised offline before the lead clears the flag, synced after.
+    late = _concern(phone, uprn, observed_at=ago(minutes=30))
+    url = f"/concerns/flags/{uprn}/clear"
+    assert_problem(client.post(url, json={"reason": "x"}, headers=as_user("leader1")), 403)
+    cleared = client.post(url, json={"reason": "Referred; case open with CSC."},
+                          headers=as_user("safeguarding1")).get_json()  # fmt: skip
+    assert cleared["flagged"] is False and len(cleared["cleared"]) == 1
+    assert push(client, as_user("officer1"), late)["results"][0]["status"] == "applied"
+    flagged = client.get(f"/concerns?uprn={uprn}&flagged=true", headers=as_user("safeguarding1"))
+    assert [c["id"] for c in flagged.get_json()["items"]] == [late["entity_id"]]
+
+
+def _marker(phone, uprn, code="no_lone_visits"):
+    review = (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
+    return phone.make(
+        "marker",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "code": code, "description": "Tenant threatened officer with a dog.",
+         "source_incident": "Incident 2026-11 at the door", "review_date": review},
+        observed_at=ago(minutes=20),
+    )  # fmt: skip
+
+
+def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user, tokens, db):
+    uprn, ref = home_of(db, "officer1")
+    cover(client, as_user, db, "officer2", "officer1")
+    phone = Outbox()
+    marker, doubtful = _marker(phone, uprn), _marker(phone, uprn, "verbal_abuse")
+    results = twice(client, as_user("officer1"), marker, doubtful)
+    assert all("awaiting-approval" in r["flags"] for r in results)
+    key = ("marker", marker["entity_id"])
+    assert held(client, tokens, "officer1")[key]["status"] == "pending"
+    assert key not in held(client, tokens, "officer2")
+
+    officer2 = Phone(client, tokens["officer2"])
+    officer2.sync()
+    pending = client.get("/markers", headers=as_user("leader1")).get_json()["items"]
+    assert {m["marker_ref"] for m in pending} == {marker["entity_id"], doubtful["entity_id"]}
+    assert_problem(client.post(f"/markers/{marker['entity_id']}/decision", json={"approve": True},
+                               headers=as_user("officer1")), 403)  # fmt: skip
+    url = f"/markers/{marker['entity_id']}/decision"
+    decided = client.post(url, json={"approve": True}, headers=as_user("leader1"))
+    assert decided.get_json()["status"] == "approved"
+    assert_problem(client.post(url, json={"approve": False}, headers=as_user("leader1")), 409)
+    client.post(f"/markers/{doubtful['entity_id']}/decision",
+                json={"approve": False, "note": "No incident on file."},
+                headers=as_user("leader1"))  # fmt: skip
+    officer2.sync()
+    assert officer2.store[key]["status"] == "approved"
+    assert ("marker", doubtful["entity_id"]) not in officer2.store
+    assert ("marker", doubtful["entity_id"]) not in held(client, tokens, "officer1")
+
+    # The approved "no lone visits" marker flags every visit record at the home.
+    visit = phone.make("visit", str(uuid.uuid4()), "create",
+                       {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"})  # fmt: skip
+    assert "no-lone-visits" in push(client, as_user("officer2"), visit)["results"][0]["flags"]
+
+
+def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user, db):
+    uprn, _ = home_of(db, "officer1")
+    phone = Outbox()
+    late = phone.make("checkin", str(uuid.uuid4()), "create",
+                      {"uprn": uprn, "checked_in_at": ago(hours=2),
+                       "expected_out_at": ago(hours=1)})  # fmt: skip
+    fine = phone.make("checkin", str(uuid.uuid4()), "create",
+                      {"uprn": uprn, "checked_in_at": ago(minutes=20),
+                       "expected_out_at": ago(minutes=-40)})  # fmt: skip
+    twice(client, as_user("officer1"), late, fine)
+    alerts = client.get("/lone-working/alerts", headers=as_user("leader1")).get_json()
+    assert [a["id"] for a in alerts] == [late["entity_id"]]
+    assert client.get("/lone-working/alerts", headers=as_user("leader2")).get_json() == []
+    assert_problem(client.get("/lone-working/alerts", headers=as_user("officer1")), 403)
+
+    out = phone.make("checkin", late["entity_id"], "update", {"checked_out_at": ago(minutes=1)})
+    assert twice(client, as_user("officer1"), out)[0]["status"] == "applied"
+    assert client.get("/lone-working/alerts", headers=as_user("leader1")).get_json() == []
+
+    # Still checked in past the finish: cleared by the team leader, with a note.
+    silent = phone.make("checkin", str(uuid.uuid4()), "create",
+                        {"uprn": uprn, "checked_in_at": ago(hours=3),
+                         "expected_out_at": ago(hours=2)})  # fmt: skip
+    push(client, as_user("officer1"), silent)
+    url = f"/lone-working/alerts/{silent['entity_id']}/clear"
+    assert_problem(client.post(url, json={"note": "x"}, headers=as_user("leader2")), 404)
+    cleared = client.post(url, json={"note": "Phoned: safe, forgot to check out."},
+                          headers=as_user("leader1"))  # fmt: skip
+    assert cleared.get_json() == {"id": silent["entity_id"], "cleared": True}
+    assert client.get("/lone-working/alerts", headers=as_user("leader1")).get_json() == []
+    assert_problem(client.post(url, json={"note": "again"}, headers=as_user("leader1")), 409)
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "payload", "field"),
+    [
+        ("repair", {"uprn": 1, "location": "x", "category": "gas", "hazard_class": "urgent",
+                    "description": "x"}, "payload.hazard_class"),
+        ("concern", {"uprn": 1, "category": "child", "subjects": [], "immediate_danger": False,
+                     "seen": "x"}, "payload.subjects"),
+        ("marker", {"uprn": 1, "code": "no_lone_visits", "description": "x",
+                    "source_incident": "x"}, "payload.review_date"),
+        ("checkin", {"uprn": 1, "checked_in_at": "2026-11-25T10:00:00+00:00",
+                     "expected_out_at": "2026-11-25T09:00:00+00:00"}, "payload.expected_out_at"),
+        ("arrangement", {"tenancy_ref": "T1", "amount": 0, "frequency": "weekly",
+                         "start_date": "2026-11-25"}, "payload.amount"),
+    ],
+)  # fmt: skip
+def test_bad_field_records_are_rejected_naming_the_field(client, as_user, entity_type, payload,
+                                                         field):  # fmt: skip
+    mutation = Outbox().make(entity_type, str(uuid.uuid4()), "create", payload)
+    (result,) = push(client, as_user("officer1"), mutation)["results"]
+    assert result["status"] == "rejected" and result["code"] == "invalid-payload"
+    assert field in result["errors"], result

@@ -1,0 +1,160 @@
+"""Webhooks against a real local HTTP receiver that fails the first attempts: every event
+is delivered once (as the receiver counts it) after retries, none is lost, and a delivery
+that keeps failing goes dead until an admin replays it."""
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sync import outbox
+from tests.conftest import assert_problem
+from tests.phone import Outbox, home_of, push
+
+SECRET = "webhook-secret-for-tests"
+
+
+class Receiver:
+    """Fails the first ``failures`` attempts of each event, then accepts; keeps what it
+    accepted (by idempotency key, as a real receiver deduplicates) and checks signatures."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.attempts: dict[tuple[str, str], int] = {}
+        self.accepted: dict[tuple[str, str], dict] = {}
+        self.bad_signatures = 0
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                key = (self.path, self.headers["Idempotency-Key"])
+                stamp, mac = (
+                    p.split("=", 1)[1] for p in self.headers["Doorstep-Signature"].split(",")
+                )
+                expected = hmac.new(SECRET.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+                if not hmac.compare_digest(mac, expected.hexdigest()):
+                    receiver.bad_signatures += 1
+                receiver.attempts[key] = receiver.attempts.get(key, 0) + 1
+                if receiver.attempts[key] <= receiver.failures:
+                    self.send_response(500)
+                else:
+                    receiver.accepted.setdefault(key, json.loads(body))
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver(failures=2)
+    yield r
+    r.close()
+
+
+def _field_work(client, as_user, db):
+    uprn, ref = home_of(db, "officer1")
+    phone = Outbox()
+    mutations = [
+        phone.make("repair", str(uuid.uuid4()), "create",
+                   {"uprn": uprn, "location": "Bathroom", "category": "damp_mould",
+                    "hazard_class": "significant", "description": "Black mould over the bath."})
+        for _ in range(3)
+    ] + [
+        phone.make("visit", str(uuid.uuid4()), "create",
+                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"})
+        for _ in range(2)
+    ]  # fmt: skip
+    results = push(client, as_user("officer1"), *mutations)["results"]
+    assert all(r["status"] == "applied" for r in results)
+    return mutations
+
+
+def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_path, receiver):
+    mutations = _field_work(client, as_user, db)
+    env = {
+        **os.environ,
+        "DOORSTEP_DATABASE": str(db_path),
+        "DOORSTEP_REPAIRS_WEBHOOK_URL": f"{receiver.url}/repairs",
+        "DOORSTEP_HMS_WEBHOOK_URL": f"{receiver.url}/hms",
+        "DOORSTEP_WEBHOOK_SECRET": SECRET,
+    }
+    targets = outbox.targets_from_env(env)
+    # The first pass by the real command: every attempt fails (the receiver's first).
+    run = subprocess.run(
+        [sys.executable, "-m", "server.cli", "deliver", "--once"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1])["failed"] > 0
+    # Later passes, each after the backoff has passed.
+    now = datetime.now(UTC)
+    for _ in range(6):
+        now += timedelta(hours=7)
+        outbox.deliver_due(db, targets, now=now)
+    events = {r[0]: r[1] for r in db.execute("SELECT event_id, topic FROM outbox").fetchall()}
+    repairs = {e for e, topic in events.items() if topic.startswith("repair.")}
+    assert len(repairs) == 3 and len(events) >= 5
+    assert {k for p, k in receiver.accepted if p == "/repairs"} == repairs
+    assert {k for p, k in receiver.accepted if p == "/hms"} == set(events)
+    # Each was tried three times (two failures, one success) and never again.
+    assert set(receiver.attempts.values()) == {3}
+    assert receiver.bad_signatures == 0
+    statuses = db.execute("SELECT DISTINCT status FROM deliveries").fetchall()
+    assert statuses == [("delivered",)]
+    referral = next(
+        body for (path, _), body in receiver.accepted.items()
+        if path == "/repairs" and body["data"]["id"] == mutations[0]["entity_id"]
+    )  # fmt: skip
+    assert referral["topic"] == "repair.reported"
+    assert referral["data"]["deadlines"][0]["name"] == "investigate"
+
+
+def test_a_delivery_that_keeps_failing_goes_dead_until_replayed(client, as_user, db):
+    _field_work(client, as_user, db)
+    stubborn = Receiver(failures=10**6)
+    try:
+        target = outbox.Target("repairs", f"{stubborn.url}/repairs", ("repair.",), SECRET)
+        now = datetime.now(UTC)
+        for _ in range(4):
+            now += timedelta(hours=7)
+            outbox.deliver_due(db, [target], now=now, max_attempts=3)
+        dead = client.get("/deliveries?status=dead", headers=as_user("admin")).get_json()
+        assert len(dead["items"]) == 3
+        assert all(d["attempts"] == 3 and d["last_error"] == "HTTP 500" for d in dead["items"])
+        assert_problem(client.get("/deliveries", headers=as_user("leader1")), 403)
+
+        first = dead["items"][0]["id"]
+        replayed = client.post(f"/deliveries/{first}/replay", headers=as_user("admin"))
+        assert replayed.get_json()["status"] == "pending"
+        assert_problem(client.post(f"/deliveries/{first}/replay", headers=as_user("admin")), 409)
+        stubborn.failures = 0
+        outbox.deliver_due(db, [target], now=now + timedelta(hours=7), max_attempts=3)
+        delivered = client.get("/deliveries?status=delivered", headers=as_user("admin"))
+        assert [d["id"] for d in delivered.get_json()["items"]] == [first]
+    finally:
+        stubborn.close()
+
+
+def test_backoff_doubles_up_to_a_ceiling():
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
+    assert outbox.backoff(30) == timedelta(hours=6)
