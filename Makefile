@@ -47,10 +47,12 @@ test: lint
 	$(BIN)/pytest -q
 	$(BIN)/python -m bench.build --quick
 	$(BIN)/python -m bench.sync --quick
+	$(BIN)/python -m bench.field --quick
 
 bench: install
 	$(BIN)/python -m bench.build
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.field
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

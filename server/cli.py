@@ -79,6 +79,10 @@ def cmd_demo(args) -> int:
     demo.build(
         db, seed=args.seed, homes_per_patch=args.homes_per_patch, patches=args.patches, as_of=as_of
     )
+    if not args.no_field_work:
+        from sync import demo_field
+
+        demo_field.record_week(db, seed=args.seed, as_of=as_of)
     summary = demo.landlord_summary(db, as_of)
     db.close()
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
@@ -227,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patches", type=int, default=6)
     p.add_argument("--as-of", help="the demo's 'today' (default: today in England)")
     p.add_argument("--replace", action="store_true", help="rebuild an existing database")
+    p.add_argument(
+        "--no-field-work",
+        action="store_true",
+        help="leave out the week of visits, repairs and check-ins phones recorded",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=cmd_demo)
 

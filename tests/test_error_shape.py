@@ -58,6 +58,7 @@ FORBIDDEN = {
     ("GET", "/deliveries"): ("leader1", None),
     ("POST", "/deliveries/{delivery_id}/replay"): ("leader1", None),
     ("GET", "/audit"): ("leader1", None),
+    ("GET", "/teams/{team_id}/dashboard"): ("officer1", None),
 }
 
 # Who asks for a missing record (default: an admin, who sees everything). Admins may not
@@ -211,6 +212,9 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
         **review_items(client, as_user, db, uprn),
         **field_items(client, as_user, db, uprn),
+        "team_id": db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[
+            0
+        ],
     }
     team_id = db.execute("SELECT team_id FROM patches WHERE id = ?", [patch1[0]]).fetchone()[0]
     new_officer(client, as_user, "newcomer", "first-password")

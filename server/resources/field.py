@@ -16,6 +16,8 @@ from schemas.field import (
     ConcernPageSchema,
     ConcernQuerySchema,
     ConcernSchema,
+    DashboardQuerySchema,
+    DashboardSchema,
     EvidenceSchema,
     FieldMarkerPageSchema,
     FieldMarkerSchema,
@@ -29,7 +31,16 @@ from schemas.field import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import blobs, lone_working, markers, records, repairs, safeguarding, tenancies
+from sync import (
+    blobs,
+    dashboard,
+    lone_working,
+    markers,
+    records,
+    repairs,
+    safeguarding,
+    tenancies,
+)
 
 repair_blp = Blueprint(
     "repairs",
@@ -59,7 +70,18 @@ blob_blp = Blueprint(
 evidence_blp = Blueprint(
     "evidence", __name__, url_prefix="/tenancies", description="Pre-Action Protocol evidence"
 )
-blueprints = [repair_blp, concern_blp, marker_blp, alert_blp, blob_blp, evidence_blp]
+dashboard_blp = Blueprint(
+    "dashboard", __name__, url_prefix="/teams", description="The team leader's view"
+)
+blueprints = [
+    repair_blp,
+    concern_blp,
+    marker_blp,
+    alert_blp,
+    blob_blp,
+    evidence_blp,
+    dashboard_blp,
+]
 
 SHA256 = "<string(length=64):sha256>"
 IF_MATCH = {
@@ -248,3 +270,19 @@ class Evidence(MethodView):
     def get(self, tenancy_ref):
         """A tenancy's Pre-Action Protocol evidence, in date order"""
         return tenancies.protocol_evidence(db(), caller(), tenancy_ref)
+
+
+# --- the team leader's view ------------------------------------------------------------
+
+
+@dashboard_blp.route("/<int:team_id>/dashboard")
+class Dashboard(MethodView):
+    @dashboard_blp.arguments(DashboardQuerySchema, location="query")
+    @dashboard_blp.response(200, DashboardSchema)
+    @dashboard_blp.errors(401, 403, 404, 422)
+    def get(self, query, team_id):
+        """A team's week: each officer's work day by day, devices, and the arrears trend
+
+        Team leaders see their own team; admins any.
+        """
+        return dashboard.team_dashboard(db(), caller(), team_id, **query)
