@@ -8,7 +8,6 @@ savepoint (``MutationKind.writes_now``).
 """
 
 import json
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -86,6 +85,7 @@ class Batch:
         self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn
         self.buffered: dict[str, list[tuple]] = {}
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
+        self.mutation_id = ""  # the mutation being applied
 
     # Reads
     def load_homes(self, uprns) -> None:
@@ -174,8 +174,9 @@ class Batch:
         self.later(TOUCH, (entity_type, entity_id, uprn, self.seq, origin))
 
     def event(self, topic: str, entity_id: str, data: dict) -> None:
-        """An outbox event for other systems (sync.outbox), stored with the record."""
-        event_id = str(uuid.uuid4())
+        """An outbox event for other systems (sync.outbox), stored with the record. Its id
+        derives from the mutation's, so it is the same however often the phone retries."""
+        event_id = f"{self.mutation_id}.{len(self.staged)}"
         body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
         self.later(OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso))
 

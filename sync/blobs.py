@@ -136,9 +136,10 @@ def open_blob(
             if can_see(entity_type, entity_id):
                 allowed = True
                 break
-    if row is None or not allowed:
+    path = path_for(root, sha256)
+    if row is None or not allowed or not path.exists():
         raise NotFound(f"No photo {sha256}.")
-    return path_for(root, sha256), row
+    return path, row
 
 
 def expect(batch, entity_type: str, entity_id: str, hashes: list[str]) -> list[str]:

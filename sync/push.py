@@ -125,6 +125,7 @@ def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict) -> dict:
     try:
         kind, op, payload = _check(clean, problems)
         mutation = {**clean, "mutation_id": mutation_id}
+        batch.mutation_id = mutation_id
         if kind.writes_now:
             with batch.db.atomic():
                 outcome = op.apply(batch, mutation, payload)

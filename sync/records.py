@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from sync import codes, repairs
 from sync.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
+from sync.clock import london_today
 from sync.properties import PROPERTY_COLUMNS
 from sync.rows import chunks, load
 from sync.scope import Caller, scope_clause, visible_patch_ids
@@ -250,5 +251,5 @@ def visible(db: Database, caller: Caller, entity_type: str, entity_id: str) -> b
     ).fetchone()
     if not in_scope:
         return False
-    found, _ = read(db, caller, entity_type, [entity_id], datetime.now(UTC).date())
+    found, _ = read(db, caller, entity_type, [entity_id], london_today())
     return entity_id in found

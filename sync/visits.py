@@ -156,9 +156,15 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     # Flagged records changed meaning on the server, so the phone gets them back.
     origin = None if flags else batch.caller.device_id
     batch.touch("visit", m["entity_id"], uprn, origin)
-    names = VISIT_COLUMNS.split(", ")
-    record = visit_out(dict(zip(names, row[: len(names)], strict=True)))
-    batch.event("visit.recorded", m["entity_id"], record | {"officer": batch.caller.username})
+    event = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in visit.items()}
+    event |= {
+        "id": m["entity_id"],
+        "channel": channel,
+        "officer": batch.caller.username,
+        "observed_at": m["observed_iso"],
+        "flags": flags,
+    }
+    batch.event("visit.recorded", m["entity_id"], event)
     result = {"status": "applied", "flags": flags}
     if missing:
         result["missing_photos"] = missing

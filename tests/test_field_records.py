@@ -201,6 +201,7 @@ def test_doorstep_arrangements_are_checked_against_the_next_import(client, as_us
     assert agreed["income_expenditure"]["income_monthly"] == 1200
     replaced = officer[("arrangement", first["entity_id"])]
     assert replaced["status"] == "cancelled" and second["entity_id"] in replaced["status_reason"]
+    assert ("arrangement", second["entity_id"]) not in held(client, tokens, "repairs1")
 
     # Kept so far: two weeks on, two instalments due, the balance fell by £40.
     later = today + timedelta(days=14)
@@ -439,8 +440,9 @@ def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user
     assert "no-lone-visits" in push(client, as_user("officer2"), visit)["results"][0]["flags"]
 
 
-def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user, db):
+def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user, tokens, db):
     uprn, _ = home_of(db, "officer1")
+    cover(client, as_user, db, "officer2", "officer1")
     phone = Outbox()
     late = phone.make("checkin", str(uuid.uuid4()), "create",
                       {"uprn": uprn, "checked_in_at": ago(hours=2),
@@ -449,6 +451,9 @@ def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user,
                       {"uprn": uprn, "checked_in_at": ago(minutes=20),
                        "expected_out_at": ago(minutes=-40)})  # fmt: skip
     twice(client, as_user("officer1"), late, fine)
+    key = ("checkin", late["entity_id"])
+    assert key in held(client, tokens, "officer1") and key in held(client, tokens, "leader1")
+    assert key not in held(client, tokens, "officer2")  # the home, not the officer
     alerts = client.get("/lone-working/alerts", headers=as_user("leader1")).get_json()
     assert [a["id"] for a in alerts] == [late["entity_id"]]
     assert client.get("/lone-working/alerts", headers=as_user("leader2")).get_json() == []
