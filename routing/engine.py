@@ -79,43 +79,58 @@ class Schedule:
 
 
 def simulate(inst: Instance, route: list[int]) -> Schedule:
-    """Times along ``route`` (stops only, without start and end). Breaks are taken as
-    early as their window allows, between stops."""
+    """Times along ``route`` (stops only, without start and end). A break is taken between
+    stops: on arriving at a stop once its window is open (before service, using any wait
+    for the stop's window), or before setting off when waiting until arrival would start
+    it too late."""
     sched = Schedule(feasible=True)
     t = inst.day_start
     here = inst.start
     pending = sorted(inst.breaks, key=lambda b: b.opens)
     travelled = 0.0
+
+    def take(at: float) -> float | None:
+        b = pending.pop(0)
+        begin = max(at, b.opens)
+        if begin > b.closes + EPSILON:
+            return None
+        sched.breaks.append(begin)
+        return begin + b.duration
+
     for node in [*route, inst.end]:
-        # A break whose window has opened is taken before moving on; one whose window
-        # opens before we could arrive is taken on the way (waiting for it if need be).
-        while pending and pending[0].opens <= t + inst.travel[here][node]:
-            b = pending.pop(0)
-            begin = max(t, b.opens)
-            if begin > b.closes + EPSILON:
+        leg = inst.travel[here][node]
+        if pending and (t >= pending[0].opens or t + leg > pending[0].closes + EPSILON):
+            t = take(t)
+            if t is None:
                 sched.feasible = False
                 return sched
-            sched.breaks.append(begin)
-            t = begin + b.duration
-        t += inst.travel[here][node]
-        travelled += inst.travel[here][node]
+        t += leg
+        travelled += leg
+        if pending and t >= pending[0].opens:
+            t = take(t)
+            if t is None:
+                sched.feasible = False
+                return sched
         if node == inst.end:
             break
         sched.arrivals.append(t)
         begin = max(t, inst.opens[node])
+        if pending and begin - t >= pending[0].duration and begin > pending[0].opens:
+            # A long wait for the stop's window: take the break in it.
+            b = pending[0]
+            if max(t, b.opens) + b.duration <= begin and max(t, b.opens) <= b.closes:
+                take(t)
         if begin > inst.closes[node] + EPSILON:
             sched.feasible = False
             return sched
         sched.starts.append(begin)
         t = begin + inst.service[node]
         here = node
-    for b in pending:  # breaks still to take at the end of the day
-        begin = max(t, b.opens)
-        if begin > b.closes + EPSILON:
+    while pending:  # breaks still to take at the end of the day
+        t = take(t)
+        if t is None:
             sched.feasible = False
             return sched
-        sched.breaks.append(begin)
-        t = begin + b.duration
     sched.end_arrival = t
     sched.travel = travelled
     if t > inst.day_end + EPSILON or len(set(route)) != len(route):
@@ -385,15 +400,20 @@ def solve(
     time_limit: float = 1.0,
     exploration: int = 5,
     pool_size: int = 400,
+    patience: int | None = None,
 ) -> Solution:
     """Plan one route. ``pool_size``: the local search looks at this many left-out
-    candidates, best first by score (VROOM sees them all)."""
+    candidates, best first by score (VROOM sees them all). ``patience``: stop after this
+    many shakes without progress (default: use the whole time limit)."""
     started = time.perf_counter()
     deadline = started + time_limit
     search = _Search(inst, deadline)
     route = vroom_route(inst, exploration=exploration)
-    if not simulate(inst, route).feasible:  # never expected: VROOM works on rounded-up times
-        route = []
+    # VROOM may place a break where our schedule would not: drop its weakest stops until
+    # the route is feasible by our rules (rarely needed).
+    while route and not simulate(inst, route).feasible:
+        droppable = [n for n in route if n not in inst.must] or route
+        route.remove(min(droppable, key=lambda n: inst.score[n]))
     route = search.force_must(route)
     pool = sorted(inst.candidates, key=lambda n: -inst.score[n])[:pool_size]
     pool = list(dict.fromkeys([*inst.must, *pool]))
@@ -416,6 +436,8 @@ def solve(
             best, best_end, stale = list(current), end, 0
         else:
             stale += 1
+            if patience is not None and stale >= patience:
+                break
             if stale % 20 == 0:
                 current = list(best)
     sched = simulate(inst, best)

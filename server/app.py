@@ -31,6 +31,8 @@ def config_from_env(environ=os.environ) -> dict:
         config["DATABASE"] = environ["DOORSTEP_DATABASE"]
     if environ.get("DOORSTEP_SECRET_KEY"):
         config["SECRET_KEY"] = environ["DOORSTEP_SECRET_KEY"]
+    if environ.get("DOORSTEP_OSRM_URL"):
+        config["OSRM_URL"] = environ["DOORSTEP_OSRM_URL"]
     if environ.get("DOORSTEP_BLOB_DIR"):
         config["BLOB_DIR"] = environ["DOORSTEP_BLOB_DIR"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):

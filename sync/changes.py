@@ -34,18 +34,23 @@ def touch(
     *,
     deleted: bool = False,
     origin_device_id: int | None = None,
+    owner_id: int | None = None,
 ) -> int:
     """Record that a record changed (or was deleted): it gets the next sequence number.
     ``origin_device_id``: the phone whose own write this is, exactly as that phone holds
-    it; its pulls skip it (no echo). Leave it out whenever the server changed anything."""
+    it; its pulls skip it (no echo). Leave it out whenever the server changed anything.
+    ``owner_id``: a record that belongs to a person, not a home (a day plan): it reaches
+    that person's phones whatever their scope."""
     seq = next_seq(db)
     db.execute(
-        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id)
-           VALUES (?, ?, ?, ?, ?, ?)
+        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,
+                                   owner_id)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (entity_type, entity_id)
            DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted,
-                         origin_device_id = excluded.origin_device_id""",
-        [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id],
+                         origin_device_id = excluded.origin_device_id,
+                         owner_id = excluded.owner_id""",
+        [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id, owner_id],
     )
     return seq
 

@@ -635,3 +635,28 @@ def m0005_field_records(db: Database) -> None:
         CREATE INDEX audit_log_at ON audit_log(at);
         """
     )
+
+
+@migrations()
+def m0006_plans(db: Database) -> None:
+    """Day plans, and records that belong to a person rather than a home (a plan reaches
+    its officer's phone whatever patches they hold)."""
+    db.executescript(
+        """
+        CREATE TABLE plans (
+            id INTEGER PRIMARY KEY,
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            plan_date TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('current', 'superseded')),
+            replaces INTEGER REFERENCES plans(id),
+            rules_version TEXT NOT NULL,
+            request TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX plans_officer ON plans(officer_id, plan_date, status);
+        ALTER TABLE sync_index ADD COLUMN owner_id INTEGER;
+        CREATE INDEX sync_index_owner ON sync_index(owner_id, seq) WHERE owner_id IS NOT NULL;
+        """
+    )

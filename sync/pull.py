@@ -30,6 +30,8 @@ from sync.scope import Caller, visible_patch_ids
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
+# The bucket of records that belong to the caller rather than to a home (day plans).
+OWN = 0
 
 
 # --- cursors ---------------------------------------------------------------------------
@@ -122,7 +124,7 @@ def pull(
         out: list[dict] = []
 
         # 1. Patches that left scope: remove their homes that no remaining patch holds.
-        gone = set(held) - scope
+        gone = set(held) - scope - {OWN}
         keep = _homes_in(db, scope)
         for uprn in sorted(_homes_in(db, gone) - keep):
             out.append({"type": "property", "id": str(uprn), "op": "remove"})
@@ -131,6 +133,16 @@ def pull(
         kept = {p: s for p, s in held.items() if p in scope}
         if state["d"] is not None and state["d"] < today.isoformat() and kept:
             out += _marker_transitions(db, caller, set(kept), state["d"], today)
+        # ... and the caller's day plans for days now past.
+        if state["d"] is not None and state["d"] < today.isoformat():
+            out += [
+                {"type": "plan", "id": str(r[0]), "op": "remove"}
+                for r in db.execute(
+                    "SELECT id FROM plans WHERE officer_id = ? AND plan_date >= ? "
+                    "AND plan_date < ? ORDER BY id",
+                    [caller.user_id, state["d"], today.isoformat()],
+                )
+            ]
 
         # 3. Changes and scope exits by sequence number; new patches start from 0.
         buckets = {p: held.get(p, 0) for p in scope}
@@ -148,6 +160,13 @@ def pull(
         exits = db.execute(
             f"SELECT seq, uprn FROM scope_exits WHERE {where} ORDER BY seq LIMIT ?",
             [*params, limit + 1],
+        ).fetchall()
+        own_since = held.get(OWN, 0)
+        rows += db.execute(
+            f"""SELECT seq, entity_type, entity_id, deleted, origin_device_id, uprn
+                FROM sync_index WHERE owner_id = ? AND seq > ?
+                AND entity_type IN ({type_marks}) ORDER BY seq LIMIT ?""",
+            [caller.user_id, own_since, *types, limit + 1],
         ).fetchall()
         merged = sorted(
             [(seq, "change", (t, i, d, origin, uprn)) for seq, t, i, d, origin, uprn in rows]
@@ -201,7 +220,7 @@ def pull(
         new_state = {
             "e": epoch,
             "d": today.isoformat(),
-            "b": {str(p): max(s, high) for p, s in buckets.items()},
+            "b": {str(p): max(s, high) for p, s in {**buckets, OWN: own_since}.items()},
             "n": sorted(new_patches) if has_more else [],
         }
     served = defaultdict(list)

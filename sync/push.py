@@ -19,6 +19,7 @@ from sqlite_utils import Database
 from sync import arrangements, lone_working, markers, repairs, safeguarding, visits
 from sync.batch import Batch, MutationKind, Op, Rejected, chunks, dumps
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
+from sync.clock import iso
 from sync.db import write_transaction
 from sync.devices import advance_acknowledged
 from sync.edits import TENANT_KIND
@@ -151,7 +152,7 @@ def _envelope(raw) -> tuple[dict | None, dict]:
         clean = ENVELOPE.load(raw)
     except Invalid as exc:
         return None, exc.errors
-    clean["observed_iso"] = clean["observed_at"].isoformat()
+    clean["observed_iso"] = iso(clean["observed_at"])
     return clean, {}
 
 

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 import orjson
 from sqlite_utils import Database
 
-from sync import codes, repairs
+from sync import codes, planning, repairs
 from sync.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.clock import london_today
 from sync.properties import PROPERTY_COLUMNS
@@ -222,6 +222,8 @@ TYPES = {
             audience=concern_audience,
             audited=True,
         ),
+        # A day plan reaches only its officer (it belongs to a person, not a home).
+        RecordType("plan", planning.read_plans, roles=("officer",)),
         RecordType("checkin", _checkins, roles=("officer", "team_leader", "admin"),
                    audience=_own_checkin),
     )

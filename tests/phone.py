@@ -41,6 +41,13 @@ class Phone:
         tenancy = self.store.get(("tenancy", ref))
         return tenancy["uprn"] if tenancy else None
 
+    @classmethod
+    def synced(cls, client, token: str) -> dict:
+        """What a freshly bootstrapped phone of this token holds."""
+        phone = cls(client, token)
+        phone.sync()
+        return phone.store
+
     def sync(self, limit: int = 2000) -> int:
         """Pull every page; returns how many changes arrived."""
         count = 0

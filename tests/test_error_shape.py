@@ -59,10 +59,17 @@ FORBIDDEN = {
     ("POST", "/deliveries/{delivery_id}/replay"): ("leader1", None),
     ("GET", "/audit"): ("leader1", None),
     ("GET", "/teams/{team_id}/dashboard"): ("officer1", None),
+    ("GET", "/tenancies/{tenancy_ref}/priority"): ("repairs1", None),
+    ("GET", "/plans"): ("repairs1", "?date=2030-01-01"),
+    ("POST", "/plans"): ("repairs1", {"date": "2030-01-01", "officer_id": "officer1-id"}),
+    ("GET", "/plans/{plan_id}"): ("repairs1", None),
+    ("POST", "/plans/{plan_id}/replan"): ("repairs1", "replan-body"),
 }
 
 # Who asks for a missing record (default: an admin, who sees everything). Admins may not
 # read safeguarding concerns at all, so a missing one is asked for by a lead.
+# A body naming something missing, where the path alone names nothing.
+NOT_FOUND_BODY = {("POST", "/plans"): {"date": "2030-01-01", "officer_id": 987654321}}
 NOT_FOUND_AS = {
     ("GET", "/concerns/{concern_id}"): "safeguarding1",
     ("POST", "/concerns/flags/{uprn}/clear"): "safeguarding1",
@@ -155,6 +162,14 @@ def field_items(client, as_user, db, uprn) -> dict:
     }
 
 
+def superseded_plan(client, as_user, officer_id) -> int:
+    """A plan for officer1 tomorrow, already replaced by a second."""
+    body = {"date": (datetime.now(UTC).date() + timedelta(days=1)).isoformat()}
+    first = client.post("/plans", json=body, headers=as_user("officer1")).get_json()
+    client.post("/plans", json=body, headers=as_user("officer1"))
+    return first["id"]
+
+
 CONFLICT = {
     ("POST", "/users"): {
         "username": "officer1",
@@ -171,6 +186,7 @@ CONFLICT = {
     ("POST", "/markers/{marker_ref}/decision"): {"approve": False},  # decided already
     ("POST", "/lone-working/alerts/{checkin_id}/clear"): {"note": "again"},  # cleared already
     ("POST", "/deliveries/{delivery_id}/replay"): None,  # pending, not dead
+    ("POST", "/plans/{plan_id}/replan"): "replan-body",  # the plan was superseded
 }
 
 
@@ -212,6 +228,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
         **review_items(client, as_user, db, uprn),
         **field_items(client, as_user, db, uprn),
+        "plan_id": superseded_plan(client, as_user, officer1),
         "team_id": db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[
             0
         ],
@@ -230,6 +247,10 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
         "patch-body-duplicate": {"name": other_patch, "team_id": team_id, "boundary": boundary},
         "rename-to-other-patch": {"name": other_patch},
         "officer1-id": officer1,
+        "replan-body": {
+            "position": {"latitude": 51.3, "longitude": -2.2},
+            "at": datetime.now(UTC).isoformat(),
+        },
     }
 
     def resolve(body):
@@ -268,7 +289,9 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                 elif status == 404:
                     headers = as_user(NOT_FOUND_AS.get((method, template), "admin"))
                     url = url_for(template, path_params, missing=True)
-                    if method in ("POST", "PATCH"):
+                    if (method, template) in NOT_FOUND_BODY:
+                        body = NOT_FOUND_BODY[(method, template)]
+                    elif method in ("POST", "PATCH"):
                         body = resolve(FORBIDDEN.get((method, template), (None, {}))[1]) or {}
                         if not isinstance(body, dict):
                             body = {}

@@ -33,9 +33,7 @@ def twice(client, headers, *mutations):
 
 
 def held(client, tokens, username) -> dict:
-    phone = Phone(client, tokens[username])
-    phone.sync()
-    return phone.store
+    return Phone.synced(client, tokens[username])
 
 
 def cover(client, as_user, db, officer, patch_owner):

@@ -54,7 +54,9 @@ def test_a_visit_is_applied_once_however_often_it_is_sent(client, as_user, db):
     row = db.execute(
         "SELECT observed_at, received_at, notes FROM visits WHERE id = ?", [mutation["entity_id"]]
     ).fetchone()
-    assert row[0] == NOW and row[1] and row[2] == "Card left"
+    # Stored as a UTC instant to the microsecond, so stored instants sort as text.
+    assert datetime.fromisoformat(row[0]) == datetime.fromisoformat(NOW)
+    assert row[0].endswith("+00:00") and row[1] and row[2] == "Card left"
 
 
 def test_same_id_other_content_is_rejected_and_kept(client, as_user, db):

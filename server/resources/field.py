@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import current_app, request, send_file
 from flask.views import MethodView
 
+from routing.travel import OsrmTable, StraightLine
 from schemas.field import (
     AlertSchema,
     BlobSchema,
@@ -29,18 +30,28 @@ from schemas.field import (
     RepairQuerySchema,
     RepairSchema,
 )
+from schemas.planning import (
+    PlanListQuerySchema,
+    PlanRequestSchema,
+    PlanSchema,
+    PrioritySchema,
+    ReplanSchema,
+)
 from server.blueprint import Blueprint
 from server.context import caller, db
 from sync import (
     blobs,
+    cases,
     dashboard,
     lone_working,
     markers,
+    planning,
     records,
     repairs,
     safeguarding,
     tenancies,
 )
+from sync.clock import london_today
 
 repair_blp = Blueprint(
     "repairs",
@@ -73,7 +84,14 @@ evidence_blp = Blueprint(
 dashboard_blp = Blueprint(
     "dashboard", __name__, url_prefix="/teams", description="The team leader's view"
 )
+plan_blp = Blueprint(
+    "plans",
+    __name__,
+    url_prefix="/plans",
+    description="Day plans: whom to visit, in what order, and why",
+)
 blueprints = [
+    plan_blp,
     repair_blp,
     concern_blp,
     marker_blp,
@@ -286,3 +304,68 @@ class Dashboard(MethodView):
         Team leaders see their own team; admins any.
         """
         return dashboard.team_dashboard(db(), caller(), team_id, **query)
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@evidence_blp.route("/<string:tenancy_ref>/priority")
+class Priority(MethodView):
+    @evidence_blp.response(200, PrioritySchema)
+    @evidence_blp.errors(401, 403, 404)
+    def get(self, tenancy_ref):
+        """A tenancy's priority: score, recommended action, and the reasons in words"""
+        return cases.tenancy_priority(db(), caller(), tenancy_ref, london_today())
+
+
+@plan_blp.route("")
+class Plans(MethodView):
+    @plan_blp.arguments(PlanListQuerySchema, location="query")
+    @plan_blp.response(200, PlanSchema(many=True))
+    @plan_blp.errors(401, 403)
+    def get(self, query):
+        """Current day plans: mine, or my team's (team leaders)"""
+        return planning.list_plans(
+            db(), caller(), day=query["date"], officer_id=query.get("officer_id")
+        )
+
+    @plan_blp.arguments(PlanRequestSchema)
+    @plan_blp.response(201, PlanSchema)
+    @plan_blp.errors(401, 403, 404)
+    def post(self, body):
+        """Plan an officer's day (the officer, or their team leader)
+
+        Replaces any plan for that officer and day. The plan reaches the officer's phone
+        through sync.
+        """
+        me = caller()
+        body.setdefault("officer_id", me.user_id)
+        return planning.plan_day(db(), me, body, provider=travel_provider())
+
+
+@plan_blp.route("/<int:plan_id>")
+class PlanById(MethodView):
+    @plan_blp.response(200, PlanSchema)
+    @plan_blp.errors(401, 403, 404)
+    def get(self, plan_id):
+        """A day plan"""
+        return planning.get_plan(db(), caller(), plan_id)
+
+
+@plan_blp.route("/<int:plan_id>/replan")
+class Replan(MethodView):
+    @plan_blp.arguments(ReplanSchema)
+    @plan_blp.response(201, PlanSchema)
+    @plan_blp.errors(401, 403, 404, 409)
+    def post(self, body, plan_id):
+        """Re-plan the rest of the day from where I am now
+
+        Visits done or skipped so far stay fixed; the rest is planned again from `position`
+        at `at`.
+        """
+        return planning.replan(db(), caller(), plan_id, body, provider=travel_provider())
+
+
+def travel_provider():
+    url = current_app.config.get("OSRM_URL")
+    return OsrmTable(url) if url else StraightLine()

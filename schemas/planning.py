@@ -1,0 +1,151 @@
+"""Priorities and day plans (routing.priority, sync.planning)."""
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from schemas.common import Id
+
+CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
+
+
+class ReasonSchema(Schema):
+    code = fields.String()
+    kind = fields.String(metadata={"enum": ["enforcement", "support"]})
+    points = fields.Float()
+    text = fields.String(metadata={"description": "For the officer."})
+    suppressed = fields.String(
+        metadata={"description": "Why it does not count (Breathing Space, say)."}
+    )
+    tenancy_ref = fields.String()
+
+
+class PrioritySchema(Schema):
+    tenancy_ref = fields.String()
+    uprn = Id()
+    score = fields.Float()
+    action = fields.String(metadata={"enum": ["visit", "call", "letter", "hold", "none"]})
+    breathing_space = fields.Boolean()
+    reasons = fields.List(fields.Nested(ReasonSchema))
+    rules_version = fields.String()
+    visited_yesterday = fields.Boolean()
+    markers = fields.List(fields.String())
+
+
+class PlaceSchema(Schema):
+    latitude = fields.Float(required=True, validate=validate.Range(49.0, 61.0))
+    longitude = fields.Float(required=True, validate=validate.Range(-9.0, 2.5))
+    label = fields.String(validate=validate.Length(1, 100))
+
+
+class WindowSchema(Schema):
+    start = fields.String(required=True, validate=CLOCK)
+    end = fields.String(required=True, validate=CLOCK)
+
+
+class BreakSchema(Schema):
+    start = fields.String(data_key="from", attribute="from", required=True, validate=CLOCK)
+    end = fields.String(data_key="to", attribute="to", required=True, validate=CLOCK)
+    minutes = fields.Integer(required=True, validate=validate.Range(5, 120))
+
+
+class AppointmentSchema(Schema):
+    uprn = Id(required=True)
+    start = fields.String(data_key="from", attribute="from", required=True, validate=CLOCK)
+    end = fields.String(data_key="to", attribute="to", required=True, validate=CLOCK)
+
+    @validates_schema
+    def _order(self, data, **kwargs):
+        if data["to"] < data["from"]:
+            raise ValidationError({"to": ["Before from."]})
+
+
+class PlanRequestSchema(Schema):
+    officer_id = Id(metadata={"description": "Default: me (officers)."})
+    date = fields.Date(required=True)
+    start = fields.Nested(PlaceSchema, metadata={"description": "Default: the patch centre."})
+    end = fields.Nested(PlaceSchema, metadata={"description": "Default: the start."})
+    window = fields.Nested(WindowSchema, metadata={"description": "Default 09:00-17:00."})
+    breaks = fields.List(
+        fields.Nested(BreakSchema),
+        validate=validate.Length(max=3),
+        metadata={"description": "Default: 30 minutes between 12:00 and 14:00."},
+    )
+    mode = fields.String(load_default="car", validate=validate.OneOf(["car", "walk"]))
+    on_site_minutes = fields.Integer(validate=validate.Range(5, 120))
+    must_visit = fields.List(Id(), validate=validate.Length(max=30))
+    appointments = fields.List(fields.Nested(AppointmentSchema), validate=validate.Length(max=30))
+
+    @validates_schema
+    def _window(self, data, **kwargs):
+        window = data.get("window")
+        if window and window["end"] <= window["start"]:
+            raise ValidationError({"window": ["The day must end after it starts."]})
+
+
+class ReplanSchema(Schema):
+    position = fields.Nested(PlaceSchema, required=True)
+    at = fields.AwareDateTime(required=True, metadata={"description": "Now, with offset."})
+    done = fields.List(Id(), load_default=list, metadata={"description": "Homes visited."})
+    skipped = fields.List(Id(), load_default=list, metadata={"description": "Homes skipped."})
+
+
+class StopSchema(Schema):
+    seq = fields.Integer()
+    uprn = Id()
+    address = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    tenancy_refs = fields.List(fields.String())
+    score = fields.Float()
+    arrive_at = fields.String()
+    start_at = fields.String()
+    leave_at = fields.String()
+    travel_s = fields.Integer(metadata={"description": "Travel from the previous stop."})
+    on_site_s = fields.Integer()
+    appointment = fields.Dict(allow_none=True)
+    must_visit = fields.Boolean()
+    markers = fields.List(fields.String())
+    reasons = fields.List(fields.Nested(ReasonSchema))
+
+
+class LeftOutSchema(Schema):
+    uprn = Id()
+    address = fields.String()
+    score = fields.Float()
+    why = fields.String(
+        metadata={
+            "enum": [
+                "time-budget",
+                "window-clash",
+                "needs-pair",
+                "breathing-space",
+                "visited-yesterday",
+            ]
+        }
+    )
+    text = fields.String()
+
+
+class PlanSchema(Schema):
+    id = Id()
+    officer_id = Id()
+    officer = fields.String()
+    date = fields.String()
+    status = fields.String(metadata={"enum": ["current", "superseded"]})
+    replaces = Id(allow_none=True)
+    created_at = fields.String()
+    mode = fields.String()
+    rules_version = fields.String()
+    start = fields.Dict()
+    end = fields.Dict()
+    window = fields.Dict()
+    breaks = fields.List(fields.String(), metadata={"description": "When each break starts."})
+    fixed = fields.List(fields.Dict(), metadata={"description": "Done or skipped (re-plans)."})
+    stops = fields.List(fields.Nested(StopSchema))
+    left_out = fields.List(fields.Nested(LeftOutSchema))
+    totals = fields.Dict()
+    feasible = fields.Boolean()
+
+
+class PlanListQuerySchema(Schema):
+    date = fields.Date(required=True)
+    officer_id = Id()

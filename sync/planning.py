@@ -1,0 +1,381 @@
+"""Day plans: whom an officer visits, in what order, and why.
+
+From the officer's patches (and cover) on the day, every current tenancy is scored
+(routing.priority); only cases that need a visit go to the planner, one stop per home.
+Homes with a "no lone visits" marker wait for a paired visit; homes visited yesterday
+rest a day; appointments and must-visits are fixed stops. The route engine
+(routing.engine) picks and orders the stops within the working day, its breaks and
+windows. The plan says, for every stop, when to arrive, the travel and time on site, and
+why the home was chosen; and for the high-priority homes left out, why.
+
+A plan is stored (a new plan for the same officer and day supersedes the last) and
+reaches the officer's phone through sync as a ``plan`` record. Re-planning mid-day starts
+from where the officer is, at the time given, with the visits done or skipped so far
+fixed.
+"""
+
+from datetime import date, datetime, time, timedelta
+
+import orjson
+from sqlite_utils import Database
+
+from routing import engine, priority
+from routing.travel import Provider, StraightLine
+from sync import cases, changes
+from sync.clock import LONDON, iso, utc_now
+from sync.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from sync.scope import Caller, visible_patch_ids
+
+LEFT_OUT_SHOWN = 20
+DEFAULT_ON_SITE_MIN = 20
+
+
+def _seconds(day: date, clock: str) -> float:
+    """Seconds from midnight (England) of ``day`` to the wall-clock time ``HH:MM``."""
+    hours, minutes = (int(x) for x in clock.split(":"))
+    moment = datetime.combine(day, time(hours, minutes), LONDON)
+    midnight = datetime.combine(day, time(0), LONDON)
+    return (moment - midnight).total_seconds()
+
+
+def _instant(day: date, seconds: float) -> str:
+    midnight = datetime.combine(day, time(0), LONDON)
+    return iso(midnight + timedelta(seconds=round(seconds)))
+
+
+def _officer(db: Database, caller: Caller, officer_id: int) -> dict:
+    rows = list(
+        db.query(
+            "SELECT id, username, display_name, team_id, role FROM users WHERE id = ? "
+            "AND disabled_at IS NULL",
+            [officer_id],
+        )
+    )
+    if not rows or rows[0]["role"] != "officer":
+        raise NotFound(f"Officer {officer_id} not found.")
+    officer = rows[0]
+    if caller.role == "officer" and caller.user_id != officer_id:
+        raise NotFound(f"Officer {officer_id} not found.")
+    if caller.role == "team_leader" and caller.team_id != officer["team_id"]:
+        raise NotFound(f"Officer {officer_id} not found.")
+    if caller.role not in ("officer", "team_leader", "admin"):
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan visits.")
+    return officer
+
+
+def _centre(db: Database, patch_ids: set[int]) -> tuple[float, float]:
+    marks = ",".join("?" * len(patch_ids)) or "NULL"
+    row = db.execute(
+        "SELECT avg(p.latitude), avg(p.longitude) FROM properties p JOIN patch_properties pp "
+        f"ON pp.uprn = p.uprn WHERE pp.patch_id IN ({marks})",
+        sorted(patch_ids),
+    ).fetchone()
+    if row[0] is None:
+        raise ValidationFailed(
+            "The officer holds no homes on that day.", errors={"officer_id": ["No patch."]}
+        )
+    return row[0], row[1]
+
+
+def _place(value: dict | None, fallback: tuple[float, float], label: str) -> dict:
+    if value is None:
+        return {"latitude": fallback[0], "longitude": fallback[1], "label": label}
+    return {"label": value.get("label") or label, **value}
+
+
+def plan_day(
+    db: Database,
+    caller: Caller,
+    request: dict,
+    *,
+    provider: Provider | None = None,
+    time_limit: float = 0.2,
+    fixed: list[dict] | None = None,
+    replaces: int | None = None,
+    exclude: set[int] | None = None,
+) -> dict:
+    """Plan and store one officer's day. ``request``: officer_id, date, start, end,
+    window (start, end: "HH:MM"), breaks, mode, on_site_minutes, must_visit, appointments.
+    ``fixed``: stops already made (re-planning); ``exclude``: homes not to plan."""
+    officer = _officer(db, caller, request["officer_id"])
+    day: date = request["date"]
+    rules = priority.load_rules()
+    as_officer = Caller(officer["id"], officer["username"], "officer", officer["team_id"])
+    patch_ids = visible_patch_ids(db, as_officer, day) or set()
+    if not patch_ids:
+        raise ValidationFailed(
+            "The officer holds no patch on that day.", errors={"officer_id": ["No patch."]}
+        )
+    marks = ",".join(str(int(p)) for p in sorted(patch_ids))
+    found = cases.assess_all(
+        cases.load(
+            db, f"t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))", {},
+            day,
+        ),
+        day,
+        rules,
+    )  # fmt: skip
+    homes: dict[int, dict] = {}
+    for case in found:
+        home = homes.setdefault(
+            case["uprn"],
+            {"uprn": case["uprn"], "address": f"{case['address_line_1']}, {case['postcode']}",
+             "latitude": case["latitude"], "longitude": case["longitude"], "cases": [],
+             "markers": case["markers"], "visited_yesterday": case["visited_yesterday"]},
+        )  # fmt: skip
+        home["cases"].append(case)
+    must = set(request.get("must_visit") or [])
+    windows = {a["uprn"]: a for a in request.get("appointments") or []}
+    unknown = sorted((must | set(windows)) - set(homes))
+    if unknown:
+        raise ValidationFailed(
+            "Must-visits and appointments must be current homes in the officer's patches.",
+            errors={"must_visit": [f"Not in the officer's patches: {unknown}."]},
+        )
+    exclude = exclude or set()
+    chosen, left_out = [], []
+    for home in homes.values():
+        visit = [c for c in home["cases"] if c["priority"]["action"] == "visit"]
+        home["score"] = round(sum(c["priority"]["score"] for c in visit), 1)
+        uprn = home["uprn"]
+        forced = uprn in must or uprn in windows
+        if uprn in exclude:
+            continue
+        held = [c for c in home["cases"] if c["priority"]["breathing_space"]]
+        suppressed = sum(
+            r["points"] for c in held for r in c["priority"]["reasons"] if "suppressed" in r
+        )
+        if not visit and not forced:
+            if held and suppressed >= rules["actions"]["visit"]:
+                left_out.append(_left(home, suppressed, "breathing-space",
+                                      "Breathing Space: no enforcement visit"))  # fmt: skip
+            continue
+        if "no_lone_visits" in home["markers"] and not forced:
+            left_out.append(_left(home, home["score"], "needs-pair",
+                                  "A 'no lone visits' marker: book a paired visit"))  # fmt: skip
+            continue
+        if home["visited_yesterday"] and not forced:
+            left_out.append(_left(home, home["score"], "visited-yesterday",
+                                  "Visited yesterday"))  # fmt: skip
+            continue
+        chosen.append(home)
+    start_at = request.get("start_at")
+    window = request.get("window") or {"start": "09:00", "end": "17:00"}
+    day_start = start_at if start_at is not None else _seconds(day, window["start"])
+    day_end = _seconds(day, window["end"])
+    if day_end <= day_start:
+        raise ValidationFailed("The day must end after it starts.", errors={"window": ["Empty."]})
+    centre = _centre(db, patch_ids)
+    start = _place(request.get("start"), centre, "Patch centre")
+    end = _place(request.get("end"), (start["latitude"], start["longitude"]), start["label"])
+    mode = request.get("mode") or "car"
+    on_site = 60 * (request.get("on_site_minutes") or rules.get("visit_on_site_minutes",
+                                                                DEFAULT_ON_SITE_MIN))  # fmt: skip
+    points = [(start["latitude"], start["longitude"]), (end["latitude"], end["longitude"])]
+    points += [(h["latitude"], h["longitude"]) for h in chosen]
+    travel = (provider or StraightLine()).durations(points, mode)
+    n = len(points)
+    opens, closes = [0.0] * n, [engine.INFINITY] * n
+    for k, home in enumerate(chosen, start=2):
+        slot = windows.get(home["uprn"])
+        if slot:
+            opens[k] = _seconds(day, slot["from"])
+            closes[k] = _seconds(day, slot["to"])
+    breaks = tuple(
+        engine.Break(_seconds(day, b["from"]), _seconds(day, b["to"]) - 60 * b["minutes"],
+                     60 * b["minutes"])
+        for b in (request.get("breaks") if request.get("breaks") is not None
+                  else [{"from": "12:00", "to": "14:00", "minutes": 30}])
+        if _seconds(day, b["to"]) > day_start
+    )  # fmt: skip
+    inst = engine.Instance(
+        travel=travel,
+        service=[0.0, 0.0] + [float(on_site)] * len(chosen),
+        score=[0.0, 0.0] + [max(h["score"], 0.1) for h in chosen],
+        opens=opens,
+        closes=closes,
+        start=0,
+        end=1,
+        day_start=day_start,
+        day_end=day_end,
+        must=frozenset(k for k, h in enumerate(chosen, start=2)
+                       if h["uprn"] in must or h["uprn"] in windows),
+        breaks=breaks,
+    )  # fmt: skip
+    solution = engine.solve(inst, time_limit=time_limit, exploration=3, patience=40)
+    sched = engine.simulate(inst, solution.route)
+    stops, previous = [], 0
+    for k, node in enumerate(solution.route):
+        home = chosen[node - 2]
+        reasons = sorted(
+            (r | {"tenancy_ref": c["tenancy_ref"]} for c in home["cases"]
+             for r in c["priority"]["reasons"] if "suppressed" not in r),
+            key=lambda r: -r["points"],
+        )  # fmt: skip
+        stops.append(
+            {
+                "seq": k + 1,
+                "uprn": home["uprn"],
+                "address": home["address"],
+                "latitude": home["latitude"],
+                "longitude": home["longitude"],
+                "tenancy_refs": [c["tenancy_ref"] for c in home["cases"]],
+                "score": home["score"],
+                "arrive_at": _instant(day, sched.arrivals[k]),
+                "start_at": _instant(day, sched.starts[k]),
+                "leave_at": _instant(day, sched.starts[k] + on_site),
+                "travel_s": round(travel[previous][node]),
+                "on_site_s": on_site,
+                "appointment": windows.get(home["uprn"]),
+                "must_visit": home["uprn"] in must,
+                "markers": home["markers"],
+                "reasons": reasons,
+            }
+        )
+        previous = node
+    planned = {s["uprn"] for s in stops}
+    for home in chosen:
+        if home["uprn"] in planned:
+            continue
+        slot = windows.get(home["uprn"])
+        why = ("window-clash", "The appointment window could not be met") if slot else (
+            "time-budget", "No time left in the day")  # fmt: skip
+        left_out.append(_left(home, home["score"], *why))
+    left_out.sort(key=lambda h: -h["score"])
+    request_out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in request.items()}
+    body = {
+        "officer_id": officer["id"],
+        "officer": officer["username"],
+        "date": day.isoformat(),
+        "mode": mode,
+        "rules_version": rules["version"],
+        "start": start,
+        "end": end,
+        "window": window,
+        "breaks": [_instant(day, b) for b in sched.breaks],
+        "fixed": fixed or [],
+        "stops": stops,
+        "left_out": left_out[:LEFT_OUT_SHOWN],
+        "totals": {
+            "stops": len(stops),
+            "score": round(solution.score, 1),
+            "travel_s": round(sched.travel),
+            "ends_at": _instant(day, sched.end_arrival),
+            "candidates": len(chosen),
+        },
+        "feasible": solution.feasible and not solution.missing_must,
+    }
+    return _store(db, caller, officer, day, request_out, body, replaces)
+
+
+def _left(home: dict, score: float, code: str, text: str) -> dict:
+    return {"uprn": home["uprn"], "address": home["address"], "score": round(score, 1),
+            "why": code, "text": text}  # fmt: skip
+
+
+def _store(db, caller, officer, day, request, body, replaces) -> dict:
+    with db.atomic():
+        previous = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM plans WHERE officer_id = ? AND plan_date = ? "
+                "AND status = 'current'",
+                [officer["id"], day.isoformat()],
+            )
+        ]
+        for plan_id in previous:
+            db.execute("UPDATE plans SET status = 'superseded' WHERE id = ?", [plan_id])
+            changes.touch(db, "plan", plan_id, None, deleted=True, owner_id=officer["id"])
+        plan_id = db.execute(
+            "INSERT INTO plans (officer_id, plan_date, status, replaces, rules_version, request, "
+            "body, created_by, created_at) VALUES (?, ?, 'current', ?, ?, ?, ?, ?, ?)",
+            [officer["id"], day.isoformat(), replaces or (previous[-1] if previous else None),
+             body["rules_version"], orjson.dumps(request).decode(), orjson.dumps(body).decode(),
+             caller.user_id, utc_now()],
+        ).lastrowid  # fmt: skip
+        changes.touch(db, "plan", plan_id, None, owner_id=officer["id"])
+    return get_plan(db, caller, plan_id)
+
+
+PLAN_COLUMNS = "id, officer_id, plan_date, status, replaces, created_at, body"
+
+
+def plan_out(row: dict) -> dict:
+    body = orjson.loads(row.pop("body"))
+    return {**row, **body, "id": row["id"], "status": row["status"]}
+
+
+def get_plan(db: Database, caller: Caller, plan_id: int) -> dict:
+    rows = list(db.query(f"SELECT {PLAN_COLUMNS} FROM plans WHERE id = ?", [plan_id]))
+    if not rows:
+        raise NotFound(f"Plan {plan_id} not found.")
+    _officer(db, caller, rows[0]["officer_id"])
+    return plan_out(rows[0])
+
+
+def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> dict:
+    """From the officer's position and time, with visits done or skipped fixed."""
+    current = get_plan(db, caller, plan_id)
+    if current["status"] != "current":
+        raise Conflict("A newer plan replaced this one: re-plan from that.", code="superseded")
+    day = date.fromisoformat(current["date"])
+    request = orjson.loads(
+        db.execute("SELECT request FROM plans WHERE id = ?", [plan_id]).fetchone()[0]
+    )
+    done, skipped = set(update.get("done") or []), set(update.get("skipped") or [])
+    at: datetime = update["at"]
+    if at.astimezone(LONDON).date() != day:
+        raise ValidationFailed("Re-plan on the plan's own day.", errors={"at": ["Another day."]})
+    fixed = [
+        {"uprn": s["uprn"], "address": s["address"],
+         "outcome": "done" if s["uprn"] in done else "skipped"}
+        for s in current["stops"] if s["uprn"] in done | skipped
+    ] + list(current.get("fixed") or [])  # fmt: skip
+    request = {
+        **request,
+        "date": day,
+        "officer_id": current["officer_id"],
+        "start": {"label": "Current position", **update["position"]},
+        "start_at": (at - datetime.combine(day, time(0), LONDON)).total_seconds(),
+        "must_visit": [u for u in request.get("must_visit") or [] if u not in done | skipped],
+        "appointments": [a for a in request.get("appointments") or []
+                         if a["uprn"] not in done | skipped],
+    }  # fmt: skip
+    exclude = done | skipped | {f["uprn"] for f in current.get("fixed") or []}
+    return plan_day(db, caller, request, fixed=fixed, replaces=plan_id, exclude=exclude, **kw)
+
+
+def read_plans(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    """For sync: a current plan for today or later (others are removed from phones)."""
+    found = {}
+    for row in db.query(
+        f"SELECT {PLAN_COLUMNS} FROM plans WHERE id IN ({','.join('?' * len(ids))}) "
+        "AND status = 'current' AND plan_date >= ?",
+        [*[int(i) for i in ids], today.isoformat()],
+    ):
+        found[str(row["id"])] = plan_out(row)
+    return found
+
+
+def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | None = None):
+    """Current plans for a day: mine (officers), my team's (team leaders), all (admins)."""
+    if caller.role not in ("officer", "team_leader", "admin"):
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see visit plans.")
+    where, params = ["p.plan_date = ?", "p.status = 'current'"], [day.isoformat()]
+    if caller.role == "officer":
+        where.append("p.officer_id = ?")
+        params.append(caller.user_id)
+    elif caller.role == "team_leader":
+        where.append("u.team_id = ?")
+        params.append(caller.team_id)
+    if officer_id is not None:
+        where.append("p.officer_id = ?")
+        params.append(officer_id)
+    return [
+        plan_out(row)
+        for row in db.query(
+            f"SELECT {', '.join('p.' + c for c in PLAN_COLUMNS.split(', '))} FROM plans p "
+            f"JOIN users u ON u.id = p.officer_id WHERE {' AND '.join(where)} ORDER BY u.username",
+            params,
+        )
+    ]

@@ -1,0 +1,233 @@
+"""Priorities and day plans over HTTP: every plan respects its hard rules."""
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+from sync.clock import london_today
+from tests.conftest import assert_problem
+from tests.phone import Outbox, Phone, push
+
+TOMORROW = london_today() + timedelta(days=1)
+
+
+def _plan(client, headers, **body):
+    body.setdefault("date", TOMORROW.isoformat())
+    response = client.post("/plans", json=body, headers=headers)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def _visit_cases(db, username):
+    """(uprn, tenancy_ref) of officer's current tenancies, most arrears first."""
+    return db.execute(
+        "SELECT t.uprn, t.tenancy_ref FROM tenancies t JOIN account_snapshots s "
+        "ON s.id = t.current_snapshot_id JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = ? AND t.end_date IS NULL ORDER BY s.balance DESC",
+        [username],
+    ).fetchall()
+
+
+def _import(client, as_user, rows):
+    body = "\n".join(json.dumps(r) for r in rows).encode()
+    response = client.post(
+        "/imports?kind=accounts&format=jsonl", data=body, headers=as_user("admin")
+    )
+    assert response.status_code == 201 and response.get_json()["rejected"] == 0, (
+        response.get_json()
+    )
+
+
+def check_rules(plan: dict, request: dict) -> None:
+    """The hard rules, recomputed from the plan: order, windows, the day's end, must-visits,
+    no lone visits, and the score reported."""
+    day = datetime.fromisoformat(plan["stops"][0]["arrive_at"]).date() if plan["stops"] else None
+    window = request.get("window") or {"start": "09:00", "end": "17:00"}
+    previous_leave = None
+    for stop in plan["stops"]:
+        arrive = datetime.fromisoformat(stop["arrive_at"])
+        start = datetime.fromisoformat(stop["start_at"])
+        leave = datetime.fromisoformat(stop["leave_at"])
+        assert arrive <= start < leave
+        assert (leave - start).total_seconds() == stop["on_site_s"]
+        if previous_leave is not None:
+            assert arrive >= previous_leave + timedelta(seconds=stop["travel_s"]) - timedelta(
+                seconds=1
+            )
+        previous_leave = leave
+        if stop["appointment"]:
+            local = start.astimezone(_london()).strftime("%H:%M")
+            assert stop["appointment"]["from"] <= local <= stop["appointment"]["to"]
+        assert "no_lone_visits" not in stop["markers"] or stop["must_visit"] or stop["appointment"]
+        assert stop["reasons"] and all("suppressed" not in r for r in stop["reasons"])
+    ends = datetime.fromisoformat(plan["totals"]["ends_at"]).astimezone(_london())
+    assert ends.strftime("%H:%M") <= window["end"]
+    assert day is None or ends.date() == day
+    planned = {s["uprn"] for s in plan["stops"]}
+    assert set(request.get("must_visit") or []) <= planned
+    assert {a["uprn"] for a in request.get("appointments") or []} <= planned
+    assert round(sum(s["score"] for s in plan["stops"]), 1) == plan["totals"]["score"]
+    assert plan["feasible"] is True
+
+
+def _london():
+    from sync.clock import LONDON
+
+    return LONDON
+
+
+def test_a_priority_explains_itself(client, as_user, db):
+    _, ref = _visit_cases(db, "officer1")[0]
+    body = client.get(f"/tenancies/{ref}/priority", headers=as_user("officer1")).get_json()
+    counted = [r for r in body["reasons"] if "suppressed" not in r]
+    assert round(sum(r["points"] for r in counted), 1) == body["score"]
+    assert body["action"] in ("visit", "call", "letter", "hold", "none")
+    assert body["rules_version"] == "priority-v1"
+    assert all(r["text"] for r in body["reasons"])
+    assert_problem(client.get(f"/tenancies/{ref}/priority", headers=as_user("repairs1")), 403)
+    assert_problem(client.get(f"/tenancies/{ref}/priority", headers=as_user("officer4")), 404)
+
+
+def test_breathing_space_suppresses_enforcement_and_a_kept_arrangement_needs_nothing(
+    client, as_user, db
+):
+    (_, ref), (_, other) = _visit_cases(db, "officer1")[:2]
+    today = london_today().isoformat()
+    _import(client, as_user, [
+        {"tenancy_ref": ref, "as_of": today, "balance": 2500.0, "benefit": "none",
+         "breathing_space_type": "standard", "breathing_space_start": today},
+    ])  # fmt: skip
+    held = client.get(f"/tenancies/{ref}/priority", headers=as_user("officer1")).get_json()
+    support = [r for r in held["reasons"] if r["kind"] == "support"]
+    assert held["breathing_space"] is True
+    assert held["score"] == round(sum(r["points"] for r in support), 1)
+    assert all(r["suppressed"].startswith("Breathing Space")
+               for r in held["reasons"] if r["kind"] == "enforcement")  # fmt: skip
+    assert any(r["code"] == "arrears" for r in held["reasons"])
+    # A support visit stays possible; nothing else.
+    assert held["action"] in (("visit", "call", "letter") if support else ("hold", "none"))
+    # An arrangement agreed, then kept at the next import: nothing needed.
+    phone = Outbox()
+    start = (london_today() - timedelta(days=14)).isoformat()
+    agreed = phone.make("arrangement", str(uuid.uuid4()), "create",
+                        {"tenancy_ref": other, "amount": 10.0, "frequency": "weekly",
+                         "start_date": start})  # fmt: skip
+    assert push(client, as_user("officer1"), agreed)["results"][0]["status"] == "applied"
+    _import(client, as_user, [{"tenancy_ref": other, "as_of": today, "balance": 100.0,
+                               "benefit": "none"}])  # fmt: skip
+    kept = client.get(f"/tenancies/{other}/priority", headers=as_user("officer1")).get_json()
+    assert kept["action"] == "none" and kept["score"] == 0
+
+
+def test_an_officers_day_plan_respects_every_hard_rule(client, as_user, tokens, db):
+    visits = _visit_cases(db, "officer1")
+    must, appointment = visits[10][0], visits[11][0]
+    request = {
+        "mode": "car",
+        "window": {"start": "09:00", "end": "16:30"},
+        "breaks": [{"from": "12:00", "to": "13:30", "minutes": 30}],
+        "must_visit": [must],
+        "appointments": [{"uprn": appointment, "from": "14:00", "to": "14:30"}],
+    }
+    plan = _plan(client, as_user("officer1"), **request)
+    assert plan["stops"], plan
+    check_rules(plan, request)
+    assert plan["rules_version"] == "priority-v1"
+    assert len(plan["breaks"]) == 1
+    top = [s["score"] for s in plan["stops"]]
+    assert (
+        max(top) >= max(h["score"] for h in plan["left_out"]) * 0.5 if plan["left_out"] else True
+    )
+
+    # The plan is on the officer's phone; a new plan for the day replaces it there.
+    phone = Phone(client, tokens["officer1"])
+    phone.sync()
+    assert phone.store[("plan", str(plan["id"]))]["stops"] == plan["stops"]
+    walking = {**request, "mode": "walk"}
+    again = _plan(client, as_user("leader1"), officer_id=plan["officer_id"], **walking)
+    check_rules(again, walking)
+    phone.sync()
+    assert ("plan", str(plan["id"])) not in phone.store
+    assert ("plan", str(again["id"])) in phone.store
+    assert (
+        client.get(f"/plans/{plan['id']}", headers=as_user("officer1")).get_json()["status"]
+        == "superseded"
+    )
+    listed = client.get(f"/plans?date={TOMORROW}", headers=as_user("leader1")).get_json()
+    assert [p["id"] for p in listed] == [again["id"]]
+    assert ("plan", str(again["id"])) not in Phone.synced(client, tokens["officer2"])
+    assert_problem(client.get(f"/plans/{plan['id']}", headers=as_user("officer2")), 404)
+    assert_problem(client.get(f"/plans/{plan['id']}", headers=as_user("leader2")), 404)
+    assert_problem(client.get(f"/plans?date={TOMORROW}", headers=as_user("repairs1")), 403)
+
+
+def test_no_lone_visits_and_visited_yesterday_homes_are_left_out_with_why(client, as_user, db):
+    first = _plan(client, as_user("officer1"))
+    flagged, rested = first["stops"][0]["uprn"], first["stops"][1]["uprn"]
+    phone = Outbox()
+    review = (london_today() + timedelta(days=60)).isoformat()
+    marker = phone.make("marker", str(uuid.uuid4()), "create",
+                        {"uprn": flagged, "code": "no_lone_visits", "description": "Knife",
+                         "source_incident": "Incident 77", "review_date": review})  # fmt: skip
+    yesterday = datetime.combine(london_today(), datetime.min.time(), _london()) - timedelta(
+        hours=10
+    )
+    visit = phone.make("visit", str(uuid.uuid4()), "create",
+                       {"uprn": rested, "outcome": "no_access"},
+                       observed_at=yesterday.isoformat())  # fmt: skip
+    push(client, as_user("officer1"), marker, visit)
+    client.post(f"/markers/{marker['entity_id']}/decision", json={"approve": True},
+                headers=as_user("leader1"))  # fmt: skip
+    today_plan = _plan(client, as_user("officer1"), date=london_today().isoformat())
+    why = {h["uprn"]: h["why"] for h in today_plan["left_out"]}
+    assert flagged not in {s["uprn"] for s in today_plan["stops"]}
+    assert why.get(flagged) == "needs-pair"
+    assert why.get(rested) == "visited-yesterday"
+
+
+def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db):
+    plan = _plan(client, as_user("officer1"), date=london_today().isoformat(),
+                 window={"start": "09:00", "end": "17:00"})  # fmt: skip
+    done, skipped = plan["stops"][0], plan["stops"][1]
+    at = datetime.combine(london_today(), datetime.min.time(), _london()) + timedelta(hours=11)
+    body = {
+        "position": {"latitude": done["latitude"], "longitude": done["longitude"]},
+        "at": at.isoformat(),
+        "done": [done["uprn"]],
+        "skipped": [skipped["uprn"]],
+    }
+    response = client.post(f"/plans/{plan['id']}/replan", json=body, headers=as_user("officer1"))
+    assert response.status_code == 201, response.get_json()
+    again = response.get_json()
+    assert again["replaces"] == plan["id"]
+    assert {f["uprn"]: f["outcome"] for f in again["fixed"]} == {
+        done["uprn"]: "done",
+        skipped["uprn"]: "skipped",
+    }
+    planned = {s["uprn"] for s in again["stops"]}
+    assert not planned & {done["uprn"], skipped["uprn"]}
+    assert all(datetime.fromisoformat(s["arrive_at"]) >= at for s in again["stops"])
+    again_twice = client.post(f"/plans/{plan['id']}/replan", json=body,
+                              headers=as_user("officer1"))  # fmt: skip
+    assert_problem(again_twice, 409, "superseded")
+
+
+def test_bad_plan_requests_name_the_field(client, as_user, db):
+    outside = _visit_cases(db, "officer4")[0][0]
+    assert_problem(
+        client.post("/plans", json={"date": TOMORROW.isoformat(), "must_visit": [outside]},
+                    headers=as_user("officer1")),
+        422, field="must_visit",
+    )  # fmt: skip
+    assert_problem(
+        client.post("/plans", json={"date": TOMORROW.isoformat(),
+                                    "window": {"start": "17:00", "end": "09:00"}},
+                    headers=as_user("officer1")),
+        422, field="window",
+    )  # fmt: skip
+    assert_problem(
+        client.post("/plans", json={"date": TOMORROW.isoformat(), "officer_id": 10**6},
+                    headers=as_user("leader1")),
+        404,
+    )  # fmt: skip
