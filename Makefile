@@ -48,11 +48,14 @@ test: lint
 	$(BIN)/python -m bench.build --quick
 	$(BIN)/python -m bench.sync --quick
 	$(BIN)/python -m bench.field --quick
+	$(BIN)/python -m bench.routing --quick
 
 bench: install
+	$(BIN)/pip install --quiet -e '.[dev,peers]'
 	$(BIN)/python -m bench.build
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.field
+	$(BIN)/python -m bench.routing
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

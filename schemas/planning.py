@@ -149,3 +149,40 @@ class PlanSchema(Schema):
 class PlanListQuerySchema(Schema):
     date = fields.Date(required=True)
     officer_id = Id()
+
+
+class PairedVisitSchema(Schema):
+    uprn = Id(required=True)
+    date = fields.Date(required=True)
+    start = fields.String(data_key="from", attribute="from", required=True, validate=CLOCK)
+    end = fields.String(data_key="to", attribute="to", required=True, validate=CLOCK)
+    officer_ids = fields.List(Id(), required=True, validate=validate.Length(2, 2))
+
+
+class WeekPlanRequestSchema(Schema):
+    start = fields.Date(required=True, metadata={"description": "The first day (a Monday, say)."})
+    days = fields.Integer(load_default=5, validate=validate.Range(1, 7))
+    officer_ids = fields.List(Id(), metadata={"description": "Default: the team's officers."})
+    mode = fields.String(load_default="car", validate=validate.OneOf(["car", "walk"]))
+    window = fields.Nested(WindowSchema)
+    breaks = fields.List(fields.Nested(BreakSchema), validate=validate.Length(max=3))
+    on_site_minutes = fields.Integer(validate=validate.Range(5, 120))
+    paired = fields.List(fields.Nested(PairedVisitSchema), validate=validate.Length(max=50))
+
+
+class WeekDaySchema(Schema):
+    plan_id = Id()
+    officer_id = Id()
+    date = fields.String()
+    stops = fields.Integer()
+    score = fields.Float()
+    travel_s = fields.Integer()
+    paired = fields.List(Id())
+
+
+class WeekPlanSchema(Schema):
+    team_id = Id()
+    start = fields.String()
+    days = fields.Integer()
+    plans = fields.List(fields.Nested(WeekDaySchema))
+    balance = fields.Dict(metadata={"description": "Stops per officer-day: min, max, mean."})

@@ -660,3 +660,23 @@ def m0006_plans(db: Database) -> None:
         CREATE INDEX sync_index_owner ON sync_index(owner_id, seq) WHERE owner_id IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m0007_scope_grants(db: Database) -> None:
+    """A home granted to an officer for one day outside their patches: the partner's home
+    on a paired visit."""
+    db.executescript(
+        """
+        CREATE TABLE scope_grants (
+            id INTEGER PRIMARY KEY,
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            grant_date TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            UNIQUE (officer_id, uprn, grant_date)
+        );
+        """
+    )

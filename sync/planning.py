@@ -14,6 +14,7 @@ from where the officer is, at the time given, with the visits done or skipped so
 fixed.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import orjson
@@ -63,18 +64,12 @@ def _officer(db: Database, caller: Caller, officer_id: int) -> dict:
     return officer
 
 
-def _centre(db: Database, patch_ids: set[int]) -> tuple[float, float]:
-    marks = ",".join("?" * len(patch_ids)) or "NULL"
-    row = db.execute(
-        "SELECT avg(p.latitude), avg(p.longitude) FROM properties p JOIN patch_properties pp "
-        f"ON pp.uprn = p.uprn WHERE pp.patch_id IN ({marks})",
-        sorted(patch_ids),
-    ).fetchone()
-    if row[0] is None:
-        raise ValidationFailed(
-            "The officer holds no homes on that day.", errors={"officer_id": ["No patch."]}
-        )
-    return row[0], row[1]
+def _centre(homes: list[dict]) -> tuple[float, float]:
+    """The middle of the officer's homes: the default start and end of a day."""
+    return (
+        sum(h["latitude"] for h in homes) / len(homes),
+        sum(h["longitude"] for h in homes) / len(homes),
+    )
 
 
 def _place(value: dict | None, fallback: tuple[float, float], label: str) -> dict:
@@ -83,23 +78,29 @@ def _place(value: dict | None, fallback: tuple[float, float], label: str) -> dic
     return {"label": value.get("label") or label, **value}
 
 
-def plan_day(
-    db: Database,
-    caller: Caller,
-    request: dict,
-    *,
-    provider: Provider | None = None,
-    time_limit: float = 0.2,
-    fixed: list[dict] | None = None,
-    replaces: int | None = None,
-    exclude: set[int] | None = None,
-) -> dict:
-    """Plan and store one officer's day. ``request``: officer_id, date, start, end,
-    window (start, end: "HH:MM"), breaks, mode, on_site_minutes, must_visit, appointments.
-    ``fixed``: stops already made (re-planning); ``exclude``: homes not to plan."""
-    officer = _officer(db, caller, request["officer_id"])
-    day: date = request["date"]
-    rules = priority.load_rules()
+@dataclass
+class Prepared:
+    """A day plan's problem, before solving: the route engine's instance and what its
+    nodes are (node k >= 2 is ``chosen[k - 2]``)."""
+
+    officer: dict
+    day: date
+    request: dict
+    rules: dict
+    inst: engine.Instance
+    chosen: list[dict]
+    left_out: list[dict]
+    windows: dict
+    must: set
+    start: dict
+    end: dict
+    mode: str
+    window: dict
+    on_site: int
+
+
+def officer_cases(db: Database, officer: dict, day: date, rules: dict) -> list[dict]:
+    """Every current tenancy in the officer's patches (and cover) that day, assessed."""
     as_officer = Caller(officer["id"], officer["username"], "officer", officer["team_id"])
     patch_ids = visible_patch_ids(db, as_officer, day) or set()
     if not patch_ids:
@@ -107,14 +108,27 @@ def plan_day(
             "The officer holds no patch on that day.", errors={"officer_id": ["No patch."]}
         )
     marks = ",".join(str(int(p)) for p in sorted(patch_ids))
-    found = cases.assess_all(
-        cases.load(
-            db, f"t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))", {},
-            day,
-        ),
-        day,
-        rules,
-    )  # fmt: skip
+    where = f"t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))"
+    return cases.assess_all(cases.load(db, where, {}, day), day, rules)
+
+
+def prepare(
+    db: Database,
+    caller: Caller,
+    request: dict,
+    *,
+    provider: Provider | None = None,
+    exclude: set[int] | None = None,
+    found: list[dict] | None = None,
+) -> Prepared:
+    """``request``: officer_id, date, start, end, window (start, end: "HH:MM"), breaks,
+    mode, on_site_minutes, must_visit, appointments. ``exclude``: homes not to plan;
+    ``found``: the officer's cases, when already read (a week plan reads them once)."""
+    officer = _officer(db, caller, request["officer_id"])
+    day: date = request["date"]
+    rules = priority.load_rules()
+    if found is None:
+        found = officer_cases(db, officer, day, rules)
     homes: dict[int, dict] = {}
     for case in found:
         home = homes.setdefault(
@@ -165,7 +179,12 @@ def plan_day(
     day_end = _seconds(day, window["end"])
     if day_end <= day_start:
         raise ValidationFailed("The day must end after it starts.", errors={"window": ["Empty."]})
-    centre = _centre(db, patch_ids)
+    if not homes:
+        raise ValidationFailed(
+            "The officer holds no current tenancies that day.",
+            errors={"officer_id": ["No homes."]},
+        )
+    centre = _centre(list(homes.values()))
     start = _place(request.get("start"), centre, "Patch centre")
     end = _place(request.get("end"), (start["latitude"], start["longitude"]), start["label"])
     mode = request.get("mode") or "car"
@@ -202,7 +221,30 @@ def plan_day(
                        if h["uprn"] in must or h["uprn"] in windows),
         breaks=breaks,
     )  # fmt: skip
-    solution = engine.solve(inst, time_limit=time_limit, exploration=3, patience=40)
+    return Prepared(officer, day, request, rules, inst, chosen, left_out, windows, must,
+                    start, end, mode, window, on_site)  # fmt: skip
+
+
+def plan_day(
+    db: Database,
+    caller: Caller,
+    request: dict,
+    *,
+    provider: Provider | None = None,
+    time_limit: float = 0.15,
+    exploration: int = 3,
+    fixed: list[dict] | None = None,
+    replaces: int | None = None,
+    exclude: set[int] | None = None,
+    found: list[dict] | None = None,
+) -> dict:
+    """Plan and store one officer's day (see ``prepare``). ``fixed``: stops already made
+    (re-planning)."""
+    prep = prepare(db, caller, request, provider=provider, exclude=exclude, found=found)
+    officer, day, rules, inst, chosen = prep.officer, prep.day, prep.rules, prep.inst, prep.chosen
+    windows, must, left_out, on_site = prep.windows, prep.must, prep.left_out, prep.on_site
+    start, end, mode, window, travel = prep.start, prep.end, prep.mode, prep.window, inst.travel
+    solution = engine.solve(inst, time_limit=time_limit, exploration=exploration, patience=40)
     sched = engine.simulate(inst, solution.route)
     stops, previous = [], 0
     for k, node in enumerate(solution.route):
@@ -342,6 +384,7 @@ def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> di
                          if a["uprn"] not in done | skipped],
     }  # fmt: skip
     exclude = done | skipped | {f["uprn"] for f in current.get("fixed") or []}
+    kw.setdefault("time_limit", 0.08)
     return plan_day(db, caller, request, fixed=fixed, replaces=plan_id, exclude=exclude, **kw)
 
 
@@ -379,3 +422,116 @@ def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | Non
             params,
         )
     ]
+
+
+def plan_week(
+    db: Database,
+    caller: Caller,
+    team_id: int,
+    request: dict,
+    *,
+    provider: Provider | None = None,
+    time_limit: float = 0.12,
+) -> dict:
+    """Plan a team's days: each officer within their patches and cover, no home twice in
+    the week unless booked, paired visits a fixed stop in both officers' plans (the home
+    is granted to the partner for that day, so it reaches their phone and their records
+    are accepted), the same working day for everyone. ``request``: start, days,
+    officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
+    officer_ids)."""
+    if caller.role not in ("team_leader", "admin") or (
+        caller.role == "team_leader" and caller.team_id != team_id
+    ):
+        if caller.role == "team_leader":
+            raise NotFound(f"Team {team_id} not found.")
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan a team's week.")
+    officers = {
+        r["id"]: r
+        for r in db.query(
+            "SELECT id, username, display_name, team_id, role FROM users WHERE team_id = ? "
+            "AND role = 'officer' AND disabled_at IS NULL ORDER BY username",
+            [team_id],
+        )
+    }
+    if not officers and not db.execute("SELECT 1 FROM teams WHERE id = ?", [team_id]).fetchone():
+        raise NotFound(f"Team {team_id} not found.")
+    chosen = request.get("officer_ids") or list(officers)
+    strangers = sorted(set(chosen) - set(officers))
+    if strangers:
+        raise ValidationFailed(
+            "Plan only the team's own officers.",
+            errors={"officer_ids": [f"Not officers of this team: {strangers}."]},
+        )
+    days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
+    paired = request.get("paired") or []
+    for visit in paired:
+        if visit["date"] not in days or not set(visit["officer_ids"]) <= set(chosen):
+            raise ValidationFailed(
+                "A paired visit is on a day of the week planned, by two of its officers.",
+                errors={"paired": ["Outside the week, or an officer not planned."]},
+            )
+    rules = priority.load_rules()
+    common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")
+              if request.get(k) is not None}  # fmt: skip
+    planned: set[int] = {v["uprn"] for v in paired}
+    found = {o: officer_cases(db, officers[o], days[0], rules) for o in chosen}
+    summary = []
+    with db.atomic():
+        for visit in paired:  # the partner gets the home for the day
+            for officer_id in visit["officer_ids"]:
+                mine = {c["uprn"] for c in found[officer_id]}
+                if visit["uprn"] not in mine:
+                    db.execute(
+                        "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
+                        "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                        [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
+                         caller.user_id, utc_now()],
+                    )  # fmt: skip
+                    changes.touch_home(db, visit["uprn"])
+    for day in days:
+        for officer_id in chosen:
+            booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
+            extra = []
+            mine = {c["uprn"] for c in found[officer_id]}
+            for visit in booked:
+                if visit["uprn"] not in mine:
+                    extra += cases.assess_all(
+                        cases.load(db, "t.uprn = :uprn", {"uprn": visit["uprn"]}, day), day, rules
+                    )
+            request_day = {
+                **common,
+                "officer_id": officer_id,
+                "date": day,
+                "appointments": [
+                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
+                ],
+            }
+            plan = plan_day(
+                db, caller, request_day, provider=provider, time_limit=time_limit,
+                exploration=2, exclude=planned - {v["uprn"] for v in booked},
+                found=found[officer_id] + extra,
+            )  # fmt: skip
+            planned |= {s["uprn"] for s in plan["stops"]}
+            summary.append(
+                {
+                    "plan_id": plan["id"],
+                    "officer_id": officer_id,
+                    "date": day.isoformat(),
+                    "stops": plan["totals"]["stops"],
+                    "score": plan["totals"]["score"],
+                    "travel_s": plan["totals"]["travel_s"],
+                    "paired": [v["uprn"] for v in booked],
+                }
+            )
+    loads = [s["stops"] for s in summary]
+    return {
+        "team_id": team_id,
+        "start": days[0].isoformat(),
+        "days": len(days),
+        "plans": summary,
+        "balance": {
+            "stops_min": min(loads, default=0),
+            "stops_max": max(loads, default=0),
+            "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
+        },
+    }

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from sync import audit, changes, records
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
-from sync.scope import Caller, visible_patch_ids
+from sync.scope import Caller, granted_homes, visible_patch_ids
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000
@@ -67,29 +67,41 @@ def decode_cursor(token: str, secret: str) -> dict:
 
 
 def _scope(db: Database, caller: Caller, today: date) -> set[int]:
+    """Bucket keys: patch ids, and minus the UPRN of each home granted for today alone
+    (the partner's home on a paired visit)."""
     ids = visible_patch_ids(db, caller, today)
     if ids is None:
         ids = {r[0] for r in db.execute("SELECT id FROM patches")}
-    return ids
+    return ids | {-uprn for uprn in granted_homes(db, caller.user_id, today, today)}
 
 
-def _homes_in(db: Database, patch_ids: set[int]) -> set[int]:
-    if not patch_ids:
-        return set()
-    marks = ",".join("?" * len(patch_ids))
-    return {
-        r[0]
-        for r in db.execute(
-            f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})", sorted(patch_ids)
-        )
-    }
+def _homes_in(db: Database, keys: set[int]) -> set[int]:
+    patch_ids = sorted(k for k in keys if k > 0)
+    homes = {-k for k in keys if k < 0}
+    if patch_ids:
+        marks = ",".join("?" * len(patch_ids))
+        homes |= {
+            r[0]
+            for r in db.execute(
+                f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})", patch_ids
+            )
+        }
+    return homes
 
 
-def _bucket_clause(buckets: dict[int, int], column: str, seq: str) -> tuple[str, list]:
+def _bucket_clause(
+    buckets: dict[int, int], column: str, seq: str, home_column: str | None = None
+) -> tuple[str, list]:
+    """SQL for "changed since" per bucket: a patch (``column``) or a granted home
+    (``home_column``; left out when None)."""
     parts, params = [], []
-    for patch_id, since in sorted(buckets.items()):
-        parts.append(f"({column} = ? AND {seq} > ?)")
-        params += [patch_id, since]
+    for key, since in sorted(buckets.items()):
+        if key > 0:
+            parts.append(f"({column} = ? AND {seq} > ?)")
+            params += [key, since]
+        elif key < 0 and home_column:
+            parts.append(f"({home_column} = ? AND {seq} > ?)")
+            params += [-key, since]
     return " OR ".join(parts) or "0", params
 
 
@@ -146,7 +158,7 @@ def pull(
 
         # 3. Changes and scope exits by sequence number; new patches start from 0.
         buckets = {p: held.get(p, 0) for p in scope}
-        where, params = _bucket_clause(buckets, "pp.patch_id", "si.seq")
+        where, params = _bucket_clause(buckets, "pp.patch_id", "si.seq", "si.uprn")
         type_marks = ",".join("?" * len(types))
         rows = db.execute(
             f"""SELECT DISTINCT si.seq, si.entity_type, si.entity_id, si.deleted,
@@ -241,7 +253,7 @@ def pull(
         "changes": out,
         "cursor": encode_cursor(new_state, secret),
         "has_more": has_more,
-        "patch_ids": sorted(scope),
+        "patch_ids": sorted(k for k in scope if k > 0),
     }
 
 

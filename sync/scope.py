@@ -68,3 +68,16 @@ def scope_clause(patch_ids: set[int] | None, uprn_column: str) -> tuple[str, lis
         f"{uprn_column} IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))",
         sorted(patch_ids),
     )
+
+
+def granted_homes(db: Database, officer_id: int, first: date, last: date) -> set[int]:
+    """Homes outside an officer's patches granted to them for days from ``first`` to
+    ``last`` (the partner's home on a paired visit, sync.planning)."""
+    return {
+        r[0]
+        for r in db.execute(
+            "SELECT uprn FROM scope_grants WHERE officer_id = ? AND grant_date >= ? "
+            "AND grant_date <= ?",
+            [officer_id, first.isoformat(), last.isoformat()],
+        )
+    }

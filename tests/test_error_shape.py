@@ -64,6 +64,7 @@ FORBIDDEN = {
     ("POST", "/plans"): ("repairs1", {"date": "2030-01-01", "officer_id": "officer1-id"}),
     ("GET", "/plans/{plan_id}"): ("repairs1", None),
     ("POST", "/plans/{plan_id}/replan"): ("repairs1", "replan-body"),
+    ("POST", "/teams/{team_id}/week-plan"): ("officer1", {"start": "2030-01-07", "days": 1}),
 }
 
 # Who asks for a missing record (default: an admin, who sees everything). Admins may not

@@ -231,3 +231,45 @@ def test_bad_plan_requests_name_the_field(client, as_user, db):
                     headers=as_user("leader1")),
         404,
     )  # fmt: skip
+
+
+def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
+    team_id = db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[0]
+    ids = dict(db.execute("SELECT username, id FROM users WHERE role = 'officer'").fetchall())
+    home = _visit_cases(db, "officer1")[0][0]
+    start = london_today()
+    request = {
+        "start": start.isoformat(),
+        "days": 2,
+        "paired": [{"uprn": home, "date": start.isoformat(), "from": "10:00", "to": "10:30",
+                    "officer_ids": [ids["officer1"], ids["officer2"]]}],
+    }  # fmt: skip
+    response = client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader1"))
+    assert response.status_code == 201, response.get_json()
+    week = response.get_json()
+    assert len(week["plans"]) == 2 * 3
+    seen = {}
+    for day in week["plans"]:
+        plan = client.get(f"/plans/{day['plan_id']}", headers=as_user("leader1")).get_json()
+        check_rules(plan, {"appointments": plan["stops"] and [
+            {"uprn": s["uprn"]} for s in plan["stops"] if s["appointment"]]})  # fmt: skip
+        for stop in plan["stops"]:
+            if stop["uprn"] != home:
+                assert stop["uprn"] not in seen, "a home twice in the week"
+                seen[stop["uprn"]] = plan["officer_id"]
+        if plan["officer_id"] in (ids["officer1"], ids["officer2"]) and plan["date"] == str(start):
+            assert home in {s["uprn"] for s in plan["stops"]}
+    # The partner's phone holds the home today, and their record of the visit is accepted.
+    officer2 = Phone(client, tokens["officer2"])
+    officer2.sync()
+    assert ("property", str(home)) in officer2.store
+    visit = Outbox().make("visit", str(uuid.uuid4()), "create",
+                          {"uprn": home, "outcome": "contact_made"})  # fmt: skip
+    result = push(client, as_user("officer2"), visit)["results"][0]
+    assert result["status"] == "applied" and "paired-visit" in result["flags"]
+    assert_problem(
+        client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader2")), 404
+    )
+    assert_problem(
+        client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("officer1")), 403
+    )

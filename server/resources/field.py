@@ -36,6 +36,8 @@ from schemas.planning import (
     PlanSchema,
     PrioritySchema,
     ReplanSchema,
+    WeekPlanRequestSchema,
+    WeekPlanSchema,
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
@@ -369,3 +371,17 @@ class Replan(MethodView):
 def travel_provider():
     url = current_app.config.get("OSRM_URL")
     return OsrmTable(url) if url else StraightLine()
+
+
+@dashboard_blp.route("/<int:team_id>/week-plan")
+class WeekPlan(MethodView):
+    @dashboard_blp.arguments(WeekPlanRequestSchema)
+    @dashboard_blp.response(201, WeekPlanSchema)
+    @dashboard_blp.errors(401, 403, 404)
+    def post(self, body, team_id):
+        """Plan a team's week (team leaders): every officer, every day
+
+        No home twice in the week; paired visits are fixed stops in both officers' plans
+        and bring the home into the partner's phone for that day.
+        """
+        return planning.plan_week(db(), caller(), team_id, body, provider=travel_provider())
