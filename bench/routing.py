@@ -219,13 +219,15 @@ def demo_figures(quick: bool) -> dict:
         # The same problem for our engine (as plans use it) and for the peers.
         db = open_database(path)
         caller = Caller(officer[0], "officer1", "officer", officer[1])
-        prep = planning.prepare(db, caller, {"officer_id": officer[0], "date": tomorrow,
-                                             "mode": "car", "breaks": []})  # fmt: skip
+        request = {"officer_id": officer[0], "date": tomorrow, "mode": "car", "breaks": []}
+        prep = planning.prepare(db, caller, request)
         ours = engine.solve(prep.inst, time_limit=0.15, exploration=3, patience=40)
         out["plan_score"] = round(ours.score, 1)
-        out["plan_candidates"] = len(prep.chosen)
+        # The peers get every candidate, not just the planner's strongest ones.
+        everyone = planning.prepare(db, caller, request, max_candidates=10**6)
+        out["plan_candidates"] = len(everyone.chosen)
         if not quick:
-            out.update(peers(prep.inst))
+            out.update(peers(everyone.inst))
         # Both teams' weeks: 6 officers x 5 days.
         admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
         system = Caller(admin, "admin", "admin", None)

@@ -28,6 +28,7 @@ from sync.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sync.scope import Caller, visible_patch_ids
 
 LEFT_OUT_SHOWN = 20
+MAX_CANDIDATES = 150
 DEFAULT_ON_SITE_MIN = 20
 
 
@@ -120,6 +121,7 @@ def prepare(
     provider: Provider | None = None,
     exclude: set[int] | None = None,
     found: list[dict] | None = None,
+    max_candidates: int = MAX_CANDIDATES,
 ) -> Prepared:
     """``request``: officer_id, date, start, end, window (start, end: "HH:MM"), breaks,
     mode, on_site_minutes, must_visit, appointments. ``exclude``: homes not to plan;
@@ -173,6 +175,11 @@ def prepare(
                                   "Visited yesterday"))  # fmt: skip
             continue
         chosen.append(home)
+    # The route engine gets the strongest candidates (and every fixed stop): a day holds
+    # 10-25 visits, and the rest are reported as left out for lack of time.
+    chosen.sort(key=lambda h: (h["uprn"] not in must and h["uprn"] not in windows, -h["score"]))
+    chosen, spare = chosen[:max_candidates], chosen[max_candidates:]
+    left_out += [_left(h, h["score"], "time-budget", "No time left in the day") for h in spare]
     start_at = request.get("start_at")
     window = request.get("window") or {"start": "09:00", "end": "17:00"}
     day_start = start_at if start_at is not None else _seconds(day, window["start"])

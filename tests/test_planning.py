@@ -273,3 +273,21 @@ def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
     assert_problem(
         client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("officer1")), 403
     )
+
+
+def test_no_enforcement_visit_during_a_breathing_space(client, as_user, db):
+    first = _plan(client, as_user("officer1"))
+    top = first["stops"][0]
+    today = london_today().isoformat()
+    rows = [{"tenancy_ref": ref, "as_of": today, "balance": 3000.0, "benefit": "none",
+             "breathing_space_type": "mental_health_crisis", "breathing_space_start": today}
+            for ref in top["tenancy_refs"]]  # fmt: skip
+    _import(client, as_user, rows)
+    plan = _plan(client, as_user("officer1"))
+    check_rules(plan, {})
+    stop = next((s for s in plan["stops"] if s["uprn"] == top["uprn"]), None)
+    if stop is not None:  # only as a support visit
+        assert {r["kind"] for r in stop["reasons"]} == {"support"}
+    else:
+        why = {h["uprn"]: h["why"] for h in plan["left_out"]}
+        assert why.get(top["uprn"]) == "breathing-space"
