@@ -32,8 +32,8 @@ run: install $(DEMO_DB)
 	[print('  %-14s %s' % l) for l in demo_logins()]"
 	@echo "Serving the demo landlord on http://127.0.0.1:$(PORT)  (API docs: /openapi.json)"
 	DOORSTEP_DATABASE=$(DEMO_DB) DOORSTEP_SECRET_KEY=$(DEMO_SECRET) \
-		$(BIN)/gunicorn --access-logfile - --workers 2 --bind 127.0.0.1:$(PORT) \
-		"server.app:create_app()"
+		DOORSTEP_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 \
+		$(BIN)/gunicorn -c gunicorn.conf.py "server.app:create_app()"
 
 lint: install
 	$(BIN)/ruff check .

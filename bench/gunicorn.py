@@ -10,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
+CONFIG = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -37,10 +38,10 @@ class Gunicorn:
             self.proc = subprocess.Popen(
                 [
                     str(GUNICORN),
+                    "-c",
+                    str(CONFIG),
                     "--workers",
                     str(self.workers),
-                    "--timeout",
-                    "120",
                     "--bind",
                     f"127.0.0.1:{self.port}",
                     "server.app:create_app()",
@@ -53,7 +54,7 @@ class Gunicorn:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                with urllib.request.urlopen(f"{self.base}/healthz", timeout=2):
+                with urllib.request.urlopen(f"{self.base}/readyz", timeout=2):
                     return self
             except OSError:
                 time.sleep(0.05)

@@ -6,6 +6,7 @@ import os
 from flask import Flask
 from flask_smorest.spec.plugins import integerconverter2paramschema
 
+from server import observability
 from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db
 from server.problems import Api
@@ -31,6 +32,10 @@ def config_from_env(environ=os.environ) -> dict:
         config["DATABASE"] = environ["DOORSTEP_DATABASE"]
     if environ.get("DOORSTEP_SECRET_KEY"):
         config["SECRET_KEY"] = environ["DOORSTEP_SECRET_KEY"]
+    if environ.get("DOORSTEP_CORS_ORIGINS"):
+        config["CORS_ORIGINS"] = environ["DOORSTEP_CORS_ORIGINS"]
+    if environ.get("DOORSTEP_MAX_DB_MB"):
+        config["MAX_DB_MB"] = int(environ["DOORSTEP_MAX_DB_MB"])
     if environ.get("DOORSTEP_OSRM_URL"):
         config["OSRM_URL"] = environ["DOORSTEP_OSRM_URL"]
     if environ.get("DOORSTEP_BLOB_DIR"):
@@ -81,6 +86,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     open_database(app.config["DATABASE"]).close()
     app.teardown_appcontext(close_db)
+    observability.install(app)  # first: every request gets its id, even a refused one
     app.before_request(authenticate_request)
 
     app.url_map.converters["int"] = IdConverter

@@ -2,7 +2,7 @@
 
 from flask import current_app, g, request
 
-from sync.db import connect
+from sync.db import BUSY_TIMEOUT_MS, connect
 from sync.devices import authenticate
 from sync.errors import Forbidden, Unauthenticated
 from sync.scope import Caller
@@ -10,7 +10,15 @@ from sync.scope import Caller
 
 def db():
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"])
+        g.db = connect(
+            current_app.config["DATABASE"],
+            busy_timeout_ms=current_app.config.get("BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS),
+        )
+        cap = current_app.config.get("MAX_DB_MB")
+        if cap:
+            # A quota: past it, writes fail cleanly (503, nothing half-written).
+            page_size = g.db.execute("PRAGMA page_size").fetchone()[0]
+            g.db.execute(f"PRAGMA max_page_count = {int(cap * 1024 * 1024 // page_size)}")
     return g.db
 
 

@@ -1,6 +1,7 @@
 """The one place where errors become RFC 9457 ``application/problem+json`` responses."""
 
 import logging
+import sqlite3
 from http import HTTPStatus
 
 import flask_smorest
@@ -9,6 +10,7 @@ from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from schemas.common import ProblemSchema
+from server.observability import request_id
 from sync import errors as domain
 
 log = logging.getLogger("doorstep")
@@ -25,6 +27,7 @@ STATUS_OF = {
     domain.UnsupportedMediaType: 415,
     domain.PreconditionFailed: 412,
     domain.PreconditionRequired: 428,
+    domain.Unavailable: 503,
 }
 
 # Codes for errors raised by the HTTP layer itself (routing, parsing, limits).
@@ -41,6 +44,7 @@ HTTP_CODES = {
     422: "validation-failed",
     428: "precondition-required",
     500: "internal-error",
+    503: "unavailable",
 }
 
 
@@ -100,10 +104,30 @@ def from_http_exception(error: HTTPException) -> Response:
         detail = "The request body is larger than this endpoint accepts."
     if status >= 500:
         original = getattr(error, "original_exception", None)
-        log.error("unhandled error", exc_info=original or error)
+        log.error(
+            "unhandled error",
+            exc_info=original or error,
+            extra={"fields": {"request_id": request_id()}},
+        )
         detail = "Something went wrong on the server. It has been logged."
         errors = {}
     return problem(status, code, detail, errors, headers=data.get("headers"))
+
+
+def from_sqlite_error(error: sqlite3.Error) -> Response:
+    """The database refused: full, busy past the busy timeout, or unreadable. The request's
+    transaction was rolled back, so nothing is half-written; the client retries."""
+    text = str(error).lower()
+    if "full" in text:
+        log.error("database full", extra={"fields": {"request_id": request_id()}})
+        return problem(503, "storage-full", "The server is out of storage; nothing was "
+                       "saved. Try again later.", headers={"Retry-After": "60"})  # fmt: skip
+    if "locked" in text or "busy" in text:
+        return problem(503, "database-busy", "The server is busy; nothing was saved. Try "
+                       "again in a moment.", headers={"Retry-After": "2"})  # fmt: skip
+    log.error("database error", exc_info=error, extra={"fields": {"request_id": request_id()}})
+    return problem(503, "storage-unavailable", "The server cannot reach its storage; nothing "
+                   "was saved. Try again later.", headers={"Retry-After": "30"})  # fmt: skip
 
 
 def from_domain_error(error: domain.DoorstepError) -> Response:
@@ -134,3 +158,4 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         super()._register_error_handlers()
         self._app.register_error_handler(domain.DoorstepError, from_domain_error)
+        self._app.register_error_handler(sqlite3.Error, from_sqlite_error)

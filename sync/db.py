@@ -12,13 +12,14 @@ from sync.migrations import migrations
 BUSY_TIMEOUT_MS = 5000
 
 
-def connect(path: str | Path) -> Database:
-    """Open ``path`` with Doorstep's pragmas. Does not migrate."""
+def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """Open ``path`` with Doorstep's pragmas. Does not migrate. While another connection
+    writes, a write waits up to ``busy_timeout_ms`` (SQLite retries with backoff)."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
     db = Database(conn, execute_plugins=False)
-    db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
         db.execute("PRAGMA journal_mode = WAL")

@@ -64,3 +64,9 @@ class PreconditionRequired(DoorstepError):
     """A change to a record guarded by ``If-Match`` sent without one."""
 
     code = "precondition-required"
+
+
+class Unavailable(DoorstepError):
+    """The service cannot serve now (its storage, its schema); try again later."""
+
+    code = "unavailable"

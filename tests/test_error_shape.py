@@ -196,8 +196,13 @@ def big_app(db_path):
     return create_app({"TESTING": True, "DATABASE": str(db_path), "MAX_CONTENT_LENGTH": 4096})
 
 
-def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
+def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_path, tmp_path):
     client = big_app.test_client()
+    # 503s come from a server whose database has become unreadable.
+    broken_path = tmp_path / "broken.db"
+    broken_path.write_bytes(db_path.read_bytes())
+    broken = create_app({"TESTING": True, "DATABASE": str(broken_path)}).test_client()
+    broken_path.write_bytes(b"not a database" * 512)
     spec = client.get("/openapi.json").get_json()
     officer1 = db.execute("SELECT id FROM users WHERE username = 'officer1'").fetchone()[0]
     patch1 = db.execute(
@@ -340,6 +345,8 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db):
                     data = b"\xff\xd8\xff" + b"\0" * (10 * 1024 * 1024)  # over 10 MB
                 elif status == 415:
                     data = b"plain text, not an image"
+                elif status == 503:
+                    call = broken.open
                 elif status == 412:
                     headers = headers | {"If-Match": '"not-the-etag"'}
                     body = {"action": "acknowledged"}

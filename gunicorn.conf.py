@@ -1,0 +1,27 @@
+"""gunicorn settings for Doorstep (``gunicorn -c gunicorn.conf.py "server.app:create_app()"``).
+
+Every value can be overridden by the environment: WEB_CONCURRENCY (workers), PORT or
+DOORSTEP_BIND, DOORSTEP_TIMEOUT, FORWARDED_ALLOW_IPS (the reverse proxy's address).
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("DOORSTEP_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
+# SQLite takes one writer at a time; a few workers keep reads flowing while one writes.
+workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
+worker_class = "sync"
+# A push of 500 mutations or a large import runs inside one request.
+timeout = int(os.environ.get("DOORSTEP_TIMEOUT", "120"))
+# On SIGTERM, finish requests in flight (a push commits whole or not at all) before exiting.
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, staggered, so no memory creep builds up.
+max_requests = 2000
+max_requests_jitter = 200
+# Doorstep logs each request itself, as JSON with its request id (server/observability.py).
+accesslog = None
+errorlog = "-"
+loglevel = "info"
+# Trust X-Forwarded-* only from the reverse proxy that terminates TLS.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
