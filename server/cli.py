@@ -169,6 +169,39 @@ def cmd_coverage(args) -> int:
     return 0
 
 
+def _blob_dir(args) -> Path:
+    from sync.blobs import default_root
+
+    return Path(os.environ.get("DOORSTEP_BLOB_DIR") or default_root(_database(args)))
+
+
+def cmd_backup(args) -> int:
+    from sync.backup import backup
+
+    made = backup(Path(_database(args)), _blob_dir(args), Path(args.file))
+    print(
+        f"backed up {_database(args)} and {made['photos']} photo(s) to {made['file']} "
+        f"({made['bytes'] / 1e6:.1f} MB, sync epoch {made['epoch']}, seq {made['seq']})"
+    )
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from sync.backup import restore
+
+    try:
+        done = restore(Path(args.file), Path(_database(args)), _blob_dir(args))
+    except (OSError, ValueError) as exc:
+        print(f"cannot restore {args.file}: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"restored the backup made {done['restored_from']['made_at']} to {_database(args)} "
+        f"({done['photos_restored']} photo(s) put back); sync epoch is now {done['epoch']}: "
+        "phones will upload everything they hold, then re-bootstrap"
+    )
+    return 0
+
+
 def cmd_new_epoch(args) -> int:
     from sync import changes
     from sync.db import open_database
@@ -253,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", help="one pass, then exit (for cron)")
     p.add_argument("--interval", type=float, default=5.0, help="seconds between passes")
     p.set_defaults(func=cmd_deliver)
+
+    p = sub.add_parser("backup", help="back up the database and photos while serving")
+    p.add_argument("file", help="the archive to write (a tar file)")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="restore a backup (stop the server first)")
+    p.add_argument("file", help="an archive made by doorstep backup")
+    p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("new-epoch", help="after restoring a backup: make every phone reset")
     p.set_defaults(func=cmd_new_epoch)

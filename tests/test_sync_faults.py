@@ -1,10 +1,13 @@
 """Faults, for real: a gunicorn killed with SIGKILL in the middle of pushes, and a database
-restored from a backup. Either way, once the phone has retried, the server holds exactly
-what an uninterrupted run holds."""
+restored from a backup made while serving. Either way, once the phone has retried, the
+server holds exactly what an uninterrupted run holds."""
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -13,7 +16,6 @@ import uuid
 
 from bench.gunicorn import Gunicorn
 from server.app import create_app
-from sync import changes
 from sync.db import open_database
 
 NOW = "2026-11-25T10:00:00+00:00"
@@ -154,47 +156,67 @@ def test_sigkill_in_the_middle_of_pushes_loses_and_duplicates_nothing(landlord, 
     assert state(killed) == state(calm)
 
 
-def test_a_restored_backup_loses_nothing_acknowledged(landlord, tmp_path, today):
+def _run(*args, database) -> str:
+    env = {**os.environ, "DOORSTEP_DATABASE": str(database)}
+    done = subprocess.run(
+        [sys.executable, "-m", "server.cli", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _http(method, url, token, data=None, content_type="application/json"):
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Authorization", f"Bearer {token}")
+    if data is not None:
+        request.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def test_a_restored_backup_loses_nothing_acknowledged(landlord, tmp_path):
+    """doorstep backup while gunicorn serves; more work acknowledged after it; the server
+    is stopped and doorstep restore puts the backup back. The phone is told to reset,
+    re-sends everything it kept, and the server ends with exactly what it had."""
     source, tokens = landlord
-    live, backup = tmp_path / "live.db", tmp_path / "backup.db"
+    live, archive = tmp_path / "live.db", tmp_path / "backups" / "nightly.tar"
     shutil.copyfile(source, live)
-    headers = {"Authorization": f"Bearer {tokens['officer1']}"}
+    token = tokens["officer1"]
     work = day_of_work(source, batches=2, size=50)
+    photo = bytes.fromhex("ffd8ffe000104a464946000101") + b"photo of the damp" * 50
+    sha = hashlib.sha256(photo).hexdigest()
 
-    def app_client():
-        return create_app({"TESTING": True, "DATABASE": str(live)}).test_client()
-
-    client = app_client()
-    cursor = client.get("/sync/pull", headers=headers).get_json()["cursor"]
-    assert (
-        client.post("/sync/push", json={"mutations": work[0]}, headers=headers).status_code == 200
-    )
-    db = open_database(live)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    shutil.copyfile(live, backup)  # the nightly backup
-    client.post("/sync/push", json={"mutations": work[1]}, headers=headers)
+    server = Gunicorn(live, tmp_path / "gunicorn.log", workers=2).start()
+    try:
+        status, body = _http("GET", f"{server.base}/sync/pull", token)
+        cursor = json.loads(body)["cursor"]
+        post(server.base, token, {"mutations": work[0]})
+        assert _http("PUT", f"{server.base}/blobs/{sha}", token, photo, "image/jpeg")[0] == 200
+        assert "1 photo(s)" in _run("backup", str(archive), database=live)  # while serving
+        post(server.base, token, {"mutations": work[1]})
+    finally:
+        server.stop()
     before = state(live)
 
-    # Disaster: the server is restored from the backup, which changes the epoch.
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(f"{live}{suffix}"):
-            os.remove(f"{live}{suffix}")
-    shutil.copyfile(backup, live)
-    db = open_database(live)
-    changes.new_epoch(db)
-    db.close()
-    client = app_client()
-    reset = client.get(f"/sync/pull?cursor={cursor}", headers=headers)
-    assert reset.status_code == 409 and reset.get_json()["code"] == "reset-required"
-
-    # The phone re-sends everything in its retention window, then bootstraps.
-    everything = work[0] + work[1]
-    results = client.post(
-        "/sync/push", json={"mutations": everything}, headers=headers
-    ).get_json()["results"]
-    statuses = [r["status"] for r in results]
-    assert statuses[:50] == ["duplicate"] * 50
-    assert "duplicate" not in statuses[50:]
+    # Disaster: the database is lost with its photos; the backup is put back.
+    live.unlink()
+    shutil.rmtree(tmp_path / "live-blobs")
+    assert "sync epoch is now" in _run("restore", str(archive), database=live)
+    server = Gunicorn(live, tmp_path / "gunicorn.log", workers=2).start()
+    try:
+        status, body = _http("GET", f"{server.base}/sync/pull?cursor={cursor}", token)
+        assert status == 409 and json.loads(body)["code"] == "reset-required"
+        # The phone re-sends everything in its retention window, then bootstraps.
+        results = post(server.base, token, {"mutations": work[0] + work[1]})["results"]
+        statuses = [r["status"] for r in results]
+        assert statuses[:50] == ["duplicate"] * 50
+        assert "duplicate" not in statuses[50:]
+        assert _http("GET", f"{server.base}/blobs/{sha}", token) == (200, photo)
+        assert _http("GET", f"{server.base}/sync/pull", token)[0] == 200
+    finally:
+        server.stop()
     assert state(live) == before
-    assert client.get("/sync/pull", headers=headers).status_code == 200
