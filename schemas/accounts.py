@@ -84,6 +84,9 @@ class DeviceSchema(Schema):
     revoked_at = fields.String(allow_none=True)
     revoked_by = Id(allow_none=True)
     revoked_reason = fields.String(allow_none=True)
+    expires_at = fields.String(
+        allow_none=True, metadata={"description": "The token stops working then; rotate it."}
+    )
     last_pull_at = fields.String(
         allow_none=True,
         metadata={"description": "When this device last finished a pull (has_more false)."},

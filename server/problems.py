@@ -28,6 +28,7 @@ STATUS_OF = {
     domain.PreconditionFailed: 412,
     domain.PreconditionRequired: 428,
     domain.Unavailable: 503,
+    domain.TooManyRequests: 429,
 }
 
 # Codes for errors raised by the HTTP layer itself (routing, parsing, limits).
@@ -43,6 +44,7 @@ HTTP_CODES = {
     415: "unsupported-media-type",
     422: "validation-failed",
     428: "precondition-required",
+    429: "too-many-requests",
     500: "internal-error",
     503: "unavailable",
 }
@@ -132,7 +134,10 @@ def from_sqlite_error(error: sqlite3.Error) -> Response:
 
 def from_domain_error(error: domain.DoorstepError) -> Response:
     status = next(s for cls, s in STATUS_OF.items() if isinstance(error, cls))
-    return problem(status, error.code, error.detail, flatten(error.errors))
+    headers = {}
+    if isinstance(error, domain.TooManyRequests):
+        headers["Retry-After"] = str(error.retry_after)
+    return problem(status, error.code, error.detail, flatten(error.errors), headers=headers)
 
 
 class Api(flask_smorest.Api):

@@ -1,23 +1,27 @@
 """Logging in on a phone: one bearer token per device, stored only as a SHA-256 hash."""
 
 import hashlib
+import os
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
-from sync.clock import utc_now
+from sync import throttle
+from sync.clock import iso, utc_now
 from sync.errors import NotFound, Unauthenticated
 from sync.passwords import burn_time, verify_password
 from sync.scope import Caller
 from sync.users import find_user
 
+DEFAULT_TOKEN_DAYS = 30
 # last_seen_at is written at most this often per device, not on every request.
 LAST_SEEN_RESOLUTION_S = 60
 
 DEVICE_COLUMNS = (
     "d.id, d.user_id, u.username, d.name, d.created_at, d.last_seen_at, d.revoked_at, "
     "d.revoked_by, d.revoked_reason, d.last_pull_at, d.last_push_at, d.acknowledged_seq, "
+    "d.expires_at, "
     "(SELECT count(*) FROM mutations m WHERE m.device_id = d.id AND m.status = 'rejected' "
     "AND m.reviewed_at IS NULL) AS rejected_awaiting_review"
 )
@@ -50,32 +54,66 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def login(db: Database, username: str, password: str, device_name: str) -> dict:
+def token_lifetime() -> timedelta:
+    """``DOORSTEP_TOKEN_DAYS`` (default 30): a device token's life from its issue or last
+    rotation. A phone rotates its token while it is valid (POST /auth/rotate)."""
+    return timedelta(days=float(os.environ.get("DOORSTEP_TOKEN_DAYS", DEFAULT_TOKEN_DAYS)))
+
+
+def login(
+    db: Database,
+    username: str,
+    password: str,
+    device_name: str,
+    *,
+    address: str | None = None,
+    lifetime: timedelta | None = None,
+) -> dict:
     """Check the password and register a device. Returns the device and its token,
-    which is shown this once and never stored."""
+    which is shown this once and never stored. Failed attempts are throttled per user and
+    per ``address`` (sync.throttle)."""
+    throttle.check(db, username, address)
     user = find_user(db, username)
     if user is None:
         burn_time(password)
+        throttle.failed(db, username, address)
         raise Unauthenticated("Wrong username or password.", code="bad-credentials")
     if not verify_password(password, user["password_hash"]):
+        throttle.failed(db, username, address)
         raise Unauthenticated("Wrong username or password.", code="bad-credentials")
     if user["disabled_at"] is not None:
         raise Unauthenticated("This account is disabled.", code="account-disabled")
+    throttle.succeeded(db, username)
     token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
     with db.atomic():
         cur = db.execute(
-            """INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at)
-               VALUES (?, ?, ?, ?, ?)""",
-            [user["id"], device_name, _hash(token), utc_now(), utc_now()],
-        )
+            """INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at,
+                                    expires_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [user["id"], device_name, _hash(token), iso(now), iso(now),
+             iso(now + (lifetime or token_lifetime()))],
+        )  # fmt: skip
     return {"token": token, "device": get_device(db, cur.lastrowid)}
+
+
+def rotate(db: Database, caller: Caller) -> dict:
+    """A new token for the caller's device; the old one stops working at once."""
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    with db.atomic():
+        db.execute(
+            "UPDATE devices SET token_hash = ?, rotated_at = ?, expires_at = ? WHERE id = ?",
+            [_hash(token), iso(now), iso(now + token_lifetime()), caller.device_id],
+        )
+    return {"token": token, "device": get_device(db, caller.device_id)}
 
 
 def authenticate(db: Database, token: str) -> Caller:
     """The caller behind a bearer token, or ``Unauthenticated``. Records last_seen_at."""
     row = db.execute(
         """SELECT d.id, d.last_seen_at, u.id, u.username, u.role, u.team_id,
-                  u.must_change_password
+                  u.must_change_password, d.expires_at
            FROM devices d JOIN users u ON u.id = d.user_id
            WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.disabled_at IS NULL""",
         [_hash(token)],
@@ -84,8 +122,13 @@ def authenticate(db: Database, token: str) -> Caller:
         raise Unauthenticated(
             "The token is unknown or revoked. Log in again.", code="invalid-token"
         )
-    device_id, last_seen, user_id, username, role, team_id, must_change = row
+    device_id, last_seen, user_id, username, role, team_id, must_change, expires = row
     now = utc_now()
+    if expires is not None and expires <= now:
+        raise Unauthenticated(
+            "The token has expired. Log in again (your unsent records stay on the phone).",
+            code="token-expired",
+        )
     if last_seen is None or _seconds_between(last_seen, now) >= LAST_SEEN_RESOLUTION_S:
         with db.atomic():
             db.execute("UPDATE devices SET last_seen_at = ? WHERE id = ?", [now, device_id])

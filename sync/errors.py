@@ -70,3 +70,13 @@ class Unavailable(DoorstepError):
     """The service cannot serve now (its storage, its schema); try again later."""
 
     code = "unavailable"
+
+
+class TooManyRequests(DoorstepError):
+    """Slow down: try again after ``retry_after`` seconds."""
+
+    code = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **kw):
+        super().__init__(detail, **kw)
+        self.retry_after = retry_after

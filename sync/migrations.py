@@ -680,3 +680,22 @@ def m0007_scope_grants(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m0008_login_security(db: Database) -> None:
+    """Device tokens expire (and can be rotated); failed logins are counted for throttling."""
+    db.executescript(
+        """
+        ALTER TABLE devices ADD COLUMN expires_at TEXT;
+        ALTER TABLE devices ADD COLUMN rotated_at TEXT;
+        UPDATE devices SET expires_at = strftime('%Y-%m-%dT%H:%M:%f+00:00',
+                                                 created_at, '+30 days');
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL,
+            failed_at TEXT NOT NULL
+        );
+        CREATE INDEX login_failures_key ON login_failures(key, failed_at);
+        """
+    )

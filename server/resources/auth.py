@@ -1,5 +1,6 @@
 """Logging in and out on a device; who am I; changing my password."""
 
+from flask import request
 from flask.views import MethodView
 
 from schemas.accounts import LoginResultSchema, LoginSchema, PasswordChangeSchema, UserSchema
@@ -16,15 +17,36 @@ class Login(MethodView):
     @blp.public
     @blp.arguments(LoginSchema)
     @blp.response(201, LoginResultSchema)
-    @blp.errors(401)
+    @blp.errors(401, 429)
     def post(self, body):
         """Log in and register this device
 
         Returns a bearer token for the device. Keep it on the device; it stops working when
-        the device is revoked (a lost phone) or the user is disabled.
+        it expires (30 days; rotate it before then), when the device is revoked (a lost
+        phone) or when the user is disabled. Repeated failures are throttled (429).
         """
-        result = devices.login(db(), body["username"], body["password"], body["device_name"])
+        result = devices.login(
+            db(), body["username"], body["password"], body["device_name"],
+            address=request.remote_addr,
+        )  # fmt: skip
         result["user"] = users.get_user(db(), result["device"]["user_id"])
+        return result
+
+
+@blp.route("/auth/rotate")
+class Rotate(MethodView):
+    @blp.before_password_change
+    @blp.response(201, LoginResultSchema)
+    @blp.errors(401)
+    def post(self):
+        """Rotate this device's token
+
+        Returns a new token with a fresh expiry; the one you used stops working at once.
+        Store the new token before using it.
+        """
+        me = caller()
+        result = devices.rotate(db(), me)
+        result["user"] = users.get_user(db(), me.user_id)
         return result
 
 

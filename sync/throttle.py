@@ -1,0 +1,73 @@
+"""Login throttling: per user and per network address, with exponential backoff.
+
+After ``USER_FREE`` failed logins within ``WINDOW`` for one username, each further attempt
+must wait 30 s, then 1 min, 2 min ... at most 15 min after the last failure, whatever the
+password. An address gets ``ADDRESS_FREE`` failures (offices share addresses) before the
+same backoff. The check comes before the password is looked at, so a locked account
+reveals nothing; a successful login clears the user's count.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlite_utils import Database
+
+from sync.clock import iso
+from sync.errors import TooManyRequests
+
+WINDOW = timedelta(minutes=15)
+USER_FREE = 5
+ADDRESS_FREE = 20
+FIRST_WAIT = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(minutes=15)
+
+
+def _keys(username: str, address: str | None) -> list[tuple[str, int]]:
+    keys = [(f"user:{username.strip().lower()}", USER_FREE)]
+    if address:
+        keys.append((f"addr:{address}", ADDRESS_FREE))
+    return keys
+
+
+def wait_needed(db: Database, username: str, address: str | None, now: datetime) -> timedelta:
+    """How long before another attempt is allowed (zero: now)."""
+    longest = timedelta(0)
+    since = iso(now - WINDOW)
+    for key, free in _keys(username, address):
+        count, last = db.execute(
+            "SELECT count(*), max(failed_at) FROM login_failures WHERE key = ? AND failed_at >= ?",
+            [key, since],
+        ).fetchone()
+        if count >= free:
+            wait = min(LONGEST_WAIT, FIRST_WAIT * 2 ** (count - free))
+            remaining = datetime.fromisoformat(last) + wait - now
+            longest = max(longest, remaining)
+    return longest
+
+
+def check(db: Database, username: str, address: str | None, now: datetime | None = None):
+    """``TooManyRequests`` (with the seconds to wait) while the user or address must wait."""
+    wait = wait_needed(db, username, address, now or datetime.now(UTC))
+    if wait > timedelta(0):
+        seconds = int(wait.total_seconds()) + 1
+        raise TooManyRequests(
+            f"Too many failed logins. Try again in {seconds} seconds.",
+            code="too-many-attempts",
+            retry_after=seconds,
+        )
+
+
+def failed(db: Database, username: str, address: str | None, now: datetime | None = None):
+    stamp = iso(now or datetime.now(UTC))
+    with db.atomic():
+        for key, _ in _keys(username, address):
+            db.execute("INSERT INTO login_failures (key, failed_at) VALUES (?, ?)", [key, stamp])
+        # Old failures no longer count; keep the table small.
+        db.execute(
+            "DELETE FROM login_failures WHERE failed_at < ?",
+            [iso((now or datetime.now(UTC)) - WINDOW * 4)],
+        )
+
+
+def succeeded(db: Database, username: str) -> None:
+    with db.atomic():
+        db.execute("DELETE FROM login_failures WHERE key = ?", [_keys(username, None)[0][0]])

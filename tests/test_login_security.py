@@ -1,0 +1,65 @@
+"""Login throttling with backoff, expiring tokens, rotation, and revocation at once."""
+
+from datetime import UTC, datetime, timedelta
+
+from sync import demo, throttle
+from sync.devices import login
+from tests.conftest import assert_problem
+
+
+def _login(client, username, password, address="10.0.0.1"):
+    return client.post(
+        "/auth/login",
+        json={"username": username, "password": password, "device_name": "phone"},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_repeated_failures_are_throttled_whatever_the_password(client):
+    for _ in range(throttle.USER_FREE):
+        assert_problem(_login(client, "officer1", "wrong-password"), 401, "bad-credentials")
+    locked = _login(client, "officer1", demo.DEMO_PASSWORD)
+    assert_problem(locked, 429, "too-many-attempts")
+    assert 0 < int(locked.headers["Retry-After"]) <= 31
+    # Another user from another address is not held up; a different-case name is the same.
+    assert _login(client, "officer2", demo.DEMO_PASSWORD, "10.0.0.2").status_code == 201
+    assert_problem(_login(client, "OFFICER1", demo.DEMO_PASSWORD, "10.0.0.3"), 429)
+
+
+def test_backoff_doubles_then_the_wait_ends(db):
+    start = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    for k in range(throttle.USER_FREE + 2):
+        throttle.failed(db, "officer3", None, now=start + timedelta(seconds=k))
+    last = start + timedelta(seconds=throttle.USER_FREE + 1)
+    # Seven failures: the third past the free five waits 30 s x 2^2 = 2 minutes.
+    assert throttle.wait_needed(db, "officer3", None, last) == timedelta(minutes=2)
+    assert throttle.wait_needed(db, "officer3", None, last + timedelta(minutes=2)) == timedelta(0)
+    throttle.succeeded(db, "officer3")
+    assert throttle.wait_needed(db, "officer3", None, last) == timedelta(0)
+
+
+def test_an_address_hammering_many_users_is_throttled(client):
+    for n in range(throttle.ADDRESS_FREE):
+        _login(client, f"nobody{n}", "wrong-password", "10.9.9.9")
+    assert_problem(_login(client, "officer2", demo.DEMO_PASSWORD, "10.9.9.9"), 429)
+    assert _login(client, "officer2", demo.DEMO_PASSWORD, "10.9.9.8").status_code == 201
+
+
+def test_tokens_expire_and_rotate(client, db):
+    expired = login(db, "officer1", demo.DEMO_PASSWORD, "old phone",
+                    lifetime=timedelta(seconds=-1))["token"]  # fmt: skip
+    assert_problem(client.get("/me", headers={"Authorization": f"Bearer {expired}"}), 401,
+                   "token-expired")  # fmt: skip
+    fresh = login(db, "officer1", demo.DEMO_PASSWORD, "phone")
+    assert fresh["device"]["expires_at"] > datetime.now(UTC).isoformat()
+    old = {"Authorization": f"Bearer {fresh['token']}"}
+    rotated = client.post("/auth/rotate", headers=old)
+    assert rotated.status_code == 201
+    body = rotated.get_json()
+    assert body["device"]["id"] == fresh["device"]["id"]
+    assert_problem(client.get("/me", headers=old), 401, "invalid-token")
+    new = {"Authorization": f"Bearer {body['token']}"}
+    assert client.get("/me", headers=new).status_code == 200
+    # Revocation takes effect at once.
+    client.post(f"/devices/{body['device']['id']}/revoke", json={}, headers=new)
+    assert_problem(client.get("/me", headers=new), 401, "invalid-token")
