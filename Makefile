@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python -m bench.sync
 	$(BIN)/python -m bench.field
 	$(BIN)/python -m bench.routing
+	$(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

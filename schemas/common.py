@@ -1,5 +1,7 @@
 """Schemas shared by every resource: the problem document and pagination."""
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from sync.pages import MAX_LIMIT
@@ -14,6 +16,19 @@ class Id(fields.Integer):
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", validate.Range(0, MAX_ID))
         super().__init__(strict=False, **kwargs)
+
+
+# Days the API accepts: far enough either way for any tenancy or plan, near enough that
+# date arithmetic (a week on, a day before) never leaves the calendar.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+
+
+class Day(fields.Date):
+    """A date (``YYYY-MM-DD``) between 1900 and 2199."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validate", validate.Range(FIRST_DAY, LAST_DAY))
+        super().__init__(**kwargs)
 
 
 class ProblemSchema(Schema):

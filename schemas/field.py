@@ -4,7 +4,7 @@ webhook deliveries, and the audit log."""
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id, PageQuerySchema, page_schema
+from schemas.common import Day, Id, PageQuerySchema, page_schema
 from schemas.homes import MarkerSchema
 from sync import codes, outbox, repairs
 
@@ -257,10 +257,10 @@ AuditPageSchema = page_schema(AuditEntrySchema, Id)
 
 
 class DashboardQuerySchema(Schema):
-    start = fields.Date(
+    start = Day(
         data_key="from", metadata={"description": "First day (default: this week's Monday)."}
     )
-    end = fields.Date(
+    end = Day(
         data_key="to", metadata={"description": "Last day (default: six days after `from`)."}
     )
 

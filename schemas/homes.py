@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id, PageQuerySchema, page_schema
+from schemas.common import Day, Id, PageQuerySchema, page_schema
 from sync import codes
 
 
@@ -168,9 +168,7 @@ TenancyPageSchema = page_schema(TenancySchema, fields.String)
 
 
 class AccountHistoryQuerySchema(PageQuerySchema):
-    after = fields.Date(
-        metadata={"description": "The last `as_of` of the previous page (newest first)."}
-    )
+    after = Day(metadata={"description": "The last `as_of` of the previous page (newest first)."})
 
 
 class AccountHistorySchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id
+from schemas.common import Day, Id
 
 
 class CoverSchema(Schema):
@@ -21,8 +21,8 @@ class CoverSchema(Schema):
 
 class CoverCreateSchema(Schema):
     officer_id = Id(required=True)
-    start_date = fields.Date(required=True, metadata={"description": "First day (England)."})
-    end_date = fields.Date(required=True, metadata={"description": "Last day, inclusive."})
+    start_date = Day(required=True, metadata={"description": "First day (England)."})
+    end_date = Day(required=True, metadata={"description": "Last day, inclusive."})
     reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200))
 
 

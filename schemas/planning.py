@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.common import Id
+from schemas.common import Day, Id
 
 CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
 
@@ -60,7 +60,7 @@ class AppointmentSchema(Schema):
 
 class PlanRequestSchema(Schema):
     officer_id = Id(metadata={"description": "Default: me (officers)."})
-    date = fields.Date(required=True)
+    date = Day(required=True)
     start = fields.Nested(PlaceSchema, metadata={"description": "Default: the patch centre."})
     end = fields.Nested(PlaceSchema, metadata={"description": "Default: the start."})
     window = fields.Nested(WindowSchema, metadata={"description": "Default 09:00-17:00."})
@@ -147,20 +147,20 @@ class PlanSchema(Schema):
 
 
 class PlanListQuerySchema(Schema):
-    date = fields.Date(required=True)
+    date = Day(required=True)
     officer_id = Id()
 
 
 class PairedVisitSchema(Schema):
     uprn = Id(required=True)
-    date = fields.Date(required=True)
+    date = Day(required=True)
     start = fields.String(data_key="from", attribute="from", required=True, validate=CLOCK)
     end = fields.String(data_key="to", attribute="to", required=True, validate=CLOCK)
     officer_ids = fields.List(Id(), required=True, validate=validate.Length(2, 2))
 
 
 class WeekPlanRequestSchema(Schema):
-    start = fields.Date(required=True, metadata={"description": "The first day (a Monday, say)."})
+    start = Day(required=True, metadata={"description": "The first day (a Monday, say)."})
     days = fields.Integer(load_default=5, validate=validate.Range(1, 7))
     officer_ids = fields.List(Id(), metadata={"description": "Default: the team's officers."})
     mode = fields.String(load_default="car", validate=validate.OneOf(["car", "walk"]))

@@ -106,9 +106,9 @@ def _check(clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
         ) from None
 
 
-def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict) -> dict:
-    digest = content_hash(raw)
-    mutation_id = _mutation_key(raw, digest)
+def _one(
+    batch: Batch, raw: dict, clean: dict | None, problems: dict, digest: str, mutation_id: str
+) -> dict:
     base = {"mutation_id": mutation_id}
     seen = batch.seen.get(mutation_id)
     if seen and seen[1] == digest:
@@ -158,20 +158,24 @@ def _envelope(raw) -> tuple[dict | None, dict]:
 
 def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
     """Apply a batch; one result per mutation, in the order sent."""
-    parsed = [(i, raw, *_envelope(raw)) for i, raw in enumerate(mutations)]
+    parsed = []
+    for position, raw in enumerate(mutations):
+        wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
+        digest = content_hash(wrapped)
+        parsed.append((position, wrapped, *_envelope(raw), digest, _mutation_key(wrapped, digest)))
     # Apply in device sequence order (malformed ones last); answer in the order sent.
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
     with write_transaction(db):
         batch = Batch(db, caller, datetime.now(UTC))
-        batch.seen = _already_stored(db, [raw for _, raw, _, _ in parsed])
+        # Keyed as stored: a malformed mutation by its content hash.
+        batch.seen = _already_stored(db, [p[5] for p in parsed])
         for kind in KINDS.values():
-            mine = [c for _, _, c, _ in parsed if c and c["entity_type"] == kind.name]
+            mine = [p[2] for p in parsed if p[2] and p[2]["entity_type"] == kind.name]
             if kind.prefetch and mine:
                 kind.prefetch(batch, mine)
-        for position, raw, clean, problems in order:
-            wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
-            results[position] = _one(batch, wrapped, clean, problems)
+        for position, raw, clean, problems, digest, key in order:
+            results[position] = _one(batch, raw, clean, problems, digest, key)
         batch.flush()
         db.execute(
             "UPDATE devices SET last_push_at = ? WHERE id = ?", [batch.now_iso, caller.device_id]
@@ -183,14 +187,8 @@ def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
     }
 
 
-def _already_stored(db: Database, raws: list) -> dict[str, tuple]:
-    ids = sorted(
-        {
-            r["mutation_id"]
-            for r in raws
-            if isinstance(r, dict) and isinstance(r.get("mutation_id"), str)
-        }
-    )
+def _already_stored(db: Database, keys: list[str]) -> dict[str, tuple]:
+    ids = sorted(set(keys))
     seen = {}
     for chunk in chunks(ids):
         for mutation_id, row_id, digest, result in db.execute(

@@ -211,7 +211,8 @@ TYPES = {
         RecordType("account", _accounts, roles=codes.FINANCE_ROLES),
         RecordType("arrangement", _arrangements, roles=codes.FINANCE_ROLES),
         RecordType("promise", _promises, roles=codes.FINANCE_ROLES),
-        RecordType("marker", _markers, audience=_marker_audience),
+        # Who received which warning markers is audited (one entry per page).
+        RecordType("marker", _markers, audience=_marker_audience, audited=True),
         # Visit records discuss rent accounts: finance roles only.
         RecordType("visit", _visits, roles=codes.FINANCE_ROLES),
         RecordType("repair", _repairs),

@@ -429,6 +429,10 @@ def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user
                 headers=as_user("leader1"))  # fmt: skip
     officer2.sync()
     assert officer2.store[key]["status"] == "approved"
+    # Who received the marker is audited, one entry per sync page naming it.
+    audit = client.get(f"/audit?entity_id={marker['entity_id']}", headers=as_user("admin"))
+    received = {(e["username"], e["action"]) for e in audit.get_json()["items"]}
+    assert {("officer1", "sync-read"), ("officer2", "sync-read")} <= received
     assert ("marker", doubtful["entity_id"]) not in officer2.store
     assert ("marker", doubtful["entity_id"]) not in held(client, tokens, "officer1")
 

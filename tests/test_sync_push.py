@@ -352,3 +352,15 @@ def test_a_patch_that_comes_back_brings_the_phones_own_writes_over_many_pages(
     officer1.sync(limit=5)  # the own write is in a later page than the first
     assert officer1.store[("tenant", person)]["mobile"] == "07700 900777"
     assert officer1.store == server_view(db_path, "officer1", today)
+
+
+def test_a_malformed_mutation_sent_again_later_is_a_duplicate(client, as_user):
+    """Found by the fuzzer: a malformed mutation is stored under its content hash, and a
+    later push of the same one must find it there (it once hit the unique index: a 503)."""
+    bad = {"mutation_id": "", "entity_type": "visit", "payload": {"uprn": False}}
+    first = push(client, as_user("officer1"), bad)["results"][0]
+    again = push(client, as_user("officer1"), bad)["results"][0]
+    assert first["status"] == "rejected" and first["code"] == "invalid-mutation"
+    assert again["status"] == "duplicate" and again["original"]["status"] == "rejected"
+    assert again["mutation_id"] == first["mutation_id"]
+    assert first["mutation_id"].startswith("invalid:")
