@@ -198,7 +198,22 @@ def fuzz(client, tokens: dict, values: dict, examples: int, seed: int | None = N
     """Fuzz every operation; returns counts and the failures found."""
     spec = client.get("/openapi.json").get_json()
     failures, counts, statuses = [], {}, {}
-    logging.getLogger("doorstep.request").setLevel(logging.WARNING)
+    request_log = logging.getLogger("doorstep.request")
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)  # thousands of request lines help nobody here
+    try:
+        _fuzz_all(client, tokens, values, examples, seed, spec, failures, counts, statuses)
+    finally:
+        request_log.setLevel(level)
+    return {
+        "operations": len(counts),
+        "requests": sum(counts.values()),
+        "statuses": dict(sorted(statuses.items())),
+        "failures": failures,
+    }
+
+
+def _fuzz_all(client, tokens, values, examples, seed, spec, failures, counts, statuses):
     for method, template, op, params in operations(spec):
         sent = [0]
 
@@ -240,12 +255,6 @@ def fuzz(client, tokens: dict, values: dict, examples: int, seed: int | None = N
         )(given(request_strategy(spec, method, template, op, params, values))(send))
         run()
         counts[f"{method} {template}"] = sent[0]
-    return {
-        "operations": len(counts),
-        "requests": sum(counts.values()),
-        "statuses": dict(sorted(statuses.items())),
-        "failures": failures,
-    }
 
 
 def main(argv=None) -> None:
