@@ -1,0 +1,332 @@
+"""The authorisation matrix, generated from /openapi.json: every operation x every role x
+a record in the caller's own patch or team versus someone else's, against the rule
+written here for it. An operation without a rule fails the test.
+
+Outcomes: ``ok`` (the request got past access control: any status but 401, 403 and 404),
+``403`` (in scope, but the role may not), ``404`` (out of scope: existence is private).
+"""
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from server.app import create_app
+from sync import demo, outbox
+from sync.devices import login
+from tests.phone import Outbox, push
+
+ROLES = {
+    "officer": "officer1",
+    "team_leader": "leader1",
+    "maintenance": "repairs1",
+    "safeguarding_lead": "safeguarding1",
+    "admin": "admin",
+}
+EVERYONE = tuple(ROLES)
+WIDE = ("maintenance", "safeguarding_lead", "admin")  # see every patch
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``allow``: the roles that may. ``scope``: what the path names, and so who sees
+    it: ``patch`` (officers their patches, team leaders their team's, WIDE roles all),
+    ``team`` (team leaders their own team, admins all), ``own`` (records of the caller's
+    own, or their team's), or ``none`` (nothing in the path)."""
+
+    allow: tuple[str, ...]
+    scope: str = "none"
+    body: dict | str | None = None
+    query: str = ""
+    overrides: dict = field(default_factory=dict)  # (role, side) -> outcome
+    skip: str = ""  # why the matrix cannot run it (it would end the caller's session)
+
+
+TOMORROW = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()
+PATCH_BODY = "patch-body"
+RULES = {
+    ("POST", "/auth/rotate"): Rule(EVERYONE, skip="rotating ends the token used here"),
+    ("POST", "/auth/logout"): Rule(EVERYONE, skip="logging out ends the token used here"),
+    ("GET", "/me"): Rule(EVERYONE),
+    ("POST", "/me/password"): Rule(EVERYONE, body={"current_password": "wrong-one-x",
+                                                   "new_password": "long-enough-pw"}),
+    ("GET", "/users"): Rule(("team_leader", "admin")),
+    ("POST", "/users"): Rule(("admin",), body={"username": "{fresh}", "display_name": "X",
+                                               "role": "maintenance",
+                                               "password": "long-enough-pw"}),
+    # The staff directory is not private: another team's member is a 403, not a 404.
+    ("GET", "/users/{user_id}"): Rule(("team_leader", "admin"),
+                                      overrides={("team_leader", "other"): "403"}),
+    ("PATCH", "/users/{user_id}"): Rule(("admin",), body={"display_name": "X"}),
+    ("POST", "/users/{user_id}/password"): Rule(("admin",), body={"password": "long-enough-pw"}),
+    ("GET", "/teams"): Rule(EVERYONE),
+    ("POST", "/teams"): Rule(("admin",), body={"name": "{fresh}"}),
+    ("GET", "/devices"): Rule(EVERYONE),
+    # A device is seen by its user, their team leader and admins only.
+    ("POST", "/devices/{device_id}/revoke"): Rule(
+        ("team_leader", "admin"), scope="own", body={},
+        overrides={(r, s): "404" for r in ("officer", "maintenance", "safeguarding_lead")
+                   for s in ("own", "other")}),
+    ("GET", "/patches"): Rule(EVERYONE),
+    ("POST", "/patches"): Rule(("admin",), body=PATCH_BODY),
+    ("GET", "/patches/coverage"): Rule(("team_leader", "admin")),
+    ("GET", "/patches/{patch_id}"): Rule(EVERYONE, scope="patch"),
+    ("PATCH", "/patches/{patch_id}"): Rule(("team_leader", "admin"), scope="patch",
+                                           body={"officer_id": "{officer}"}),
+    ("GET", "/patches/{patch_id}/covers"): Rule(EVERYONE, scope="patch"),
+    ("POST", "/patches/{patch_id}/covers"): Rule(
+        ("team_leader", "admin"), scope="patch",
+        body={"officer_id": "{officer}", "start_date": "2031-01-01", "end_date": "2031-01-02"}),
+    ("DELETE", "/patches/{patch_id}/covers/{cover_id}"): Rule(("team_leader", "admin"),
+                                                             scope="patch"),
+    ("GET", "/properties"): Rule(EVERYONE),
+    ("GET", "/properties/{uprn}"): Rule(EVERYONE, scope="patch"),
+    ("GET", "/tenancies"): Rule(EVERYONE),
+    ("GET", "/tenancies/{tenancy_ref}"): Rule(EVERYONE, scope="patch"),
+    ("GET", "/tenancies/{tenancy_ref}/account-history"): Rule(("officer", "team_leader",
+                                                               "admin"), scope="patch"),
+    ("GET", "/tenancies/{tenancy_ref}/markers"): Rule(EVERYONE, scope="patch"),
+    ("GET", "/tenancies/{tenancy_ref}/evidence"): Rule(("officer", "team_leader", "admin"),
+                                                       scope="patch"),
+    ("GET", "/tenancies/{tenancy_ref}/priority"): Rule(("officer", "team_leader", "admin"),
+                                                       scope="patch"),
+    ("GET", "/imports"): Rule(("admin",)),
+    ("POST", "/imports"): Rule(("admin",), query="?kind=properties&format=csv"),
+    ("GET", "/imports/{run_id}"): Rule(("admin",)),
+    ("GET", "/sync/pull"): Rule(EVERYONE),
+    ("POST", "/sync/push"): Rule(EVERYONE, body={"mutations": []}),
+    ("GET", "/sync/conflicts"): Rule(("team_leader", "admin")),
+    ("POST", "/sync/conflicts/{conflict_id}/resolve"): Rule(("team_leader", "admin"),
+                                                           scope="patch",
+                                                           body={"choose": "kept"}),
+    ("GET", "/sync/rejections"): Rule(("team_leader", "admin")),
+    # Where the role alone rules a caller out, any id gets 403 (so none is revealed).
+    ("POST", "/sync/rejections/{rejection_id}/review"): Rule(
+        ("team_leader", "admin"), scope="own", overrides={("officer", "other"): "403"}),
+    ("GET", "/plans"): Rule(("officer", "team_leader", "admin"), query=f"?date={TOMORROW}"),
+    ("POST", "/plans"): Rule(("officer", "team_leader", "admin"), scope="own",
+                             body={"date": TOMORROW, "officer_id": "{officer}"}),
+    ("GET", "/plans/{plan_id}"): Rule(("officer", "team_leader", "admin"), scope="own"),
+    ("POST", "/plans/{plan_id}/replan"): Rule(
+        ("officer", "team_leader", "admin"), scope="own",
+        body={"position": {"latitude": 51.3, "longitude": -2.2},
+              "at": datetime.now(UTC).isoformat()}),
+    ("GET", "/repairs"): Rule(EVERYONE),
+    ("GET", "/repairs/{repair_id}"): Rule(EVERYONE, scope="patch"),
+    ("POST", "/repairs/{repair_id}/actions"): Rule(("maintenance", "admin"), scope="patch",
+                                                   body={"action": "acknowledged"}),
+    ("GET", "/concerns"): Rule(("officer", "team_leader", "safeguarding_lead")),
+    # A concern's audience is its raiser, their team leaders and the leads: admins and
+    # maintenance are refused outright, and others' concerns do not exist for an officer.
+    ("GET", "/concerns/{concern_id}"): Rule(("officer", "team_leader", "safeguarding_lead"),
+                                            scope="patch"),
+    ("POST", "/concerns/flags/{uprn}/clear"): Rule(
+        ("safeguarding_lead",), scope="patch", body={"reason": "Referred to CSC"},
+        overrides={("officer", "other"): "403", ("team_leader", "other"): "403"}),
+    ("GET", "/markers"): Rule(("officer", "team_leader", "admin")),
+    ("POST", "/markers/{marker_ref}/decision"): Rule(("team_leader", "admin"), scope="patch",
+                                                     body={"approve": True}),
+    ("GET", "/lone-working/alerts"): Rule(("team_leader", "admin")),
+    ("POST", "/lone-working/alerts/{checkin_id}/clear"): Rule(
+        ("team_leader", "admin"), scope="own", body={"note": "Safe"},
+        overrides={("officer", "other"): "403"}),
+    ("GET", "/blobs/{sha256}"): Rule(EVERYONE, scope="patch"),
+    ("PUT", "/blobs/{sha256}"): Rule(EVERYONE, body="photo"),
+    ("GET", "/blobs/missing"): Rule(EVERYONE),
+    ("GET", "/teams/{team_id}/dashboard"): Rule(("team_leader", "admin"), scope="team"),
+    ("POST", "/teams/{team_id}/week-plan"): Rule(("team_leader", "admin"), scope="team",
+                                                 body={"start": TOMORROW, "days": 1}),
+    ("GET", "/feed"): Rule(("admin",)),
+    ("GET", "/deliveries"): Rule(("admin",)),
+    ("POST", "/deliveries/{delivery_id}/replay"): Rule(("admin",)),
+    ("GET", "/audit"): Rule(("admin",)),
+}  # fmt: skip
+
+
+def expected(rule: Rule, role: str, side: str) -> str:
+    if (role, side) in rule.overrides:
+        return rule.overrides[(role, side)]
+    allowed = role in rule.allow
+    visible = True
+    if side == "other":
+        if rule.scope == "patch":
+            visible = role in WIDE
+        elif rule.scope == "team":
+            visible = role == "admin" or (role not in ("team_leader",) and not allowed)
+        elif rule.scope == "own":
+            visible = role == "admin" or (not allowed and role in WIDE)
+    if rule.scope == "team" and role == "team_leader" and side == "other":
+        return "404"
+    if not visible:
+        return "404"
+    return "ok" if allowed else "403"
+
+
+def outcome(status: int) -> str:
+    return str(status) if status in (401, 403, 404) else "ok"
+
+
+def _make(client, headers, officer, uprn, ref, db) -> dict:
+    """One of everything, in the given officer's patch (as their phone and team would)."""
+    phone = Outbox()
+    now = datetime.now(UTC)
+    review = (now.date() + timedelta(days=30)).isoformat()
+    photo = bytes.fromhex("ffd8ffe000104a464946") + officer.encode()
+    sha = hashlib.sha256(photo).hexdigest()
+    made = {
+        kind: phone.make(kind, str(uuid.uuid4()), "create", payload)
+        for kind, payload in (
+            ("repair", {"uprn": uprn, "location": "Hall", "category": "gas",
+                        "hazard_class": "emergency", "description": "Gas smell",
+                        "photos": [sha]}),
+            ("concern", {"uprn": uprn, "category": "child", "subjects": ["Child"],
+                         "immediate_danger": False, "seen": "Alone"}),
+            ("marker", {"uprn": uprn, "code": "dangerous_animals", "description": "Dog",
+                        "source_incident": "Bitten", "review_date": review}),
+            ("checkin", {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
+                         "expected_out_at": (now - timedelta(hours=2)).isoformat()}),
+        )
+    }  # fmt: skip
+    push(client, headers[officer], *made.values())
+    client.put(f"/blobs/{sha}", data=photo, headers=headers[officer])
+    person, version = db.execute(
+        "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ?", [ref]
+    ).fetchone()
+    for who in (officer, "admin"):  # two edits of one field: a conflict
+        edit = Outbox().make("tenant", person, "update", {"mobile": f"0770090{who[-1]}"}, version)
+        push(client, headers[who], edit)
+    push(client, headers[officer], {"mutation_id": f"malformed-{officer}"})
+    plan = client.post("/plans", json={"date": TOMORROW}, headers=headers[officer]).get_json()
+    return {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "repair_id": made["repair"]["entity_id"],
+        "concern_id": made["concern"]["entity_id"],
+        "marker_ref": made["marker"]["entity_id"],
+        "checkin_id": made["checkin"]["entity_id"],
+        "sha256": sha,
+        "plan_id": plan["id"],
+    }
+
+
+@pytest.fixture
+def world(db_path, tokens, db):
+    """Records in officer1's patch and team (own) and in officer4's (other)."""
+    client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()
+    headers = {u: {"Authorization": f"Bearer {t}"} for u, t in tokens.items()}
+    sides = {}
+    for side, officer, colleague in (("own", "officer1", "officer2"),
+                                     ("other", "officer4", "officer5")):  # fmt: skip
+        officer_id, team_id = db.execute(
+            "SELECT id, team_id FROM users WHERE username = ?", [officer]
+        ).fetchone()
+        patch_id = db.execute(
+            "SELECT id FROM patches WHERE officer_id = ?", [officer_id]
+        ).fetchone()[0]
+        uprn, ref = db.execute(
+            "SELECT t.uprn, t.tenancy_ref FROM tenancies t JOIN patch_properties pp "
+            "ON pp.uprn = t.uprn WHERE pp.patch_id = ? AND t.end_date IS NULL "
+            "ORDER BY t.uprn LIMIT 1",
+            [patch_id],
+        ).fetchone()
+        values = _make(client, headers, officer, uprn, ref, db)
+        cover = client.post(
+            f"/patches/{patch_id}/covers",
+            json={"officer_id": officer_id, "start_date": "2030-01-01", "end_date": "2030-01-02"},
+            headers=headers["admin"],
+        ).get_json()
+        # Accounts and devices changed by the matrix belong to a colleague, so the
+        # callers' own tokens survive it.
+        colleague_id = db.execute(
+            "SELECT id FROM users WHERE username = ?", [colleague]
+        ).fetchone()[0]
+        spare = login(db, colleague, demo.DEMO_PASSWORD, "spare phone")["device"]["id"]
+        values.update(
+            officer=officer_id,
+            user_id=colleague_id,
+            team_id=team_id,
+            patch_id=patch_id,
+            cover_id=cover["id"],
+            device_id=spare,
+            conflict_id=db.execute(
+                "SELECT max(id) FROM conflicts WHERE uprn = ?", [uprn]
+            ).fetchone()[0],
+            rejection_id=db.execute(
+                "SELECT max(id) FROM mutations WHERE status = 'rejected' AND user_id = ?",
+                [officer_id],
+            ).fetchone()[0],
+        )
+        sides[side] = values
+    dead = outbox.Target("repairs", "http://127.0.0.1:9/", ("repair.",), "x" * 16)
+    outbox.deliver_due(db, [dead], max_attempts=1)
+    shared = {
+        "run_id": db.execute("SELECT max(id) FROM import_runs").fetchone()[0],
+        "delivery_id": db.execute("SELECT min(id) FROM deliveries").fetchone()[0],
+    }
+    for values in sides.values():
+        values.update({k: v for k, v in shared.items() if k not in values})
+    return db_path, headers, sides
+
+
+def test_every_operation_has_a_rule_and_every_role_gets_it(world, tmp_path):
+    db_path, headers, sides = world
+    client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()
+    spec = client.get("/openapi.json").get_json()
+
+    missing, wrong, checked = [], [], 0
+    for template, item in spec["paths"].items():
+        for method, op in item.items():
+            if method == "parameters" or op.get("security") == []:
+                continue
+            rule = RULES.get((method.upper(), template))
+            if rule is None:
+                missing.append(f"{method.upper()} {template}")
+                continue
+            if rule.skip:
+                continue
+            scoped = bool(re.search(r"{(\w+)}", template)) or rule.scope == "own"
+            for side in ("own", "other") if scoped else ("own",):
+                values = sides[side]
+                for role, username in ROLES.items():
+                    url = re.sub(r"{(\w+)}", lambda m, v=values: str(v[m.group(1)]), template)
+                    body = rule.body
+                    kwargs = {"method": method.upper(), "headers": headers[username]}
+                    if body == PATCH_BODY:
+                        patch = client.get(f"/patches/{values['patch_id']}",
+                                           headers=headers["admin"]).get_json()  # fmt: skip
+                        boundary = patch["boundary"]
+                        body = {"name": f"P{uuid.uuid4().hex[:8]}", "team_id": values["team_id"],
+                                "boundary": boundary}  # fmt: skip
+                    if body == "photo":
+                        photo = b"\xff\xd8\xff" + uuid.uuid4().bytes
+                        url = f"/blobs/{hashlib.sha256(photo).hexdigest()}"
+                        kwargs["data"] = photo
+                    elif rule.query and method.upper() == "POST":
+                        url += rule.query
+                        kwargs["data"] = b"uprn\n"
+                    else:
+                        url += rule.query
+                        if isinstance(body, dict):
+                            kwargs["json"] = {
+                                k: (values["officer"] if v == "{officer}" else
+                                    uuid.uuid4().hex[:12] if v == "{fresh}" else v)
+                                for k, v in body.items()
+                            }  # fmt: skip
+                    if template == "/repairs/{repair_id}/actions":
+                        got = client.get(f"/repairs/{values['repair_id']}",
+                                         headers=headers["admin"])  # fmt: skip
+                        kwargs["headers"] = kwargs["headers"] | {"If-Match": got.headers["ETag"]}
+                    response = client.open(url, **kwargs)
+                    status = response.status_code
+                    response.close()  # a photo is streamed from its file
+                    checked += 1
+                    want = expected(rule, role, side)
+                    if outcome(status) != want:
+                        wrong.append(f"{method.upper()} {template} as {role} ({side}): "
+                                     f"got {status}, rule says {want}")  # fmt: skip
+    assert not missing, "operations without a rule:\n" + "\n".join(missing)
+    assert not wrong, "\n".join(wrong)
+    assert checked > 400
