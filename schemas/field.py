@@ -326,3 +326,20 @@ class DashboardSchema(Schema):
     end = fields.String(data_key="to")
     officers = fields.List(fields.Nested(OfficerStatsSchema))
     arrears = fields.Nested(ArrearsTrendSchema)
+
+
+class SubjectExportSchema(Schema):
+    exported_at = fields.String()
+    person_ref = fields.String()
+    tenant = fields.Dict()
+    tenancy = fields.Dict(allow_none=True)
+    home = fields.Dict(allow_none=True)
+    rent_account_history = fields.List(fields.Dict())
+    contact_records = fields.List(fields.Dict())
+    arrangements = fields.List(fields.Dict())
+    promises = fields.List(fields.Dict())
+    warning_markers = fields.List(fields.Dict())
+    repairs = fields.List(fields.Dict())
+    safeguarding_concerns = fields.List(fields.Dict())
+    field_changes = fields.List(fields.Dict())
+    conflicts = fields.List(fields.Dict())

@@ -202,6 +202,22 @@ def cmd_restore(args) -> int:
     return 0
 
 
+def cmd_purge(args) -> int:
+    from sync.db import open_database
+    from sync.retention import Periods, purge
+
+    periods = Periods.from_env(os.environ)
+    counts = purge(open_database(_database(args)), periods, dry_run=args.dry_run)
+    verb = "would delete" if args.dry_run else "deleted"
+    print(
+        f"retention: snapshots {periods.snapshot_days} d, audit {periods.audit_days} d, "
+        f"closed records {periods.closed_days} d, delivered events {periods.outbox_days} d"
+    )
+    for kind, count in counts.items():
+        print(f"  {verb} {count:>7,} {kind}")
+    return 0
+
+
 def cmd_new_epoch(args) -> int:
     from sync import changes
     from sync.db import open_database
@@ -294,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="restore a backup (stop the server first)")
     p.add_argument("file", help="an archive made by doorstep backup")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("purge", help="delete what is past its retention period (UK GDPR)")
+    p.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    p.set_defaults(func=cmd_purge)
 
     p = sub.add_parser("new-epoch", help="after restoring a backup: make every phone reset")
     p.set_defaults(func=cmd_new_epoch)

@@ -143,6 +143,7 @@ RULES = {
     ("GET", "/deliveries"): Rule(("admin",)),
     ("POST", "/deliveries/{delivery_id}/replay"): Rule(("admin",)),
     ("GET", "/audit"): Rule(("admin",)),
+    ("GET", "/tenants/{person_ref}/export"): Rule(("admin",)),
 }  # fmt: skip
 
 
@@ -209,6 +210,7 @@ def _make(client, headers, officer, uprn, ref, db) -> dict:
         "checkin_id": made["checkin"]["entity_id"],
         "sha256": sha,
         "plan_id": plan["id"],
+        "person_ref": person,
     }
 
 

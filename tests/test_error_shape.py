@@ -58,6 +58,7 @@ FORBIDDEN = {
     ("GET", "/deliveries"): ("leader1", None),
     ("POST", "/deliveries/{delivery_id}/replay"): ("leader1", None),
     ("GET", "/audit"): ("leader1", None),
+    ("GET", "/tenants/{person_ref}/export"): ("leader1", None),
     ("GET", "/teams/{team_id}/dashboard"): ("officer1", None),
     ("GET", "/tenancies/{tenancy_ref}/priority"): ("repairs1", None),
     ("GET", "/plans"): ("repairs1", "?date=2030-01-01"),
@@ -235,6 +236,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
         **review_items(client, as_user, db, uprn),
         **field_items(client, as_user, db, uprn),
         "plan_id": superseded_plan(client, as_user, officer1),
+        "person_ref": db.execute("SELECT min(person_ref) FROM tenants").fetchone()[0],
         "team_id": db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[
             0
         ],

@@ -11,10 +11,11 @@ from schemas.field import (
     DeliverySchema,
     FeedPageSchema,
     FeedQuerySchema,
+    SubjectExportSchema,
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import audit, outbox
+from sync import audit, outbox, retention
 
 blp = Blueprint(
     "integration",
@@ -65,3 +66,12 @@ class Audit(MethodView):
     def get(self, query):
         """The audit log, oldest first"""
         return audit.list_entries(db(), caller(), **query)
+
+
+@blp.route("/tenants/<string:person_ref>/export")
+class SubjectExport(MethodView):
+    @blp.response(200, SubjectExportSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, person_ref):
+        """Everything held about one tenant, for a subject access request (admins; audited)"""
+        return retention.subject_export(db(), caller(), person_ref)
