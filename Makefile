@@ -49,6 +49,7 @@ test: lint
 	$(BIN)/python -m bench.sync --quick
 	$(BIN)/python -m bench.field --quick
 	$(BIN)/python -m bench.routing --quick
+	$(BIN)/python -m bench.load --quick
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'
@@ -57,6 +58,7 @@ bench: install
 	$(BIN)/python -m bench.field
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.fuzz
+	$(BIN)/python -m bench.load
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache
