@@ -15,6 +15,7 @@ So a backup younger than 14 days loses nothing a phone had sent. Stop the server
 import io
 import json
 import os
+import re
 import sqlite3
 import tarfile
 import tempfile
@@ -25,6 +26,7 @@ from sync.clock import utc_now
 from sync.db import connect, migrate
 
 DATABASE_NAME = "doorstep.db"
+_PHOTO = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{64})$")
 MANIFEST = "doorstep-backup.json"
 
 
@@ -84,11 +86,12 @@ def restore(archive_path: Path, db_path: Path, blob_root: Path) -> dict:
                 out.write(chunk)
         restored = 0
         for name, member in members.items():
-            if not name.startswith("blobs/") or not member.isfile():
-                continue
-            _, folder, sha = name.split("/")
-            if len(sha) != 64 or folder != sha[:2]:
+            match = _PHOTO.match(name)
+            if not match or not member.isfile():
                 continue  # nothing but photos, named by their hash, is extracted
+            folder, sha = match.group(1), match.group(2)
+            if folder != sha[:2]:
+                continue
             target = blob_root / folder / sha
             if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
