@@ -270,8 +270,19 @@ def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:
         f"""SELECT 1 FROM patch_assignments WHERE officer_id = ? AND patch_id IN ({marks})
             AND ended_at >= ?
             UNION SELECT 1 FROM patch_covers WHERE officer_id = ? AND patch_id IN ({marks})
-            AND (cancelled_at IS NULL OR cancelled_at >= ?) AND end_date >= ?""",
-        [officer, *sorted(patches), since, officer, *sorted(patches), since, since[:10]],
+            AND start_date <= ? AND end_date >= ?
+            AND (cancelled_at IS NULL OR cancelled_at >= ?)
+            AND (cancelled_at IS NULL OR substr(cancelled_at, 1, 10) >= start_date)""",
+        [
+            officer,
+            *sorted(patches),
+            since,
+            officer,
+            *sorted(patches),
+            batch.today,
+            since[:10],
+            since,
+        ],
     ).fetchone()
     if held:
         return ["after-reassignment"]

@@ -155,11 +155,13 @@ def clear(db: Database, caller: Caller, checkin_id: str, note: str) -> dict:
     if row[1] is not None:
         raise Conflict("This alert is already cleared.", code="already-cleared")
     with db.atomic():
-        db.execute(
+        changed = db.execute(
             "UPDATE checkins SET cleared_at = ?, cleared_by = ?, cleared_note = ?, "
-            "version = version + 1 WHERE id = ?",
+            "version = version + 1 WHERE id = ? AND cleared_at IS NULL",
             [utc_now(), caller.user_id, note, checkin_id],
-        )
+        ).rowcount
+        if not changed:  # cleared by someone else a moment ago
+            raise Conflict("This alert is already cleared.", code="already-cleared")
         changes.touch(db, "checkin", checkin_id, row[0])
         audit.record(db, caller, "clear-lone-working-alert", "checkin", [checkin_id], note)
     return {"id": checkin_id, "cleared": True}

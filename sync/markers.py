@@ -153,11 +153,13 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
     status = "approved" if approve else "rejected"
     now = utc_now()
     with db.atomic():
-        db.execute(
+        changed = db.execute(
             "UPDATE warning_markers SET status = ?, decided_by = ?, decided_at = ?, "
-            "decision_note = ?, updated_at = ? WHERE marker_ref = ?",
+            "decision_note = ?, updated_at = ? WHERE marker_ref = ? AND status = 'pending'",
             [status, caller.user_id, now, note, now, marker_ref],
-        )
+        ).rowcount
+        if not changed:  # decided by someone else a moment ago
+            raise Conflict("This marker has just been decided.", code="already-decided")
         changes.touch(db, "marker", marker_ref, marker["uprn"])
         outbox.add(db, "marker.decided", marker_ref,
                    {"marker_ref": marker_ref, "status": status, "by": caller.username,

@@ -471,11 +471,29 @@ def plan_week(
         )
     days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
     paired = request.get("paired") or []
+    team_patches = visible_patch_ids(db, caller)
+    team_homes = None
+    if team_patches is not None:
+        marks = ",".join("?" * len(team_patches)) or "NULL"
+        team_homes = {
+            r[0]
+            for r in db.execute(
+                f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})",
+                sorted(team_patches),
+            )
+        }
     for visit in paired:
-        if visit["date"] not in days or not set(visit["officer_ids"]) <= set(chosen):
+        pair = set(visit["officer_ids"])
+        if visit["date"] not in days or len(pair) != 2 or not pair <= set(chosen):
             raise ValidationFailed(
-                "A paired visit is on a day of the week planned, by two of its officers.",
-                errors={"paired": ["Outside the week, or an officer not planned."]},
+                "A paired visit is on a day of the week planned, by two different officers "
+                "being planned.",
+                errors={"paired": ["Outside the week, or not two planned officers."]},
+            )
+        if team_homes is not None and visit["uprn"] not in team_homes:
+            raise ValidationFailed(
+                "A paired visit must be to a home in the team's patches.",
+                errors={"paired": [f"Home {visit['uprn']} is not in your team's patches."]},
             )
     rules = priority.load_rules()
     common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")

@@ -110,9 +110,17 @@ def _rejection_scope(caller: Caller) -> tuple[str, list]:
     return "u.team_id = ?", [caller.team_id]
 
 
+WITHHELD = "Safeguarding details are not shown here: see GET /concerns (audited)."
+
+
 def _rejection_out(row: dict) -> dict:
     row["body"] = json.loads(row["body"])
     row["result"] = json.loads(row["result"])
+    body = row["body"]
+    # A rejected safeguarding concern keeps its text out of the review queue, whose
+    # readers (admins, any team leader of the team) are not the concern's audience.
+    if isinstance(body, dict) and body.get("entity_type") == "concern" and "payload" in body:
+        body["payload"] = WITHHELD
     return row
 
 

@@ -370,6 +370,13 @@ def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, token
     assert {("officer1", "sync-read"), ("leader1", "sync-read"), ("leader1", "read"),
             ("safeguarding1", "read")} <= readers  # fmt: skip
     assert not any(u in ("officer2", "leader2") for u, _ in readers)
+    # A rejected concern's text stays out of the review queue admins read.
+    stray = _concern(phone, uprn, tenancy_ref="NOT-THIS-HOME")
+    assert push(client, as_user("officer1"), stray)["results"][0]["status"] == "rejected"
+    queue = client.get("/sync/rejections", headers=as_user("admin")).get_json()["items"]
+    rejected = next(r for r in queue if r["entity_id"] == stray["entity_id"])
+    assert "Alone" not in json.dumps(rejected) and "Child alone" not in json.dumps(rejected)
+    assert rejected["body"]["payload"].startswith("Safeguarding details are not shown")
     assert_problem(client.get("/audit", headers=as_user("leader1")), 403)
 
 

@@ -291,3 +291,22 @@ def test_no_enforcement_visit_during_a_breathing_space(client, as_user, db):
     else:
         why = {h["uprn"]: h["why"] for h in plan["left_out"]}
         assert why.get(top["uprn"]) == "breathing-space"
+
+
+def test_a_paired_visit_needs_two_officers_and_a_home_of_the_team(client, as_user, db):
+    team_id = db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[0]
+    ids = dict(db.execute("SELECT username, id FROM users WHERE role = 'officer'").fetchall())
+    start = london_today().isoformat()
+
+    def week(home, officers):
+        paired = [{"uprn": home, "date": start, "from": "10:00", "to": "10:30",
+                   "officer_ids": officers}]  # fmt: skip
+        return client.post(f"/teams/{team_id}/week-plan", headers=as_user("leader1"),
+                           json={"start": start, "days": 1, "paired": paired})  # fmt: skip
+
+    mine, elsewhere = _visit_cases(db, "officer1")[0][0], _visit_cases(db, "officer4")[0][0]
+    # One officer named twice would be sent alone to a "paired" visit.
+    assert_problem(week(mine, [ids["officer1"], ids["officer1"]]), 422, field="paired")
+    # Another team's home cannot be granted to this team's officers.
+    assert_problem(week(elsewhere, [ids["officer1"], ids["officer2"]]), 422, field="paired")
+    assert not db.execute("SELECT count(*) FROM scope_grants").fetchone()[0]
