@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import observability
 from server.blueprint import IdConverter
@@ -32,6 +33,8 @@ def config_from_env(environ=os.environ) -> dict:
         config["DATABASE"] = environ["DOORSTEP_DATABASE"]
     if environ.get("DOORSTEP_SECRET_KEY"):
         config["SECRET_KEY"] = environ["DOORSTEP_SECRET_KEY"]
+    if environ.get("DOORSTEP_PROXIES"):
+        config["PROXIES"] = int(environ["DOORSTEP_PROXIES"])
     if environ.get("DOORSTEP_CORS_ORIGINS"):
         config["CORS_ORIGINS"] = environ["DOORSTEP_CORS_ORIGINS"]
     if environ.get("DOORSTEP_MAX_DB_MB"):
@@ -86,6 +89,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     open_database(app.config["DATABASE"]).close()
     app.teardown_appcontext(close_db)
+    if app.config.get("PROXIES"):
+        # Behind N reverse proxies: the client's address (for login throttling and logs)
+        # and scheme come from their X-Forwarded-* headers, trusted N hops deep only.
+        hops = app.config["PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     observability.install(app)  # first: every request gets its id, even a refused one
     app.before_request(authenticate_request)
 

@@ -63,3 +63,22 @@ def test_tokens_expire_and_rotate(client, db):
     # Revocation takes effect at once.
     client.post(f"/devices/{body['device']['id']}/revoke", json={}, headers=new)
     assert_problem(client.get("/me", headers=new), 401, "invalid-token")
+
+
+def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(db_path):
+    from server.app import create_app
+
+    client = create_app({"TESTING": True, "DATABASE": str(db_path), "PROXIES": 1}).test_client()
+
+    def attempt(user, password, client_address):
+        return client.post(
+            "/auth/login",
+            json={"username": user, "password": password, "device_name": "p"},
+            headers={"X-Forwarded-For": client_address},
+            environ_base={"REMOTE_ADDR": "10.0.0.254"},  # the proxy
+        )
+
+    for n in range(throttle.ADDRESS_FREE):
+        attempt(f"nobody{n}", "wrong-password", "203.0.113.7")
+    assert_problem(attempt("officer2", demo.DEMO_PASSWORD, "203.0.113.7"), 429)
+    assert attempt("officer2", demo.DEMO_PASSWORD, "203.0.113.8").status_code == 201
