@@ -146,7 +146,7 @@ class Batch:
             flags.append("no-lone-visits")
         return home, flags
 
-    def known_ids(self, kind: str, table: str, ids) -> set[str]:
+    def known_ids(self, kind: str, table: str, ids, key: str = "id") -> set[str]:
         """Which of ``ids`` already exist in ``table`` (read once a batch, kept up to date
         by ``claim``)."""
         known = self.known.setdefault(kind, set())
@@ -154,7 +154,9 @@ class Batch:
             marks = ",".join("?" * len(chunk))
             known.update(
                 r[0]
-                for r in self.db.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk)
+                for r in self.db.execute(
+                    f"SELECT {key} FROM {table} WHERE {key} IN ({marks})", chunk
+                )
             )
         return known
 
@@ -251,6 +253,17 @@ class MutationKind:
     ops: dict[str, Op]
     prefetch: Callable[["Batch", list[dict]], None] | None = None
     writes_now: bool = False
+
+
+def prefetch_creates(kind: str, table: str, key: str = "id"):
+    """The prefetch of a kind whose creates name a home: the homes, and which of the new
+    ids ``table`` has already."""
+
+    def prefetch(batch: Batch, mutations: list[dict]) -> None:
+        batch.load_homes(m["payload"].get("uprn") for m in mutations)
+        batch.known_ids(kind, table, [m["entity_id"] for m in mutations], key)
+
+    return prefetch
 
 
 def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:

@@ -14,7 +14,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync import audit, changes
-from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
 from sync.checks import Integer, Moment, Record
 from sync.clock import iso, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
@@ -50,11 +50,6 @@ CHECK_IN = Record(
     whole=_window,
 )
 CHECK_OUT = Record({"checked_out_at": Moment(required=True, nullable=False)})
-
-
-def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    batch.load_homes(m["payload"].get("uprn") for m in mutations)
-    batch.known_ids("checkin", "checkins", [m["entity_id"] for m in mutations])
 
 
 def apply_check_in(batch: Batch, m: dict, checkin: dict) -> dict:
@@ -106,7 +101,7 @@ def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
 KIND = MutationKind(
     "checkin",
     {"create": Op(CHECK_IN, apply_check_in), "update": Op(CHECK_OUT, apply_check_out)},
-    prefetch=_prefetch,
+    prefetch=prefetch_creates("checkin", "checkins"),
     writes_now=True,
 )
 

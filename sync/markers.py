@@ -12,7 +12,7 @@ from datetime import timedelta
 from sqlite_utils import Database
 
 from sync import audit, changes, codes, outbox
-from sync.batch import Batch, MutationKind, Op, Rejected
+from sync.batch import Batch, MutationKind, Op, Rejected, prefetch_creates
 from sync.checks import Day, Integer, Record, Text
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
@@ -37,20 +37,6 @@ _INSERT = (
     "source_incident, start_date, review_date, end_date, imported_at, updated_at, status, "
     "raised_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'pending', ?)"
 )
-
-
-def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    batch.load_homes(m["payload"].get("uprn") for m in mutations)
-    ids = [m["entity_id"] for m in mutations]
-    known = batch.known.setdefault("marker", set())
-    for chunk in [ids[i : i + 500] for i in range(0, len(ids), 500)]:
-        marks = ",".join("?" * len(chunk))
-        known.update(
-            r[0]
-            for r in batch.db.execute(
-                f"SELECT marker_ref FROM warning_markers WHERE marker_ref IN ({marks})", chunk
-            )
-        )
 
 
 def apply_create(batch: Batch, m: dict, marker: dict) -> dict:
@@ -99,7 +85,11 @@ def apply_create(batch: Batch, m: dict, marker: dict) -> dict:
     return {"status": "applied", "flags": [*flags, "awaiting-approval"]}
 
 
-KIND = MutationKind("marker", {"create": Op(NEW_MARKER, apply_create)}, prefetch=_prefetch)
+KIND = MutationKind(
+    "marker",
+    {"create": Op(NEW_MARKER, apply_create)},
+    prefetch=prefetch_creates("marker", "warning_markers", "marker_ref"),
+)
 
 
 COLUMNS = (

@@ -16,7 +16,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync import audit, awaab, blobs, changes, codes, outbox
-from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
 from sync.checks import Integer, Many, Record, Sha256, Text
 from sync.clock import iso, utc_now
 from sync.errors import (
@@ -66,11 +66,6 @@ _EVENT = (
     "INSERT INTO repair_events (repair_id, action, at, by_user, note, recorded_at) "
     "VALUES (?, ?, ?, ?, ?, ?)"
 )
-
-
-def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    batch.load_homes(m["payload"].get("uprn") for m in mutations)
-    batch.known_ids("repair", "repairs", [m["entity_id"] for m in mutations])
 
 
 def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
@@ -123,7 +118,11 @@ def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
     return result
 
 
-KIND = MutationKind("repair", {"create": Op(NEW_REPAIR, apply_create)}, prefetch=_prefetch)
+KIND = MutationKind(
+    "repair",
+    {"create": Op(NEW_REPAIR, apply_create)},
+    prefetch=prefetch_creates("repair", "repairs"),
+)
 
 
 # --- reading ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ clearing.
 from sqlite_utils import Database
 
 from sync import audit, changes, codes, records
-from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
 from sync.checks import Boolean, Integer, Many, Moment, Record, Text
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound
@@ -48,11 +48,6 @@ _INSERT = (
     "team_id, observed_at, received_at) VALUES "
     "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    batch.load_homes(m["payload"].get("uprn") for m in mutations)
-    batch.known_ids("concern", "concerns", [m["entity_id"] for m in mutations])
 
 
 def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
@@ -99,7 +94,11 @@ def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
     return {"status": "applied", "flags": flags}
 
 
-KIND = MutationKind("concern", {"create": Op(NEW_CONCERN, apply_create)}, prefetch=_prefetch)
+KIND = MutationKind(
+    "concern",
+    {"create": Op(NEW_CONCERN, apply_create)},
+    prefetch=prefetch_creates("concern", "concerns"),
+)
 
 
 # --- reading (audited) -----------------------------------------------------------------

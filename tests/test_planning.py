@@ -4,7 +4,7 @@ import json
 import uuid
 from datetime import datetime, timedelta
 
-from sync.clock import london_today
+from sync.clock import LONDON, london_today
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, push
 
@@ -57,11 +57,11 @@ def check_rules(plan: dict, request: dict) -> None:
             )
         previous_leave = leave
         if stop["appointment"]:
-            local = start.astimezone(_london()).strftime("%H:%M")
+            local = start.astimezone(LONDON).strftime("%H:%M")
             assert stop["appointment"]["from"] <= local <= stop["appointment"]["to"]
         assert "no_lone_visits" not in stop["markers"] or stop["must_visit"] or stop["appointment"]
         assert stop["reasons"] and all("suppressed" not in r for r in stop["reasons"])
-    ends = datetime.fromisoformat(plan["totals"]["ends_at"]).astimezone(_london())
+    ends = datetime.fromisoformat(plan["totals"]["ends_at"]).astimezone(LONDON)
     assert ends.strftime("%H:%M") <= window["end"]
     assert day is None or ends.date() == day
     planned = {s["uprn"] for s in plan["stops"]}
@@ -69,12 +69,6 @@ def check_rules(plan: dict, request: dict) -> None:
     assert {a["uprn"] for a in request.get("appointments") or []} <= planned
     assert round(sum(s["score"] for s in plan["stops"]), 1) == plan["totals"]["score"]
     assert plan["feasible"] is True
-
-
-def _london():
-    from sync.clock import LONDON
-
-    return LONDON
 
 
 def test_a_priority_explains_itself(client, as_user, db):
@@ -170,9 +164,7 @@ def test_no_lone_visits_and_visited_yesterday_homes_are_left_out_with_why(client
     marker = phone.make("marker", str(uuid.uuid4()), "create",
                         {"uprn": flagged, "code": "no_lone_visits", "description": "Knife",
                          "source_incident": "Incident 77", "review_date": review})  # fmt: skip
-    yesterday = datetime.combine(london_today(), datetime.min.time(), _london()) - timedelta(
-        hours=10
-    )
+    yesterday = datetime.combine(london_today(), datetime.min.time(), LONDON) - timedelta(hours=10)
     visit = phone.make("visit", str(uuid.uuid4()), "create",
                        {"uprn": rested, "outcome": "no_access"},
                        observed_at=yesterday.isoformat())  # fmt: skip
@@ -190,7 +182,7 @@ def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db)
     plan = _plan(client, as_user("officer1"), date=london_today().isoformat(),
                  window={"start": "09:00", "end": "17:00"})  # fmt: skip
     done, skipped = plan["stops"][0], plan["stops"][1]
-    at = datetime.combine(london_today(), datetime.min.time(), _london()) + timedelta(hours=11)
+    at = datetime.combine(london_today(), datetime.min.time(), LONDON) + timedelta(hours=11)
     body = {
         "position": {"latitude": done["latitude"], "longitude": done["longitude"]},
         "at": at.isoformat(),
