@@ -9,7 +9,7 @@ DEMO_DB := var/demo.db
 # Demo only. A real deployment sets its own DOORSTEP_SECRET_KEY (see docs/deploy.md).
 DEMO_SECRET := demo-only-secret-do-not-use-in-production
 
-.PHONY: install run demo test lint format bench clean
+.PHONY: install run demo test lint format bench clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ run: install $(DEMO_DB)
 	@$(BIN)/python -c "from sync.demo import demo_logins, DEMO_PASSWORD; \
 	print('Demo logins (demo only), password', repr(DEMO_PASSWORD)); \
 	[print('  %-14s %s' % l) for l in demo_logins()]"
-	@echo "Serving the demo landlord on http://127.0.0.1:$(PORT)  (API docs: /openapi.json)"
+	@echo "Serving the demo landlord on http://127.0.0.1:$(PORT)"
+	@echo "  officer app:          http://127.0.0.1:$(PORT)/app/      (sign in as officer1)"
+	@echo "  team leader console:  http://127.0.0.1:$(PORT)/console/  (sign in as leader1)"
+	@echo "  API description:      http://127.0.0.1:$(PORT)/openapi.json"
 	DOORSTEP_DATABASE=$(DEMO_DB) DOORSTEP_SECRET_KEY=$(DEMO_SECRET) \
 		DOORSTEP_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 \
 		$(BIN)/gunicorn -c gunicorn.conf.py "server.app:create_app()"
@@ -43,7 +46,20 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+# The browser tests drive Debian's Chromium. As root, install it when it is missing;
+# otherwise say so loudly: tests/test_browser.py then skips (and only it).
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's Chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "!!! BROWSER TESTS WILL BE SKIPPED: /usr/bin/chromium is missing."; \
+			echo "!!! Install it with: sudo apt-get install chromium"; \
+		fi; \
+	fi
+
+test: lint browser
 	$(BIN)/pytest -q
 	$(BIN)/python -m bench.build --quick
 	$(BIN)/python -m bench.sync --quick

@@ -30,6 +30,18 @@ class PrioritySchema(Schema):
     markers = fields.List(fields.String())
 
 
+class HomePrioritySchema(Schema):
+    tenancy_ref = fields.String()
+    uprn = Id()
+    address = fields.String()
+    latitude = fields.Float()
+    longitude = fields.Float()
+    balance = fields.Float(metadata={"description": "The current balance in pounds"})
+    score = fields.Float()
+    action = fields.String(metadata={"enum": ["visit", "call", "letter", "hold", "none"]})
+    markers = fields.List(fields.String())
+
+
 class PlaceSchema(Schema):
     latitude = fields.Float(required=True, validate=validate.Range(49.0, 61.0))
     longitude = fields.Float(required=True, validate=validate.Range(-9.0, 2.5))

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import observability
+from server import observability, web
 from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db
 from server.problems import Api
@@ -43,13 +43,16 @@ def config_from_env(environ=os.environ) -> dict:
         config["OSRM_URL"] = environ["DOORSTEP_OSRM_URL"]
     if environ.get("DOORSTEP_BLOB_DIR"):
         config["BLOB_DIR"] = environ["DOORSTEP_BLOB_DIR"]
+    for name in ("TILE_URL", "TILE_ATTRIBUTION"):
+        if environ.get(f"DOORSTEP_{name}"):
+            config[name] = environ[f"DOORSTEP_{name}"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):
         config["MAX_CONTENT_LENGTH"] = int(environ["DOORSTEP_MAX_IMPORT_BYTES"])
     return config
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask("doorstep")
+    app = Flask("doorstep", static_folder=None)
     app.json.sort_keys = False  # keys in schema order; sorting costs a bootstrap ~15%
     app.config.from_mapping(
         DATABASE=DEFAULT_DATABASE,
@@ -115,4 +118,5 @@ def create_app(test_config: dict | None = None) -> Flask:
     for module in (health, auth, users, patches, homes, imports, sync, field, integration):
         for blp in module.blueprints:
             api.register_blueprint(blp)
+    app.register_blueprint(web.blp)
     return app

@@ -132,6 +132,33 @@ def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> lis
     return cases
 
 
+def patch_priorities(db: Database, caller: Caller, patch_id: int, today: date) -> list[dict]:
+    """Every current tenancy of a patch with its home's position and its priority: what a
+    team leader's map colours homes by (finance roles, the patch in scope)."""
+    visible = visible_patch_ids(db, caller, today)
+    exists = db.execute("SELECT 1 FROM patches WHERE id = ?", [patch_id]).fetchone()
+    if not exists or (visible is not None and patch_id not in visible):
+        raise NotFound(f"Patch {patch_id} not found.")
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears priorities.")
+    where = "t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id = :patch)"
+    found = assess_all(load(db, where, {"patch": patch_id}, today), today)
+    return [
+        {
+            "tenancy_ref": case["tenancy_ref"],
+            "uprn": case["uprn"],
+            "address": f"{case['address_line_1']}, {case['postcode']}",
+            "latitude": case["latitude"],
+            "longitude": case["longitude"],
+            "balance": case["balance"],
+            "score": case["priority"]["score"],
+            "action": case["priority"]["action"],
+            "markers": case["markers"],
+        }
+        for case in found
+    ]
+
+
 def tenancy_priority(db: Database, caller: Caller, tenancy_ref: str, today: date) -> dict:
     """One tenancy's priority, for the API (finance roles, in scope)."""
     where, params = scope_clause(visible_patch_ids(db, caller, today), "t.uprn")

@@ -77,6 +77,8 @@ RULES = {
     ("PATCH", "/patches/{patch_id}"): Rule(("team_leader", "admin"), scope="patch",
                                            body={"officer_id": "{officer}"}),
     ("GET", "/patches/{patch_id}/covers"): Rule(EVERYONE, scope="patch"),
+    ("GET", "/patches/{patch_id}/priorities"): Rule(("officer", "team_leader", "admin"),
+                                                    scope="patch"),
     ("POST", "/patches/{patch_id}/covers"): Rule(
         ("team_leader", "admin"), scope="patch",
         body={"officer_id": "{officer}", "start_date": "2031-01-01", "end_date": "2031-01-02"}),

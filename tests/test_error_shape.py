@@ -36,6 +36,7 @@ FORBIDDEN = {
         {"officer_id": "officer1-id", "start_date": "2030-01-01", "end_date": "2030-01-02"},
     ),
     ("DELETE", "/patches/{patch_id}/covers/{cover_id}"): ("officer1", None),
+    ("GET", "/patches/{patch_id}/priorities"): ("repairs1", None),
     ("GET", "/tenancies"): ("repairs1", "?arrears_above=100"),
     ("GET", "/tenancies/{tenancy_ref}/account-history"): ("repairs1", None),
     ("POST", "/imports"): ("leader1", "?kind=properties&format=csv"),

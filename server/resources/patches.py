@@ -10,9 +10,11 @@ from schemas.patches import (
     PatchSchema,
     PatchUpdateSchema,
 )
+from schemas.planning import HomePrioritySchema
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import patches
+from sync import cases, patches
+from sync.clock import london_today
 from sync.scope import require_role
 
 blp = Blueprint(
@@ -74,6 +76,19 @@ class PatchById(MethodView):
         rename, move to another team, or redraw the boundary, which recomputes membership.
         """
         return patches.update_patch(db(), caller(), patch_id, body)
+
+
+@blp.route("/<int:patch_id>/priorities")
+class PatchPriorities(MethodView):
+    @blp.response(200, HomePrioritySchema(many=True))
+    @blp.errors(401, 403, 404)
+    def get(self, patch_id):
+        """Every current tenancy of a patch with its home's position and priority
+
+        What the team leader console's map colours homes by. Officers, team leaders and
+        admins, for patches in their scope.
+        """
+        return cases.patch_priorities(db(), caller(), patch_id, london_today())
 
 
 @blp.route("/<int:patch_id>/covers")

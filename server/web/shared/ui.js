@@ -1,0 +1,85 @@
+// A small DOM helper: h("tag.class", {attr: value, onclick: fn}, ...children).
+
+export function h(spec, attrs = {}, ...children) {
+  const [tag, ...classes] = spec.split(".");
+  const node = document.createElement(tag || "div");
+  if (classes.length) node.className = classes.join(" ");
+  if (attrs === null || typeof attrs !== "object" || attrs instanceof Node || Array.isArray(attrs)) {
+    children.unshift(attrs);
+    attrs = {};
+  }
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (key === "dataset") Object.assign(node.dataset, value);
+    else node.setAttribute(key, value === true ? "" : value);
+  }
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : String(child));
+  }
+  return node;
+}
+
+let fieldCount = 0;
+
+// A labelled form control. kind: "text", "number", "date", "textarea", "select", "checkbox", "file".
+export function field(label, name, kind = "text", options = {}) {
+  const id = `f${++fieldCount}-${name}`;
+  const { choices, hint, ...attrs } = options;
+  let control;
+  if (kind === "select") {
+    control = h("select", { id, name, ...attrs },
+      Object.entries(choices).map(([value, text]) => h("option", { value }, text)));
+  } else if (kind === "textarea") {
+    control = h("textarea", { id, name, rows: 3, ...attrs });
+  } else {
+    control = h("input", { id, name, type: kind, ...attrs });
+  }
+  const hintNode = hint ? h("small.hint", { id: `${id}-hint` }, hint) : null;
+  if (hintNode) control.setAttribute("aria-describedby", hintNode.id);
+  if (kind === "checkbox") {
+    return h("div.field.check", control, h("label", { for: id }, label), hintNode);
+  }
+  return h("div.field", h("label", { for: id }, label), control, hintNode);
+}
+
+export const money = (value) =>
+  value === null || value === undefined
+    ? "–"
+    : new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP" }).format(value);
+
+export const clock = (instant) =>
+  instant
+    ? new Date(instant).toLocaleTimeString("en-GB", {
+        hour: "2-digit", minute: "2-digit", timeZone: "Europe/London",
+      })
+    : "–";
+
+export const when = (instant) =>
+  instant
+    ? new Date(instant).toLocaleString("en-GB", {
+        day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+        timeZone: "Europe/London",
+      })
+    : "never";
+
+// Today's date in Europe/London, as YYYY-MM-DD.
+export function londonToday(now = new Date()) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(now);
+}
+
+// The phone's clock now, with its UTC offset, as the sync protocol asks.
+export function nowWithOffset(now = new Date()) {
+  const offset = -now.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  const local = new Date(now.getTime() + offset * 60000).toISOString().slice(0, 19);
+  return `${local}${sign}${pad(offset / 60)}:${pad(offset % 60)}`;
+}
+
+// Status messages read out by screen readers.
+export function announce(region, text, tone = "info") {
+  region.textContent = text;
+  region.dataset.tone = tone;
+}
