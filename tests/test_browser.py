@@ -13,13 +13,17 @@ import struct
 import subprocess
 import sys
 import urllib.request
+import uuid
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bench.gunicorn import Gunicorn
+from sync.db import open_database
 from sync.demo import DEMO_PASSWORD
+from tests.phone import Outbox, home_of
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -204,8 +208,53 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     assert errors == []
 
 
-def test_team_leader_reassigns_a_patch_and_the_phone_lets_it_go(browser, server):
+def seed_review(base, db_path) -> dict:
+    """Give the team leader something to review: a same-field conflict, a rejected
+    record, a field warning marker, and an officer overdue from a lone visit."""
+    db = open_database(db_path)
+    uprn, ref = home_of(db, "officer1")
+    db.close()
+    officer, leader = api_login(base, "officer1"), api_login(base, "leader1")
+    tenant = http("GET", f"{base}/tenancies/{ref}", token=leader)["tenants"][0]
+    now = datetime.now(UTC)
+    stamp = (now - timedelta(minutes=5)).isoformat(timespec="seconds")
+    phone, desk = Outbox(), Outbox()
+
+    def push(token, *mutations):
+        return http("POST", f"{base}/sync/push", {"mutations": list(mutations)}, token=token)
+
+    person, version = tenant["person_ref"], tenant["version"]
+    push(leader, desk.make("tenant", person, "update", {"mobile": "07700 900111"}, version, stamp))
+    conflict = push(officer, phone.make("tenant", person, "update", {"mobile": "07700 900222"},
+                                        version, stamp))  # fmt: skip
+    assert conflict["results"][0]["status"] == "conflict"
+    rejected = push(
+        officer,
+        phone.make(
+            "visit", str(uuid.uuid4()), "create", {"uprn": 1, "outcome": "no_access"}, None, stamp
+        ),
+    )
+    assert rejected["results"][0]["status"] == "rejected"
+    marker = {"uprn": uprn, "tenancy_ref": ref, "code": "dangerous_animals",
+              "description": "Two large dogs loose in the garden.",
+              "source_incident": "Officer threatened at the gate",
+              "review_date": (now + timedelta(days=60)).date().isoformat()}  # fmt: skip
+    assert push(officer, phone.make("marker", str(uuid.uuid4()), "create", marker, None, stamp))[
+        "results"][0]["status"] == "applied"  # fmt: skip
+    checkin = {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
+               "expected_out_at": (now - timedelta(hours=2)).isoformat()}  # fmt: skip
+    late = phone.make(
+        "checkin", str(uuid.uuid4()), "create", checkin, None, checkin["checked_in_at"]
+    )
+    assert push(officer, late)["results"][0]["status"] == "applied"
+    return {"person": person, "uprn": uprn}
+
+
+def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
+    browser, server, db_path
+):
     base = server.base
+    seeded = seed_review(base, db_path)
     phone, page, phone_errors = officer_signs_in(browser, base)
     expect(page.get_by_text("60 homes in patch 1")).to_be_visible()
 
@@ -229,12 +278,53 @@ def test_team_leader_reassigns_a_patch_and_the_phone_lets_it_go(browser, server)
     expect(console.get_by_text(f"{name} now belongs to Officer 2")).to_be_visible()
     console.screenshot(path=SHOTS / "console-patches.png", full_page=True)
 
-    for tab, shot in [("Planning", "console-planning"), ("Review", "console-review"),
-                      ("Dashboard", "console-dashboard")]:  # fmt: skip
-        console.get_by_role("button", name=tab).click()
-        expect(console.locator("main section:not([aria-busy]) h1")).to_be_visible(timeout=WAIT)
-        console.screenshot(path=SHOTS / f"{shot}.png", full_page=True)
-    expect(console.get_by_role("heading", name="Devices")).to_be_visible()
+    # Review: one of each, acted on from the console.
+    console.get_by_role("button", name="Review").click()
+    expect(console.get_by_role("heading", name="Conflicts (1)")).to_be_visible(timeout=WAIT)
+    expect(console.get_by_role("heading", name="Lone working alerts (1)")).to_be_visible()
+    expect(console.get_by_role("heading", name="Rejected records (1)")).to_be_visible()
+    expect(
+        console.get_by_role("heading", name="Warning markers awaiting approval (1)")
+    ).to_be_visible()
+    console.screenshot(path=SHOTS / "console-review.png", full_page=True)
+    for button, after in [("Use other value", "Conflicts (0)"),
+                          ("Officer is safe: clear", "Lone working alerts (0)"),
+                          ("Approve", "Warning markers awaiting approval (0)"),
+                          ("Mark reviewed", "Rejected records (0)")]:  # fmt: skip
+        console.get_by_role("button", name=button).click()
+        expect(console.get_by_role("heading", name=after)).to_be_visible(timeout=WAIT)
+    leader = api_login(base, "leader1")
+    person = http("GET", f"{base}/tenancies?uprn={seeded['uprn']}", token=leader)["items"]
+    tenants = [t for p in person for t in http(
+        "GET", f"{base}/tenancies/{p['tenancy_ref']}", token=leader)["tenants"]]  # fmt: skip
+    assert {"07700 900222"} == {
+        t["mobile"] for t in tenants if t["person_ref"] == seeded["person"]
+    }
+    assert http("GET", f"{base}/lone-working/alerts", token=leader) == []
+    approved = http("GET", f"{base}/markers?status=approved", token=leader)["items"]
+    assert [m["code"] for m in approved] == ["dangerous_animals"]
+
+    # Planning: the team's week with a paired visit, fixed in both officers' plans.
+    console.get_by_role("button", name="Planning").click()
+    week = console.locator("form", has=console.get_by_role("heading", name="Plan the team's week"))
+    expect(week).to_be_visible(timeout=WAIT)
+    first_day = week.get_by_label("First day").input_value()
+    week.get_by_label("Days").fill("1")
+    week.get_by_label("Home (UPRN)").fill(str(seeded["uprn"]))
+    week.get_by_label("Day", exact=True).fill(first_day)
+    week.get_by_label("First officer").select_option(label="Officer 2")
+    week.get_by_label("Second officer").select_option(label="Officer 3")
+    week.get_by_role("button", name="Plan the week").click()
+    expect(console.get_by_text("officer-days from")).to_be_visible(timeout=WAIT)
+    expect(console.locator(".card h2", has_text="Officer 2")).to_be_visible(timeout=WAIT)
+    console.screenshot(path=SHOTS / "console-planning.png", full_page=True)
+    plans = http("GET", f"{base}/plans?date={first_day}", token=leader)
+    paired = {p["officer"] for p in plans if seeded["uprn"] in [s["uprn"] for s in p["stops"]]}
+    assert paired == {"officer2", "officer3"}
+
+    console.get_by_role("button", name="Dashboard").click()
+    expect(console.get_by_role("heading", name="Devices")).to_be_visible(timeout=WAIT)
+    console.screenshot(path=SHOTS / "console-dashboard.png", full_page=True)
 
     # The phone's next sync removes the patch: its homes and everything held for them.
     page.goto(f"{base}/app/#sync")

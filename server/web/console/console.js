@@ -9,6 +9,7 @@ const main = document.getElementById("main");
 const tabs = document.getElementById("tabs");
 let session = JSON.parse(sessionStorage.getItem("doorstep-console") || "null");
 let config = { codes: {} };
+let flash = ""; // a message for the next screen
 
 const call = (method, path, body) => api(method, path, { token: session?.token, body });
 const label = (list, code) => config.codes[list]?.[code] || code;
@@ -24,7 +25,7 @@ async function start() {
 }
 
 function render() {
-  const name = session ? location.hash.slice(1) || "map" : "login";
+  const name = session ? location.hash.slice(1).split("?")[0] || "map" : "login";
   tabs.hidden = !session;
   for (const tab of tabs.querySelectorAll("button")) {
     if (tab.dataset.view === name) tab.setAttribute("aria-current", "page");
@@ -200,8 +201,15 @@ function coverList(patch, choices, status) {
 
 async function planningView() {
   const day = new URLSearchParams(location.hash.split("?")[1] || "").get("date") || londonToday();
-  const [plans, staff] = await Promise.all([call("GET", `/plans?date=${day}`), officers()]);
+  const [plans, staff, patches] = await Promise.all([
+    call("GET", `/plans?date=${day}`), officers(), call("GET", "/patches"),
+  ]);
+  const holders = new Set(patches.flatMap((p) => [p.officer_id, ...(p.covers || []).map((c) => c.officer_id)]));
   const status = h("p.status", { role: "status" });
+  if (flash) {
+    announce(status, flash, "ok");
+    flash = "";
+  }
   const dayInput = field("Day", "day", "date", { value: day });
   dayInput.querySelector("input").addEventListener("change", (e) => (location.hash = `planning?date=${e.target.value}`));
   const byOfficer = new Map(plans.map((p) => [p.officer_id, p]));
@@ -224,24 +232,27 @@ async function planningView() {
         ? [h("p.meta", `${plan.stops.length} visits, ${clock(plan.stops[0]?.arrive_at)} to ${clock(plan.stops.at(-1)?.leave_at)} (${plan.mode})`),
            h("ol", plan.stops.map((s) => h("li", `${clock(s.arrive_at)} ${s.address}`,
              s.markers?.includes("no_lone_visits") ? h("span.tag.bad", " No lone visits") : "",
-             s.appointment ? ` (paired or booked ${clock(s.appointment.start)})` : "")))]
+             s.appointment ? ` (appointment ${s.appointment.from}–${s.appointment.to})` : "")))]
         : h("p", "No plan for this day."),
       h("div.actions", planIt));
   });
   return [
     h("h1", "Planning"), dayInput, status,
     h("div.grid", cards),
-    weekForm(staff, status),
+    weekForm(staff, holders, status),
   ];
 }
 
-function weekForm(staff, status) {
+function weekForm(staff, holders, status) {
   const choices = Object.fromEntries(staff.map((u) => [u.id, u.display_name]));
   const monday = nextMonday();
   const form = h("form", { "aria-labelledby": "week-title" },
     h("h2", { id: "week-title" }, "Plan the team's week"),
     field("First day", "start", "date", { value: monday, required: true }),
     field("Days", "days", "number", { value: 5, min: 1, max: 7 }),
+    h("fieldset", h("legend", "Officers to plan"),
+      h("p.hint", "Officers who hold no patch or cover are left unticked."),
+      staff.map((u) => field(u.display_name, "officer_ids", "checkbox", { value: u.id, checked: holders.has(u.id) }))),
     h("fieldset", h("legend", "Book a paired visit (optional)"),
       field("Home (UPRN)", "uprn", "number", { min: 1 }),
       field("Day", "pair_date", "date", { value: monday }),
@@ -255,7 +266,7 @@ function weekForm(staff, status) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const d = new FormData(form);
-    const body = { start: d.get("start"), days: Number(d.get("days")) };
+    const body = { start: d.get("start"), days: Number(d.get("days")), officer_ids: d.getAll("officer_ids").map(Number) };
     if (d.get("uprn")) {
       body.paired = [{
         uprn: Number(d.get("uprn")), date: d.get("pair_date"), from: d.get("from"), to: d.get("to"),
@@ -266,8 +277,10 @@ function weekForm(staff, status) {
     try {
       const week = await call("POST", `/teams/${session.user.team_id}/week-plan`, body);
       const count = (week.plans || []).length;
-      announce(status, `Planned ${count} officer-days from ${body.start}.`, "ok");
-      location.hash = `planning?date=${body.start}`;
+      flash = `Planned ${count} officer-days from ${body.start}.`;
+      const target = `#planning?date=${body.start}`;
+      if (location.hash === target) render();
+      else location.hash = target;
     } catch (error) {
       announce(status, explain(error), "bad");
     }

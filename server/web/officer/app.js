@@ -198,7 +198,7 @@ function stopCard(stop, visited) {
     h("h3", h("a", { href: `#home/${stop.uprn}` }, `${stop.seq}. ${stop.address}`)),
     h("p.meta",
       `Arrive ${clock(stop.arrive_at)} · ${Math.round(stop.on_site_s / 60)} min on site · arrears ${money(arrears)}`,
-      stop.appointment ? ` · appointment ${clock(stop.appointment.start)}–${clock(stop.appointment.end)}` : "",
+      stop.appointment ? ` · appointment ${stop.appointment.from}–${stop.appointment.to}` : "",
     ),
     warnings.length || visited.has(String(stop.uprn))
       ? h("ul.tags", visited.has(String(stop.uprn)) ? h("li.tag.ok", "Visited today") : null, warnings)
