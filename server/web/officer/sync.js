@@ -30,6 +30,7 @@ export class Engine extends EventTarget {
     this.lastSync = null;
     this.patchIds = [];
     this.running = null;
+    this.again = false;
     this.failures = 0;
     this.timer = null;
   }
@@ -181,9 +182,19 @@ export class Engine extends EventTarget {
     this.timer = setTimeout(() => this.sync().catch(() => {}), delayMs);
   }
 
+  // One sync at a time. Asked for while one runs (a record saved mid-sync), another
+  // follows it, so nothing waits for the next timer.
   async sync() {
     if (!this.session?.token) return;
-    this.running ??= this.run().finally(() => (this.running = null));
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.run().finally(() => {
+      this.running = null;
+      if (this.again && this.state !== "offline" && this.state !== "error") this.soon(0);
+      this.again = false;
+    });
     return this.running;
   }
 
