@@ -3,7 +3,9 @@ is a duplicate), pulled by the right people only, and refused to the wrong roles
 
 import hashlib
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -315,6 +317,42 @@ def test_a_repair_referral_reaches_maintenance_with_its_deadlines(client, as_use
     topics = [(e["topic"], e["data"]["id"]) for e in feed if "repair" in e["topic"]]
     assert ("repair.reported", emergency["entity_id"]) in topics
     assert ("repair.updated", emergency["entity_id"]) in topics
+
+
+def test_concurrent_steps_with_one_etag_one_wins_the_others_get_412(app, as_user, db):
+    """Workers recording a step at once from the same ETag, each request on its own
+    connection to the same file: one step is recorded, every other answer is 412 (never
+    503 because the database was busy, nor 500)."""
+    uprn, _ = home_of(db, "officer1")
+    client = app.test_client()
+    repairs = [_repair(Outbox(), uprn) for _ in range(3)]
+    assert {r["status"] for r in push(client, as_user("officer1"), *repairs)["results"]} == {
+        "applied"
+    }
+    workers = 6
+    for repair in repairs:
+        url = f"/repairs/{repair['entity_id']}"
+        tag = client.get(url, headers=as_user("repairs1")).headers["ETag"]
+        start = threading.Barrier(workers)
+
+        def step(n, url=url, tag=tag, start=start):
+            worker = app.test_client()
+            start.wait()
+            return worker.post(f"{url}/actions", json={"action": "acknowledged", "note": f"{n}"},
+                               headers=as_user("repairs1") | {"If-Match": tag})  # fmt: skip
+
+        with ThreadPoolExecutor(workers) as pool:
+            answers = list(pool.map(step, range(workers)))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200] + [412] * (workers - 1), [a.get_json() for a in answers]
+        for answer in answers:
+            if answer.status_code == 412:
+                assert_problem(answer, 412, "precondition-failed", field="If-Match")
+        events = db.execute(
+            "SELECT count(*) FROM repair_events WHERE repair_id = ? AND action = 'acknowledged'",
+            [repair["entity_id"]],
+        ).fetchone()[0]
+        assert events == 1
 
 
 def test_a_repair_outside_the_calendar_is_rejected_loudly(client, as_user, db):
