@@ -343,3 +343,10 @@ class SubjectExportSchema(Schema):
     safeguarding_concerns = fields.List(fields.Dict())
     field_changes = fields.List(fields.Dict())
     conflicts = fields.List(fields.Dict())
+    pushed_records = fields.List(
+        fields.Dict(),
+        metadata={"description": "What phones pushed about these records, as sent."},
+    )
+    visit_plans = fields.List(
+        fields.Dict(), metadata={"description": "Day plans' stops naming the tenancy."}
+    )
