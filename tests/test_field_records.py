@@ -418,6 +418,39 @@ def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, token
     assert_problem(client.get("/audit", headers=as_user("leader1")), 403)
 
 
+def test_when_an_officer_moves_team_both_leaders_see_what_they_need(client, as_user, tokens, db):
+    """The leaders of the team a concern was raised in keep it (they handled it); the
+    leaders of the officer's team now see it too (they supervise the follow-ups); a
+    concern raised after the move is the new team's alone."""
+    uprn, _ = home_of(db, "officer1")
+    ids = dict(db.execute("SELECT username, id FROM users").fetchall())
+    new_team = db.execute("SELECT team_id FROM users WHERE username = 'leader2'").fetchone()[0]
+    phone = Outbox()
+    before = _concern(phone, uprn)
+    assert push(client, as_user("officer1"), before)["results"][0]["status"] == "applied"
+    moved = client.patch(f"/users/{ids['officer1']}", json={"team_id": new_team},
+                         headers=as_user("admin"))  # fmt: skip
+    assert moved.status_code == 200, moved.get_json()
+    after = _concern(phone, uprn)
+    assert push(client, as_user("officer1"), after)["results"][0]["status"] == "applied"
+
+    def sees(username, concern):
+        url = f"/concerns/{concern['entity_id']}"
+        return client.get(url, headers=as_user(username)).status_code == 200
+
+    assert sees("officer1", before) and sees("leader1", before) and sees("leader2", before)
+    assert sees("leader2", after) and not sees("leader1", after)
+    assert not sees("officer4", before) and not sees("officer2", after)
+    listed = client.get("/concerns", headers=as_user("leader2")).get_json()["items"]
+    assert {before["entity_id"], after["entity_id"]} <= {c["id"] for c in listed}
+    one = next(c for c in listed if c["id"] == before["entity_id"])
+    assert one["raiser_team_id"] == new_team and one["team_id"] != new_team
+    # The old leader's phone (the home is in their team's patches) keeps the first only.
+    store = held(client, tokens, "leader1")
+    assert ("concern", before["entity_id"]) in store
+    assert ("concern", after["entity_id"]) not in store
+
+
 def test_a_flag_raised_offline_survives_a_concurrent_clearing(client, as_user, db):
     uprn, _ = home_of(db, "officer1")
     phone = Outbox()
