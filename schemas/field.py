@@ -97,7 +97,8 @@ class ConcernSchema(Schema):
     outcome = fields.String(allow_none=True)
     raised_by = Id()
     raised_by_username = fields.String()
-    team_id = Id(allow_none=True)
+    team_id = Id(allow_none=True, metadata={"description": "The raiser's team when raised."})
+    raiser_team_id = Id(allow_none=True, metadata={"description": "The raiser's team now."})
     observed_at = fields.String()
     received_at = fields.String()
     cleared = fields.Boolean(metadata={"description": "Cleared by a safeguarding lead."})
@@ -343,3 +344,10 @@ class SubjectExportSchema(Schema):
     safeguarding_concerns = fields.List(fields.Dict())
     field_changes = fields.List(fields.Dict())
     conflicts = fields.List(fields.Dict())
+    pushed_records = fields.List(
+        fields.Dict(),
+        metadata={"description": "What phones pushed about these records, as sent."},
+    )
+    visit_plans = fields.List(
+        fields.Dict(), metadata={"description": "Day plans' stops naming the tenancy."}
+    )

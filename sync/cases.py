@@ -18,8 +18,8 @@ from sync.rows import chunks
 from sync.scope import Caller, scope_clause, visible_patch_ids
 
 _CASES = """
-SELECT t.tenancy_ref, t.uprn, t.start_date AS tenancy_start, t.weekly_rent,
-       p.address_line_1, p.postcode, p.latitude, p.longitude,
+SELECT t.tenancy_ref, t.uprn, t.start_date AS tenancy_start, t.end_date AS tenancy_end,
+       t.weekly_rent, p.address_line_1, p.postcode, p.latitude, p.longitude,
        s.as_of, s.balance, s.arrears_weeks, s.benefit, s.uc_managed_payment, s.hearing_date,
        s.notice_expiry_date, s.breathing_space_start, s.breathing_space_end,
        s.arrangement_status,
@@ -28,25 +28,35 @@ SELECT t.tenancy_ref, t.uprn, t.start_date AS tenancy_start, t.weekly_rent,
 FROM tenancies t
 JOIN properties p ON p.uprn = t.uprn
 JOIN account_snapshots s ON s.id = t.current_snapshot_id
-WHERE (t.end_date IS NULL OR t.end_date >= :today) AND t.start_date <= :today AND {where}
+WHERE (t.end_date IS NULL OR t.end_date >= :first) AND t.start_date <= :last AND {where}
 ORDER BY t.tenancy_ref
 """
 
 
+def _midnight(day: date) -> str:
+    return iso(datetime.combine(day, datetime.min.time(), LONDON))
+
+
 def load(db: Database, where: str, params: dict, today: date) -> list[dict]:
     """Cases for the current tenancies matching ``where`` (on ``t`` and ``p``)."""
+    return load_days(db, where, params, [today])[today]
+
+
+def load_days(db: Database, where: str, params: dict, days: list[date]) -> dict[date, list]:
+    """``load`` for several days at once (a week plan): the tenancies current on each day,
+    each case as it stands that day (broken promises of the last 30 days, a visit the day
+    before, markers in force), from one read of what does not depend on the day."""
+    first, last = min(days), max(days)
     cases = [
         dict(r)
-        for r in db.query(_CASES.format(where=where), {**params, "today": today.isoformat()})
+        for r in db.query(
+            _CASES.format(where=where),
+            {**params, "first": first.isoformat(), "last": last.isoformat()},
+        )
     ]
     by_ref = {c["tenancy_ref"]: c for c in cases}
     refs = list(by_ref)
     uprns = sorted({c["uprn"] for c in cases})
-    yesterday = today - timedelta(days=1)
-    day_bounds = (
-        iso(datetime.combine(yesterday, datetime.min.time(), LONDON)),
-        iso(datetime.combine(today, datetime.min.time(), LONDON)),
-    )
     for case in cases:
         case.update(arrangement=None, arrangement_kept=False, broken_promise=False,
                     promise_due=None, last_contact=None, failed_visits=0, vulnerable=False,
@@ -58,6 +68,7 @@ def load(db: Database, where: str, params: dict, today: date) -> list[dict]:
             case["arrangement"] = "live"
             previous = case["previous_balance"]
             case["arrangement_kept"] = previous is not None and case["balance"] < previous
+    broken = defaultdict(list)  # tenancy ref -> due dates of broken promises
     for chunk in chunks(refs):
         marks = ",".join("?" * len(chunk))
         # The latest doorstep arrangement outranks the housing system's.
@@ -73,11 +84,11 @@ def load(db: Database, where: str, params: dict, today: date) -> list[dict]:
         for ref, status, due in db.execute(
             f"SELECT tenancy_ref, status, due_date FROM promises WHERE tenancy_ref IN ({marks}) "
             "AND (status = 'pending' OR (status = 'broken' AND due_date >= ?))",
-            [*chunk, (today - timedelta(days=30)).isoformat()],
+            [*chunk, (first - timedelta(days=30)).isoformat()],
         ):
             case = by_ref[ref]
             if status == "broken":
-                case["broken_promise"] = True
+                broken[ref].append(due)
             elif case["promise_due"] is None or due < case["promise_due"]:
                 case["promise_due"] = due
         contacts = defaultdict(list)
@@ -102,27 +113,42 @@ def load(db: Database, where: str, params: dict, today: date) -> list[dict]:
             chunk,
         ):
             by_ref[ref]["vulnerable"] = True
-    markers, visited = defaultdict(list), set()
+    markers, visits = [], defaultdict(list)
     for chunk in chunks(uprns):
         marks = ",".join("?" * len(chunk))
-        visited.update(
-            r[0]
-            for r in db.execute(
-                f"SELECT DISTINCT uprn FROM visits WHERE uprn IN ({marks}) "
-                "AND channel = 'home_visit' AND observed_at >= ? AND observed_at < ?",
-                [*chunk, *day_bounds],
-            )
-        )
-        for uprn, code in db.execute(
-            f"SELECT uprn, code FROM warning_markers WHERE uprn IN ({marks}) "
-            "AND status = 'approved' AND start_date <= ? AND (end_date IS NULL OR end_date >= ?)",
-            [*chunk, today.isoformat(), today.isoformat()],
+        for uprn, observed in db.execute(
+            f"SELECT uprn, observed_at FROM visits WHERE uprn IN ({marks}) "
+            "AND channel = 'home_visit' AND observed_at >= ? AND observed_at < ?",
+            [*chunk, _midnight(first - timedelta(days=1)), _midnight(last)],
         ):
-            markers[uprn].append(code)
-    for case in cases:
-        case["markers"] = sorted(set(markers.get(case["uprn"], [])))
-        case["visited_yesterday"] = case["uprn"] in visited
-    return cases
+            visits[uprn].append(observed)
+        markers += db.execute(
+            "SELECT uprn, code, start_date, end_date FROM warning_markers "
+            f"WHERE uprn IN ({marks}) AND status = 'approved' AND start_date <= ? "
+            "AND (end_date IS NULL OR end_date >= ?)",
+            [*chunk, last.isoformat(), first.isoformat()],
+        ).fetchall()
+    out = {}
+    for day in days:
+        today = day.isoformat()
+        since, until = _midnight(day - timedelta(days=1)), _midnight(day)
+        recent = (day - timedelta(days=30)).isoformat()
+        broke = {ref for ref, dues in broken.items() if any(d >= recent for d in dues)}
+        visited = {u for u, seen in visits.items() if any(since <= o < until for o in seen)}
+        in_force = defaultdict(set)
+        for uprn, code, begins, ends in markers:
+            if begins <= today and (ends is None or ends >= today):
+                in_force[uprn].add(code)
+        shown = {uprn: sorted(codes) for uprn, codes in in_force.items()}
+        out[day] = [
+            case | {"broken_promise": case["tenancy_ref"] in broke,
+                    "markers": list(shown.get(case["uprn"], ())),
+                    "visited_yesterday": case["uprn"] in visited}
+            for case in cases
+            if case["tenancy_start"] <= today
+            and (case["tenancy_end"] is None or case["tenancy_end"] >= today)
+        ]  # fmt: skip
+    return out
 
 
 def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> list[dict]:

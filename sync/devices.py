@@ -72,18 +72,19 @@ def login(
     """Check the password and register a device. Returns the device and its token,
     which is shown this once and never stored. Failed attempts are throttled per user and
     per ``address`` (sync.throttle)."""
-    throttle.check(db, username, address)
+    # Counted as a failure before the password is looked at (one write transaction with
+    # the check), so parallel guesses cannot all pass the check; a success takes it back.
+    attempt = throttle.attempt(db, username, address)
     user = find_user(db, username)
     if user is None:
         burn_time(password)
-        throttle.failed(db, username, address)
         raise Unauthenticated("Wrong username or password.", code="bad-credentials")
     if not verify_password(password, user["password_hash"]):
-        throttle.failed(db, username, address)
         raise Unauthenticated("Wrong username or password.", code="bad-credentials")
     if user["disabled_at"] is not None:
+        throttle.release(db, attempt)
         raise Unauthenticated("This account is disabled.", code="account-disabled")
-    throttle.succeeded(db, username)
+    throttle.succeeded(db, username, attempt)
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with db.atomic():

@@ -24,6 +24,7 @@ from routing import engine, priority
 from routing.travel import Provider, StraightLine
 from sync import cases, changes
 from sync.clock import LONDON, iso, utc_now
+from sync.db import write_transaction
 from sync.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sync.scope import Caller, visible_patch_ids
 
@@ -102,15 +103,29 @@ class Prepared:
 
 def officer_cases(db: Database, officer: dict, day: date, rules: dict) -> list[dict]:
     """Every current tenancy in the officer's patches (and cover) that day, assessed."""
+    return officer_cases_days(db, officer, [day], rules)[day]
+
+
+def officer_cases_days(db: Database, officer: dict, days: list[date], rules: dict) -> dict:
+    """``officer_cases`` for each of ``days``, each day's cases assessed on that day (its
+    patches and cover, Breathing Space, markers, visits the day before ...)."""
     as_officer = Caller(officer["id"], officer["username"], "officer", officer["team_id"])
-    patch_ids = visible_patch_ids(db, as_officer, day) or set()
-    if not patch_ids:
-        raise ValidationFailed(
-            "The officer holds no patch on that day.", errors={"officer_id": ["No patch."]}
-        )
-    marks = ",".join(str(int(p)) for p in sorted(patch_ids))
-    where = f"t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))"
-    return cases.assess_all(cases.load(db, where, {}, day), day, rules)
+    by_patches: dict[tuple, list[date]] = {}
+    for day in days:
+        patch_ids = visible_patch_ids(db, as_officer, day) or set()
+        if not patch_ids:
+            raise ValidationFailed(
+                f"The officer holds no patch on {day.isoformat()}.",
+                errors={"officer_id": [f"No patch on {day.isoformat()}."]},
+            )
+        by_patches.setdefault(tuple(sorted(patch_ids)), []).append(day)
+    found = {}
+    for patch_ids, same in by_patches.items():
+        marks = ",".join(str(int(p)) for p in patch_ids)
+        where = f"t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))"
+        for day, day_cases in cases.load_days(db, where, {}, same).items():
+            found[day] = cases.assess_all(day_cases, day, rules)
+    return found
 
 
 def prepare(
@@ -247,6 +262,28 @@ def plan_day(
 ) -> dict:
     """Plan and store one officer's day (see ``prepare``). ``fixed``: stops already made
     (re-planning)."""
+    draft = _compose(
+        db, caller, request, provider=provider, time_limit=time_limit,
+        exploration=exploration, fixed=fixed, exclude=exclude, found=found,
+    )  # fmt: skip
+    with write_transaction(db):
+        plan_id = _store(db, caller, *draft, replaces)
+    return get_plan(db, caller, plan_id)
+
+
+def _compose(
+    db: Database,
+    caller: Caller,
+    request: dict,
+    *,
+    provider: Provider | None,
+    time_limit: float,
+    exploration: int,
+    fixed: list[dict] | None,
+    exclude: set[int] | None,
+    found: list[dict] | None,
+) -> tuple[dict, date, dict, dict]:
+    """A day plan, solved but not stored: (officer, day, request, body)."""
     prep = prepare(db, caller, request, provider=provider, exclude=exclude, found=found)
     officer, day, rules, inst, chosen = prep.officer, prep.day, prep.rules, prep.inst, prep.chosen
     windows, must, left_out, on_site = prep.windows, prep.must, prep.left_out, prep.on_site
@@ -314,7 +351,7 @@ def plan_day(
         },
         "feasible": solution.feasible and not solution.missing_must,
     }
-    return _store(db, caller, officer, day, request_out, body, replaces)
+    return officer, day, request_out, body
 
 
 def _left(home: dict, score: float, code: str, text: str) -> dict:
@@ -322,8 +359,9 @@ def _left(home: dict, score: float, code: str, text: str) -> dict:
             "why": code, "text": text}  # fmt: skip
 
 
-def _store(db, caller, officer, day, request, body, replaces) -> dict:
-    with db.atomic():
+def _store(db, caller, officer, day, request, body, replaces) -> int:
+    """Store a plan, superseding the officer's current plan for the day; its id."""
+    with write_transaction(db):
         previous = [
             r[0]
             for r in db.execute(
@@ -343,7 +381,7 @@ def _store(db, caller, officer, day, request, body, replaces) -> dict:
              caller.user_id, utc_now()],
         ).lastrowid  # fmt: skip
         changes.touch(db, "plan", plan_id, None, owner_id=officer["id"])
-    return get_plan(db, caller, plan_id)
+    return plan_id
 
 
 PLAN_COLUMNS = "id, officer_id, plan_date, status, replaces, created_at, body"
@@ -443,7 +481,8 @@ def plan_week(
     """Plan a team's days: each officer within their patches and cover, no home twice in
     the week unless booked, paired visits a fixed stop in both officers' plans (the home
     is granted to the partner for that day, so it reaches their phone and their records
-    are accepted), the same working day for everyone. ``request``: start, days,
+    are accepted), the same working day for everyone. Each day is planned from its own
+    cases, and the week is stored in one transaction. ``request``: start, days,
     officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
     officer_ids)."""
     if caller.role not in ("team_leader", "admin") or (
@@ -499,28 +538,21 @@ def plan_week(
     common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")
               if request.get(k) is not None}  # fmt: skip
     planned: set[int] = {v["uprn"] for v in paired}
-    found = {o: officer_cases(db, officers[o], days[0], rules) for o in chosen}
-    summary = []
-    with db.atomic():
-        for visit in paired:  # the partner gets the home for the day
-            for officer_id in visit["officer_ids"]:
-                mine = {c["uprn"] for c in found[officer_id]}
-                if visit["uprn"] not in mine:
-                    db.execute(
-                        "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
-                        "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
-                         caller.user_id, utc_now()],
-                    )  # fmt: skip
-                    changes.touch_home(db, visit["uprn"])
+    # Every day is planned first, each from its own cases (a Breathing Space starting or
+    # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
+    # then the whole week is stored in one write transaction: all of it or none. The
+    # solving happens before the write lock is taken, so phones' pushes never wait on it.
+    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
+    drafts, grants = [], []
     for day in days:
         for officer_id in chosen:
             booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
-            extra = []
-            mine = {c["uprn"] for c in found[officer_id]}
-            for visit in booked:
+            found = list(weeks[officer_id][day])
+            mine = {c["uprn"] for c in found}
+            for visit in booked:  # the partner gets the home for the day
                 if visit["uprn"] not in mine:
-                    extra += cases.assess_all(
+                    grants.append((officer_id, visit))
+                    found += cases.assess_all(
                         cases.load(db, "t.uprn = :uprn", {"uprn": visit["uprn"]}, day), day, rules
                     )
             request_day = {
@@ -531,20 +563,33 @@ def plan_week(
                     {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
                 ],
             }
-            plan = plan_day(
+            draft = _compose(
                 db, caller, request_day, provider=provider, time_limit=time_limit,
-                exploration=2, exclude=planned - {v["uprn"] for v in booked},
-                found=found[officer_id] + extra,
+                exploration=2, fixed=None, exclude=planned - {v["uprn"] for v in booked},
+                found=found,
             )  # fmt: skip
-            planned |= {s["uprn"] for s in plan["stops"]}
+            planned |= {s["uprn"] for s in draft[3]["stops"]}
+            drafts.append((officer_id, day, booked, draft))
+    summary = []
+    with write_transaction(db):
+        for officer_id, visit in grants:
+            db.execute(
+                "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
+                "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
+                 caller.user_id, utc_now()],
+            )  # fmt: skip
+            changes.touch_home(db, visit["uprn"])
+        for officer_id, day, booked, draft in drafts:
+            body = draft[3]
             summary.append(
                 {
-                    "plan_id": plan["id"],
+                    "plan_id": _store(db, caller, *draft, None),
                     "officer_id": officer_id,
                     "date": day.isoformat(),
-                    "stops": plan["totals"]["stops"],
-                    "score": plan["totals"]["score"],
-                    "travel_s": plan["totals"]["travel_s"],
+                    "stops": body["totals"]["stops"],
+                    "score": body["totals"]["score"],
+                    "travel_s": body["totals"]["travel_s"],
                     "paired": [v["uprn"] for v in booked],
                 }
             )

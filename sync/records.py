@@ -153,7 +153,8 @@ def _repairs(db, ids, today):
 CONCERN_COLUMNS = (
     "c.id, c.follows, c.uprn, c.tenancy_ref, c.category, c.subjects, c.immediate_danger, "
     "c.seen, c.referred_to, c.referred_at, c.referral_ref, c.outcome, c.raised_by, "
-    "u.username AS raised_by_username, c.team_id, c.observed_at, c.received_at, "
+    "u.username AS raised_by_username, c.team_id, u.team_id AS raiser_team_id, "
+    "c.observed_at, c.received_at, "
     "c.cleared_by_clearance IS NOT NULL AS cleared"
 )
 
@@ -177,11 +178,17 @@ def _concerns(db, ids, today):
 
 
 def concern_audience(caller: Caller, row: dict) -> bool:
-    """The raising officer, team leaders of the raising officer's team, safeguarding leads."""
+    """The raising officer, safeguarding leads, and team leaders of the raising officer's
+    team: the team they were in when they raised it (``team_id``: its leaders handled it,
+    and keep it) and the team they are in now (``raiser_team_id``: its leaders supervise
+    them and their follow-ups)."""
     return (
         row["raised_by"] == caller.user_id
         or caller.role == "safeguarding_lead"
-        or (caller.role == "team_leader" and row["team_id"] == caller.team_id)
+        or (
+            caller.role == "team_leader"
+            and caller.team_id in (row["team_id"], row["raiser_team_id"])
+        )
     )
 
 

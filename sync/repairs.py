@@ -19,6 +19,7 @@ from sync import audit, awaab, blobs, changes, codes, outbox
 from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
 from sync.checks import Integer, Many, Record, Sha256, Text
 from sync.clock import iso, utc_now
+from sync.db import write_transaction
 from sync.errors import (
     Conflict,
     Forbidden,
@@ -270,7 +271,10 @@ def act(
             raise Forbidden(f"A {caller.role.replace('_', ' ')} may not work repairs.")
         raise NotFound(f"Repair {repair_id} not found.")
     now = datetime.now(UTC)
-    with db.atomic():
+    # The write lock first (BEGIN IMMEDIATE), then the ETag check: a concurrent step with
+    # the same ETag waits for this one, then finds the ETag changed (412). A deferred
+    # transaction would read, then fail to write (busy at once: 503).
+    with write_transaction(db):
         current = read(db, [repair_id], now).get(repair_id)
         if current is None:
             raise NotFound(f"Repair {repair_id} not found.")

@@ -10,16 +10,24 @@
   cancelled that long ago, with their steps;
 - delivered webhook events older than ``outbox_days``, and old login failures.
 
+With a closed record go the copies of it held elsewhere: the payloads phones pushed
+about it or naming its tenancy (``mutations.body``; the row stays, with its content hash
+and result, so a re-sent old mutation is still answered ``duplicate`` and never applied
+again; values in a result's conflicts are blanked), its conflicts and field versions,
+its outbox events not yet purged (a dead delivery, say), which photos it names
+(``record_blobs``), and day plans for days past ``closed_days`` (the only plans that can
+name a tenancy ended before then).
+
 Safeguarding concerns are never purged here: they follow the safeguarding partnership's
 own retention. Deleted syncable records leave tombstones, so phones drop them too.
 
 ``subject_export`` gathers everything held about one tenant, for a subject access
-request; each export is audited.
+request, from the same places purge clears; each export is audited.
 """
 
 import os
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import orjson
 from sqlite_utils import Database
@@ -30,6 +38,11 @@ from sync.errors import NotFound
 from sync.scope import Caller, require_role
 
 SIX_YEARS = 6 * 365
+REDACTED = "Purged: past its retention period."
+# Kinds whose pushed payload can name a tenancy (``payload.tenancy_ref``).
+NAMING_TENANCY = ("visit", "arrangement", "repair", "concern", "marker")
+# Records with versioned fields and conflicts (sync.versions).
+VERSIONED = ("tenant", "arrangement")
 
 
 @dataclass(frozen=True)
@@ -56,6 +69,90 @@ def _before(now: datetime, days: int) -> str:
     return iso(now - timedelta(days=days))
 
 
+def _tenancy_records(db: Database, ref: str) -> list[tuple[str, str]]:
+    """(entity type, id) of every record held under one tenancy, the tenancy last."""
+    found = []
+    for entity_type, table, key in (
+        ("tenant", "tenants", "person_ref"),
+        ("visit", "visits", "id"),
+        ("arrangement", "arrangements", "id"),
+        ("promise", "promises", "id"),
+    ):
+        found += [(entity_type, r[0]) for r in db.execute(
+            f"SELECT {key} FROM {table} WHERE tenancy_ref = ?", [ref])]  # fmt: skip
+    return [*found, ("account", ref), ("tenancy", ref)]
+
+
+def _keys(entities) -> bytes:
+    return orjson.dumps([f"{t}:{i}" for t, i in entities])
+
+
+_PUSHED_ABOUT = f"""
+    (m.entity_type || ':' || m.entity_id) IN (SELECT value FROM json_each(:entities))
+    OR (m.entity_type IN ({", ".join(repr(k) for k in NAMING_TENANCY)})
+        AND json_extract(m.body, '$.payload.tenancy_ref') IN (SELECT value FROM json_each(:refs)))
+"""
+
+
+def _pushed_about(db: Database, entities, refs, columns: str) -> list[dict]:
+    """Mutations phones pushed about these records, or naming these tenancies."""
+    return [
+        dict(r)
+        for r in db.query(
+            f"SELECT {columns} FROM mutations m WHERE {_PUSHED_ABOUT} ORDER BY m.id",
+            {"entities": _keys(entities).decode(), "refs": orjson.dumps(list(refs)).decode()},
+        )
+    ]
+
+
+def _redact(body: str, result: str, stamp: str) -> tuple[str, str]:
+    """A pushed mutation without its payload; its result without field values."""
+    envelope = orjson.loads(body)
+    if isinstance(envelope, dict):
+        envelope = {k: v for k, v in envelope.items() if k != "payload"}
+        envelope |= {"payload": REDACTED, "redacted_at": stamp}
+    else:
+        envelope = {"payload": REDACTED, "redacted_at": stamp}
+    outcome = orjson.loads(result)
+    for conflict in outcome.get("conflicts") or []:
+        conflict.update(kept=None, yours=None)
+    return orjson.dumps(envelope).decode(), orjson.dumps(outcome).decode()
+
+
+def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[str, int]:
+    """Remove or redact what is held elsewhere about purged records (see the module)."""
+    counts = {}
+    pushed = _pushed_about(db, entities, refs, "m.id, m.body, m.result")
+    for row in pushed:
+        body, result = _redact(row["body"], row["result"], stamp)
+        db.execute("UPDATE mutations SET body = ?, result = ? WHERE id = ?",
+                   [body, result, row["id"]])  # fmt: skip
+    counts["mutation_payloads"] = len(pushed)
+    keys = _keys((t, i) for t, i in entities if t in VERSIONED).decode()
+    for table in ("conflicts", "field_versions"):
+        counts[table] = db.execute(
+            f"DELETE FROM {table} WHERE (entity_type || ':' || entity_id) IN "
+            "(SELECT value FROM json_each(?))",
+            [keys],
+        ).rowcount
+    # Field work not yet delivered (a dead webhook, say) goes too: it is past retention.
+    events = (
+        "SELECT id FROM outbox WHERE (substr(topic, 1, instr(topic, '.') - 1) || ':' || "
+        "entity_id) IN (SELECT value FROM json_each(?))"
+    )
+    db.execute(f"DELETE FROM deliveries WHERE outbox_id IN ({events})",
+               [_keys(entities).decode()])  # fmt: skip
+    counts["outbox_events"] = db.execute(
+        f"DELETE FROM outbox WHERE id IN ({events})", [_keys(entities).decode()]
+    ).rowcount
+    counts["record_blobs"] = db.execute(
+        "DELETE FROM record_blobs WHERE (entity_type || ':' || entity_id) IN "
+        "(SELECT value FROM json_each(?))",
+        [_keys(entities).decode()],
+    ).rowcount
+    return counts
+
+
 def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_run=False):
     """Delete what is past retention; returns what was (or would be) deleted, by kind."""
     now = now or datetime.now(UTC)
@@ -73,20 +170,16 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
         ]
         refs = [t[0] for t in tenancies]
         counts["tenancies"] = len(refs)
+        for table in ("tenants", "visits", "arrangements", "promises"):
+            counts[table] = 0
+        gone: list[tuple[str, str]] = []
         for ref, uprn in tenancies:
-            for entity_type, table, key in (
-                ("tenant", "tenants", "person_ref"),
-                ("visit", "visits", "id"),
-                ("arrangement", "arrangements", "id"),
-                ("promise", "promises", "id"),
-            ):
-                ids = [r[0] for r in db.execute(
-                    f"SELECT {key} FROM {table} WHERE tenancy_ref = ?", [ref])]  # fmt: skip
-                counts[table] = counts.get(table, 0) + len(ids)
-                for entity_id in ids:
-                    changes.touch(db, entity_type, entity_id, uprn, deleted=True)
-            changes.touch(db, "account", ref, uprn, deleted=True)
-            changes.touch(db, "tenancy", ref, uprn, deleted=True)
+            held = _tenancy_records(db, ref)
+            gone += held
+            for entity_type, entity_id in held:
+                if entity_type not in ("tenancy", "account"):
+                    counts[f"{entity_type}s"] += 1
+                changes.touch(db, entity_type, entity_id, uprn, deleted=True)
             db.execute("UPDATE tenancies SET current_snapshot_id = NULL WHERE tenancy_ref = ?",
                        [ref])  # fmt: skip
             db.execute("DELETE FROM promises WHERE tenancy_ref = ?", [ref])
@@ -113,7 +206,17 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
             db.execute("DELETE FROM repair_events WHERE repair_id = ?", [repair_id])
             db.execute("DELETE FROM repairs WHERE id = ?", [repair_id])
             changes.touch(db, "repair", repair_id, uprn, deleted=True)
+            gone.append(("repair", repair_id))
         counts["repairs"] = len(old_repairs)
+        counts |= _purge_copies(db, gone, refs, iso(now))
+        # A plan names only tenancies current on its day, so every plan naming a tenancy
+        # ended before the closed period is for a day before it too.
+        old_plans = "SELECT id FROM plans WHERE plan_date < ?"
+        db.execute(f"UPDATE plans SET replaces = NULL WHERE replaces IN ({old_plans})",
+                   [closed_day])  # fmt: skip
+        counts["plans"] = db.execute(
+            "DELETE FROM plans WHERE plan_date < ?", [closed_day]
+        ).rowcount
         counts["audit_log"] = db.execute(
             "DELETE FROM audit_log WHERE at < ?", [_before(now, periods.audit_days)]
         ).rowcount
@@ -137,7 +240,8 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
 
 
 def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
-    """Everything held about one tenant (admins), for a subject access request."""
+    """Everything held about one tenant (admins), for a subject access request: the
+    records purge deletes with their tenancy, and the copies of them it clears."""
     require_role(caller, ("admin",), "export a tenant's data")
 
     def rows(sql, params):
@@ -149,6 +253,17 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
     ref = tenant[0]["tenancy_ref"]
     tenancy = rows("SELECT * FROM tenancies WHERE tenancy_ref = ?", [ref])
     uprn = tenancy[0]["uprn"] if tenancy else None
+    # Records at the home are the tenant's while the tenancy ran, not another household's.
+    began = tenancy[0]["start_date"] if tenancy else None
+    ended = tenancy[0]["end_date"] if tenancy else None
+    during = (
+        "(uprn = :uprn AND observed_at >= :began AND (:ended IS NULL OR observed_at < :ended))"
+    )
+    after_end = ended and (date.fromisoformat(ended) + timedelta(days=1)).isoformat()
+    period = {"ref": ref, "uprn": uprn, "began": began, "ended": after_end}
+    # This tenant's own records: not a joint tenant's contact details.
+    mine = [(t, i) for t, i in _tenancy_records(db, ref) if t != "tenant" or i == person_ref]
+    versioned = _keys((t, i) for t, i in mine if t in VERSIONED).decode()
     export = {
         "exported_at": iso(datetime.now(UTC)),
         "person_ref": person_ref,
@@ -168,18 +283,31 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
             "(tenancy_ref IS NULL AND uprn = ?)",
             [ref, uprn],
         ),
-        "repairs": rows("SELECT * FROM repairs WHERE tenancy_ref = ? OR uprn = ?", [ref, uprn]),
+        "repairs": rows(f"SELECT * FROM repairs WHERE tenancy_ref = :ref OR {during}", period),
         "safeguarding_concerns": rows(
-            "SELECT * FROM concerns WHERE tenancy_ref = ? OR uprn = ?", [ref, uprn]
+            f"SELECT * FROM concerns WHERE tenancy_ref = :ref OR {during}", period
         ),
         "field_changes": rows(
-            "SELECT * FROM field_versions WHERE entity_type = 'tenant' AND entity_id = ?",
-            [person_ref],
+            "SELECT * FROM field_versions WHERE (entity_type || ':' || entity_id) IN "
+            "(SELECT value FROM json_each(?))",
+            [versioned],
         ),
         "conflicts": rows(
-            "SELECT * FROM conflicts WHERE entity_type = 'tenant' AND entity_id = ?",
-            [person_ref],
+            "SELECT * FROM conflicts WHERE (entity_type || ':' || entity_id) IN "
+            "(SELECT value FROM json_each(?))",
+            [versioned],
         ),
+        "pushed_records": [
+            r | {"body": orjson.loads(r["body"]), "result": orjson.loads(r["result"])}
+            for r in _pushed_about(
+                db,
+                mine,
+                [ref],
+                "m.id, m.mutation_id, m.entity_type, m.entity_id, m.op, m.observed_at, "
+                "m.received_at, m.status, m.body, m.result",
+            )
+        ],
+        "visit_plans": _planned_visits(db, ref, began, ended),
     }
     with db.atomic():
         concern_ids = [c["id"] for c in export["safeguarding_concerns"]]
@@ -188,3 +316,23 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
         if concern_ids:
             audit.record(db, caller, "read", "concern", concern_ids, detail="subject export")
     return orjson.loads(orjson.dumps(export))
+
+
+def _planned_visits(db: Database, ref: str, began: str | None, ended: str | None) -> list:
+    """The stops of day plans that name the tenancy (a plan's day falls in its life), each
+    with only the reasons about this tenancy."""
+    found = []
+    for plan_id, officer_id, day, body in db.execute(
+        "SELECT id, officer_id, plan_date, body FROM plans WHERE plan_date >= ? "
+        "AND (? IS NULL OR plan_date <= ?) AND instr(body, ?) ORDER BY plan_date, id",
+        [began or "", ended, ended, orjson.dumps(ref).decode()],
+    ):
+        for stop in orjson.loads(body)["stops"]:
+            if ref in stop.get("tenancy_refs", []):
+                reasons = [r for r in stop.get("reasons", []) if r.get("tenancy_ref") == ref]
+                found.append(
+                    {"plan_id": plan_id, "officer_id": officer_id, "date": day,
+                     "uprn": stop["uprn"], "arrive_at": stop.get("arrive_at"),
+                     "reasons": reasons}
+                )  # fmt: skip
+    return found

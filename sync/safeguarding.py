@@ -7,7 +7,9 @@ ever changed or deleted.
 
 Only the officer who raised it, the team leaders of that officer's team and the
 safeguarding leads may see a concern: it never reaches other officers' phones, and every
-read (API or sync) is written to the audit log.
+read (API or sync) is written to the audit log. "That officer's team" is both the team
+they were in when they raised it (its leaders handled it, and keep it when the officer
+moves) and the team they are in now (its leaders supervise the officer's follow-ups).
 
 A home with concerns not yet cleared carries a safeguarding flag. A lead clears the flag
 for the concerns the server holds at that moment; a concern raised offline and synced
@@ -108,7 +110,12 @@ def _audience_clause(caller: Caller) -> tuple[str, list]:
     if caller.role == "safeguarding_lead":
         return "1", []
     if caller.role == "team_leader":
-        return "(c.raised_by = ? OR c.team_id = ?)", [caller.user_id, caller.team_id]
+        # Raised in my team, or by an officer in my team now (``u`` is the raiser).
+        return "(c.raised_by = ? OR c.team_id = ? OR u.team_id = ?)", [
+            caller.user_id,
+            caller.team_id,
+            caller.team_id,
+        ]
     if caller.role == "officer":
         return "c.raised_by = ?", [caller.user_id]
     raise Forbidden(f"A {caller.role.replace('_', ' ')} may not read safeguarding concerns.")

@@ -5,13 +5,21 @@ must wait 30 s, then 1 min, 2 min ... at most 15 min after the last failure, wha
 password. An address gets ``ADDRESS_FREE`` failures (offices share addresses) before the
 same backoff. The check comes before the password is looked at, so a locked account
 reveals nothing; a successful login clears the user's count.
+
+Check and count are one step (``attempt``): in one write transaction the attempt is
+checked and, when allowed, recorded as a failure before the password is verified, so
+parallel guesses (threads, gunicorn workers) each see the others and no more than the
+free attempts are ever tried. A login that then succeeds takes its record back
+(``succeeded``); the slow password hash runs outside the transaction.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
 from sync.clock import iso
+from sync.db import write_transaction
 from sync.errors import TooManyRequests
 
 WINDOW = timedelta(minutes=15)
@@ -56,18 +64,48 @@ def check(db: Database, username: str, address: str | None, now: datetime | None
         )
 
 
-def failed(db: Database, username: str, address: str | None, now: datetime | None = None):
-    stamp = iso(now or datetime.now(UTC))
-    with db.atomic():
-        for key, _ in _keys(username, address):
-            db.execute("INSERT INTO login_failures (key, failed_at) VALUES (?, ?)", [key, stamp])
-        # Old failures no longer count; keep the table small.
-        db.execute(
-            "DELETE FROM login_failures WHERE failed_at < ?",
-            [iso((now or datetime.now(UTC)) - WINDOW * 4)],
+def _record(db: Database, username: str, address: str | None, now: datetime) -> list[int]:
+    ids = []
+    for key, _ in _keys(username, address):
+        cur = db.execute(
+            "INSERT INTO login_failures (key, failed_at) VALUES (?, ?)", [key, iso(now)]
         )
+        ids.append(cur.lastrowid)
+    # Old failures no longer count; keep the table small.
+    db.execute("DELETE FROM login_failures WHERE failed_at < ?", [iso(now - WINDOW * 4)])
+    return ids
 
 
-def succeeded(db: Database, username: str) -> None:
-    with db.atomic():
+def attempt(
+    db: Database, username: str, address: str | None, now: datetime | None = None
+) -> list[int]:
+    """Check and count one login attempt atomically (``BEGIN IMMEDIATE``).
+
+    ``TooManyRequests`` while the user or address must wait; otherwise the attempt is
+    recorded as a failure at once and its rows' ids returned: a wrong password leaves
+    them, a right one hands them to ``succeeded``."""
+    now = now or datetime.now(UTC)
+    with write_transaction(db):
+        check(db, username, address, now)
+        return _record(db, username, address, now)
+
+
+def failed(db: Database, username: str, address: str | None, now: datetime | None = None):
+    """Record one failure (for an attempt not counted by ``attempt``)."""
+    with write_transaction(db):
+        _record(db, username, address, now or datetime.now(UTC))
+
+
+def succeeded(db: Database, username: str, attempt_ids: Sequence[int] = ()) -> None:
+    """A right password: clear the user's failures, and take back the attempt's own
+    records (the address's count of real failures stays)."""
+    with write_transaction(db):
         db.execute("DELETE FROM login_failures WHERE key = ?", [_keys(username, None)[0][0]])
+        release(db, attempt_ids)
+
+
+def release(db: Database, attempt_ids: Sequence[int]) -> None:
+    """Take back an attempt's records: it was not a wrong password after all."""
+    with write_transaction(db):
+        for row_id in attempt_ids:
+            db.execute("DELETE FROM login_failures WHERE id = ?", [row_id])

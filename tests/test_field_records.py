@@ -3,7 +3,9 @@ is a duplicate), pulled by the right people only, and refused to the wrong roles
 
 import hashlib
 import json
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -317,6 +319,42 @@ def test_a_repair_referral_reaches_maintenance_with_its_deadlines(client, as_use
     assert ("repair.updated", emergency["entity_id"]) in topics
 
 
+def test_concurrent_steps_with_one_etag_one_wins_the_others_get_412(app, as_user, db):
+    """Workers recording a step at once from the same ETag, each request on its own
+    connection to the same file: one step is recorded, every other answer is 412 (never
+    503 because the database was busy, nor 500)."""
+    uprn, _ = home_of(db, "officer1")
+    client = app.test_client()
+    repairs = [_repair(Outbox(), uprn) for _ in range(3)]
+    assert {r["status"] for r in push(client, as_user("officer1"), *repairs)["results"]} == {
+        "applied"
+    }
+    workers = 6
+    for repair in repairs:
+        url = f"/repairs/{repair['entity_id']}"
+        tag = client.get(url, headers=as_user("repairs1")).headers["ETag"]
+        start = threading.Barrier(workers)
+
+        def step(n, url=url, tag=tag, start=start):
+            worker = app.test_client()
+            start.wait()
+            return worker.post(f"{url}/actions", json={"action": "acknowledged", "note": f"{n}"},
+                               headers=as_user("repairs1") | {"If-Match": tag})  # fmt: skip
+
+        with ThreadPoolExecutor(workers) as pool:
+            answers = list(pool.map(step, range(workers)))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200] + [412] * (workers - 1), [a.get_json() for a in answers]
+        for answer in answers:
+            if answer.status_code == 412:
+                assert_problem(answer, 412, "precondition-failed", field="If-Match")
+        events = db.execute(
+            "SELECT count(*) FROM repair_events WHERE repair_id = ? AND action = 'acknowledged'",
+            [repair["entity_id"]],
+        ).fetchone()[0]
+        assert events == 1
+
+
 def test_a_repair_outside_the_calendar_is_rejected_loudly(client, as_user, db):
     uprn, _ = home_of(db, "officer1")
     far = _repair(Outbox(), uprn, "significant", observed_at="2100-12-20T10:00:00+00:00")
@@ -378,6 +416,39 @@ def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, token
     assert "Alone" not in json.dumps(rejected) and "Child alone" not in json.dumps(rejected)
     assert rejected["body"]["payload"].startswith("Safeguarding details are not shown")
     assert_problem(client.get("/audit", headers=as_user("leader1")), 403)
+
+
+def test_when_an_officer_moves_team_both_leaders_see_what_they_need(client, as_user, tokens, db):
+    """The leaders of the team a concern was raised in keep it (they handled it); the
+    leaders of the officer's team now see it too (they supervise the follow-ups); a
+    concern raised after the move is the new team's alone."""
+    uprn, _ = home_of(db, "officer1")
+    ids = dict(db.execute("SELECT username, id FROM users").fetchall())
+    new_team = db.execute("SELECT team_id FROM users WHERE username = 'leader2'").fetchone()[0]
+    phone = Outbox()
+    before = _concern(phone, uprn)
+    assert push(client, as_user("officer1"), before)["results"][0]["status"] == "applied"
+    moved = client.patch(f"/users/{ids['officer1']}", json={"team_id": new_team},
+                         headers=as_user("admin"))  # fmt: skip
+    assert moved.status_code == 200, moved.get_json()
+    after = _concern(phone, uprn)
+    assert push(client, as_user("officer1"), after)["results"][0]["status"] == "applied"
+
+    def sees(username, concern):
+        url = f"/concerns/{concern['entity_id']}"
+        return client.get(url, headers=as_user(username)).status_code == 200
+
+    assert sees("officer1", before) and sees("leader1", before) and sees("leader2", before)
+    assert sees("leader2", after) and not sees("leader1", after)
+    assert not sees("officer4", before) and not sees("officer2", after)
+    listed = client.get("/concerns", headers=as_user("leader2")).get_json()["items"]
+    assert {before["entity_id"], after["entity_id"]} <= {c["id"] for c in listed}
+    one = next(c for c in listed if c["id"] == before["entity_id"])
+    assert one["raiser_team_id"] == new_team and one["team_id"] != new_team
+    # The old leader's phone (the home is in their team's patches) keeps the first only.
+    store = held(client, tokens, "leader1")
+    assert ("concern", before["entity_id"]) in store
+    assert ("concern", after["entity_id"]) not in store
 
 
 def test_a_flag_raised_offline_survives_a_concurrent_clearing(client, as_user, db):

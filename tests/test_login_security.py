@@ -1,5 +1,7 @@
 """Login throttling with backoff, expiring tokens, rotation, and revocation at once."""
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sync import demo, throttle
@@ -82,3 +84,22 @@ def test_behind_a_proxy_each_client_is_throttled_by_its_own_address(db_path):
         attempt(f"nobody{n}", "wrong-password", "203.0.113.7")
     assert_problem(attempt("officer2", demo.DEMO_PASSWORD, "203.0.113.7"), 429)
     assert attempt("officer2", demo.DEMO_PASSWORD, "203.0.113.8").status_code == 201
+
+
+def test_parallel_wrong_passwords_never_get_more_than_the_free_attempts(app):
+    """Many threads guessing at once, each with its own connection to the same file: the
+    check and the record are one step, so no more than USER_FREE guesses are tried."""
+    attempts = throttle.USER_FREE * 3
+    start = threading.Barrier(attempts)
+
+    def guess(n):
+        client = app.test_client()
+        start.wait()
+        return _login(client, "officer4", f"wrong-password-{n}", "10.4.4.4").status_code
+
+    with ThreadPoolExecutor(attempts) as pool:
+        statuses = list(pool.map(guess, range(attempts)))
+    assert sorted(set(statuses)) == [401, 429], statuses
+    assert statuses.count(401) == throttle.USER_FREE, statuses
+    # And the right password is refused too until the wait is over.
+    assert_problem(_login(app.test_client(), "officer4", demo.DEMO_PASSWORD, "10.4.4.5"), 429)

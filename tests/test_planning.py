@@ -3,8 +3,13 @@
 import json
 import uuid
 from datetime import datetime, timedelta
+from sqlite3 import IntegrityError
 
+import pytest
+
+from sync import planning
 from sync.clock import LONDON, london_today
+from sync.scope import Caller
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, push
 
@@ -302,3 +307,76 @@ def test_a_paired_visit_needs_two_officers_and_a_home_of_the_team(client, as_use
     # Another team's home cannot be granted to this team's officers.
     assert_problem(week(elsewhere, [ids["officer1"], ids["officer2"]]), 422, field="paired")
     assert not db.execute("SELECT count(*) FROM scope_grants").fetchone()[0]
+
+
+def test_a_week_plan_assesses_every_day_on_that_day(client, as_user, db):
+    """A Breathing Space that ends on the week's second day: no enforcement visit while it
+    lasts, and one once it has ended (the first day's view is not used for the week)."""
+    team_id = db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[0]
+    officer = db.execute("SELECT id FROM users WHERE username = 'officer1'").fetchone()[0]
+    start = london_today() + timedelta(days=1)
+    # A home of officer1's with one tenancy, no vulnerable tenant, no marker, not new.
+    uprn, ref = next(
+        (uprn, ref)
+        for uprn, ref in _visit_cases(db, "officer1")
+        if not db.execute(
+            "SELECT 1 FROM tenants WHERE tenancy_ref = ? AND vulnerabilities != '[]' UNION ALL "
+            "SELECT 1 FROM warning_markers WHERE uprn = ? UNION ALL "
+            "SELECT 1 FROM tenancies WHERE uprn = ? AND tenancy_ref != ? UNION ALL "
+            "SELECT 1 FROM tenancies WHERE tenancy_ref = ? AND start_date > ?",
+            [ref, uprn, uprn, ref, ref, (start - timedelta(days=365)).isoformat()],
+        ).fetchone()
+    )
+    _import(client, as_user, [
+        {"tenancy_ref": ref, "as_of": london_today().isoformat(), "balance": 6000.0,
+         "benefit": "none", "breathing_space_type": "standard",
+         "breathing_space_start": (start - timedelta(days=50)).isoformat(),
+         "breathing_space_end": (start + timedelta(days=1)).isoformat()},
+    ])  # fmt: skip
+    request = {"start": start.isoformat(), "days": 5, "officer_ids": [officer]}
+    response = client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader1"))
+    assert response.status_code == 201, response.get_json()
+    visits = {}
+    for day in response.get_json()["plans"]:
+        plan = client.get(f"/plans/{day['plan_id']}", headers=as_user("leader1")).get_json()
+        for stop in plan["stops"]:
+            if stop["uprn"] == uprn:
+                visits[plan["date"]] = {r["code"] for r in stop["reasons"]}
+    assert len(visits) == 1, visits
+    [(day, reasons)] = visits.items()
+    assert day >= (start + timedelta(days=2)).isoformat(), "a visit during the Breathing Space"
+    assert "arrears" in reasons
+
+
+def test_a_week_plan_is_stored_whole_or_not_at_all(db):
+    """A failure part-way through storing the week (a trigger stands in for a full disk on
+    the fourth plan) leaves no plan and no paired-visit grant behind."""
+    leader = db.execute("SELECT id, team_id FROM users WHERE username = 'leader1'").fetchone()
+    ids = dict(db.execute("SELECT username, id FROM users WHERE role = 'officer'").fetchall())
+    start = london_today() + timedelta(days=1)
+    home = _visit_cases(db, "officer1")[0][0]
+    request = {
+        "start": start,
+        "days": 2,
+        "paired": [{"uprn": home, "date": start, "from": "10:00", "to": "10:30",
+                    "officer_ids": [ids["officer1"], ids["officer2"]]}],
+    }  # fmt: skip
+    caller = Caller(leader[0], "leader1", "team_leader", leader[1])
+
+    def counts():
+        return [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("plans", "scope_grants", "sync_index")]  # fmt: skip
+
+    before = counts()
+    db.execute(
+        f"CREATE TRIGGER disk_full BEFORE INSERT ON plans "
+        f"WHEN (SELECT count(*) FROM plans) >= {before[0] + 3} "
+        "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(IntegrityError, match="disk full"):
+        planning.plan_week(db, caller, leader[1], request)
+    assert counts() == before
+    db.execute("DROP TRIGGER disk_full")
+    week = planning.plan_week(db, caller, leader[1], request)
+    assert len(week["plans"]) == 2 * 3
+    assert counts()[0] == before[0] + 6 and counts()[1] == before[1] + 1

@@ -2,9 +2,12 @@
 
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+from sync import planning
+from sync.clock import london_today
 from sync.retention import Periods, purge
+from sync.scope import Caller
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, home_of, push
 
@@ -62,15 +65,80 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
         phone.make("visit", str(uuid.uuid4()), "create", visit),
         phone.make("concern", str(uuid.uuid4()), "create", concern),
     )
+    tomorrow = (london_today() + timedelta(days=1)).isoformat()
+    planned = client.post("/plans", json={"date": tomorrow, "must_visit": [uprn]},
+                          headers=as_user("officer1"))  # fmt: skip
+    assert planned.status_code == 201, planned.get_json()
     export = client.get(f"/tenants/{person}/export", headers=as_user("admin"))
     assert export.status_code == 200
     body = export.get_json()
     assert body["tenant"]["person_ref"] == person and body["tenancy"]["tenancy_ref"] == ref
     assert body["rent_account_history"] and body["contact_records"]
     assert [c["category"] for c in body["safeguarding_concerns"]] == ["domestic_abuse"]
+    # What the phone pushed, as sent: the copies purge clears with the tenancy.
+    pushed = {r["entity_type"]: r for r in body["pushed_records"]}
+    assert pushed["visit"]["body"]["payload"]["outcome"] == "contact_made"
+    assert pushed["concern"]["body"]["payload"]["seen"] == "Bruising"
+    [stop] = body["visit_plans"]
+    assert stop["plan_id"] == planned.get_json()["id"] and stop["uprn"] == uprn
+    assert all(r["tenancy_ref"] == ref for r in stop["reasons"])
     json.dumps(body)
     audit = client.get("/audit?entity_type=tenant", headers=as_user("admin")).get_json()
     assert any(e["action"] == "subject-export" and e["entity_ids"] == [person]
                for e in audit["items"])  # fmt: skip
     assert_problem(client.get(f"/tenants/{person}/export", headers=as_user("leader1")), 403)
     assert_problem(client.get("/tenants/NOBODY/export", headers=as_user("admin")), 404)
+
+
+def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, as_user):
+    """What phones pushed about a closed tenancy (a visit's notes, a tenant's new email,
+    a conflict over it), its outbox events and an old day plan naming it: none of their
+    text survives the purge, yet the same mutations sent again are duplicates."""
+    ref, uprn, ended = _ended_tenancy(db)
+    officer, officer_id = db.execute(
+        "SELECT u.username, u.id FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
+        "JOIN users u ON u.id = p.officer_id WHERE pp.uprn = ?",
+        [uprn],
+    ).fetchone()
+    person, version = db.execute(
+        "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ? LIMIT 1", [ref]
+    ).fetchone()
+    note = "Said her ex-partner calls at night"
+    email, other = "purge-check-3f9@example.com", "purge-check-7c1@example.com"
+    phone = Outbox()
+    sent = [
+        phone.make("visit", str(uuid.uuid4()), "create",
+                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made", "notes": note}),
+        phone.make("tenant", person, "update", {"email": email}, base_version=version),
+        phone.make("tenant", person, "update", {"email": other}, base_version=version),
+    ]  # fmt: skip
+    first = push(client, as_user(officer), *sent)["results"]
+    assert [r["status"] for r in first] == ["applied", "applied", "conflict"], first
+    # A day plan from while the tenancy ran, with its home as a stop.
+    day = date.fromisoformat(ended) - timedelta(days=1)
+    admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
+    request = {"officer_id": officer_id, "date": day, "must_visit": [uprn]}
+    plan = planning.plan_day(db, Caller(admin, "admin", "admin", None), request)
+    assert any(ref in s["tenancy_refs"] for s in plan["stops"])
+    dump = "\n".join(db.iterdump())
+    assert note in dump and email in dump and other in dump and f'"{ref}"' in dump
+
+    now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
+    periods = Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1, outbox_days=90)
+    counted = purge(db, periods, now=now, dry_run=True)
+    assert purge(db, periods, now=now) == counted
+    assert counted["mutation_payloads"] >= 3 and counted["conflicts"] >= 1
+    assert counted["plans"] >= 1 and counted["outbox_events"] >= 1
+    dump = "\n".join(db.iterdump())
+    for text in (note, email, other):
+        assert text not in dump
+    assert not db.execute("SELECT 1 FROM plans WHERE instr(body, ?)", [ref]).fetchone()
+
+    # The mutations are still known: sent again, each is a duplicate, nothing re-applied.
+    again = push(client, as_user(officer), *sent)["results"]
+    assert [r["status"] for r in again] == ["duplicate"] * 3
+    assert [r["original"]["status"] for r in again] == ["applied", "applied", "conflict"]
+    assert again[2]["original"]["conflicts"][0]["field"] == "email"
+    assert not db.execute("SELECT 1 FROM tenants WHERE person_ref = ?", [person]).fetchone()
+    assert not db.execute("SELECT 1 FROM visits WHERE id = ?", [sent[0]["entity_id"]]).fetchone()
+    assert email not in "\n".join(db.iterdump())
