@@ -6,6 +6,7 @@ from sqlite_utils import Database
 
 from sync import changes, versions
 from sync.clock import utc_now
+from sync.db import write_transaction
 from sync.errors import Conflict, NotFound
 from sync.pages import page
 from sync.scope import Caller, require_role, scope_clause, visible_patch_ids
@@ -59,15 +60,30 @@ def list_conflicts(
 
 def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str) -> dict:
     """Close a conflict. ``choose="other"`` makes the other value the record's value, as a
-    new change every phone in scope receives; ``"kept"`` leaves the record as it is."""
-    rows = _conflict_rows(db, caller, "c.id = ?", [conflict_id])
-    if not rows:
+    new change every phone in scope receives; ``"kept"`` leaves the record as it is.
+
+    Exactly once: the write lock is taken before the conflict is read, so of two reviewers
+    resolving it at once the second waits, then finds it resolved (409)."""
+    if not _conflict_rows(db, caller, "c.id = ?", [conflict_id]):
         raise NotFound(f"Conflict {conflict_id} not found.")
     require_role(caller, REVIEWER_ROLES, "resolve conflicts")
-    conflict = rows[0]
-    if conflict["resolved_at"]:
-        raise Conflict("This conflict is already resolved.", code="already-resolved")
-    with db.atomic():
+    # The write lock first (BEGIN IMMEDIATE), then the check: a deferred transaction would
+    # let both reviewers read "open" and both apply (the version bumped twice).
+    with write_transaction(db):
+        rows = _conflict_rows(db, caller, "c.id = ?", [conflict_id])
+        if not rows:  # purged with its record a moment ago
+            raise NotFound(f"Conflict {conflict_id} not found.")
+        conflict = rows[0]
+        if conflict["resolved_at"]:
+            raise Conflict(
+                "This conflict is already resolved.",
+                code="already-resolved",
+                errors={
+                    "conflict_id": [
+                        f"Resolved ({conflict['resolution']}) at {conflict['resolved_at']}."
+                    ]
+                },
+            )
         if choose == "other":
             record = versions.MUTABLE[conflict["entity_type"]]
             field, entity_id = conflict["field"], conflict["entity_id"]

@@ -1,14 +1,16 @@
 """What team leaders see: conflicts, rejected mutations, arrangements and device status."""
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import assert_problem
 from tests.phone import Phone
 from tests.test_sync_push import Outbox, a_tenant, home_of, push, visit
 
 
-def conflict_on(client, as_user, db, username="officer1"):
-    person, version, _, _ = a_tenant(db, username)
+def conflict_on(client, as_user, db, username="officer1", tenant=None):
+    person, version = tenant or a_tenant(db, username)[:2]
     push(
         client,
         as_user(username),
@@ -64,6 +66,56 @@ def test_team_leaders_see_their_teams_conflicts_and_resolve_them(client, as_user
     )
     done = client.get("/sync/conflicts?status=resolved", headers=as_user("leader1")).get_json()
     assert [c["id"] for c in done["items"]] == [conflict["id"]]
+
+
+def test_concurrent_resolves_of_one_conflict_apply_once(app, as_user, db):
+    """Team leaders resolving one conflict at once, each request on its own connection to
+    the same file: one resolution applies (the version goes up once), every other answer is
+    409 already-resolved (never a second change, nor 503 because the database was busy)."""
+    client = app.test_client()
+    workers = 6
+    tenants = db.execute(
+        "SELECT t.person_ref, t.version FROM tenants t JOIN tenancies y USING (tenancy_ref) "
+        "JOIN patch_properties pp ON pp.uprn = y.uprn JOIN patches p ON p.id = pp.patch_id "
+        "JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1' "
+        "AND coalesce(t.mobile, '') NOT IN ('07700 900701', '07700 900702') "
+        "ORDER BY t.person_ref LIMIT 3"
+    ).fetchall()
+    for attempt, tenant in enumerate(tenants):
+        person = conflict_on(client, as_user, db, tenant=tuple(tenant))
+        conflict = client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
+        conflict_id = next(c["id"] for c in conflict if c["entity_id"] == person)
+        version = db.execute(
+            "SELECT version FROM tenants WHERE person_ref = ?", [person]
+        ).fetchone()[0]
+        start = threading.Barrier(workers)
+
+        def resolve(n, conflict_id=conflict_id, start=start):
+            worker = app.test_client()
+            start.wait()
+            return worker.post(f"/sync/conflicts/{conflict_id}/resolve",
+                               json={"choose": "other" if n % 2 else "kept"},
+                               headers=as_user("leader1" if n % 3 else "admin"))  # fmt: skip
+
+        with ThreadPoolExecutor(workers) as pool:
+            answers = list(pool.map(resolve, range(workers)))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200] + [409] * (workers - 1), [a.get_json() for a in answers]
+        for answer in answers:
+            if answer.status_code == 409:
+                assert_problem(answer, 409, "already-resolved", field="conflict_id")
+        winner = next(a.get_json() for a in answers if a.status_code == 200)
+        after = db.execute(
+            "SELECT version, mobile FROM tenants WHERE person_ref = ?", [person]
+        ).fetchone()
+        if winner["resolution"] == "other":
+            assert after == (version + 1, "07700 900702"), attempt
+        else:
+            assert after == (version, "07700 900701"), attempt
+        stored = db.execute(
+            "SELECT resolution FROM conflicts WHERE id = ?", [conflict_id]
+        ).fetchone()[0]
+        assert stored == winner["resolution"]
 
 
 def test_rejected_mutations_wait_for_review(client, as_user, db):
