@@ -23,7 +23,8 @@ from sync import audit, changes, codes, records
 from sync.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
 from sync.checks import Boolean, Integer, Many, Moment, Record, Text
 from sync.clock import utc_now
-from sync.errors import Forbidden, NotFound
+from sync.db import write_transaction
+from sync.errors import Conflict, Forbidden, NotFound
 from sync.pages import page
 from sync.scope import Caller
 
@@ -183,10 +184,16 @@ def get_concern(db: Database, caller: Caller, concern_id: str) -> dict:
 
 
 def clear_flag(db: Database, caller: Caller, uprn: int, reason: str) -> dict:
-    """A safeguarding lead clears a home's flag: the concerns held now, no others."""
+    """A safeguarding lead clears a home's flag: the concerns held now, no others.
+
+    The write lock is taken before the open concerns are read, so clearings at once are
+    applied one after the other: the first clears the flag, and one that then finds
+    nothing left to clear answers 409 ``already-cleared`` (who cleared it, and when)."""
     if caller.role != "safeguarding_lead":
         raise Forbidden("Only a safeguarding lead may clear a safeguarding flag.")
-    with db.atomic():
+    # A deferred transaction would read, then fail to write while another clearing
+    # commits (busy at once: 503).
+    with write_transaction(db):
         open_ids = [
             r[0]
             for r in db.execute(
@@ -195,7 +202,19 @@ def clear_flag(db: Database, caller: Caller, uprn: int, reason: str) -> dict:
             )
         ]
         if not open_ids:
-            raise NotFound(f"Home {uprn} has no safeguarding flag.")
+            last = db.execute(
+                "SELECT u.username, k.cleared_at FROM concern_clearances k "
+                "JOIN users u ON u.id = k.cleared_by WHERE k.uprn = ? "
+                "ORDER BY k.id DESC LIMIT 1",
+                [uprn],
+            ).fetchone()
+            if last is None:
+                raise NotFound(f"Home {uprn} has no safeguarding flag.")
+            raise Conflict(
+                f"Home {uprn}'s safeguarding flag is already cleared.",
+                code="already-cleared",
+                errors={"uprn": [f"Cleared by {last[0]} at {last[1]}; no concern since."]},
+            )
         clearance = db.execute(
             "INSERT INTO concern_clearances (uprn, cleared_by, cleared_at, reason) "
             "VALUES (?, ?, ?, ?)",

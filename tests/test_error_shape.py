@@ -120,8 +120,8 @@ def review_items(client, as_user, db, uprn) -> dict:
 
 
 def field_items(client, as_user, db, uprn) -> dict:
-    """A repair, a concern, a decided marker, a cleared alert, a photo and a replayed
-    delivery, made through the API as a phone and a team leader would."""
+    """A repair, a concern (its flag cleared), a decided marker, a cleared alert, a photo
+    and a replayed delivery, made through the API as a phone and a team leader would."""
     phone = Outbox()
     now = datetime.now(UTC)
     review = (now.date() + timedelta(days=30)).isoformat()
@@ -145,6 +145,8 @@ def field_items(client, as_user, db, uprn) -> dict:
                 headers=leader)  # fmt: skip
     client.post(f"/lone-working/alerts/{made['checkin']['entity_id']}/clear",
                 json={"note": "Safe"}, headers=leader)  # fmt: skip
+    client.post(f"/concerns/flags/{uprn}/clear", json={"reason": "Referred"},
+                headers=as_user("safeguarding1"))  # fmt: skip
     photo = bytes.fromhex("ffd8ffe000104a46494600")
     sha = hashlib.sha256(photo).hexdigest()
     client.put(f"/blobs/{sha}", data=photo, headers=as_user("officer1"))
@@ -188,6 +190,7 @@ CONFLICT = {
     ("POST", "/repairs/{repair_id}/actions"): {"action": "completed"},  # from reported
     ("POST", "/markers/{marker_ref}/decision"): {"approve": False},  # decided already
     ("POST", "/lone-working/alerts/{checkin_id}/clear"): {"note": "again"},  # cleared already
+    ("POST", "/concerns/flags/{uprn}/clear"): {"reason": "again"},  # cleared already
     ("POST", "/deliveries/{delivery_id}/replay"): None,  # pending, not dead
     ("POST", "/plans/{plan_id}/replan"): "replan-body",  # the plan was superseded
 }
@@ -334,6 +337,9 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
                     trigger = CONFLICT[(method, template)]
                     if template == "/repairs/{repair_id}/actions":
                         headers = headers | {"If-Match": values["etag"]}
+                        body = trigger
+                    elif template == "/concerns/flags/{uprn}/clear":
+                        headers = as_user("safeguarding1")
                         body = trigger
                     elif template.endswith("/resolve"):
                         url = template.replace("{conflict_id}", str(values["resolved_id"]))

@@ -469,6 +469,64 @@ def test_a_flag_raised_offline_survives_a_concurrent_clearing(client, as_user, d
     assert [c["id"] for c in flagged.get_json()["items"]] == [late["entity_id"]]
 
 
+def test_concurrent_clearings_of_one_flag_clear_it_once(app, as_user, db):
+    """Leads clearing one home's flag at once, each request on its own connection to the
+    same file: one clearing is recorded, every other answer is 409 already-cleared naming
+    the home (never 503 because the database was busy, nor a second clearing of nothing)."""
+    client = app.test_client()
+    phone = Outbox()
+    homes = [r[0] for r in db.execute(
+        "SELECT pp.uprn FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
+        "JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1' "
+        "ORDER BY pp.uprn LIMIT 3")]  # fmt: skip
+    concerns = {uprn: [_concern(phone, uprn), _concern(phone, uprn)] for uprn in homes}
+    results = push(client, as_user("officer1"), *(c for cs in concerns.values() for c in cs))
+    assert {r["status"] for r in results["results"]} == {"applied"}
+    workers = 6
+    for uprn in homes:
+        url = f"/concerns/flags/{uprn}/clear"
+        start = threading.Barrier(workers)
+
+        def clear(n, url=url, start=start):
+            worker = app.test_client()
+            start.wait()
+            return worker.post(url, json={"reason": f"Referred ({n})."},
+                               headers=as_user("safeguarding1"))  # fmt: skip
+
+        with ThreadPoolExecutor(workers) as pool:
+            answers = list(pool.map(clear, range(workers)))
+        statuses = sorted(a.status_code for a in answers)
+        assert statuses == [200] + [409] * (workers - 1), [a.get_json() for a in answers]
+        for answer in answers:
+            if answer.status_code == 409:
+                assert_problem(answer, 409, "already-cleared", field="uprn")
+        cleared = next(a.get_json() for a in answers if a.status_code == 200)
+        assert cleared["cleared"] == sorted(c["entity_id"] for c in concerns[uprn])
+        assert cleared["flagged"] is False
+        assert (
+            db.execute(
+                "SELECT count(*) FROM concern_clearances WHERE uprn = ?", [uprn]
+            ).fetchone()[0]
+            == 1
+        )
+    # One after the others, the same: the flag is down, so there is nothing to clear.
+    again = client.post(f"/concerns/flags/{homes[0]}/clear", json={"reason": "Again."},
+                        headers=as_user("safeguarding1"))  # fmt: skip
+    assert_problem(again, 409, "already-cleared", field="uprn")
+    # A concern synced after the clearing raises the flag again, and can be cleared.
+    late = _concern(phone, homes[0])
+    assert push(client, as_user("officer1"), late)["results"][0]["status"] == "applied"
+    cleared = client.post(f"/concerns/flags/{homes[0]}/clear", json={"reason": "Seen."},
+                          headers=as_user("safeguarding1"))  # fmt: skip
+    assert cleared.status_code == 200 and cleared.get_json()["cleared"] == [late["entity_id"]]
+    # A home that never had a concern has no flag to clear.
+    quiet = db.execute(
+        "SELECT uprn FROM properties WHERE uprn NOT IN (SELECT uprn FROM concerns) LIMIT 1"
+    ).fetchone()[0]
+    assert_problem(client.post(f"/concerns/flags/{quiet}/clear", json={"reason": "x"},
+                               headers=as_user("safeguarding1")), 404)  # fmt: skip
+
+
 def _marker(phone, uprn, code="no_lone_visits"):
     review = (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
     return phone.make(

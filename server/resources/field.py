@@ -186,11 +186,13 @@ class ConcernById(MethodView):
 class ClearFlag(MethodView):
     @concern_blp.arguments(ClearFlagSchema)
     @concern_blp.response(200, ClearedFlagSchema)
-    @concern_blp.errors(401, 403, 404)
+    @concern_blp.errors(401, 403, 404, 409)
     def post(self, body, uprn):
         """Clear a home's safeguarding flag (safeguarding leads)
 
         Clears the concerns held now; one raised offline and synced later keeps the flag.
+        A home whose flag is already down (another lead cleared it, perhaps a moment
+        before) answers 409 `already-cleared`; a home with no concern at all, 404.
         """
         return safeguarding.clear_flag(db(), caller(), uprn, body["reason"])
 
