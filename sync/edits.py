@@ -101,6 +101,21 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             observed_at=m["observed_iso"],
             pending_hms=True,
         )
+        # News for the housing system, with the record. The event's id derives from the
+        # mutation's (Batch.event), so however often the phone resends it, it is one event.
+        batch.event(
+            record.topic,
+            entity_id,
+            versions.change_event(
+                record,
+                current,
+                {f: payload[f] for f in apply},
+                version=version,
+                changed_by=batch.caller.username,
+                source="device",
+                observed_at=m["observed_iso"],
+            ),
+        )
     # The phone holds exactly the server's record only when it was based on the latest
     # version and nothing was refused; otherwise the record is sent back to it.
     exact = base == current["version"] and not conflicted and not flags

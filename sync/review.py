@@ -4,7 +4,7 @@ import json
 
 from sqlite_utils import Database
 
-from sync import changes, versions
+from sync import changes, outbox, versions
 from sync.clock import utc_now
 from sync.db import write_transaction
 from sync.errors import Conflict, NotFound
@@ -106,6 +106,24 @@ def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str
                 pending_hms=conflict["other_source"] == "device",
             )
             changes.touch(db, record.entity_type, entity_id, record.uprn_of(db, entity_id))
+            # The record's value changed: news for the housing system, as a phone's edit is.
+            row = next(db.query(record.select, [entity_id]))
+            outbox.add(
+                db,
+                record.topic,
+                entity_id,
+                versions.change_event(
+                    record,
+                    row,
+                    {field: value},
+                    version=version,
+                    changed_by=caller.username,
+                    source="review",
+                    observed_at=conflict["other_at"],
+                    entered_by=conflict["other_by_username"],
+                    conflict_id=conflict_id,
+                ),
+            )
         db.execute(
             "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
             [utc_now(), caller.user_id, choose, conflict_id],

@@ -26,13 +26,18 @@ from sync.clock import utc_now
 @dataclass(frozen=True)
 class MutableRecord:
     """A record phones edit field by field: its table and key, how to read it with its
-    home (``select``: one id; adds ``uprn``), and its home (``homes``: ids in ``{ids}``)."""
+    home (``select``: one id; adds ``uprn``), and its home (``homes``: ids in ``{ids}``).
+    A change made in Doorstep (a phone's edit, a value chosen in review) writes an outbox
+    event of ``topic`` (``change_event``); ``booleans`` are stored as 0/1."""
 
     entity_type: str
     table: str
     key: str
     select: str
     homes: str
+    topic: str
+    event_key: str
+    booleans: tuple[str, ...] = ()
 
     def uprn_of(self, db: Database, entity_id: str) -> int | None:
         row = db.execute(self.homes.format(ids="?"), [entity_id]).fetchone()
@@ -47,6 +52,9 @@ TENANT = MutableRecord(
     "WHERE t.person_ref = ?",
     "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
     "WHERE t.person_ref IN ({ids})",
+    topic="tenant.changed",
+    event_key="person_ref",
+    booleans=("interpreter_needed",),
 )
 ARRANGEMENT = MutableRecord(
     "arrangement",
@@ -56,8 +64,29 @@ ARRANGEMENT = MutableRecord(
     "WHERE a.id = ?",
     "SELECT t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
     "WHERE a.id IN ({ids})",
+    topic="arrangement.changed",
+    event_key="id",
 )
 MUTABLE = {r.entity_type: r for r in (TENANT, ARRANGEMENT)}
+
+
+def change_event(record: MutableRecord, row: dict, changed: dict, **about) -> dict:
+    """The outbox event of a change made in Doorstep to a mutable record, for the housing
+    system: the record (``row``, as read by ``record.select``), the fields ``changed`` with
+    their new values, and ``about`` it (version, who, the source, when it was observed).
+    An arrangement's event also carries its ``status`` and ``reason``, as the server's own
+    status changes do (sync.arrangements)."""
+    values = {
+        f: bool(v) if f in record.booleans and v is not None else v for f, v in changed.items()
+    }
+    data = {
+        record.event_key: row[record.key],
+        "tenancy_ref": row["tenancy_ref"],
+        "uprn": row["uprn"],
+    }
+    if record.entity_type == "arrangement":
+        data |= {"status": values.get("status", row["status"]), "reason": None}
+    return data | {"changes": values} | about
 
 
 def field_versions(db: Database, entity_type: str, entity_id: str) -> dict[str, dict]:

@@ -364,3 +364,126 @@ def test_a_malformed_mutation_sent_again_later_is_a_duplicate(client, as_user):
     assert again["status"] == "duplicate" and again["original"]["status"] == "rejected"
     assert again["mutation_id"] == first["mutation_id"]
     assert first["mutation_id"].startswith("invalid:")
+
+
+STORED_NOW = "2026-11-25T10:15:00.000000+00:00"  # NOW as the server stores instants
+
+
+def feed_of(client, as_user, topic: str) -> list[dict]:
+    """Every event of one topic in the feed, in order (all its pages)."""
+    items, after = [], 0
+    while after is not None:
+        page = client.get(f"/feed?topic={topic}&after={after}", headers=as_user("admin"))
+        assert page.status_code == 200, page.get_json()
+        items += page.get_json()["items"]
+        after = page.get_json()["next_after"]
+    return items
+
+
+def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
+    """A tenant contact edit from a phone writes a ``tenant.changed`` event with the record
+    (the fields it changed, their values, who and when); once, however often it is sent.
+    Fields kept for review are not in it until a team leader chooses them; an arrangement's
+    status edit writes ``arrangement.changed``."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    ref, uprn = db.execute(
+        "SELECT t.tenancy_ref, y.uprn FROM tenants t JOIN tenancies y USING (tenancy_ref) "
+        "WHERE t.person_ref = ?",
+        [person],
+    ).fetchone()
+    edit = Outbox().make(
+        "tenant", person, "update",
+        {"mobile": "07700 900311", "interpreter_needed": True}, version,
+    )  # fmt: skip
+    assert push(client, as_user("officer1"), edit)["results"][0]["status"] == "applied"
+    again = push(client, as_user("officer1"), edit)["results"][0]
+    assert again["status"] == "duplicate"
+    events = feed_of(client, as_user, "tenant.changed")
+    assert len(events) == 1, events
+    event = events[0]
+    assert event["id"].startswith(f"{edit['mutation_id']}.")  # the same on every retry
+    assert event["data"] == {
+        "person_ref": person,
+        "tenancy_ref": ref,
+        "uprn": uprn,
+        "changes": {"mobile": "07700 900311", "interpreter_needed": True},
+        "version": version + 1,
+        "changed_by": "officer1",
+        "source": "device",
+        "observed_at": STORED_NOW,
+    }
+
+    # Partly applied: the email is new, the mobile clashes and waits for review.
+    clash = Outbox().make(
+        "tenant", person, "update", {"mobile": "07700 900322", "email": "new@example.com"},
+        version, observed_at="2026-11-25T11:00:00+00:00",
+    )  # fmt: skip
+    result = push(client, as_user("leader1"), clash)["results"][0]
+    assert result["status"] == "conflict"
+    events = feed_of(client, as_user, "tenant.changed")
+    assert len(events) == 2
+    assert events[1]["data"]["changes"] == {"email": "new@example.com"}
+    assert events[1]["data"]["version"] == version + 2
+    assert events[1]["data"]["changed_by"] == "leader1"
+    # Nothing applied, nothing to tell.
+    refused = Outbox().make("tenant", person, "update", {"mobile": "07700 900333"}, version)
+    assert push(client, as_user("admin"), refused)["results"][0]["status"] == "conflict"
+    assert len(feed_of(client, as_user, "tenant.changed")) == 2
+
+    # Review chooses leader1's number: the housing system hears of it.
+    conflict = next(
+        c
+        for c in client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
+        if c["mutation_id"] == clash["mutation_id"]
+    )
+    resolved = client.post(f"/sync/conflicts/{conflict['id']}/resolve",
+                           json={"choose": "other"}, headers=as_user("leader1"))  # fmt: skip
+    assert resolved.status_code == 200, resolved.get_json()
+    events = feed_of(client, as_user, "tenant.changed")
+    assert len(events) == 3
+    assert events[2]["data"] == {
+        "person_ref": person,
+        "tenancy_ref": ref,
+        "uprn": uprn,
+        "changes": {"mobile": "07700 900322"},
+        "version": version + 3,
+        "changed_by": "leader1",
+        "source": "review",
+        "observed_at": "2026-11-25T11:00:00.000000+00:00",
+        "entered_by": "leader1",
+        "conflict_id": conflict["id"],
+    }
+    # Keeping the value changes nothing, so tells nothing.
+    other = next(
+        c
+        for c in client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
+        if c["mutation_id"] == refused["mutation_id"]
+    )
+    client.post(f"/sync/conflicts/{other['id']}/resolve", json={"choose": "kept"},
+                headers=as_user("leader1"))  # fmt: skip
+    assert len(feed_of(client, as_user, "tenant.changed")) == 3
+
+    # An arrangement's status edit.
+    arrangement, arrangement_version, tenancy = db.execute(
+        "SELECT a.id, a.version, a.tenancy_ref FROM arrangements a JOIN tenancies t "
+        "ON t.tenancy_ref = a.tenancy_ref JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1' AND a.status = 'live' LIMIT 1"
+    ).fetchone()
+    before = len(feed_of(client, as_user, "arrangement.changed"))
+    status = Outbox().make(
+        "arrangement", arrangement, "update", {"status": "cancelled"}, arrangement_version
+    )
+    assert push(client, as_user("officer1"), status)["results"][0]["status"] == "applied"
+    push(client, as_user("officer1"), status)
+    changed = feed_of(client, as_user, "arrangement.changed")[before:]
+    assert len(changed) == 1, changed
+    assert changed[0]["id"].startswith(f"{status['mutation_id']}.")
+    data = changed[0]["data"]
+    assert (data["id"], data["tenancy_ref"], data["status"]) == (arrangement, tenancy, "cancelled")
+    assert data["changes"] == {"status": "cancelled"}
+    assert (data["changed_by"], data["source"], data["observed_at"]) == (
+        "officer1",
+        "device",
+        STORED_NOW,
+    )
