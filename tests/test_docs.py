@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from server.cli import build_parser
-from sync import codes
+from sync import codes, outbox
 from sync.db import connect, migrate
 from sync.imports import KINDS
 
@@ -50,3 +50,9 @@ def test_every_table_is_documented(tmp_path):
     for table in db.table_names():
         if not table.startswith("_"):
             assert f"`{table}`" in data, table
+
+
+def test_every_outbox_topic_is_documented():
+    api = read("docs/api.md")
+    for topic in outbox.TOPICS:
+        assert f"`{topic}`" in api, topic
