@@ -99,12 +99,16 @@ def login(
 
 
 def rotate(db: Database, caller: Caller) -> dict:
-    """A new token for the caller's device; the old one stops working at once."""
+    """A new token for the caller's device. The old one keeps working until the new one
+    is first used, so a phone that never got this answer (lost signal) carries on with the
+    old one and rotates again; from the new token's first use, the old one is refused."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with db.atomic():
         db.execute(
-            "UPDATE devices SET token_hash = ?, rotated_at = ?, expires_at = ? WHERE id = ?",
+            "UPDATE devices SET previous_token_hash = CASE WHEN previous_token_hash IS NULL "
+            "THEN token_hash ELSE previous_token_hash END, token_hash = ?, rotated_at = ?, "
+            "expires_at = ? WHERE id = ?",
             [_hash(token), iso(now), iso(now + token_lifetime()), caller.device_id],
         )
     return {"token": token, "device": get_device(db, caller.device_id)}
@@ -112,18 +116,24 @@ def rotate(db: Database, caller: Caller) -> dict:
 
 def authenticate(db: Database, token: str) -> Caller:
     """The caller behind a bearer token, or ``Unauthenticated``. Records last_seen_at."""
+    digest = _hash(token)
     row = db.execute(
         """SELECT d.id, d.last_seen_at, u.id, u.username, u.role, u.team_id,
-                  u.must_change_password, d.expires_at
+                  u.must_change_password, d.expires_at, d.previous_token_hash
            FROM devices d JOIN users u ON u.id = d.user_id
-           WHERE d.token_hash = ? AND d.revoked_at IS NULL AND u.disabled_at IS NULL""",
-        [_hash(token)],
+           WHERE (d.token_hash = ? OR d.previous_token_hash = ?)
+             AND d.revoked_at IS NULL AND u.disabled_at IS NULL""",
+        [digest, digest],
     ).fetchone()
     if row is None:
         raise Unauthenticated(
             "The token is unknown or revoked. Log in again.", code="invalid-token"
         )
-    device_id, last_seen, user_id, username, role, team_id, must_change, expires = row
+    device_id, last_seen, user_id, username, role, team_id, must_change, expires, previous = row
+    if previous is not None and previous != digest:
+        # The new token's first use: the one it replaced stops working now.
+        with db.atomic():
+            db.execute("UPDATE devices SET previous_token_hash = NULL WHERE id = ?", [device_id])
     now = utc_now()
     if expires is not None and expires <= now:
         raise Unauthenticated(

@@ -699,3 +699,15 @@ def m0008_login_security(db: Database) -> None:
         CREATE INDEX login_failures_key ON login_failures(key, failed_at);
         """
     )
+
+
+@migrations()
+def m0009_token_handover(db: Database) -> None:
+    """A rotated token keeps working until the new one is first used: a phone whose
+    rotation answer was lost is not locked out (and does not wipe itself)."""
+    db.executescript(
+        """
+        ALTER TABLE devices ADD COLUMN previous_token_hash TEXT;
+        CREATE UNIQUE INDEX devices_previous_token ON devices(previous_token_hash);
+        """
+    )
