@@ -157,7 +157,8 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     visit.get_by_label("Outcome").select_option("contact_made")
     visit.get_by_label("Notes").fill("Offline visit: agreed to call the benefits team.")
     visit.get_by_role("button", name="Save visit").click()
-    expect(page.locator("#record-status")).to_contain_text("Visit saved")
+    expect(visit.locator(".status")).to_contain_text("Visit saved")
+    expect(visit.locator(".status")).to_be_focused()
 
     repair = open_form(page, "Report a repair")
     repair.get_by_label("What", exact=True).select_option("damp_mould")
@@ -168,21 +169,29 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
         files=[{"name": "mould.png", "mimeType": "image/png", "buffer": png()}]
     )
     repair.get_by_role("button", name="Save repair").click()
-    expect(page.locator("#record-status")).to_contain_text("Repair saved")
+    expect(repair.locator(".status")).to_contain_text("Repair saved")
 
     concern = open_form(page, "Raise a safeguarding concern")
     concern.get_by_label("Category").select_option("adult_at_risk")
     concern.get_by_label("Who it is about").fill("Tenant")
     concern.get_by_label("What you saw or heard").fill("Offline concern: no heating, no food.")
     concern.get_by_role("button", name="Save concern").click()
-    expect(page.locator("#record-status")).to_contain_text("Concern saved")
-    expect(page.locator("#sync-pill")).to_have_text(re.compile("3 waiting"), timeout=WAIT)
+    expect(concern.locator(".status")).to_contain_text("Concern saved")
+
+    # Lone working: in and out, without losing what is being typed below.
+    visit.get_by_label("Notes").fill("Half-written")
+    page.get_by_role("button", name="Check in").click()
+    expect(page.get_by_text("Checked in at")).to_be_visible()
+    page.get_by_role("button", name="Check out").click()
+    expect(page.get_by_text("Checked out. Stay safe.")).to_be_visible()
+    expect(visit.get_by_label("Notes")).to_have_value("Half-written")
+    expect(page.locator("#sync-pill")).to_have_text(re.compile("5 waiting"), timeout=WAIT)
 
     # A reload with no server: the service worker serves the app, IndexedDB the outbox.
     page.reload()
-    expect(page.locator("#sync-pill")).to_have_text("Offline · 3 waiting", timeout=WAIT)
+    expect(page.locator("#sync-pill")).to_have_text("Offline · 5 waiting", timeout=WAIT)
     page.goto(f"{base}/app/#sync")
-    expect(page.locator("#waiting > li")).to_have_count(3)
+    expect(page.locator("#waiting > li")).to_have_count(5)
     expect(page.get_by_text("1 photo(s) waiting to upload.")).to_be_visible()
     page.screenshot(path=SHOTS / "officer-offline-sync.png", full_page=True)
 
@@ -191,6 +200,7 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     page.get_by_role("button", name="Sync now").click()
     expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
     expect(page.get_by_text("Nothing waiting.")).to_be_visible()
+    expect(page.get_by_text("Nothing rejected.")).to_be_visible()
     context.close()
 
     leader = api_login(base, "leader1")
@@ -288,9 +298,9 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
     ).to_be_visible()
     console.screenshot(path=SHOTS / "console-review.png", full_page=True)
     for button, after in [("Use other value", "Conflicts (0)"),
-                          ("Officer is safe: clear", "Lone working alerts (0)"),
+                          ("is safe: clear the alert", "Lone working alerts (0)"),
                           ("Approve", "Warning markers awaiting approval (0)"),
-                          ("Mark reviewed", "Rejected records (0)")]:  # fmt: skip
+                          ("as reviewed", "Rejected records (0)")]:  # fmt: skip
         console.get_by_role("button", name=button).click()
         expect(console.get_by_role("heading", name=after)).to_be_visible(timeout=WAIT)
     leader = api_login(base, "leader1")
@@ -391,7 +401,7 @@ def record_visit(page, base, uprn, notes):
     visit.get_by_label("Outcome").select_option("no_access")
     visit.get_by_label("Notes").fill(notes)
     visit.get_by_role("button", name="Save visit").click()
-    expect(page.locator("#record-status")).to_contain_text("Visit saved")
+    expect(visit.locator(".status")).to_contain_text("Visit saved")
 
 
 def test_after_a_restore_the_app_uploads_everything_before_it_resets(

@@ -39,7 +39,16 @@ function render() {
   const section = h("section", { "aria-busy": "true" }, h("p", "Loading…"));
   main.replaceChildren(section);
   Promise.resolve((views[name] || mapView)())
-    .then((content) => section.replaceChildren(...[].concat(content).filter(Boolean)))
+    .then((content) => {
+      section.replaceChildren(...[].concat(content).filter(Boolean));
+      // A new screen: its heading takes the focus, so keyboard and screen reader start there.
+      const heading = section.querySelector("h1");
+      if (heading) {
+        document.title = `${heading.textContent} · Doorstep console`;
+        heading.setAttribute("tabindex", "-1");
+        if (name !== "login") heading.focus();
+      }
+    })
     .catch((error) => {
       if (error.status === 401) {
         session = null;
@@ -141,6 +150,10 @@ async function patchesView() {
   const [patches, staff] = await Promise.all([call("GET", "/patches"), officers()]);
   const choices = Object.fromEntries(staff.map((u) => [u.id, `${u.display_name} (${u.username})`]));
   const status = h("p.status", { role: "status" });
+  if (flash) {
+    announce(status, flash, "ok");
+    flash = "";
+  }
   const rows = patches.map((p) => {
     const select = field(`Officer for ${p.name}`, `officer-${p.id}`, "select", {
       choices: { "": "No officer", ...choices },
@@ -165,13 +178,18 @@ async function patchesView() {
 }
 
 function coverList(patch, choices, status) {
+  const others = Object.fromEntries(Object.entries(choices).filter(([id]) => Number(id) !== patch.officer_id));
+  const mine = h("p.status", { role: "alert", tabindex: "-1" });
+  const start = field("From", "start_date", "date", { required: true, value: londonToday(), min: londonToday() });
+  const end = field("To (inclusive)", "end_date", "date", { required: true, value: londonToday(), min: londonToday() });
+  start.querySelector("input").addEventListener("change", (e) => end.querySelector("input").setAttribute("min", e.target.value));
   const form = h("form",
     h("h3", `Arrange cover for ${patch.name}`),
-    field("Covering officer", "officer_id", "select", { choices }),
-    field("From", "start_date", "date", { required: true, value: londonToday() }),
-    field("To (inclusive)", "end_date", "date", { required: true, value: londonToday() }),
+    field("Covering officer", "officer_id", "select", { choices: others }),
+    start, end,
     field("Reason", "reason", "text", { maxlength: 200 }),
-    h("button.primary", { type: "submit" }, "Arrange cover"));
+    h("button.primary", { type: "submit" }, "Arrange cover"),
+    mine);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const d = new FormData(form);
@@ -180,9 +198,11 @@ function coverList(patch, choices, status) {
         officer_id: Number(d.get("officer_id")), start_date: d.get("start_date"),
         end_date: d.get("end_date"), reason: d.get("reason") || null,
       });
+      flash = `Cover arranged for ${patch.name}: ${others[d.get("officer_id")]}, ${d.get("start_date")} to ${d.get("end_date")}.`;
       render();
     } catch (error) {
-      announce(status, explain(error), "bad");
+      announce(mine, explain(error), "bad");
+      mine.focus();
     }
   });
   const covers = patch.covers || [];
@@ -190,8 +210,11 @@ function coverList(patch, choices, status) {
     covers.length
       ? h("ul", covers.map((c) => h("li", `${c.officer_username || c.officer_id} covers ${c.start_date} to ${c.end_date}${c.reason ? ` (${c.reason})` : ""} `,
           h("button.danger", {
-            type: "button",
-            onclick: () => call("DELETE", `/patches/${patch.id}/covers/${c.id}`).then(render, (e) => announce(status, explain(e), "bad")),
+            type: "button", "aria-label": `Cancel ${c.officer_username}'s cover of ${patch.name} from ${c.start_date}`,
+            onclick: () => call("DELETE", `/patches/${patch.id}/covers/${c.id}`).then(() => {
+              flash = `Cover of ${patch.name} cancelled.`;
+              render();
+            }, (e) => announce(status, explain(e), "bad")),
           }, "Cancel cover"))))
       : h("p.meta", "No cover arranged."),
     h("details", h("summary", "Arrange cover"), form));
@@ -210,8 +233,13 @@ async function planningView() {
     announce(status, flash, "ok");
     flash = "";
   }
-  const dayInput = field("Day", "day", "date", { value: day });
-  dayInput.querySelector("input").addEventListener("change", (e) => (location.hash = `planning?date=${e.target.value}`));
+  const dayInput = h("form.inline",
+    field("Day", "day", "date", { value: day, required: true }),
+    h("button", { type: "submit" }, "Show plans"));
+  dayInput.addEventListener("submit", (e) => {
+    e.preventDefault();
+    location.hash = `planning?date=${new FormData(dayInput).get("day")}`;
+  });
   const byOfficer = new Map(plans.map((p) => [p.officer_id, p]));
   const cards = staff.map((officer) => {
     const plan = byOfficer.get(officer.id);
@@ -237,7 +265,7 @@ async function planningView() {
       h("div.actions", planIt));
   });
   return [
-    h("h1", "Planning"), dayInput, status,
+    h("h1", `Planning: ${day}`), dayInput, status,
     h("div.grid", cards),
     weekForm(staff, holders, status),
   ];
@@ -320,7 +348,7 @@ async function reviewView() {
     alerts.length
       ? table(["Officer", "Home", "Checked in", "Expected out", ""], alerts.map((a) => [
           a.display_name || a.username, `${a.address_line_1}, ${a.postcode}`, when(a.checked_in_at), when(a.expected_out_at),
-          h("button.danger", { type: "button", onclick: act("POST", `/lone-working/alerts/${a.id}/clear`, { note: "Contacted the officer: safe." }, "Alert cleared.") }, "Officer is safe: clear"),
+          h("button.danger", { type: "button", "aria-label": `${a.display_name || a.username} is safe: clear the alert`, onclick: act("POST", `/lone-working/alerts/${a.id}/clear`, { note: "Contacted the officer: safe." }, "Alert cleared.") }, "Officer is safe: clear"),
         ]))
       : h("p", "No officer is overdue."),
     h("h2", `Warning markers awaiting approval (${markers.length})`),
@@ -328,8 +356,8 @@ async function reviewView() {
       ? table(["Home", "Marker", "Why", "Raised by", ""], markers.map((m) => [
           m.uprn, label("marker_codes", m.code), `${m.description || ""} ${m.source_incident ? `(incident: ${m.source_incident})` : ""}`,
           m.raised_by_username || "",
-          h("span", h("button.primary", { type: "button", onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: true }, "Marker approved.") }, "Approve"), " ",
-            h("button.danger", { type: "button", onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: false }, "Marker rejected.") }, "Reject")),
+          h("span", h("button.primary", { type: "button", "aria-label": `Approve marker ${m.marker_ref}`, onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: true }, "Marker approved.") }, "Approve"), " ",
+            h("button.danger", { type: "button", "aria-label": `Reject marker ${m.marker_ref}`, onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: false }, "Marker rejected.") }, "Reject")),
         ]))
       : h("p", "Nothing awaiting approval."),
     h("h2", `Conflicts (${conflicts.length})`),
@@ -345,9 +373,11 @@ async function reviewView() {
     h("h2", `Rejected records (${rejections.length})`),
     rejections.length
       ? table(["Officer", "Record", "Why", "Received", ""], rejections.map((r) => [
-          r.username, `${r.entity_type || "?"} ${r.op || ""}`, r.result?.reason || r.result?.code || "",
+          r.username, `${r.entity_type || "?"} ${r.op || ""}${r.body?.payload?.uprn ? ` at UPRN ${r.body.payload.uprn}` : ""}`,
+          h("span", r.result?.reason || r.result?.code || "",
+            Object.entries(r.result?.errors || {}).map(([f, m]) => h("span.meta", ` ${f}: ${[].concat(m).join(" ")}`))),
           when(r.received_at),
-          h("button", { type: "button", onclick: act("POST", `/sync/rejections/${r.id}/review`, undefined, "Marked as reviewed.") }, "Mark reviewed"),
+          h("button", { type: "button", "aria-label": `Mark ${r.username}'s rejected ${r.entity_type || "record"} as reviewed`, onclick: act("POST", `/sync/rejections/${r.id}/review`, undefined, "Marked as reviewed.") }, "Mark reviewed"),
         ]))
       : h("p", "Nothing rejected."),
   ];
@@ -391,11 +421,12 @@ async function dashboardView() {
           : h("p.meta", "None open."));
     })),
     h("h2", "Devices"),
-    table(["Officer", "Device", "Last pull", "Last push", "Acknowledged", "Rejected awaiting review", ""],
-      devices.map((d) => [d.username, d.name, when(d.last_pull_at), when(d.last_push_at), d.acknowledged_seq,
+    table(["Officer", "Device", "Signed in", "Last seen", "Last pull", "Last push", "Acknowledged", "Rejected awaiting review", ""],
+      devices.filter((d) => d.id !== session.device.id).map((d) => [d.username, d.name, when(d.created_at), when(d.last_seen_at),
+        when(d.last_pull_at), when(d.last_push_at), d.acknowledged_seq,
         d.rejected_awaiting_review,
         h("button.danger", {
-          type: "button",
+          type: "button", "aria-label": `Revoke ${d.username}'s device “${d.name}”, signed in ${when(d.created_at)}`,
           onclick: async (event) => {
             if (!confirm(`Sign out ${d.name} and wipe its data at its next contact?`)) return;
             await call("POST", `/devices/${d.id}/revoke`, { reason: "Reported lost" }).then(render, (e) => (event.target.textContent = explain(e)));

@@ -37,7 +37,7 @@ async function start() {
   });
   window.addEventListener("hashchange", render);
   window.addEventListener("online", () => engine.soon(0));
-  setInterval(() => engine.sync().catch(() => {}), 60_000);
+  setInterval(() => engine.tick(), 60_000);
   pill.addEventListener("click", () => (location.hash = "#sync"));
   document.getElementById("tabs").addEventListener("click", (event) => {
     const target = event.target.closest("button[data-view]");
@@ -51,14 +51,18 @@ const label = (list, code) => codes[list]?.[code] || code;
 
 function updatePill() {
   const s = engine.status();
+  const waiting = s.waiting.length
+    ? `${s.waiting.length} waiting`
+    : s.photosWaiting ? `${s.photosWaiting} photo(s) waiting` : "";
   let text, state;
   if (!engine.session) [text, state] = ["Signed out", "idle"];
   else if (s.state === "syncing") [text, state] = ["Syncing…", "syncing"];
   else if (s.rejected.length) [text, state] = [`${s.rejected.length} rejected`, "rejected"];
-  else if (s.state === "offline") [text, state] = [`Offline · ${s.waiting.length} waiting`, "offline"];
-  else if (s.waiting.length || s.photosWaiting) {
-    [text, state] = [`${s.waiting.length + s.photosWaiting} waiting`, "waiting"];
-  } else [text, state] = [`Synced ${s.lastSync ? clock(s.lastSync) : "–"}`, "synced"];
+  else if (s.state === "offline") [text, state] = [`Offline · ${waiting || "0 waiting"}`, "offline"];
+  else if (s.state === "error") [text, state] = [`Sync failed${waiting ? ` · ${waiting}` : ""}`, "rejected"];
+  else if (waiting) [text, state] = [waiting, "waiting"];
+  else [text, state] = [`Synced ${s.lastSync ? clock(s.lastSync) : "–"}`, "synced"];
+  if (pill.textContent !== text && state !== "syncing") live.textContent = `Sync: ${text}`;
   pill.textContent = text;
   pill.dataset.state = state;
   pill.setAttribute("aria-label", `Sync status: ${text}. Open the sync details.`);
@@ -80,11 +84,12 @@ function refresh() {
     if (info) info.replaceWith(homeInfo(view()[1]));
     return;
   }
-  if (name === "login" || (name === "homes" && document.activeElement?.id === "search")) return;
-  render();
+  if (name === "login" || name === "homes") return; // the search keeps what was typed
+  render(false);
 }
 
-function render() {
+// A new screen: its heading takes the focus, so a screen reader starts there.
+function render(navigated = true) {
   const [name, arg] = view();
   updatePill();
   document.getElementById("tabs").hidden = name === "login";
@@ -94,6 +99,12 @@ function render() {
   }
   const screens = { login: loginView, today: todayView, homes: homesView, home: homeView, sync: syncView };
   main.replaceChildren((screens[name] || todayView)(arg));
+  const heading = main.querySelector("h1");
+  if (heading) {
+    document.title = `${heading.textContent} · Doorstep`;
+    heading.setAttribute("tabindex", "-1");
+    if (navigated && name !== "login") heading.focus();
+  }
 }
 
 function loginView() {
@@ -122,6 +133,7 @@ function loginView() {
       await engine.sync();
     } catch (error) {
       announce(status, error.code === "bad-credentials" ? "Wrong username or password." : explain(error), "bad");
+      status.focus?.();
     }
   });
   return h("section", h("h1", { id: "login-title" }, "Sign in to Doorstep"), form);
@@ -227,6 +239,7 @@ function homesView() {
       .slice(0, 30);
     results.replaceChildren(...homes.map((p) =>
       h("li.card", h("a", { href: `#home/${p.uprn}` }, `${p.address_line_1}, ${p.postcode}`))));
+    if (!homes.length) results.append(h("li", q ? "No homes match." : "No homes held on this phone."));
   };
   input.addEventListener("input", show);
   show();
@@ -274,7 +287,7 @@ function homeInfo(uprn) {
   if (recent.length) {
     box.append(h("h2", "Recent contact"), h("ul", recent.map((v) =>
       h("li", `${when(v.observed_at)}: ${label("channels", v.channel || "home_visit")}, ${label("visit_outcomes", v.outcome)}`,
-        v.notes ? ` — ${v.notes}` : "", engine.records.get(`visit:${v.id}`)?.local ? " (not sent yet)" : ""))));
+        v.notes ? ` — ${v.notes}` : "", engine.isLocal("visit", v.id) ? " (not sent yet)" : ""))));
   }
   const repairs = engine.list("repair").filter((r) => String(r.uprn) === String(uprn));
   if (repairs.length) {
@@ -289,25 +302,46 @@ function homeView(uprn) {
   const home = engine.one("property", uprn);
   if (!home) return section;
   const tenancies = tenanciesAt(uprn);
-  const checkin = engine.list("checkin").find((c) => String(c.uprn) === String(uprn) && !c.checked_out_at);
-  const status = h("p.status", { role: "status", id: "record-status" });
-  const done = (text) => {
-    announce(status, text, "ok");
-    status.focus?.();
-  };
   section.append(
-    h("div.actions",
-      checkin
-        ? h("button.primary", { onclick: () => checkOut(checkin).then(() => render()) }, "Check out")
-        : h("button.primary", { onclick: () => checkIn(uprn).then(() => render()) }, "Check in (lone working)"),
-      h("a.button", { href: "#today" }, "Back to today"),
-    ),
-    status,
-    foldout("visit-title", "Record a visit", visitForm(uprn, tenancies, done), true),
-    foldout("repair-title", "Report a repair", repairForm(uprn, tenancies, done)),
-    foldout("concern-title", "Raise a safeguarding concern", concernForm(uprn, tenancies, done)),
+    loneWorking(uprn),
+    foldout("visit-title", "Record a visit", visitForm(uprn, tenancies), true),
+    foldout("repair-title", "Report a repair", repairForm(uprn, tenancies)),
+    foldout("concern-title", "Raise a safeguarding concern", concernForm(uprn, tenancies)),
   );
   return section;
+}
+
+// Check in before going in; check out after. Only this box redraws, so a half-written
+// visit record below is kept.
+function loneWorking(uprn) {
+  const box = h("div.card", { id: "lone-working" });
+  const draw = (message) => {
+    const checkin = engine.list("checkin").find((c) => String(c.uprn) === String(uprn) && !c.checked_out_at);
+    const status = h("p.status", { role: "status", tabindex: "-1" });
+    if (message) announce(status, message, "ok");
+    const minutes = field("Expected time inside", "minutes", "select", {
+      choices: { 30: "30 minutes", 45: "45 minutes", 60: "1 hour", 90: "1½ hours", 120: "2 hours" },
+    });
+    minutes.querySelector("select").value = "45";
+    box.replaceChildren(...[
+      h("h2", "Lone working"),
+      checkin
+        ? [h("p", `Checked in at ${clock(checkin.checked_in_at)}; expected out by ${clock(checkin.expected_out_at)}.`),
+           h("div.actions", h("button.primary", {
+             type: "button",
+             onclick: () => checkOut(checkin).then(() => draw("Checked out. Stay safe.")),
+           }, "Check out"))]
+        : [minutes, h("div.actions", h("button.primary", {
+            type: "button",
+            onclick: () => checkIn(uprn, Number(minutes.querySelector("select").value))
+              .then(() => draw("Checked in. Your team leader is alerted if you do not check out in time.")),
+          }, "Check in"))],
+      status,
+    ].flat());
+    if (message) status.focus();
+  };
+  draw("");
+  return box;
 }
 
 function foldout(id, title, form, open = false) {
@@ -327,26 +361,37 @@ function checkboxGroup(legend, name, choices) {
 function formError(form, error) {
   const box = form.querySelector(".status");
   announce(box, explain(error), "bad");
+  box.focus();
 }
 
-function visitForm(uprn, tenancies, done) {
+// Saved: said next to the form's own button, where the officer is looking.
+function done(form, text) {
+  form.reset();
+  const box = form.querySelector(".status");
+  announce(box, text, "ok");
+  box.focus();
+}
+
+function visitForm(uprn, tenancies) {
   const form = h("form", { "aria-labelledby": "visit-title" },
     tenancyChoice(tenancies),
     field("How", "channel", "select", { choices: codes.channels || { home_visit: "Visit" } }),
-    field("Outcome", "outcome", "select", { choices: codes.visit_outcomes || {}, required: true }),
+    field("Outcome", "outcome", "select", { choices: choose(codes.visit_outcomes), required: true }),
     field("Who was there", "present", "text", { hint: "Separate people with commas, e.g. tenant, adult son" }),
     checkboxGroup("Offered or done", "offers", codes.offers || {}),
     field("Notes", "notes", "textarea", { maxlength: 4000 }),
     h("fieldset", h("legend", "Promise of payment"),
-      field("Amount (£)", "promise_amount", "number", { min: 0.01, step: 0.01 }),
-      field("Pay by", "promise_date", "date")),
+      field("Promised amount (£)", "promise_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
+      field("Pay by", "promise_date", "date", { min: londonToday(), max: addDays(londonToday(), 366) })),
     h("fieldset", h("legend", "Repayment arrangement"),
       field("Agree a repayment arrangement", "arrangement", "checkbox"),
-      field("Amount (£)", "arr_amount", "number", { min: 0.01, step: 0.01 }),
+      field("Arrangement amount (£)", "arr_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
       field("How often", "arr_frequency", "select", { choices: codes.arrangement_frequencies || {} }),
-      field("First payment", "arr_start", "date", { value: londonToday() })),
+      field("First payment", "arr_start", "date", {
+        value: londonToday(), min: addDays(londonToday(), -30), max: addDays(londonToday(), 91),
+      })),
     h("button.primary", { type: "submit" }, "Save visit"),
-    h("p.status", { role: "alert" }),
+    h("p.status", { role: "alert", tabindex: "-1" }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -359,8 +404,15 @@ function visitForm(uprn, tenancies, done) {
       promise_date: d.get("promise_date") || null,
     });
     if (payload.channel === "home_visit") payload.left_at = nowWithOffset();
-    if (d.get("arrangement") && (!tenancy || !d.get("arr_amount"))) {
-      return formError(form, new Error("An arrangement needs a tenancy and an amount."));
+    // What the server would refuse, said here, before anything is queued.
+    if (Boolean(payload.promise_amount) !== Boolean(payload.promise_date)) {
+      return formError(form, new Error("A promise of payment needs both an amount and a date."));
+    }
+    if (payload.promise_amount && !tenancy) {
+      return formError(form, new Error("A promise of payment needs a tenancy."));
+    }
+    if (d.get("arrangement") && (!tenancy || !d.get("arr_amount") || !d.get("arr_start"))) {
+      return formError(form, new Error("An arrangement needs a tenancy, an amount and a first payment date."));
     }
     try {
       const visitId = await engine.record("visit", "create", payload, { local: { ...payload, observed_at: nowWithOffset() } });
@@ -371,8 +423,7 @@ function visitForm(uprn, tenancies, done) {
         };
         await engine.record("arrangement", "create", arrangement, { local: { ...arrangement, status: "live", source: "device" } });
       }
-      form.reset();
-      done("Visit saved on this phone. It will be sent when there is signal.");
+      done(form, "Visit saved on this phone. It will be sent when there is signal.");
     } catch (error) {
       formError(form, error);
     }
@@ -380,17 +431,17 @@ function visitForm(uprn, tenancies, done) {
   return form;
 }
 
-function repairForm(uprn, tenancies, done) {
+function repairForm(uprn, tenancies) {
   const form = h("form", { "aria-labelledby": "repair-title" },
     h("p.hint", "Health and safety first: damp and mould, gas, electrics and fire safety go straight to maintenance."),
     tenancyChoice(tenancies),
-    field("What", "category", "select", { choices: codes.repair_categories || {} }),
-    field("How serious", "hazard_class", "select", { choices: codes.hazard_classes || {} }),
+    field("What", "category", "select", { choices: choose(codes.repair_categories), required: true }),
+    field("How serious", "hazard_class", "select", { choices: choose(codes.hazard_classes), required: true }),
     field("Where in the home", "location", "text", { required: true, maxlength: 200 }),
     field("What you saw", "description", "textarea", { required: true, maxlength: 4000 }),
     field("Photo", "photo", "file", { accept: "image/*", capture: "environment" }),
     h("button.primary", { type: "submit" }, "Save repair"),
-    h("p.status", { role: "alert" }),
+    h("p.status", { role: "alert", tabindex: "-1" }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -404,8 +455,7 @@ function repairForm(uprn, tenancies, done) {
         photos,
       });
       await engine.record("repair", "create", payload, { local: { ...payload } });
-      form.reset();
-      done("Repair saved. It goes to maintenance when the phone syncs.");
+      done(form, "Repair saved. It goes to maintenance when the phone syncs.");
     } catch (error) {
       formError(form, error);
     }
@@ -413,17 +463,17 @@ function repairForm(uprn, tenancies, done) {
   return form;
 }
 
-function concernForm(uprn, tenancies, done) {
+function concernForm(uprn, tenancies) {
   const form = h("form", { "aria-labelledby": "concern-title" },
     h("p.hint", "If someone is in immediate danger, call 999 first."),
     tenancyChoice(tenancies),
-    field("Category", "category", "select", { choices: codes.concern_categories || {} }),
+    field("Category", "category", "select", { choices: choose(codes.concern_categories), required: true }),
     field("Who it is about", "subjects", "text", { required: true, hint: "Separate people with commas" }),
     field("Someone is in immediate danger", "immediate_danger", "checkbox"),
     field("What you saw or heard", "seen", "textarea", { required: true, maxlength: 4000 }),
     field("Referred to (optional)", "referred_to", "text", { maxlength: 200 }),
     h("button.primary", { type: "submit" }, "Save concern"),
-    h("p.status", { role: "alert" }),
+    h("p.status", { role: "alert", tabindex: "-1" }),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -435,8 +485,7 @@ function concernForm(uprn, tenancies, done) {
     });
     try {
       await engine.record("concern", "create", payload, { local: { ...payload } });
-      form.reset();
-      done("Concern saved. Only you, your team leader and the safeguarding leads will see it.");
+      done(form, "Concern saved. Only you, your team leader and the safeguarding leads will see it.");
     } catch (error) {
       formError(form, error);
     }
@@ -444,11 +493,11 @@ function concernForm(uprn, tenancies, done) {
   return form;
 }
 
-async function checkIn(uprn) {
+async function checkIn(uprn, minutes) {
   const now = new Date();
   const payload = {
     uprn: Number(uprn), checked_in_at: nowWithOffset(now),
-    expected_out_at: nowWithOffset(new Date(now.getTime() + 45 * 60000)),
+    expected_out_at: nowWithOffset(new Date(now.getTime() + minutes * 60000)),
   };
   await engine.record("checkin", "create", payload, { local: { ...payload, checked_out_at: null } });
 }
@@ -465,6 +514,11 @@ const KINDS = {
   "repair create": "Repair referral", "concern create": "Safeguarding concern",
   "marker create": "Warning marker", "checkin create": "Check-in", "checkin update": "Check-out",
 };
+
+// The officer's own words in a record, so a rejected one can be written again.
+function written(payload = {}) {
+  return payload.notes || payload.description || payload.seen || "";
+}
 
 function syncView() {
   const s = engine.status();
@@ -490,12 +544,14 @@ function syncView() {
     h("h2", `Rejected (${s.rejected.length})`),
     s.rejected.length
       ? h("ul", { id: "rejected" }, s.rejected.map((e) => h("li",
-          `${describe(e.mutation)}: ${e.result.reason} `,
+          `${describe(e.mutation)}, recorded ${when(e.mutation.observed_at)}: ${e.result.reason || e.result.code} `,
+          Object.entries(e.result.errors || {}).map(([f, m]) => h("span.meta", `(${f}: ${[].concat(m).join(" ")}) `)),
+          written(e.mutation.payload) ? h("blockquote", `What you wrote: ${written(e.mutation.payload)}`) : null,
           h("button", { onclick: () => engine.dismiss(e.mutation.mutation_id) }, "Dismiss"))))
       : h("p", "Nothing rejected. Your team leader reviews anything that is."),
     s.conflicts.length
       ? [h("h2", "Under review"), h("ul", s.conflicts.map((e) => h("li",
-          `${describe(e.mutation)}: someone else changed ${e.result.conflicts.map((c) => c.field).join(", ")} first; your value is with your team leader `,
+          `${describe(e.mutation)}: someone else changed ${(e.result.conflicts || []).map((c) => c.field).join(", ")} first; your value is with your team leader `,
           h("button", { onclick: () => engine.dismiss(e.mutation.mutation_id) }, "Dismiss"))))]
       : null,
     h("h2", "This device"),
@@ -515,6 +571,17 @@ function syncView() {
 }
 
 // --- helpers -------------------------------------------------------------------------
+
+// A required choice starts empty: no outcome or hazard class is ever recorded by default.
+function choose(choices) {
+  return { "": "Choose…", ...(choices || {}) };
+}
+
+function addDays(day, days) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
 
 function splitList(text) {
   return (text || "").split(",").map((s) => s.trim()).filter(Boolean);

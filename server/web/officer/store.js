@@ -36,6 +36,8 @@ const done = (tx) =>
     tx.onabort = () => reject(tx.error || new Error("IndexedDB transaction aborted"));
   });
 
+export const request = (req) => result(req);
+
 const result = (request) =>
   new Promise((resolve, reject) => {
     request.onsuccess = () => resolve(request.result);

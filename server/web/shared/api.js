@@ -19,8 +19,11 @@ export class Offline extends Error {
   }
 }
 
-export async function api(method, path, { token, body, headers = {}, raw } = {}) {
-  const init = { method, headers: { ...headers } };
+// A request with no answer in this long is treated as no signal (and retried).
+const TIMEOUT_MS = 30_000;
+
+export async function api(method, path, { token, body, headers = {}, raw, timeoutMs = TIMEOUT_MS } = {}) {
+  const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(timeoutMs) };
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (raw !== undefined) {
     init.body = raw;
@@ -35,7 +38,12 @@ export async function api(method, path, { token, body, headers = {}, raw } = {})
     throw new Offline(cause);
   }
   const type = response.headers.get("Content-Type") || "";
-  const data = type.includes("json") ? await response.json().catch(() => ({})) : {};
+  let data = {};
+  try {
+    data = type.includes("json") ? await response.json() : {};
+  } catch (cause) {
+    if (cause.name === "TimeoutError" || cause.name === "AbortError") throw new Offline(cause);
+  }
   if (!response.ok) {
     const retry = Number(response.headers.get("Retry-After")) || undefined;
     throw new ApiError(response.status, data, retry);
