@@ -148,7 +148,7 @@ def export(landlord: demo_data.Landlord, directory: Path) -> list[Path]:
         rows = getattr(landlord, kind)
         fmt = EXPORT_FORMATS[kind]
         path = directory / f"{kind}.{fmt}"
-        columns = list(KINDS[kind].schema().fields)
+        columns = list(KINDS[kind].row.fields)
         with path.open("w", newline="", encoding="utf-8") as out:
             if fmt == "jsonl":
                 for row in rows:

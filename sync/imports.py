@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
-from marshmallow import Schema, ValidationError
 from sqlite_utils import Database
 
 from sync import arrangements, changes, codes, strict_json, versions
+from sync.checks import Invalid
 from sync.clock import utc_now
 from sync.db import write_transaction
 from sync.errors import NotFound, ValidationFailed
-from sync.import_rows import AccountRow, MarkerRow, PropertyRow, TenancyRow, TenantRow
+from sync.import_rows import ACCOUNT, MARKER, PROPERTY, TENANCY, TENANT, Row
 from sync.pages import page
 from sync.patches import assign_properties, patch_index
 
@@ -39,7 +39,7 @@ class Kind:
     name: str
     table: str
     key: tuple[str, ...]
-    schema: type[Schema]
+    row: Row  # the columns, and how each is checked
     # Columns of ``table`` filled from a row (after ``derive``), compared for idempotence.
     columns: tuple[str, ...]
     # (row field, table, column) that must already exist.
@@ -170,7 +170,7 @@ KINDS: dict[str, Kind] = {
             "properties",
             "properties",
             ("uprn",),
-            PropertyRow,
+            PROPERTY,
             (
                 "uprn",
                 "address_line_1",
@@ -191,7 +191,7 @@ KINDS: dict[str, Kind] = {
             "tenancies",
             "tenancies",
             ("tenancy_ref",),
-            TenancyRow,
+            TENANCY,
             ("tenancy_ref", "uprn", "tenure", "start_date", "end_date", "weekly_rent"),
             references=(("uprn", "properties", "uprn"),),
             sync_entity=lambda db, r: ("tenancy", r["tenancy_ref"], r["uprn"]),
@@ -200,7 +200,7 @@ KINDS: dict[str, Kind] = {
             "tenants",
             "tenants",
             ("person_ref",),
-            TenantRow,
+            TENANT,
             (
                 "person_ref",
                 "tenancy_ref",
@@ -224,7 +224,7 @@ KINDS: dict[str, Kind] = {
             "accounts",
             "account_snapshots",
             ("tenancy_ref", "as_of"),
-            AccountRow,
+            ACCOUNT,
             (
                 "tenancy_ref",
                 "as_of",
@@ -269,7 +269,7 @@ KINDS: dict[str, Kind] = {
             "markers",
             "warning_markers",
             ("marker_ref",),
-            MarkerRow,
+            MARKER,
             (
                 "marker_ref",
                 "uprn",
@@ -332,7 +332,7 @@ def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | 
                 code="empty-file",
                 errors={"file": ["No header row."]},
             )
-        known = set(kind.schema().fields)
+        known = kind.row.fields
         unknown = [h for h in header if h not in known]
         if unknown:
             raise ValidationFailed(
@@ -499,7 +499,6 @@ def import_rows(
     run = Run(kind)
     counts = {"rows_read": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     errors: list[tuple[int, dict]] = []
-    schema = kind.schema()
     seen: dict[tuple, int] = {}
     pending: list[tuple[int, dict]] = []
 
@@ -516,9 +515,9 @@ def import_rows(
             errors.append((line, {"_row": [problem]}))
             continue
         try:
-            row = schema.load(raw)
-        except ValidationError as exc:
-            errors.append((line, _flatten(exc.messages)))
+            row = kind.row.load(raw)
+        except Invalid as exc:
+            errors.append((line, exc.errors))
             continue
         key = tuple(_to_db(row[k]) for k in kind.key)
         if key in seen:
@@ -575,23 +574,6 @@ def import_file(
         sha256=hashlib.sha256(data).hexdigest(),
         started_by=started_by,
     )
-
-
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as ``{"dotted.field": [message, ...]}``."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = "_row" if key == "_schema" else f"{prefix}{key}"
-            if isinstance(value, dict):
-                flat.update(_flatten(value, f"{name}."))
-            else:
-                flat.setdefault(name, []).extend(
-                    value if isinstance(value, list) else [str(value)]
-                )
-    else:
-        flat[prefix.rstrip(".") or "_row"] = list(messages)
-    return flat
 
 
 def get_run(db: Database, run_id: int, *, max_errors: int = MAX_REPORTED_ERRORS) -> dict:

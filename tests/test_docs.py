@@ -39,7 +39,7 @@ def test_every_import_column_is_documented():
     formats = read("docs/import-formats.md")
     for name, kind in KINDS.items():
         section = formats.split(f"## {name}\n", 1)[1].split("\n## ", 1)[0]
-        for column in kind.schema().fields:
+        for column in kind.row.fields:
             assert f"| `{column}` |" in section, (name, column)
 
 
