@@ -71,3 +71,21 @@ def record_exits(db: Database, exits: list[tuple[int, int]]) -> None:
             "INSERT INTO scope_exits (seq, patch_id, uprn) VALUES (?, ?, ?)",
             [next_seq(db), patch_id, uprn],
         )
+
+
+def touch_many(db: Database, entities: list[tuple[str, str, int | None]]) -> None:
+    """``touch`` for many (entity type, entity id, uprn) at once, numbered in list order;
+    changes the server made (no origin device, no owner)."""
+    if not entities:
+        return
+    first = current_seq(db) + 1
+    db.conn.executemany(
+        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,
+                                   owner_id)
+           VALUES (?, ?, ?, ?, 0, NULL, NULL)
+           ON CONFLICT (entity_type, entity_id)
+           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = 0,
+                         origin_device_id = NULL, owner_id = NULL""",
+        [(t, str(i), uprn, first + n) for n, (t, i, uprn) in enumerate(entities)],
+    )
+    db.execute("UPDATE sync_state SET seq = ?", [first + len(entities) - 1])

@@ -17,6 +17,7 @@ from marshmallow.validate import Email as _EmailRule
 from sync import codes
 from sync.checks import Check, Invalid, Record
 
+_MISSING = object()
 _NOT_TEXT = "Not a valid string."
 _SPECIAL = "Special numeric values (nan or infinity) are not permitted."
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
@@ -211,17 +212,21 @@ class Row(Record):
     def load(self, data: dict) -> dict:
         clean: dict = {}
         errors: dict[str, list[str]] = {}
-        known = 0
+        get = data.get
         for name, check in self.items:
-            if name in data:
-                known += 1
-                value = data[name]
-                if value is None:
-                    if check.nullable:
-                        clean[name] = None
-                    else:
-                        errors[name] = ["Field may not be null."]
-                    continue
+            value = get(name, _MISSING)
+            if value is None:
+                if check.nullable:
+                    clean[name] = None
+                else:
+                    errors[name] = ["Field may not be null."]
+            elif value is _MISSING:
+                if check.required:
+                    errors[name] = ["Missing data for required field."]
+                else:
+                    make = self.defaults.get(name)
+                    clean[name] = make() if make else None
+            else:
                 try:
                     clean[name] = check.clean(value)
                 except ValueError as exc:
@@ -229,12 +234,7 @@ class Row(Record):
                 except Invalid as exc:
                     for position, messages in exc.errors.items():
                         errors[f"{name}.{position}"] = messages
-            elif check.required:
-                errors[name] = ["Missing data for required field."]
-            else:
-                make = self.defaults.get(name)
-                clean[name] = make() if make else None
-        if known < len(data):
+        if len(data) > len(self.fields) or not data.keys() <= self.fields.keys():
             for name in data:
                 if name not in self.fields:
                     errors[name] = ["Unknown field."]

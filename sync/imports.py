@@ -12,9 +12,9 @@ import csv
 import hashlib
 import io
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
 
 from sqlite_utils import Database
 
@@ -23,12 +23,16 @@ from sync.checks import Invalid
 from sync.clock import utc_now
 from sync.db import write_transaction
 from sync.errors import NotFound, ValidationFailed
-from sync.import_rows import ACCOUNT, MARKER, PROPERTY, TENANCY, TENANT, Row
+from sync.import_rows import ACCOUNT, MARKER, PROPERTY, TENANCY, TENANT, Codes, Flag, Row
 from sync.pages import page
 from sync.patches import assign_properties, patch_index
+from sync.rows import chunks
 
 FORMATS = ("csv", "jsonl")
-CHUNK = 500
+CHUNK = 500  # ids a query names at once
+# Rows stored in one transaction: a commit costs milliseconds (the WAL is written), so
+# fewer; a phone's push waits for the write lock at most about this long (~0.2 s).
+BATCH = 5000
 MAX_REPORTED_ERRORS = 1000
 
 
@@ -44,14 +48,53 @@ class Kind:
     columns: tuple[str, ...]
     # (row field, table, column) that must already exist.
     references: tuple[tuple[str, str, str], ...] = ()
-    derive: Callable[[Database, dict], None] | None = None
+    # Rows name a tenancy: each chunk reads their tenancies' homes and rents at once
+    # (``Tenancies``), for ``derive`` and ``sync_entity``.
+    reads_tenancies: bool = False
+    # Fills the columns a row does not carry.
+    derive: Callable[[dict, "Tenancies"], None] | None = None
     # How a row is known to the sync protocol: (entity type, entity id, uprn).
-    sync_entity: Callable[[Database, dict], tuple[str, str, int]] | None = None
+    sync_entity: Callable[[dict, "Tenancies"], tuple[str, str, int]] | None = None
     # Fields phones may also edit: the table has a ``version``; the import keeps a
     # phone's edit the housing system has not confirmed (sync.versions).
     versioned: tuple[str, ...] = ()
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
+
+    def __post_init__(self):
+        self.values = operator.itemgetter(*self.columns)
+        # Columns stored otherwise than as cleaned: booleans as 0/1, lists as JSON.
+        self.encoded = tuple(
+            i
+            for i, c in enumerate(self.columns)
+            if isinstance(self.row.fields.get(c), Flag | Codes)
+        )
+        self.sets = tuple(i for i, c in enumerate(self.columns) if c not in self.key)
+        stamps = ("imported_at", "updated_at") if self.has_updated_at else ("imported_at",)
+        self.insert_sql = (
+            f"INSERT INTO {self.table} ({', '.join((*self.columns, *stamps))}) "
+            f"VALUES ({', '.join('?' * (len(self.columns) + len(stamps)))})"
+        )
+        sets = [c for c in self.columns if c not in self.key] + list(stamps)
+        self.update_sql = (
+            f"UPDATE {self.table} SET {', '.join(f'{c} = ?' for c in sets)} "
+            f"WHERE {' AND '.join(f'{k} = ?' for k in self.key)}"
+        )
+        self.stamps = len(stamps)
+
+    def stored(self, row: dict) -> tuple:
+        """The row as stored: its ``columns``, in order."""
+        values = self.values(row)
+        if self.encoded:
+            values = list(values)
+            for i in self.encoded:
+                values[i] = _to_db(values[i])
+            values = tuple(values)
+        return values
+
+
+# tenancy_ref -> (uprn, weekly rent) of the tenancies a chunk of rows names.
+Tenancies = dict[str, tuple[int, float]]
 
 
 @dataclass
@@ -60,14 +103,10 @@ class Run:
     context: dict = field(default_factory=dict)
 
 
-def _to_db(value):
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return int(value)
+def _to_db(value: bool | list) -> int | str:
     if isinstance(value, list):
-        return json.dumps(value)
-    return value
+        return json.dumps(value) if value else "[]"
+    return int(value)
 
 
 # --- kind-specific steps ---------------------------------------------------------------
@@ -81,59 +120,78 @@ def _after_properties(db: Database, run: Run, rows: list[dict]) -> None:
     assign_properties(db, index, [(r["uprn"], r["latitude"], r["longitude"]) for r in rows])
 
 
-def _derive_account(db: Database, row: dict) -> None:
+def _derive_account(row: dict, tenancies: Tenancies) -> None:
     row["legal_stage"] = codes.legal_stage(row)
-    if row.get("arrears_weeks") is None:
-        rent = db.execute(
-            "SELECT weekly_rent FROM tenancies WHERE tenancy_ref = ?", [row["tenancy_ref"]]
-        ).fetchone()
-        weekly = rent[0] if rent else 0
+    if row["arrears_weeks"] is None:
+        weekly = tenancies.get(row["tenancy_ref"], (None, 0))[1]
         row["arrears_weeks"] = (
             round(row["balance"] / weekly, 2) if row["balance"] > 0 and weekly > 0 else 0.0
         )
 
 
-def _uprn_of_tenancy(db: Database, tenancy_ref: str) -> int:
-    return db.execute(
-        "SELECT uprn FROM tenancies WHERE tenancy_ref = ?", [tenancy_ref]
-    ).fetchone()[0]
-
-
 def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
-    """Point each tenancy at its newest snapshot, and bring its arrangement up to date."""
-    for ref in sorted({r["tenancy_ref"] for r in rows}):
+    """Point each tenancy at its newest snapshot, bring its arrangement up to date, and
+    check the phones' arrangements and promises against it."""
+    refs = sorted({r["tenancy_ref"] for r in rows})
+    for chunk in chunks(refs, CHUNK):
+        marks = ",".join("?" * len(chunk))
         db.execute(
-            """UPDATE tenancies SET current_snapshot_id =
-                 (SELECT id FROM account_snapshots WHERE tenancy_ref = :ref
-                  ORDER BY as_of DESC LIMIT 1)
-               WHERE tenancy_ref = :ref""",
-            {"ref": ref},
+            f"""UPDATE tenancies SET current_snapshot_id =
+                  (SELECT id FROM account_snapshots s WHERE s.tenancy_ref = tenancies.tenancy_ref
+                   ORDER BY as_of DESC LIMIT 1)
+                WHERE tenancy_ref IN ({marks})""",
+            chunk,
         )
-        _sync_arrangement(db, ref)
-        arrangements.check_tenancy(db, ref)
+        _sync_arrangements(db, chunk)
+        # Only tenancies with something to check: a live arrangement made on a phone, or a
+        # promise of payment still pending.
+        watched = {
+            r[0]
+            for r in db.execute(
+                f"""SELECT tenancy_ref FROM arrangements WHERE tenancy_ref IN ({marks})
+                      AND source = 'device' AND status = 'live'
+                      AND starting_balance IS NOT NULL
+                    UNION SELECT tenancy_ref FROM promises WHERE tenancy_ref IN ({marks})
+                      AND status = 'pending'""",
+                [*chunk, *chunk],
+            )
+        }
+        for ref in chunk:
+            if ref in watched:
+                arrangements.check_tenancy(db, ref)
 
 
 ARRANGEMENT_FIELDS = ("amount", "frequency", "start_date", "status")
 
 
-def _sync_arrangement(db: Database, ref: str) -> None:
+def _sync_arrangements(db: Database, refs: list[str]) -> None:
     """The housing system's arrangement (id = the tenancy ref) follows the current
     snapshot, except for a status a phone changed that the housing system has not yet
     confirmed (sync.versions)."""
-    snap = db.execute(
-        """SELECT s.arrangement_amount, s.arrangement_frequency, s.arrangement_start,
-                  s.arrangement_status, t.uprn
-           FROM tenancies t JOIN account_snapshots s ON s.id = t.current_snapshot_id
-           WHERE t.tenancy_ref = ?""",
-        [ref],
-    ).fetchone()
-    if snap is None:
-        return
+    marks = ",".join("?" * len(refs))
+    current = {
+        r[0]: r[1:]
+        for r in db.execute(
+            f"""SELECT t.tenancy_ref, s.arrangement_amount, s.arrangement_frequency,
+                       s.arrangement_start, s.arrangement_status, t.uprn
+                FROM tenancies t JOIN account_snapshots s ON s.id = t.current_snapshot_id
+                WHERE t.tenancy_ref IN ({marks})""",
+            refs,
+        )
+    }
+    stored = {
+        r["id"]: r for r in db.query(f"SELECT * FROM arrangements WHERE id IN ({marks})", refs)
+    }
+    for ref in refs:
+        if ref in current:
+            _sync_arrangement(db, ref, current[ref], stored.get(ref))
+
+
+def _sync_arrangement(db: Database, ref: str, snap: tuple, stored: dict | None) -> None:
     incoming = dict(zip(ARRANGEMENT_FIELDS, snap[:4], strict=True))
     uprn = snap[4]
-    rows = list(db.query("SELECT * FROM arrangements WHERE id = ?", [ref]))
     now = utc_now()
-    if not rows:
+    if stored is None:
         if all(v is None for v in incoming.values()):
             return
         db.execute(
@@ -143,7 +201,7 @@ def _sync_arrangement(db: Database, ref: str) -> None:
         )
         changes.touch(db, "arrangement", ref, uprn)
         return
-    before = {f: rows[0][f] for f in ARRANGEMENT_FIELDS}
+    before = {f: stored[f] for f in ARRANGEMENT_FIELDS}
     versions.protect_pending_edits(db, "arrangement", ref, uprn, incoming, before, ("status",))
     if incoming == before:
         return
@@ -185,7 +243,7 @@ KINDS: dict[str, Kind] = {
                 "bedrooms",
             ),
             after=_after_properties,
-            sync_entity=lambda db, r: ("property", str(r["uprn"]), r["uprn"]),
+            sync_entity=lambda r, _: ("property", str(r["uprn"]), r["uprn"]),
         ),
         Kind(
             "tenancies",
@@ -194,7 +252,7 @@ KINDS: dict[str, Kind] = {
             TENANCY,
             ("tenancy_ref", "uprn", "tenure", "start_date", "end_date", "weekly_rent"),
             references=(("uprn", "properties", "uprn"),),
-            sync_entity=lambda db, r: ("tenancy", r["tenancy_ref"], r["uprn"]),
+            sync_entity=lambda r, _: ("tenancy", r["tenancy_ref"], r["uprn"]),
         ),
         Kind(
             "tenants",
@@ -213,10 +271,11 @@ KINDS: dict[str, Kind] = {
                 "vulnerabilities",
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
-            sync_entity=lambda db, r: (
+            reads_tenancies=True,
+            sync_entity=lambda r, tenancies: (
                 "tenant",
                 r["person_ref"],
-                _uprn_of_tenancy(db, r["tenancy_ref"]),
+                tenancies[r["tenancy_ref"]][0],
             ),
             versioned=codes.TENANT_CONTACT_FIELDS,
         ),
@@ -255,14 +314,15 @@ KINDS: dict[str, Kind] = {
                 "breathing_space_end",
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
+            reads_tenancies=True,
             derive=_derive_account,
             after=_after_accounts,
             has_updated_at=False,
             # The phone holds a tenancy's current account; its history stays on the server.
-            sync_entity=lambda db, r: (
+            sync_entity=lambda r, tenancies: (
                 "account",
                 r["tenancy_ref"],
-                _uprn_of_tenancy(db, r["tenancy_ref"]),
+                tenancies[r["tenancy_ref"]][0],
             ),
         ),
         Kind(
@@ -285,7 +345,7 @@ KINDS: dict[str, Kind] = {
                 ("uprn", "properties", "uprn"),
                 ("tenancy_ref", "tenancies", "tenancy_ref"),
             ),
-            sync_entity=lambda db, r: ("marker", r["marker_ref"], r["uprn"]),
+            sync_entity=lambda r, _: ("marker", r["marker_ref"], r["uprn"]),
         ),
     )
 }
@@ -321,11 +381,12 @@ def _decode(data: bytes) -> str:
 
 
 def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | None, str]]:
-    """Yield (line number, raw row or None, problem) for each record of the file."""
+    """(line number, raw row or None, problem) for each record of the file, read as they
+    are wanted. Whole-file problems raise ``ValidationFailed`` at once."""
     text = _decode(data)
     if fmt == "csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = reader.fieldnames or []
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader, [])
         if not header:
             raise ValidationFailed(
                 "The CSV file has no header row.",
@@ -346,24 +407,37 @@ def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | 
                 code="unknown-columns",
                 errors={"file": ["Repeated column name."]},
             )
-        for row in reader:
-            if None in row:
-                yield reader.line_num, None, "More cells than the header has columns."
-                continue
-            yield reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}, ""
-    else:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = strict_json.loads(line)
-            except strict_json.InvalidJSON as exc:
-                yield number, None, f"Not valid JSON: {exc}."
-                continue
-            if not isinstance(value, dict):
-                yield number, None, "Each line must be a JSON object."
-                continue
-            yield number, value, ""
+        return _csv_rows(reader, header)
+    return _jsonl_rows(text)
+
+
+def _csv_rows(reader, header: list[str]) -> Iterator[tuple[int, dict | None, str]]:
+    width = len(header)
+    for cells in reader:
+        if not cells:  # a blank line
+            continue
+        if len(cells) > width:
+            yield reader.line_num, None, "More cells than the header has columns."
+            continue
+        row = {k: v or None for k, v in zip(header, cells, strict=False)}  # empty: missing
+        for k in header[len(cells) :]:
+            row[k] = None
+        yield reader.line_num, row, ""
+
+
+def _jsonl_rows(text: str) -> Iterator[tuple[int, dict | None, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = strict_json.loads(line)
+        except strict_json.InvalidJSON as exc:
+            yield number, None, f"Not valid JSON: {exc}."
+            continue
+        if not isinstance(value, dict):
+            yield number, None, "Each line must be a JSON object."
+            continue
+        yield number, value, ""
 
 
 # --- applying --------------------------------------------------------------------------
@@ -395,25 +469,69 @@ def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) 
     return errors
 
 
-def _existing(db: Database, kind: Kind, rows: list[dict]) -> dict[tuple, dict]:
-    if not rows:
-        return {}
+def _existing(db: Database, kind: Kind, rows: list[dict]) -> dict[tuple, tuple]:
+    """The stored rows (their ``columns``) of these rows' keys, by key."""
     cols = ", ".join(kind.columns)
-    clause = " OR ".join("(" + " AND ".join(f"{k} = ?" for k in kind.key) + ")" for _ in rows)
-    params = [_to_db(r[k]) for r in rows for k in kind.key]
+    match = "(" + " AND ".join(f"{k} = ?" for k in kind.key) + ")"
+    at = [kind.columns.index(k) for k in kind.key]
     found = {}
-    for row in db.query(f"SELECT {cols} FROM {kind.table} WHERE {clause}", params):
-        found[tuple(row[k] for k in kind.key)] = row
+    for chunk in chunks(rows, CHUNK):
+        params = [r[k] for r in chunk for k in kind.key]
+        clause = " OR ".join([match] * len(chunk))
+        for row in db.execute(f"SELECT {cols} FROM {kind.table} WHERE {clause}", params):
+            found[tuple(row[i] for i in at)] = row
     return found
 
 
-def _bump_version(db: Database, kind: Kind, key: tuple, before: dict, values: dict) -> None:
+def _tenancies(db: Database, rows: list[tuple[int, dict]]) -> Tenancies:
+    refs = sorted({r["tenancy_ref"] for _, r in rows})
+    found: Tenancies = {}
+    for chunk in chunks(refs, CHUNK):
+        found.update(
+            (ref, (uprn, rent))
+            for ref, uprn, rent in db.execute(
+                "SELECT tenancy_ref, uprn, weekly_rent FROM tenancies "
+                f"WHERE tenancy_ref IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    return found
+
+
+def _with_pending_edits(db: Database, entity_type: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` have a phone's edit the housing system has not confirmed."""
+    found: set[str] = set()
+    for chunk in chunks(sorted(set(ids)), CHUNK):
+        found.update(
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT entity_id FROM field_versions WHERE entity_type = ? "
+                f"AND pending_hms = 1 AND entity_id IN ({','.join('?' * len(chunk))})",
+                [entity_type, *chunk],
+            )
+        )
+    return found
+
+
+def _protect(db: Database, kind: Kind, entity: tuple, values: tuple, before: tuple) -> tuple:
+    """``versions.protect_pending_edits`` on stored rows: the values to store."""
+    incoming = dict(zip(kind.columns, values, strict=True))
+    stored = dict(zip(kind.columns, before, strict=True))
+    versions.protect_pending_edits(db, *entity, incoming, stored, kind.versioned)
+    return kind.values(incoming)
+
+
+def _bump_version(
+    db: Database, kind: Kind, key: tuple, before: tuple, values: tuple, tenancies: Tenancies
+) -> None:
     """A changed versioned record goes up a version; its changed fields say so."""
     where = " AND ".join(f"{k} = ?" for k in kind.key)
     version = db.execute(
         f"UPDATE {kind.table} SET version = version + 1 WHERE {where} RETURNING version", key
     ).fetchall()[0][0]
-    entity_type, entity_id, _ = kind.sync_entity(db, values)
+    before = dict(zip(kind.columns, before, strict=True))
+    values = dict(zip(kind.columns, values, strict=True))
+    entity_type, entity_id, _ = kind.sync_entity(values, tenancies)
     fields = [c for c in kind.versioned if before[c] != values[c]]
     versions.record_changes(db, entity_type, entity_id, fields, version=version, source="import")
 
@@ -421,61 +539,115 @@ def _bump_version(db: Database, kind: Kind, key: tuple, before: dict, values: di
 def _apply_chunk(
     db: Database, run: Run, rows: list[tuple[int, dict]], counts: dict, errors: list
 ) -> None:
+    """Store a chunk of good rows. All at once (a statement per kind of write); when that
+    fails, because a row breaks a constraint the checks did not foresee, the chunk is
+    undone and stored row by row, each in its own savepoint, and the bad rows reported."""
     kind = run.kind
-    now = utc_now()
     changed: list[dict] = []
     with write_transaction(db):
-        for _, row in rows:
-            if kind.derive:
-                kind.derive(db, row)
+        tenancies = _tenancies(db, rows) if kind.reads_tenancies else {}
+        if kind.derive:
+            for _, row in rows:
+                kind.derive(row, tenancies)
         stored = _existing(db, kind, [r for _, r in rows])
-        for line, row in rows:
-            values = {c: _to_db(row.get(c)) for c in kind.columns}
-            key = tuple(values[k] for k in kind.key)
-            before = stored.get(key)
-            try:
-                with db.atomic():
-                    if before is not None and kind.versioned:
-                        entity_type, entity_id, uprn = kind.sync_entity(db, row)
-                        versions.protect_pending_edits(
-                            db, entity_type, entity_id, uprn, values, before, kind.versioned
-                        )
-                    if before is not None and before == values:
-                        counts["unchanged"] += 1
-                        continue
-                    if before is None:
-                        extra = {"imported_at": now}
-                        if kind.has_updated_at:
-                            extra["updated_at"] = now
-                        merged = {**values, **extra}
-                        db.execute(
-                            f"INSERT INTO {kind.table} ({', '.join(merged)}) "
-                            f"VALUES ({', '.join('?' * len(merged))})",
-                            list(merged.values()),
-                        )
-                        counts["inserted"] += 1
-                    else:
-                        sets = {c: values[c] for c in kind.columns if c not in kind.key}
-                        sets["imported_at"] = now
-                        if kind.has_updated_at:
-                            sets["updated_at"] = now
-                        db.execute(
-                            f"UPDATE {kind.table} SET "
-                            f"{', '.join(f'{c} = ?' for c in sets)} WHERE "
-                            f"{' AND '.join(f'{k} = ?' for k in kind.key)}",
-                            [*sets.values(), *key],
-                        )
-                        counts["updated"] += 1
-                        if kind.versioned:
-                            _bump_version(db, kind, key, before, values)
-                    if kind.sync_entity:
-                        changes.touch(db, *kind.sync_entity(db, row))
-            except Exception as exc:  # a constraint the validation did not foresee
-                errors.append((line, {"_row": [f"Could not be stored: {exc}."]}))
-                continue
-            changed.append(row)
+        tally = dict.fromkeys(("inserted", "updated", "unchanged"), 0)
+        try:
+            with db.atomic():
+                changed = _store_chunk(db, kind, rows, stored, tenancies, tally)
+        except Exception:  # some row could not be stored: find which
+            tally = dict.fromkeys(tally, 0)
+            changed = _store_rows(db, kind, rows, stored, tenancies, tally, errors)
+        for name, count in tally.items():
+            counts[name] += count
         if kind.after and changed:
             kind.after(db, run, changed)
+
+
+def _store_chunk(
+    db: Database,
+    kind: Kind,
+    rows: list[tuple[int, dict]],
+    stored: dict,
+    tenancies: Tenancies,
+    tally: dict,
+) -> list[dict]:
+    now = utc_now()
+    stamps = (now, now)[: kind.stamps]
+    entities = [kind.sync_entity(r, tenancies) for _, r in rows] if kind.sync_entity else []
+    pending: set[str] = set()
+    if kind.versioned and stored:
+        pending = _with_pending_edits(db, entities[0][0], [e[1] for e in entities])
+    inserts, updates, bumps, changed = [], [], [], []
+    touched: dict[tuple[str, str], int] = {}
+    for i, (_, row) in enumerate(rows):
+        values = kind.stored(row)
+        key = tuple(row[k] for k in kind.key)
+        before = stored.get(key)
+        if before is not None:
+            if pending and entities[i][1] in pending:
+                values = _protect(db, kind, entities[i], values, before)
+            if before == values:
+                tally["unchanged"] += 1
+                continue
+            updates.append((*(values[j] for j in kind.sets), *stamps, *key))
+            if kind.versioned:
+                bumps.append((key, before, values))
+            tally["updated"] += 1
+        else:
+            inserts.append((*values, *stamps))
+            tally["inserted"] += 1
+        if entities:
+            entity_type, entity_id, uprn = entities[i]
+            touched.pop((entity_type, str(entity_id)), None)  # numbered in the order of
+            touched[(entity_type, str(entity_id))] = uprn  # each one's last change
+        changed.append(row)
+    db.conn.executemany(kind.insert_sql, inserts)
+    db.conn.executemany(kind.update_sql, updates)
+    for key, before, values in bumps:
+        _bump_version(db, kind, key, before, values, tenancies)
+    changes.touch_many(db, [(t, i, uprn) for (t, i), uprn in touched.items()])
+    return changed
+
+
+def _store_rows(
+    db: Database,
+    kind: Kind,
+    rows: list[tuple[int, dict]],
+    stored: dict,
+    tenancies: Tenancies,
+    tally: dict,
+    errors: list,
+) -> list[dict]:
+    now = utc_now()
+    stamps = (now, now)[: kind.stamps]
+    changed = []
+    for line, row in rows:
+        values = kind.stored(row)
+        key = tuple(row[k] for k in kind.key)
+        before = stored.get(key)
+        try:
+            with db.atomic():
+                if before is not None and kind.versioned:
+                    values = _protect(db, kind, kind.sync_entity(row, tenancies), values, before)
+                if before is not None and before == values:
+                    tally["unchanged"] += 1
+                    continue
+                if before is None:
+                    db.execute(kind.insert_sql, [*values, *stamps])
+                    tally["inserted"] += 1
+                else:
+                    sets = [values[i] for i in kind.sets]
+                    db.execute(kind.update_sql, [*sets, *stamps, *key])
+                    tally["updated"] += 1
+                    if kind.versioned:
+                        _bump_version(db, kind, key, before, values, tenancies)
+                if kind.sync_entity:
+                    changes.touch(db, *kind.sync_entity(row, tenancies))
+        except Exception as exc:  # a constraint the validation did not foresee
+            errors.append((line, {"_row": [f"Could not be stored: {exc}."]}))
+            continue
+        changed.append(row)
+    return changed
 
 
 def import_rows(
@@ -519,13 +691,13 @@ def import_rows(
         except Invalid as exc:
             errors.append((line, exc.errors))
             continue
-        key = tuple(_to_db(row[k]) for k in kind.key)
+        key = tuple(row[k] for k in kind.key)
         if key in seen:
             errors.append((line, {kind.key[0]: [f"Duplicate of line {seen[key]}."]}))
             continue
         seen[key] = line
         pending.append((line, row))
-        if len(pending) >= CHUNK:
+        if len(pending) >= BATCH:
             flush()
     flush()
     errors.sort(key=lambda e: e[0])
@@ -564,11 +736,10 @@ def import_file(
             f"Unknown import format {fmt!r}.",
             errors={"format": [f"One of: {', '.join(FORMATS)}."]},
         )
-    records = list(parse_rows(data, fmt, KINDS[kind]))
     return import_rows(
         db,
         kind,
-        records,
+        parse_rows(data, fmt, KINDS[kind]),
         source=source,
         fmt=fmt,
         sha256=hashlib.sha256(data).hexdigest(),

@@ -19,7 +19,11 @@ def loads(text: str):
     except ValueError:
         raise InvalidJSON("a number is too long") from None
     try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
+        # A lone surrogate in the value was in the text, or came from a \\u escape.
+        if "\\u" in text:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        else:
+            text.encode("utf-8")
     except UnicodeEncodeError:
         raise InvalidJSON("text is not valid Unicode (a lone surrogate)") from None
     return value

@@ -61,6 +61,27 @@ def test_bad_rows_are_reported_by_line_and_good_rows_applied(tmp_path):
     )
 
 
+def test_a_row_the_database_refuses_is_reported_and_the_rest_of_its_chunk_applied(tmp_path):
+    db = open_database(tmp_path / "empty.db")
+    db.execute(
+        "CREATE TEMP TRIGGER refuse BEFORE INSERT ON properties WHEN NEW.uprn = 900000000002 "
+        "BEGIN SELECT RAISE(ABORT, 'refused here'); END"
+    )
+    result = run(db, PROPERTIES_CSV, "properties")
+    assert (result["inserted"], result["rejected"]) == (2, 4)
+    by_line = {e["line"]: e["errors"] for e in result["errors"]}
+    assert by_line[3] == {"_row": ["Could not be stored: refused here."]}
+    assert {r[0] for r in db.execute("SELECT uprn FROM properties")} == {
+        900000000001,
+        900000000005,
+    }
+    index = db.execute(
+        "SELECT entity_id, seq FROM sync_index WHERE entity_type = 'property' ORDER BY seq"
+    ).fetchall()
+    assert [r[0] for r in index] == ["900000000001", "900000000005"]
+    assert db.execute("SELECT seq FROM sync_state").fetchone()[0] >= index[-1][1]
+
+
 def test_second_run_changes_nothing(db):
     rows = list(db.query("SELECT * FROM tenancies ORDER BY tenancy_ref LIMIT 50"))
     lines = [
