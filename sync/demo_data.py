@@ -4,7 +4,8 @@ Homes sit at real postcode unit positions (OS Code-Point Open, ``sync/data/postc
 in Trowbridge, Melksham, Westbury, Devizes and Bradford-on-Avon and the villages between,
 with a few metres of jitter: a postcode unit holds a short run of houses along one street,
 one block of flats (every flat at the block's single position) or a garage site. The homes
-are cut into contiguous rectangular patches of equal size by median splits, and each home
+are cut into contiguous rectangular patches of equal size by median splits, in a grid as
+near square as the number of patches allows (70 patches: 7 columns of 10), and each home
 gets a current tenancy, tenants, six weekly rent account snapshots and, for a few, an older
 ended tenancy and warning markers.
 
@@ -205,6 +206,14 @@ class _Cell:
         return sum(u.size for u in self.units)
 
 
+def grid_columns(patches: int) -> int:
+    """Patches are laid out in a grid as near square as ``patches`` allows: this many
+    columns, the divisor nearest its square root (the fewer on a tie). 6 patches: 2 x 3;
+    70 patches: 7 x 10."""
+    divisors = [c for c in range(1, patches + 1) if patches % c == 0]
+    return min(divisors, key=lambda c: (abs(c - math.sqrt(patches)), c))
+
+
 def _cells(units: list[_Unit], patches: int) -> list[_Cell]:
     by_postcode: dict[str, _Group] = {}
     for u in units:
@@ -213,7 +222,7 @@ def _cells(units: list[_Unit], patches: int) -> list[_Cell]:
             g = by_postcode[u.postcode] = _Group(u.postcode, u.lat, u.lon, [])
         g.units.append(u)
     groups = [by_postcode[k] for k in sorted(by_postcode)]
-    columns = 2 if patches % 2 == 0 else 1
+    columns = grid_columns(patches)
     rows = patches // columns
     col_runs, col_cuts = _split(groups, "lon", columns)
     cells = []

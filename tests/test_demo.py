@@ -69,3 +69,11 @@ def test_small_landlord_has_every_feature_a_team_leader_expects(landlord, today)
     assert garages and all(10 <= r <= 15 for r in garages)
     towns = {r[0] for r in db.execute("SELECT DISTINCT post_town FROM properties")}
     assert {"Trowbridge", "Melksham", "Westbury", "Devizes"} <= towns
+
+
+def test_many_patches_are_laid_out_in_a_near_square_grid_of_equal_patches():
+    assert [demo_data.grid_columns(n) for n in (1, 6, 7, 12, 70)] == [1, 2, 1, 3, 7]
+    landlord = demo_data.generate(seed=5, homes_per_patch=40, patches=12, as_of=AS_OF)
+    assert len(landlord.patches) == 12 and len(landlord.properties) == 12 * 40
+    west_edges = {p.boundary["coordinates"][0][0][0] for p in landlord.patches}
+    assert len(west_edges) == 3  # three columns of four
