@@ -2,10 +2,12 @@
 
 A file is a snapshot of the rows it holds, of one kind (properties, tenancies, tenants,
 accounts or markers), as CSV or JSON Lines. Every row is validated; bad rows are
-reported by line number and the good ones applied, each in its own savepoint so no row
-is ever half-applied. A row identical to what is stored changes nothing, so re-running a
-file is a no-op. Rows missing from a file are left alone (nothing is deleted). Each run is
-recorded in ``import_runs`` with its counts, and its bad rows in ``import_errors``.
+reported by line number and the good ones applied, no row ever half-applied: rows are
+stored a batch at a time, and a batch the database refuses a row of is undone and stored
+again row by row, each in its own savepoint. A row identical to what is stored changes
+nothing, so re-running a file is a no-op. Rows missing from a file are left alone
+(nothing is deleted). Each run is recorded in ``import_runs`` with its counts, and its
+bad rows in ``import_errors``.
 """
 
 import csv
