@@ -171,16 +171,17 @@ class Decimal(Whole):
 
 
 class Flag(Check):
-    """``true``/``false``, also as text (``1``/``0``, ``yes``/``no`` ...)."""
+    """``true``/``false``, also as text (``1``/``0``, ``yes``/``no`` ...); cleaned to 1 or 0,
+    as stored."""
 
     json_type = "boolean"
 
     def clean(self, value):
         try:
             if value in _TRUE:
-                return True
+                return 1
             if value in _FALSE:
-                return False
+                return 0
         except TypeError:  # a list or an object
             pass
         raise ValueError("Not a valid boolean.")
@@ -207,47 +208,63 @@ class Row(Record):
     def __init__(self, fields: dict[str, Check], *, defaults=None, whole=None):
         super().__init__(fields, whole=whole)
         self.defaults = defaults or {}
-        self.items = tuple(fields.items())
+        self.blank = dict.fromkeys(fields)
+        self.nullable = frozenset(name for name, check in fields.items() if check.nullable)
 
     def load(self, data: dict) -> dict:
-        clean: dict = {}
-        errors: dict[str, list[str]] = {}
-        get = data.get
-        for name, check in self.items:
-            value = get(name, _MISSING)
+        # Only the values given are checked: most cells of a CSV row are empty.
+        clean = self.blank.copy()
+        errors: dict = {}
+        fields = self.fields
+        for name, value in data.items():
             if value is None:
-                if check.nullable:
-                    clean[name] = None
-                else:
-                    errors[name] = ["Field may not be null."]
-            elif value is _MISSING:
-                if check.required:
-                    errors[name] = ["Missing data for required field."]
-                else:
-                    make = self.defaults.get(name)
-                    clean[name] = make() if make else None
+                if name not in self.nullable:
+                    errors[name] = [
+                        "Field may not be null." if name in fields else "Unknown field."
+                    ]
+                continue
+            check = fields.get(name)
+            if check is None:
+                errors[name] = ["Unknown field."]
             else:
                 try:
                     clean[name] = check.clean(value)
                 except ValueError as exc:
                     errors[name] = [str(exc)]
-                except Invalid as exc:
-                    for position, messages in exc.errors.items():
-                        errors[f"{name}.{position}"] = messages
-        if len(data) > len(self.fields) or not data.keys() <= self.fields.keys():
-            for name in data:
-                if name not in self.fields:
-                    errors[name] = ["Unknown field."]
-        if not errors and self.whole:
-            errors = self.whole(clean)
+                except Invalid as exc:  # a list's items, by position
+                    errors[name] = exc.errors
+        for name in self.required:
+            if name not in data:
+                errors[name] = ["Missing data for required field."]
+        for name, make in self.defaults.items():
+            if name not in data:
+                clean[name] = make()
         if errors:
-            raise Invalid(errors)
+            raise Invalid(self._in_order(errors))
+        if self.whole:
+            errors = self.whole(clean)
+            if errors:
+                raise Invalid(errors)
         return clean
 
+    def _in_order(self, errors: dict) -> dict[str, list[str]]:
+        """Columns in their order, then unknown columns; a list's items by position."""
+        ordered: dict[str, list[str]] = {}
+        unknown = [name for name in errors if name not in self.fields]
+        for name in [*(f for f in self.fields if f in errors), *unknown]:
+            problems = errors[name]
+            if isinstance(problems, dict):
+                ordered.update((f"{name}.{k}", v) for k, v in problems.items())
+            else:
+                ordered[name] = problems
+        return ordered
 
-def _order(data: dict, earlier: str, later: str, errors: dict) -> None:
-    if data.get(earlier) and data.get(later) and data[later] < data[earlier]:
-        errors.setdefault(later, []).append(f"Must not be before {earlier}.")
+
+def _out_of_order(row: dict, pairs, errors: dict) -> None:
+    for earlier, later in pairs:
+        first, then = row[earlier], row[later]
+        if first and then and then < first:
+            errors.setdefault(later, []).append(f"Must not be before {earlier}.")
 
 
 def _ref():
@@ -261,8 +278,7 @@ def _text(max_len: int = 200):
 def _dates(*pairs):
     def whole(row: dict) -> dict:
         errors: dict = {}
-        for earlier, later in pairs:
-            _order(row, earlier, later, errors)
+        _out_of_order(row, pairs, errors)
         return errors
 
     return whole
@@ -327,41 +343,43 @@ TENANT = Row(
         "reasonable_adjustments": _text(500),
         "vulnerabilities": Codes(Code(codes.VULNERABILITIES), nullable=False),
     },
-    defaults={"is_lead": bool, "interpreter_needed": bool, "vulnerabilities": list},
+    defaults={"is_lead": int, "interpreter_needed": int, "vulnerabilities": list},
     whole=_reachable,
 )
 
 ARRANGEMENT = ("arrangement_amount", "arrangement_frequency", "arrangement_start")
 ARRANGEMENT += ("arrangement_status",)
+_LEGAL_ORDER = (
+    ("notice_served_date", "notice_expiry_date"),
+    ("claim_date", "hearing_date"),
+    ("breathing_space_start", "breathing_space_end"),
+    ("warrant_date", "eviction_date"),
+)
 
 
 def _consistent(row: dict) -> dict:
     errors: dict = {}
-    if any(row[f] is not None for f in ARRANGEMENT):
+    if not all(row[f] is None for f in ARRANGEMENT):
         for f in ARRANGEMENT:
             if row[f] is None:
                 errors.setdefault(f, []).append("Required when an arrangement is given.")
-    if row["notice_type"] and not row["notice_served_date"]:
+    notice, served = row["notice_type"], row["notice_served_date"]
+    if notice and not served:
         errors.setdefault("notice_served_date", []).append("Required with notice_type.")
-    if row["notice_served_date"] and not row["notice_type"]:
+    if served and not notice:
         errors.setdefault("notice_type", []).append("Required with notice_served_date.")
-    if row["breathing_space_type"] and not row["breathing_space_start"]:
+    space, space_start = row["breathing_space_type"], row["breathing_space_start"]
+    if space and not space_start:
         errors.setdefault("breathing_space_start", []).append(
             "Required with breathing_space_type."
         )
-    if row["breathing_space_start"] and not row["breathing_space_type"]:
+    if space_start and not space:
         errors.setdefault("breathing_space_type", []).append(
             "Required with breathing_space_start."
         )
     if row["uc_managed_payment"] and row["benefit"] != "universal_credit":
         errors.setdefault("uc_managed_payment", []).append("Only for Universal Credit claimants.")
-    for earlier, later in (
-        ("notice_served_date", "notice_expiry_date"),
-        ("claim_date", "hearing_date"),
-        ("breathing_space_start", "breathing_space_end"),
-        ("warrant_date", "eviction_date"),
-    ):
-        _order(row, earlier, later, errors)
+    _out_of_order(row, _LEGAL_ORDER, errors)
     return errors
 
 
@@ -394,7 +412,7 @@ ACCOUNT = Row(
         "breathing_space_start": Date(),
         "breathing_space_end": Date(),
     },
-    defaults={"uc_managed_payment": bool},
+    defaults={"uc_managed_payment": int},
     whole=_consistent,
 )
 
