@@ -18,6 +18,7 @@ Figures are medians; the machines here are small (2 cores) and noisy.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -31,7 +32,7 @@ from pathlib import Path
 from bench.build import import_files, timed
 from bench.load import storm
 from bench.sync import SECRET, bench_bootstrap
-from sync import demo, demo_data
+from sync import demo, demo_data, imports
 from sync.clock import london_today
 from sync.db import open_database
 from sync.devices import login
@@ -57,6 +58,27 @@ def next_night(landlord: demo_data.Landlord, share: float, seed: int) -> demo_da
             rows[i] = rows[i] | change(rows[i])
         night[kind] = rows
     return dataclasses.replace(landlord, **night)
+
+
+@contextlib.contextmanager
+def write_lock_holds():
+    """Seconds each of the import's write transactions took (one a batch of rows): while
+    one runs, every other write (a phone's push) waits for SQLite's single write lock."""
+    held: list[float] = []
+    apply = imports._apply_chunk
+
+    def timed_apply(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return apply(*args, **kwargs)
+        finally:
+            held.append(time.perf_counter() - start)
+
+    imports._apply_chunk = timed_apply
+    try:
+        yield held
+    finally:
+        imports._apply_chunk = apply
 
 
 def officers(db, count: int) -> list[str]:
@@ -124,7 +146,8 @@ def measure(workdir: Path, homes_per_patch: int, patches: int, phones: int, samp
     figures["officers"] = len(landlord.patches)
     del landlord  # what an import process holds is the files, not the generator's rows
 
-    first = import_files(db, files)
+    with write_lock_holds() as held:
+        first = import_files(db, files)
     assert all(r["rejected"] == 0 for r in first.values()), first
     rows = sum(r["rows_read"] for r in first.values())
     figures["file_mb"] = round(sum(p.stat().st_size for p in files) / 1e6, 1)
@@ -133,6 +156,8 @@ def measure(workdir: Path, homes_per_patch: int, patches: int, phones: int, samp
     figures["import_us_per_row"] = round(figures["import_s"] / rows * 1e6, 1)
     figures["import_rows_per_s"] = round(rows / figures["import_s"])
     figures["import_by_kind_s"] = {k: round(r["seconds"], 2) for k, r in first.items()}
+    figures["import_lock_ms"] = round(statistics.median(held) * 1000)
+    figures["import_lock_max_ms"] = round(max(held) * 1000)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     figures["db_mb"] = round(path.stat().st_size / 1e6, 1)
 
@@ -192,6 +217,10 @@ def main(argv=None) -> None:
     print(
         "                       "
         + ", ".join(f"{k} {v} s" for k, v in f["import_by_kind_s"].items())
+    )
+    print(
+        f"                       the write lock held {f['import_lock_ms']} ms a batch "
+        f"(longest {f['import_lock_max_ms']} ms)"
     )
     print(
         f"  next night           {f['reimport_s']:8.1f} s  same files, "
