@@ -17,7 +17,6 @@ from marshmallow.validate import Email as _EmailRule
 from sync import codes
 from sync.checks import Check, Invalid, Record
 
-_MISSING = object()
 _NOT_TEXT = "Not a valid string."
 _SPECIAL = "Special numeric values (nan or infinity) are not permitted."
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")

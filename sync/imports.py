@@ -52,7 +52,7 @@ class Kind:
     columns: tuple[str, ...]
     # (row field, table, column) that must already exist.
     references: tuple[tuple[str, str, str], ...] = ()
-    # Rows name a tenancy: each chunk reads their tenancies' homes and rents at once
+    # Rows name a tenancy: each batch reads their tenancies' homes and rents at once
     # (``Tenancies``), for ``derive`` and ``sync_entity``.
     reads_tenancies: bool = False
     # Fills the columns a row does not carry.
