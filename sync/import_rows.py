@@ -1,7 +1,7 @@
 """Row formats of the nightly import. ``docs/import-formats.md`` documents each column.
 
 A large landlord's nightly files hold over a million rows, so rows are checked with the lean
-checks of ``sync.checks`` (a few microseconds a row; marshmallow took about a hundred). A
+checks of ``sync.checks`` (a few microseconds a row; marshmallow took about fifty). A
 CSV cell arrives as text and a JSON Lines value as JSON: these checks take either (numbers,
 booleans and lists written as text too), and say what is wrong in the words marshmallow
 uses, under the column's name (``vulnerabilities.1`` for a list's second item).

@@ -56,3 +56,9 @@ def test_every_outbox_topic_is_documented():
     api = read("docs/api.md")
     for topic in outbox.TOPICS:
         assert f"`{topic}`" in api, topic
+
+
+def test_every_document_is_linked_from_the_readme():
+    readme = read("README.md")
+    for doc in sorted((ROOT / "docs").glob("*.md")):
+        assert f"(docs/{doc.name})" in readme, doc.name
