@@ -128,6 +128,7 @@ class Whole(Check):
     """A whole number, or text or a number that reads as one (``12``, ``12.0`` as JSON)."""
 
     json_type = "integer"
+    convert, invalid, finite = int, "Not a valid integer.", False
 
     def __init__(self, lo: int, hi: int, **kw):
         super().__init__(**kw)
@@ -136,13 +137,15 @@ class Whole(Check):
 
     def clean(self, value):
         if value is True or value is False:
-            raise ValueError("Not a valid integer.")
+            raise ValueError(self.invalid)
         try:
-            value = int(value)
+            value = self.convert(value)
         except (TypeError, ValueError):
-            raise ValueError("Not a valid integer.") from None
+            raise ValueError(self.invalid) from None
         except OverflowError:
             raise ValueError("Number too large.") from None
+        if self.finite and not math.isfinite(value):
+            raise ValueError(_SPECIAL)
         if not self.lo <= value <= self.hi:
             raise ValueError(self.message)
         return value
@@ -152,21 +155,7 @@ class Decimal(Whole):
     """A finite number, or text that reads as one."""
 
     json_type = "number"
-
-    def clean(self, value):
-        if value is True or value is False:
-            raise ValueError("Not a valid number.")
-        try:
-            value = float(value)
-        except (TypeError, ValueError):
-            raise ValueError("Not a valid number.") from None
-        except OverflowError:
-            raise ValueError("Number too large.") from None
-        if not math.isfinite(value):
-            raise ValueError(_SPECIAL)
-        if not self.lo <= value <= self.hi:
-            raise ValueError(self.message)
-        return value
+    convert, invalid, finite = float, "Not a valid number.", True
 
 
 class Flag(Check):
