@@ -66,6 +66,7 @@ test: lint browser
 	$(BIN)/python -m bench.field --quick
 	$(BIN)/python -m bench.routing --quick
 	$(BIN)/python -m bench.load --quick
+	$(BIN)/python -m bench.scale --quick
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'
@@ -75,6 +76,7 @@ bench: install
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.fuzz
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -206,7 +206,7 @@ class Row(Record):
         fields = self.fields
         for name, value in data.items():
             if value is None:
-                if name not in self.nullable:
+                if name not in self.nullable and name not in self.defaults:
                     errors[name] = [
                         "Field may not be null." if name in fields else "Unknown field."
                     ]
@@ -224,8 +224,8 @@ class Row(Record):
         for name in self.required:
             if name not in data:
                 errors[name] = ["Missing data for required field."]
-        for name, make in self.defaults.items():
-            if name not in data:
+        for name, make in self.defaults.items():  # an empty cell takes the default too
+            if data.get(name) is None:
                 clean[name] = make()
         if errors:
             raise Invalid(self._in_order(errors))

@@ -463,10 +463,13 @@ def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) 
         for line, row in rows:
             if row.get(fieldname) is not None and row[fieldname] not in present:
                 errors.setdefault(line, {})[fieldname] = [
-                    f"No {table[:-1] if table.endswith('s') else table} with "
+                    f"No {SINGULAR.get(table, table)} with "
                     f"{column} {row[fieldname]!r}; import {table} first."
                 ]
     return errors
+
+
+SINGULAR = {"properties": "property", "tenancies": "tenancy", "tenants": "tenant"}
 
 
 def _existing(db: Database, kind: Kind, rows: list[dict]) -> dict[tuple, tuple]:

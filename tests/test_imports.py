@@ -290,3 +290,29 @@ def test_reimporting_any_account_file_in_any_order_is_a_no_op(db, balances, orde
     again = run(db, "\n".join(lines), "accounts", "jsonl")
     assert again["unchanged"] == len(lines) and again["rejected"] == 0
     assert snapshot(db) == before
+
+
+def test_empty_cells_in_a_tenants_csv_take_their_defaults(db):
+    ref = db.execute("SELECT tenancy_ref FROM tenancies LIMIT 1").fetchone()[0]
+    body = (
+        "person_ref,tenancy_ref,is_lead,title,first_name,last_name,date_of_birth,phone,mobile,"
+        "email,preferred_contact,language,interpreter_needed,reasonable_adjustments,"
+        f"vulnerabilities\nPNEW0001,{ref},,,Ada,Lovelace,,,,,letter,,,,\n"
+    )
+    result = run(db, body, "tenants")
+    assert result["rejected"] == 0, result["errors"]
+    row = db.execute(
+        "SELECT is_lead, interpreter_needed, vulnerabilities FROM tenants "
+        "WHERE person_ref = 'PNEW0001'"
+    ).fetchone()
+    assert tuple(row) == (0, 0, "[]")
+
+
+def test_a_row_naming_an_unknown_home_says_so_in_english(db):
+    body = (
+        "tenancy_ref,uprn,tenure,start_date,weekly_rent\nTNEW1,999999999999,secure,2020-01-01,90\n"
+    )
+    result = run(db, body, "tenancies")
+    assert result["errors"][0]["errors"]["uprn"] == [
+        "No property with uprn 999999999999; import properties first."
+    ]
