@@ -437,3 +437,34 @@ def test_after_a_restore_the_app_uploads_everything_before_it_resets(
     assert notes.count("Acknowledged, then lost by the restore.") == 1, notes
     assert notes.count("Recorded while the server was down.") == 1, notes
     assert errors == []
+
+
+def test_the_app_refuses_what_would_lose_or_misrecord_work(browser, server):
+    base = server.base
+    phone, page, errors = officer_signs_in(browser, base, "officer4")
+    leader = api_login(base, "leader2")
+    uprn = http("GET", f"{base}/properties?patch_id=4&limit=1", token=leader)["items"][0]["uprn"]
+    server.stop()
+    page.goto(f"{base}/app/#home/{uprn}")
+    visit = open_form(page, "Record a visit")
+    # Nothing is chosen for the officer: the outcome must be picked.
+    assert visit.get_by_label("Outcome").input_value() == ""
+    visit.get_by_label("Outcome").select_option("contact_made")
+    visit.get_by_label("Promised amount (£)").fill("20")
+    visit.get_by_role("button", name="Save visit").click()
+    expect(visit.locator(".status")).to_contain_text("needs both an amount and a date")
+    page.goto(f"{base}/app/#sync")
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible()
+
+    record_visit(page, base, uprn, "Kept until it is sent.")
+    page.goto(f"{base}/app/#sync")
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_text("1 record(s) have not been sent yet")).to_be_visible()
+    expect(page.locator("#waiting > li")).to_have_count(1)
+    server.start()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    phone.close()
+    assert errors == []
