@@ -21,6 +21,9 @@ from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 
+# What assess() recommends, from most to least contact.
+ACTIONS = ("visit", "call", "letter", "hold", "none")
+
 RULES_DIR = Path(__file__).with_name("rules")
 DEFAULT_RULES = "priority-v1"
 ENFORCEMENT = "enforcement"

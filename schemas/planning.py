@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from routing import priority
 from schemas.common import Day, Id
 
 CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
@@ -22,7 +23,7 @@ class PrioritySchema(Schema):
     tenancy_ref = fields.String()
     uprn = Id()
     score = fields.Float()
-    action = fields.String(metadata={"enum": ["visit", "call", "letter", "hold", "none"]})
+    action = fields.String(metadata={"enum": list(priority.ACTIONS)})
     breathing_space = fields.Boolean()
     reasons = fields.List(fields.Nested(ReasonSchema))
     rules_version = fields.String()
@@ -38,7 +39,7 @@ class HomePrioritySchema(Schema):
     longitude = fields.Float()
     balance = fields.Float(metadata={"description": "The current balance in pounds"})
     score = fields.Float()
-    action = fields.String(metadata={"enum": ["visit", "call", "letter", "hold", "none"]})
+    action = fields.String(metadata={"enum": list(priority.ACTIONS)})
     markers = fields.List(fields.String())
 
 
