@@ -1,7 +1,14 @@
 """Fixtures: a small demo landlord built once per session, copied for each test."""
 
+import json
+import os
 import shutil
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +18,7 @@ from sync.clock import london_today
 from sync.db import open_database
 from sync.devices import login
 
+BIN = Path(sys.executable).parent
 SMALL = {"seed": 7, "homes_per_patch": 60, "patches": 6}
 USERNAMES = [u for u, _ in demo.demo_logins()]
 
@@ -105,3 +113,29 @@ def assert_problem(response, status: int, code: str | None = None, field: str | 
     if field is not None:
         assert field in body["errors"], body
     return body
+
+
+def doorstep(*args, database, **env):
+    """The ``doorstep`` command on ``database``; the completed process."""
+    return subprocess.run(
+        [str(BIN / "doorstep"), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOORSTEP_DATABASE": str(database), **env},
+        timeout=120,
+    )
+
+
+def http(method, url, body=None, token=None):
+    """One request to a real server: (status, headers, JSON body)."""
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, err.headers, json.loads(err.read())

@@ -6,13 +6,8 @@ stop a service worker's fetches. The browser is never downloaded: without
 /usr/bin/chromium these tests are skipped, loudly (``make test`` installs it as root).
 """
 
-import json
-import os
 import re
 import struct
-import subprocess
-import sys
-import urllib.request
 import uuid
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -23,6 +18,7 @@ import pytest
 from bench.gunicorn import Gunicorn
 from sync.db import open_database
 from sync.demo import DEMO_PASSWORD
+from tests.conftest import doorstep, http
 from tests.phone import Outbox, home_of
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -68,20 +64,15 @@ def png() -> bytes:
     )
 
 
-def http(method, url, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(request, timeout=30) as response:
-        text = response.read()
-        return json.loads(text) if text else None
+def call(method, url, body=None, token=None):
+    """A request that must succeed: its JSON body."""
+    status, _, answer = http(method, url, body, token)
+    assert status < 300, answer
+    return answer
 
 
 def api_login(base, username):
-    return http("POST", f"{base}/auth/login", {
+    return call("POST", f"{base}/auth/login", {
         "username": username, "password": DEMO_PASSWORD, "device_name": "test",
     })["token"]  # fmt: skip
 
@@ -123,6 +114,28 @@ def officer_signs_in(browser, base, username="officer1"):
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
     return context, page, errors
+
+
+def held_types(page) -> list[str]:
+    """The type of every record the app holds in IndexedDB."""
+    return page.evaluate(
+        """new Promise((resolve) => {
+             const open = indexedDB.open("doorstep");
+             open.onsuccess = () => {
+               const all = open.result.transaction("records").objectStore("records").getAll();
+               all.onsuccess = () => resolve(all.result.map((r) => r.type));
+             };
+           })"""
+    )
+
+
+def contact_notes(base, token, uprn) -> list[str]:
+    """The notes of every contact on record at a home, over all its tenancies."""
+    notes = []
+    for tenancy in call("GET", f"{base}/tenancies?uprn={uprn}", token=token)["items"]:
+        evidence = call("GET", f"{base}/tenancies/{tenancy['tenancy_ref']}/evidence", token=token)
+        notes += [e["record"]["notes"] for e in evidence["entries"] if e["kind"] == "contact"]
+    return notes
 
 
 def open_form(page, title):
@@ -204,16 +217,13 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     context.close()
 
     leader = api_login(base, "leader1")
-    repairs = http("GET", f"{base}/repairs?uprn={uprn}", token=leader)["items"]
+    repairs = call("GET", f"{base}/repairs?uprn={uprn}", token=leader)["items"]
     mine = [r for r in repairs if r["description"].startswith("Offline repair")]
     assert len(mine) == 1
     assert len(mine[0]["photos"]) == 1 and mine[0]["missing_photos"] == []
-    concerns = http("GET", f"{base}/concerns", token=leader)["items"]
+    concerns = call("GET", f"{base}/concerns", token=leader)["items"]
     assert [c["seen"] for c in concerns].count("Offline concern: no heating, no food.") == 1
-    notes = []
-    for tenancy in http("GET", f"{base}/tenancies?uprn={uprn}", token=leader)["items"]:
-        evidence = http("GET", f"{base}/tenancies/{tenancy['tenancy_ref']}/evidence", token=leader)
-        notes += [e["record"]["notes"] for e in evidence["entries"] if e["kind"] == "contact"]
+    notes = contact_notes(base, leader, uprn)
     assert notes.count("Offline visit: agreed to call the benefits team.") == 1, notes
     assert errors == []
 
@@ -225,13 +235,13 @@ def seed_review(base, db_path) -> dict:
     uprn, ref = home_of(db, "officer1")
     db.close()
     officer, leader = api_login(base, "officer1"), api_login(base, "leader1")
-    tenant = http("GET", f"{base}/tenancies/{ref}", token=leader)["tenants"][0]
+    tenant = call("GET", f"{base}/tenancies/{ref}", token=leader)["tenants"][0]
     now = datetime.now(UTC)
     stamp = (now - timedelta(minutes=5)).isoformat(timespec="seconds")
     phone, desk = Outbox(), Outbox()
 
     def push(token, *mutations):
-        return http("POST", f"{base}/sync/push", {"mutations": list(mutations)}, token=token)
+        return call("POST", f"{base}/sync/push", {"mutations": list(mutations)}, token=token)
 
     person, version = tenant["person_ref"], tenant["version"]
     push(leader, desk.make("tenant", person, "update", {"mobile": "07700 900111"}, version, stamp))
@@ -304,14 +314,14 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
         console.get_by_role("button", name=button).click()
         expect(console.get_by_role("heading", name=after)).to_be_visible(timeout=WAIT)
     leader = api_login(base, "leader1")
-    person = http("GET", f"{base}/tenancies?uprn={seeded['uprn']}", token=leader)["items"]
-    tenants = [t for p in person for t in http(
+    person = call("GET", f"{base}/tenancies?uprn={seeded['uprn']}", token=leader)["items"]
+    tenants = [t for p in person for t in call(
         "GET", f"{base}/tenancies/{p['tenancy_ref']}", token=leader)["tenants"]]  # fmt: skip
     assert {"07700 900222"} == {
         t["mobile"] for t in tenants if t["person_ref"] == seeded["person"]
     }
-    assert http("GET", f"{base}/lone-working/alerts", token=leader) == []
-    approved = http("GET", f"{base}/markers?status=approved", token=leader)["items"]
+    assert call("GET", f"{base}/lone-working/alerts", token=leader) == []
+    approved = call("GET", f"{base}/markers?status=approved", token=leader)["items"]
     assert [m["code"] for m in approved] == ["dangerous_animals"]
 
     # Planning: the team's week with a paired visit, fixed in both officers' plans.
@@ -328,7 +338,7 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
     expect(console.get_by_text("officer-days from")).to_be_visible(timeout=WAIT)
     expect(console.locator(".card h2", has_text="Officer 2")).to_be_visible(timeout=WAIT)
     console.screenshot(path=SHOTS / "console-planning.png", full_page=True)
-    plans = http("GET", f"{base}/plans?date={first_day}", token=leader)
+    plans = call("GET", f"{base}/plans?date={first_day}", token=leader)
     paired = {p["officer"] for p in plans if seeded["uprn"] in [s["uprn"] for s in p["stops"]]}
     assert paired == {"officer2", "officer3"}
 
@@ -342,15 +352,7 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
     expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
     page.goto(f"{base}/app/#today")
     expect(page.get_by_text("You hold no patch today.")).to_be_visible()
-    held = page.evaluate(
-        """new Promise((resolve) => {
-             const open = indexedDB.open("doorstep");
-             open.onsuccess = () => {
-               const all = open.result.transaction("records").objectStore("records").getAll();
-               all.onsuccess = () => resolve(all.result.map((r) => r.type));
-             };
-           })"""
-    )
+    held = held_types(page)
     assert not {"property", "tenancy", "tenant", "account"} & set(held), held
     phone.close()
     desk.close()
@@ -361,38 +363,17 @@ def test_a_revoked_phone_wipes_its_data_at_next_contact(browser, server):
     base = server.base
     phone, page, errors = officer_signs_in(browser, base, "officer2")
     leader = api_login(base, "leader1")
-    devices = http("GET", f"{base}/devices", token=leader)
+    devices = call("GET", f"{base}/devices", token=leader)
     mine = max((d for d in devices if d["username"] == "officer2"), key=lambda d: d["id"])
-    http("POST", f"{base}/devices/{mine['id']}/revoke", {"reason": "Lost"}, token=leader)
+    call("POST", f"{base}/devices/{mine['id']}/revoke", {"reason": "Lost"}, token=leader)
 
     page.goto(f"{base}/app/#sync")
     page.get_by_role("button", name="Sync now").click()
     expect(page.get_by_text("signed out by your team leader")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    held = page.evaluate(
-        """new Promise((resolve) => {
-             const open = indexedDB.open("doorstep");
-             open.onsuccess = () => {
-               const all = open.result.transaction("records").objectStore("records").count();
-               all.onsuccess = () => resolve(all.result);
-             };
-           })"""
-    )
-    assert held == 0
+    assert held_types(page) == []
     phone.close()
     assert errors == []
-
-
-def doorstep(*args, database):
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "doorstep"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DOORSTEP_DATABASE": str(database)},
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    return result
 
 
 def record_visit(page, base, uprn, notes):
@@ -410,16 +391,18 @@ def test_after_a_restore_the_app_uploads_everything_before_it_resets(
     base = server.base
     phone, page, errors = officer_signs_in(browser, base, "officer3")
     leader = api_login(base, "leader1")
-    uprn = http("GET", f"{base}/properties?patch_id=3&limit=1", token=leader)["items"][0]["uprn"]
+    uprn = call("GET", f"{base}/properties?patch_id=3&limit=1", token=leader)["items"][0]["uprn"]
     backup = tmp_path / "before.tar"
-    doorstep("backup", str(backup), database=db_path)
+    done = doorstep("backup", str(backup), database=db_path)
+    assert done.returncode == 0, done.stderr
 
     # Acknowledged after the backup was taken: the restore loses it on the server.
     record_visit(page, base, uprn, "Acknowledged, then lost by the restore.")
     expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
     server.stop()
     record_visit(page, base, uprn, "Recorded while the server was down.")
-    doorstep("restore", str(backup), database=db_path)
+    done = doorstep("restore", str(backup), database=db_path)
+    assert done.returncode == 0, done.stderr
     server.start()
 
     page.goto(f"{base}/app/#sync")
@@ -430,10 +413,7 @@ def test_after_a_restore_the_app_uploads_everything_before_it_resets(
     phone.close()
 
     leader = api_login(base, "leader1")
-    notes = []
-    for tenancy in http("GET", f"{base}/tenancies?uprn={uprn}", token=leader)["items"]:
-        evidence = http("GET", f"{base}/tenancies/{tenancy['tenancy_ref']}/evidence", token=leader)
-        notes += [e["record"]["notes"] for e in evidence["entries"] if e["kind"] == "contact"]
+    notes = contact_notes(base, leader, uprn)
     assert notes.count("Acknowledged, then lost by the restore.") == 1, notes
     assert notes.count("Recorded while the server was down.") == 1, notes
     assert errors == []
@@ -443,7 +423,7 @@ def test_the_app_refuses_what_would_lose_or_misrecord_work(browser, server):
     base = server.base
     phone, page, errors = officer_signs_in(browser, base, "officer4")
     leader = api_login(base, "leader2")
-    uprn = http("GET", f"{base}/properties?patch_id=4&limit=1", token=leader)["items"][0]["uprn"]
+    uprn = call("GET", f"{base}/properties?patch_id=4&limit=1", token=leader)["items"][0]["uprn"]
     server.stop()
     page.goto(f"{base}/app/#home/{uprn}")
     visit = open_form(page, "Record a visit")

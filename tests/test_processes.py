@@ -1,42 +1,12 @@
 """The real thing: the ``doorstep`` command and a gunicorn server spoken to over HTTP."""
 
-import json
 import os
 import subprocess
-import sys
-import urllib.error
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from bench.gunicorn import GUNICORN, Gunicorn, free_port
-
-BIN = Path(sys.executable).parent
-
-
-def doorstep(*args, database, **env):
-    return subprocess.run(
-        [str(BIN / "doorstep"), *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "DOORSTEP_DATABASE": str(database), **env},
-        timeout=120,
-    )
-
-
-def http(method, url, body=None, token=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method=method)
-    request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, err.headers, json.loads(err.read())
+from tests.conftest import doorstep, http
 
 
 @pytest.fixture
