@@ -3,7 +3,7 @@
 
 import { allPages, api, explain, loadConfig } from "../web/api.js";
 import { drawMap } from "../web/map.js";
-import { announce, clock, field, h, londonToday, money, when } from "../web/ui.js";
+import { addDays, announce, clock, field, h, londonToday, money, titleFrom, when } from "../web/ui.js";
 
 const main = document.getElementById("main");
 const tabs = document.getElementById("tabs");
@@ -41,13 +41,7 @@ function render() {
   Promise.resolve((views[name] || mapView)())
     .then((content) => {
       section.replaceChildren(...[].concat(content).filter(Boolean));
-      // A new screen: its heading takes the focus, so keyboard and screen reader start there.
-      const heading = section.querySelector("h1");
-      if (heading) {
-        document.title = `${heading.textContent} · Doorstep console`;
-        heading.setAttribute("tabindex", "-1");
-        if (name !== "login") heading.focus();
-      }
+      titleFrom(section, "Doorstep console", name !== "login");
     })
     .catch((error) => {
       if (error.status === 401) {
@@ -149,11 +143,7 @@ async function officers() {
 async function patchesView() {
   const [patches, staff] = await Promise.all([call("GET", "/patches"), officers()]);
   const choices = Object.fromEntries(staff.map((u) => [u.id, `${u.display_name} (${u.username})`]));
-  const status = h("p.status", { role: "status" });
-  if (flash) {
-    announce(status, flash, "ok");
-    flash = "";
-  }
+  const status = statusLine();
   const rows = patches.map((p) => {
     const select = field(`Officer for ${p.name}`, `officer-${p.id}`, "select", {
       choices: { "": "No officer", ...choices },
@@ -228,11 +218,7 @@ async function planningView() {
     call("GET", `/plans?date=${day}`), officers(), call("GET", "/patches"),
   ]);
   const holders = new Set(patches.flatMap((p) => [p.officer_id, ...(p.covers || []).map((c) => c.officer_id)]));
-  const status = h("p.status", { role: "status" });
-  if (flash) {
-    announce(status, flash, "ok");
-    flash = "";
-  }
+  const status = statusLine();
   const dayInput = h("form.inline",
     field("Day", "day", "date", { value: day, required: true }),
     h("button", { type: "submit" }, "Show plans"));
@@ -317,9 +303,9 @@ function weekForm(staff, holders, status) {
 }
 
 function nextMonday() {
-  const d = new Date(`${londonToday()}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + ((8 - d.getUTCDay()) % 7 || 7));
-  return d.toISOString().slice(0, 10);
+  const today = londonToday();
+  const weekday = new Date(`${today}T12:00:00Z`).getUTCDay(); // Sunday 0
+  return addDays(today, (8 - weekday) % 7 || 7);
 }
 
 // --- review -----------------------------------------------------------------------
@@ -381,6 +367,16 @@ async function reviewView() {
         ]))
       : h("p", "Nothing rejected."),
   ];
+}
+
+// A screen's status line, saying what the last action on the screen before it did.
+function statusLine() {
+  const status = h("p.status", { role: "status" });
+  if (flash) {
+    announce(status, flash, "ok");
+    flash = "";
+  }
+  return status;
 }
 
 function table(headings, rows) {

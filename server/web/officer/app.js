@@ -1,7 +1,7 @@
 // The officer app: today's plan, the homes of my patch, and recording visits offline.
 
 import { ApiError, explain, loadConfig } from "../web/api.js";
-import { announce, clock, field, h, londonToday, money, nowWithOffset, when } from "../web/ui.js";
+import { addDays, announce, clock, field, h, londonToday, money, nowWithOffset, titleFrom, when } from "../web/ui.js";
 import { drawMap } from "../web/map.js";
 import { Engine } from "./sync.js";
 
@@ -88,7 +88,6 @@ function refresh() {
   render(false);
 }
 
-// A new screen: its heading takes the focus, so a screen reader starts there.
 function render(navigated = true) {
   const [name, arg] = view();
   updatePill();
@@ -99,12 +98,7 @@ function render(navigated = true) {
   }
   const screens = { login: loginView, today: todayView, homes: homesView, home: homeView, sync: syncView };
   main.replaceChildren((screens[name] || todayView)(arg));
-  const heading = main.querySelector("h1");
-  if (heading) {
-    document.title = `${heading.textContent} · Doorstep`;
-    heading.setAttribute("tabindex", "-1");
-    if (navigated && name !== "login") heading.focus();
-  }
+  titleFrom(main, "Doorstep", navigated && name !== "login");
 }
 
 function loginView() {
@@ -358,22 +352,29 @@ function checkboxGroup(legend, name, choices) {
     field(text, name, "checkbox", { value })));
 }
 
-function formError(form, error) {
-  const box = form.querySelector(".status");
-  announce(box, explain(error), "bad");
-  box.focus();
-}
-
-// Saved: said next to the form's own button, where the officer is looking.
-function done(form, text) {
-  form.reset();
-  const box = form.querySelector(".status");
-  announce(box, text, "ok");
-  box.focus();
+// A form that records something: its controls, a Save button, and a status line beside
+// the button where the officer is looking. save(formData) queues the record and returns
+// what to say; anything it throws is said instead, and nothing is kept.
+function recordForm(titleId, saveLabel, controls, save) {
+  const status = h("p.status", { role: "alert", tabindex: "-1" });
+  const form = h("form", { "aria-labelledby": titleId },
+    controls, h("button.primary", { type: "submit" }, saveLabel), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const said = await save(new FormData(form));
+      form.reset();
+      announce(status, said, "ok");
+    } catch (error) {
+      announce(status, explain(error), "bad");
+    }
+    status.focus();
+  });
+  return form;
 }
 
 function visitForm(uprn, tenancies) {
-  const form = h("form", { "aria-labelledby": "visit-title" },
+  return recordForm("visit-title", "Save visit", [
     tenancyChoice(tenancies),
     field("How", "channel", "select", { choices: codes.channels || { home_visit: "Visit" } }),
     field("Outcome", "outcome", "select", { choices: choose(codes.visit_outcomes), required: true }),
@@ -390,12 +391,7 @@ function visitForm(uprn, tenancies) {
       field("First payment", "arr_start", "date", {
         value: londonToday(), min: addDays(londonToday(), -30), max: addDays(londonToday(), 91),
       })),
-    h("button.primary", { type: "submit" }, "Save visit"),
-    h("p.status", { role: "alert", tabindex: "-1" }),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const d = new FormData(form);
+  ], async (d) => {
     const tenancy = d.get("tenancy_ref") || null;
     const payload = clean({
       uprn: Number(uprn), tenancy_ref: tenancy, channel: d.get("channel"), outcome: d.get("outcome"),
@@ -406,33 +402,26 @@ function visitForm(uprn, tenancies) {
     if (payload.channel === "home_visit") payload.left_at = nowWithOffset();
     // What the server would refuse, said here, before anything is queued.
     if (Boolean(payload.promise_amount) !== Boolean(payload.promise_date)) {
-      return formError(form, new Error("A promise of payment needs both an amount and a date."));
+      throw new Error("A promise of payment needs both an amount and a date.");
     }
-    if (payload.promise_amount && !tenancy) {
-      return formError(form, new Error("A promise of payment needs a tenancy."));
-    }
+    if (payload.promise_amount && !tenancy) throw new Error("A promise of payment needs a tenancy.");
     if (d.get("arrangement") && (!tenancy || !d.get("arr_amount") || !d.get("arr_start"))) {
-      return formError(form, new Error("An arrangement needs a tenancy, an amount and a first payment date."));
+      throw new Error("An arrangement needs a tenancy, an amount and a first payment date.");
     }
-    try {
-      const visitId = await engine.record("visit", "create", payload, { local: { ...payload, observed_at: nowWithOffset() } });
-      if (d.get("arrangement")) {
-        const arrangement = {
-          tenancy_ref: tenancy, amount: Number(d.get("arr_amount")), frequency: d.get("arr_frequency"),
-          start_date: d.get("arr_start"), visit_id: visitId,
-        };
-        await engine.record("arrangement", "create", arrangement, { local: { ...arrangement, status: "live", source: "device" } });
-      }
-      done(form, "Visit saved on this phone. It will be sent when there is signal.");
-    } catch (error) {
-      formError(form, error);
+    const visitId = await engine.record("visit", "create", payload, { local: payload });
+    if (d.get("arrangement")) {
+      const arrangement = {
+        tenancy_ref: tenancy, amount: Number(d.get("arr_amount")), frequency: d.get("arr_frequency"),
+        start_date: d.get("arr_start"), visit_id: visitId,
+      };
+      await engine.record("arrangement", "create", arrangement, { local: { ...arrangement, status: "live", source: "device" } });
     }
+    return "Visit saved on this phone. It will be sent when there is signal.";
   });
-  return form;
 }
 
 function repairForm(uprn, tenancies) {
-  const form = h("form", { "aria-labelledby": "repair-title" },
+  return recordForm("repair-title", "Save repair", [
     h("p.hint", "Health and safety first: damp and mould, gas, electrics and fire safety go straight to maintenance."),
     tenancyChoice(tenancies),
     field("What", "category", "select", { choices: choose(codes.repair_categories), required: true }),
@@ -440,31 +429,21 @@ function repairForm(uprn, tenancies) {
     field("Where in the home", "location", "text", { required: true, maxlength: 200 }),
     field("What you saw", "description", "textarea", { required: true, maxlength: 4000 }),
     field("Photo", "photo", "file", { accept: "image/*", capture: "environment" }),
-    h("button.primary", { type: "submit" }, "Save repair"),
-    h("p.status", { role: "alert", tabindex: "-1" }),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const d = new FormData(form);
-    try {
-      const photo = d.get("photo");
-      const photos = photo && photo.size ? [await engine.addPhoto(photo)] : [];
-      const payload = clean({
-        uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),
-        hazard_class: d.get("hazard_class"), location: d.get("location"), description: d.get("description"),
-        photos,
-      });
-      await engine.record("repair", "create", payload, { local: { ...payload } });
-      done(form, "Repair saved. It goes to maintenance when the phone syncs.");
-    } catch (error) {
-      formError(form, error);
-    }
+  ], async (d) => {
+    const photo = d.get("photo");
+    const photos = photo && photo.size ? [await engine.addPhoto(photo)] : [];
+    const payload = clean({
+      uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),
+      hazard_class: d.get("hazard_class"), location: d.get("location"), description: d.get("description"),
+      photos,
+    });
+    await engine.record("repair", "create", payload, { local: payload });
+    return "Repair saved. It goes to maintenance when the phone syncs.";
   });
-  return form;
 }
 
 function concernForm(uprn, tenancies) {
-  const form = h("form", { "aria-labelledby": "concern-title" },
+  return recordForm("concern-title", "Save concern", [
     h("p.hint", "If someone is in immediate danger, call 999 first."),
     tenancyChoice(tenancies),
     field("Category", "category", "select", { choices: choose(codes.concern_categories), required: true }),
@@ -472,25 +451,15 @@ function concernForm(uprn, tenancies) {
     field("Someone is in immediate danger", "immediate_danger", "checkbox"),
     field("What you saw or heard", "seen", "textarea", { required: true, maxlength: 4000 }),
     field("Referred to (optional)", "referred_to", "text", { maxlength: 200 }),
-    h("button.primary", { type: "submit" }, "Save concern"),
-    h("p.status", { role: "alert", tabindex: "-1" }),
-  );
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    const d = new FormData(form);
+  ], async (d) => {
     const payload = clean({
       uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),
       subjects: splitList(d.get("subjects")), immediate_danger: d.get("immediate_danger") === "on",
       seen: d.get("seen"), referred_to: d.get("referred_to") || null,
     });
-    try {
-      await engine.record("concern", "create", payload, { local: { ...payload } });
-      done(form, "Concern saved. Only you, your team leader and the safeguarding leads will see it.");
-    } catch (error) {
-      formError(form, error);
-    }
+    await engine.record("concern", "create", payload, { local: payload });
+    return "Concern saved. Only you, your team leader and the safeguarding leads will see it.";
   });
-  return form;
 }
 
 async function checkIn(uprn, minutes) {
@@ -575,12 +544,6 @@ function syncView() {
 // A required choice starts empty: no outcome or hazard class is ever recorded by default.
 function choose(choices) {
   return { "": "Choose…", ...(choices || {}) };
-}
-
-function addDays(day, days) {
-  const d = new Date(`${day}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
 }
 
 function splitList(text) {

@@ -64,6 +64,23 @@ export const when = (instant) =>
       })
     : "never";
 
+// A day (YYYY-MM-DD) moved on by a number of days.
+export function addDays(day, days) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+// A new screen: its first heading names the page and, when the user moved to it, takes
+// the focus, so keyboard and screen reader start there.
+export function titleFrom(container, suffix, focus) {
+  const heading = container.querySelector("h1");
+  if (!heading) return;
+  document.title = `${heading.textContent} · ${suffix}`;
+  heading.setAttribute("tabindex", "-1");
+  if (focus) heading.focus();
+}
+
 // Today's date in Europe/London, as YYYY-MM-DD.
 export function londonToday(now = new Date()) {
   return new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" }).format(now);
