@@ -158,6 +158,11 @@ def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> lis
     return cases
 
 
+def _require_finance(caller: Caller) -> None:
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears priorities.")
+
+
 def patch_priorities(db: Database, caller: Caller, patch_id: int, today: date) -> list[dict]:
     """Every current tenancy of a patch with its home's position and its priority: what a
     team leader's map colours homes by (finance roles, the patch in scope)."""
@@ -165,8 +170,7 @@ def patch_priorities(db: Database, caller: Caller, patch_id: int, today: date) -
     exists = db.execute("SELECT 1 FROM patches WHERE id = ?", [patch_id]).fetchone()
     if not exists or (visible is not None and patch_id not in visible):
         raise NotFound(f"Patch {patch_id} not found.")
-    if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears priorities.")
+    _require_finance(caller)
     where = "t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id = :patch)"
     found = assess_all(load(db, where, {"patch": patch_id}, today), today)
     return [
@@ -194,8 +198,7 @@ def tenancy_priority(db: Database, caller: Caller, tenancy_ref: str, today: date
     found = load(db, f"t.tenancy_ref = :ref AND {where}", {"ref": tenancy_ref, **named}, today)
     if not found:
         raise NotFound(f"Tenancy {tenancy_ref} not found, or not current.")
-    if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears priorities.")
+    _require_finance(caller)
     case = assess_all(found, today)[0]
     return {
         "tenancy_ref": tenancy_ref,
