@@ -236,10 +236,13 @@ class Uuid(Check):
     """Cleaned to the canonical lower-case hyphenated form."""
 
     json_type = "string"
+    _CANONICAL = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
     def clean(self, value):
         if not isinstance(value, str) or len(value) > 45:
             raise ValueError("Not a valid UUID.")
+        if self._CANONICAL.fullmatch(value):  # what phones send: already canonical
+            return value
         try:
             return str(uuid.UUID(value))
         except ValueError:

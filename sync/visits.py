@@ -76,6 +76,10 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+def _json_list(items: list) -> str:
+    return dumps_text(items) if items else "[]"
+
+
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
     batch.load_homes(m["payload"].get("uprn") for m in mutations)
     ids = [m["entity_id"] for m in mutations]
@@ -114,33 +118,56 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             )
     batch.claim("visit", m["entity_id"], "A visit", uprn)
     missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
-    channel = visit["channel"] or "home_visit"
-    row = (
-        m["entity_id"],
-        uprn,
-        visit["tenancy_ref"],
-        batch.caller.user_id,
-        channel,
-        visit["outcome"],
-        dumps_text(visit["present"] or []),
-        dumps_text(visit["offers"] or []),
-        visit["promise_amount"],
-        _iso(promise_date),
-        visit["notes"],
-        visit["latitude"],
-        visit["longitude"],
-        visit["gps_accuracy_m"],
-        _iso(visit["arrived_at"]),
-        _iso(visit["left_at"]),
-        visit["corrects"],
-        dumps_text(visit["photos"] or []),
-        m["observed_iso"],
-        batch.now_iso,
-        dumps_text(flags) if flags else "[]",
-        batch.caller.device_id,
-        m["mutation_id"],
+    # The stored record and the outbox event share their values: each formatted once.
+    out = {
+        "id": m["entity_id"],
+        "uprn": uprn,
+        "tenancy_ref": visit["tenancy_ref"],
+        "channel": visit["channel"] or "home_visit",
+        "outcome": visit["outcome"],
+        "present": visit["present"] or [],
+        "offers": visit["offers"] or [],
+        "promise_amount": visit["promise_amount"],
+        "promise_date": _iso(promise_date),
+        "notes": visit["notes"],
+        "latitude": visit["latitude"],
+        "longitude": visit["longitude"],
+        "gps_accuracy_m": visit["gps_accuracy_m"],
+        "arrived_at": _iso(visit["arrived_at"]),
+        "left_at": _iso(visit["left_at"]),
+        "corrects": visit["corrects"],
+        "photos": visit["photos"] or [],
+        "observed_at": m["observed_iso"],
+        "flags": flags,
+    }
+    batch.later(
+        _INSERT,
+        (
+            out["id"],
+            uprn,
+            out["tenancy_ref"],
+            batch.caller.user_id,
+            out["channel"],
+            out["outcome"],
+            _json_list(out["present"]),
+            _json_list(out["offers"]),
+            out["promise_amount"],
+            out["promise_date"],
+            out["notes"],
+            out["latitude"],
+            out["longitude"],
+            out["gps_accuracy_m"],
+            out["arrived_at"],
+            out["left_at"],
+            out["corrects"],
+            _json_list(out["photos"]),
+            m["observed_iso"],
+            batch.now_iso,
+            _json_list(flags),
+            batch.caller.device_id,
+            m["mutation_id"],
+        ),
     )
-    batch.later(_INSERT, row)
     if promise_date is not None:
         batch.touch("promise", m["entity_id"], uprn, None)
         batch.later(
@@ -149,22 +176,15 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
                 m["entity_id"],
                 visit["tenancy_ref"],
                 visit["promise_amount"],
-                promise_date.isoformat(),
+                out["promise_date"],
                 batch.local_day(m["observed_at"]).isoformat(),
             ),
         )
     # Flagged records changed meaning on the server, so the phone gets them back.
     origin = None if flags else batch.caller.device_id
     batch.touch("visit", m["entity_id"], uprn, origin)
-    event = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in visit.items()}
-    event |= {
-        "id": m["entity_id"],
-        "channel": channel,
-        "officer": batch.caller.username,
-        "observed_at": m["observed_iso"],
-        "flags": flags,
-    }
-    batch.event("visit.recorded", m["entity_id"], event)
+    out["officer"] = batch.caller.username
+    batch.event("visit.recorded", m["entity_id"], out)
     result = {"status": "applied", "flags": flags}
     if missing:
         result["missing_photos"] = missing
