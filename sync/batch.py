@@ -2,9 +2,11 @@
 
 Every mutation is checked in full before anything of it is written, so a rejected mutation
 leaves nothing behind. The writes of an applied one are staged, kept when it succeeds,
-and stored with one ``executemany`` per statement when the batch ends. A kind whose
-records later mutations of the same batch read (a tenant's fields) writes at once, in a
-savepoint (``MutationKind.writes_now``).
+and stored with one ``executemany`` per statement when the batch ends. What later
+mutations of the same batch read is read once and kept up to date in the batch (the homes,
+the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
+the database in ways the batch does not follow (an arrangement replacing the tenancy's
+live one) writes at once instead, in a savepoint (``MutationKind.writes_now``).
 """
 
 import json
@@ -84,8 +86,12 @@ class Batch:
         self.known: dict[str, set[str]] = {}  # per kind: entity ids that already exist
         self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn
         self.buffered: dict[str, list[tuple]] = {}
+        self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
+        self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
+        self.writes_now = False  # whether its writes happen at once (in a savepoint)
+        self.written = 0  # how many writes it has made
         self._granted: set[int] | None = None
 
     # Reads
@@ -177,9 +183,19 @@ class Batch:
         return moment.astimezone(LONDON).date()
 
     # Writes
+    def begin(self, mutation_id: str, writes_now: bool) -> None:
+        """The mutation ``mutation_id`` is about to be applied."""
+        self.mutation_id, self.writes_now, self.written = mutation_id, writes_now, 0
+        self.staged.clear()
+
     def later(self, sql: str, row: tuple) -> None:
-        """Store this row when the batch ends (if the current mutation is applied)."""
-        self.staged.append((sql, row))
+        """Store this row when the batch ends (if the current mutation is applied); at once
+        for a kind that writes at once."""
+        self.written += 1
+        if self.writes_now:
+            self.db.conn.execute(sql, row)
+        else:
+            self.staged.append((sql, row))
 
     def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
         """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
@@ -189,7 +205,7 @@ class Batch:
     def event(self, topic: str, entity_id: str, data: dict) -> None:
         """An outbox event for other systems (sync.outbox), stored with the record. Its id
         derives from the mutation's, so it is the same however often the phone retries."""
-        event_id = f"{self.mutation_id}.{len(self.staged)}"
+        event_id = f"{self.mutation_id}.{self.written}"
         body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
         self.later(OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso))
 

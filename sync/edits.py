@@ -25,6 +25,8 @@ ARRANGEMENT_STATUS = Record(
 
 
 def prefetch_homes_of(record: MutableRecord):
+    """The prefetch of a kind that writes at once: the homes of the records edited."""
+
     def prefetch(batch: Batch, mutations: list[dict]) -> None:
         ids = sorted({m["entity_id"] for m in mutations})
         for chunk in chunks(ids):
@@ -34,16 +36,39 @@ def prefetch_homes_of(record: MutableRecord):
     return prefetch
 
 
+def prefetch_records(record: MutableRecord):
+    """The prefetch of a kind whose edits the batch follows: the records edited, their
+    field versions and their homes, read once; ``apply_field_edit`` keeps them up to date."""
+
+    def prefetch(batch: Batch, mutations: list[dict]) -> None:
+        ids = sorted({m["entity_id"] for m in mutations})
+        for chunk in chunks(ids):
+            for row in batch.db.query(record.select.format(ids=",".join("?" * len(chunk))), chunk):
+                batch.records[record.entity_type, row[record.key]] = row
+        history = versions.field_versions(batch.db, record.entity_type, ids)
+        for entity_id, fields in history.items():
+            batch.history[record.entity_type, entity_id] = fields
+        batch.load_homes(row["uprn"] for row in batch.records.values())
+
+    return prefetch
+
+
 def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord) -> dict:
     """Fields merge on the base version; a field changed by someone else since the base
-    keeps the server's value, and the phone's goes to a conflict with both kept."""
-    db, entity_id = batch.db, m["entity_id"]
-    rows = list(db.query(record.select, [entity_id]))
-    if not rows:
+    keeps the server's value, and the phone's goes to a conflict with both kept.
+
+    The record is read from the batch when its kind prefetched it (and kept up to date
+    there), otherwise from the database (a kind that writes at once)."""
+    entity_id, key = m["entity_id"], (record.entity_type, m["entity_id"])
+    current = batch.records.get(key)
+    history = batch.history.get(key)
+    if current is None:
+        current = record.read(batch.db, entity_id)
+        history = versions.field_versions(batch.db, record.entity_type, entity_id)
+    if current is None:
         raise Rejected(
             f"No {record.entity_type} {entity_id}: it may not exist yet.", code="unknown-entity"
         )
-    current = rows[0]
     uprn = current["uprn"]
     flags = home_access(batch, uprn, batch.home(uprn))
     base = m["base_version"]
@@ -53,7 +78,6 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             f"holds version {current['version']}).",
             code="bad-base-version",
         )
-    history = versions.field_versions(db, record.entity_type, entity_id)
     apply, conflicted = {}, []
     for field, value in payload.items():
         stored = current[field]
@@ -64,43 +88,28 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             apply[field] = value
             continue
         meta = history[field]
-        versions.record_conflict(
-            db,
-            entity_type=record.entity_type,
-            entity_id=entity_id,
-            field=field,
-            uprn=uprn,
-            rule="first-write-kept",
-            kept=(
-                stored,
-                meta["source"],
-                meta["changed_by"],
-                meta["observed_at"] or meta["changed_at"],
+        batch.later(
+            versions.CONFLICT,
+            versions.conflict_row(
+                entity_type=record.entity_type,
+                entity_id=entity_id,
+                field=field,
+                uprn=uprn,
+                rule="first-write-kept",
+                kept=(
+                    stored,
+                    meta["source"],
+                    meta["changed_by"],
+                    meta["observed_at"] or meta["changed_at"],
+                ),
+                other=(value, "device", batch.caller.user_id, m["observed_iso"]),
+                mutation_id=m["mutation_id"],
+                now=batch.now_iso,
             ),
-            other=(value, "device", batch.caller.user_id, m["observed_iso"]),
-            mutation_id=m["mutation_id"],
         )
         conflicted.append({"field": field, "kept": stored, "yours": value})
     version = current["version"]
     if apply:
-        sets = ", ".join(f"{f} = ?" for f in apply)
-        version = db.execute(
-            f"UPDATE {record.table} SET {sets}, version = version + 1, updated_at = ? "
-            f"WHERE {record.key} = ? RETURNING version",
-            [*apply.values(), batch.now_iso, entity_id],
-        ).fetchall()[0][0]
-        versions.record_changes(
-            db,
-            record.entity_type,
-            entity_id,
-            list(apply),
-            version=version,
-            source="device",
-            changed_by=batch.caller.user_id,
-            mutation_id=m["mutation_id"],
-            observed_at=m["observed_iso"],
-            pending_hms=True,
-        )
         # News for the housing system, with the record. The event's id derives from the
         # mutation's (Batch.event), so however often the phone resends it, it is one event.
         batch.event(
@@ -110,20 +119,45 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
                 record,
                 current,
                 {f: payload[f] for f in apply},
-                version=version,
+                version=version + 1,
                 changed_by=batch.caller.username,
                 source="device",
                 observed_at=m["observed_iso"],
             ),
         )
+        changed = {"version": version + 1, "updated_at": batch.now_iso}
+        # The record as it now is, whole, so that however the batch groups its writes the
+        # last one leaves it right; and the same in the batch, for later mutations.
+        current.update(apply, **changed)
+        columns = (*record.fields, *changed)
+        batch.later(
+            f"UPDATE {record.table} SET {', '.join(f'{c} = ?' for c in columns)} "
+            f"WHERE {record.key} = ?",
+            (*(current[c] for c in columns), entity_id),
+        )
+        for row in versions.field_version_rows(
+            record.entity_type,
+            entity_id,
+            list(apply),
+            version=version + 1,
+            source="device",
+            changed_by=batch.caller.user_id,
+            mutation_id=m["mutation_id"],
+            observed_at=m["observed_iso"],
+            pending_hms=True,
+            now=batch.now_iso,
+        ):
+            batch.later(versions.FIELD_VERSION, row)
+            history[row[2]] = dict(zip(versions.FIELD_VERSION_COLUMNS, row, strict=True))
     # The phone holds exactly the server's record only when it was based on the latest
-    # version and nothing was refused; otherwise the record is sent back to it.
-    exact = base == current["version"] and not conflicted and not flags
-    if apply or conflicted:
+    # version and nothing was refused; otherwise the record is sent back to it, even when
+    # this edit changed nothing (the result's version then names changes it lacks).
+    exact = base == version and not conflicted and not flags
+    if apply or not exact:
         batch.touch(record.entity_type, entity_id, uprn, batch.caller.device_id if exact else None)
     result = {
         "status": "conflict" if conflicted else "applied",
-        "version": version,
+        "version": current["version"],
         "flags": flags,
     }
     if conflicted:
@@ -134,8 +168,7 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
 TENANT_KIND = MutationKind(
     "tenant",
     {"update": Op(TENANT_CONTACT, lambda b, m, p: apply_field_edit(b, m, p, TENANT))},
-    prefetch=prefetch_homes_of(TENANT),
-    writes_now=True,
+    prefetch=prefetch_records(TENANT),
 )
 ARRANGEMENT_STATUS_EDIT = Op(
     ARRANGEMENT_STATUS, lambda b, m, p: apply_field_edit(b, m, p, ARRANGEMENT)

@@ -125,13 +125,13 @@ def _one(
         return result
     try:
         kind, op, payload = _check(clean, problems)
-        mutation = {**clean, "mutation_id": mutation_id}
-        batch.mutation_id = mutation_id
+        clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
+        batch.begin(mutation_id, kind.writes_now)
         if kind.writes_now:
             with batch.db.atomic():
-                outcome = op.apply(batch, mutation, payload)
+                outcome = op.apply(batch, clean, payload)
         else:
-            outcome = op.apply(batch, mutation, payload)
+            outcome = op.apply(batch, clean, payload)
         result = {**base, **outcome}
         batch.keep_staged()
     except Rejected as exc:

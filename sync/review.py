@@ -107,7 +107,7 @@ def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str
             )
             changes.touch(db, record.entity_type, entity_id, record.uprn_of(db, entity_id))
             # The record's value changed: news for the housing system, as a phone's edit is.
-            row = next(db.query(record.select, [entity_id]))
+            row = record.read(db, entity_id)
             outbox.add(
                 db,
                 record.topic,

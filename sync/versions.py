@@ -21,23 +21,29 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from sync.clock import utc_now
+from sync.rows import chunks
 
 
 @dataclass(frozen=True)
 class MutableRecord:
-    """A record phones edit field by field: its table and key, how to read it with its
-    home (``select``: one id; adds ``uprn``), and its home (``homes``: ids in ``{ids}``).
-    A change made in Doorstep (a phone's edit, a value chosen in review) writes an outbox
-    event of ``topic`` (``change_event``); ``booleans`` are stored as 0/1."""
+    """A record phones edit field by field: its table and key, the ``fields`` phones edit,
+    how to read records with their home (``select``: ids in ``{ids}``; adds ``uprn``), and
+    their homes alone (``homes``). A change made in Doorstep (a phone's edit, a value chosen
+    in review) writes an outbox event of ``topic`` (``change_event``); ``booleans`` are
+    stored as 0/1."""
 
     entity_type: str
     table: str
     key: str
+    fields: tuple[str, ...]
     select: str
     homes: str
     topic: str
     event_key: str
     booleans: tuple[str, ...] = ()
+
+    def read(self, db: Database, entity_id: str) -> dict | None:
+        return next(db.query(self.select.format(ids="?"), [entity_id]), None)
 
     def uprn_of(self, db: Database, entity_id: str) -> int | None:
         row = db.execute(self.homes.format(ids="?"), [entity_id]).fetchone()
@@ -48,8 +54,17 @@ TENANT = MutableRecord(
     "tenant",
     "tenants",
     "person_ref",
+    (
+        "phone",
+        "mobile",
+        "email",
+        "preferred_contact",
+        "language",
+        "interpreter_needed",
+        "reasonable_adjustments",
+    ),
     "SELECT t.*, y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
-    "WHERE t.person_ref = ?",
+    "WHERE t.person_ref IN ({ids})",
     "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
     "WHERE t.person_ref IN ({ids})",
     topic="tenant.changed",
@@ -60,8 +75,9 @@ ARRANGEMENT = MutableRecord(
     "arrangement",
     "arrangements",
     "id",
+    ("status",),
     "SELECT a.*, t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
-    "WHERE a.id = ?",
+    "WHERE a.id IN ({ids})",
     "SELECT t.uprn FROM arrangements a JOIN tenancies t ON t.tenancy_ref = a.tenancy_ref "
     "WHERE a.id IN ({ids})",
     topic="arrangement.changed",
@@ -89,19 +105,44 @@ def change_event(record: MutableRecord, row: dict, changed: dict, **about) -> di
     return data | {"changes": values} | about
 
 
-def field_versions(db: Database, entity_type: str, entity_id: str) -> dict[str, dict]:
-    return {
-        row["field"]: row
+def field_versions(db: Database, entity_type: str, entity_ids) -> dict[str, dict]:
+    """The history of each of ``entity_ids`` (one id, or several): id -> field -> its last
+    change."""
+    ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
+    history: dict[str, dict] = {i: {} for i in ids}
+    for chunk in chunks(ids):
         for row in db.query(
-            "SELECT field, version, source, changed_by, observed_at, changed_at, pending_hms "
-            "FROM field_versions WHERE entity_type = ? AND entity_id = ?",
-            [entity_type, entity_id],
-        )
-    }
+            "SELECT entity_id, field, version, source, changed_by, observed_at, changed_at, "
+            f"pending_hms FROM field_versions WHERE entity_type = ? "
+            f"AND entity_id IN ({','.join('?' * len(chunk))})",
+            [entity_type, *chunk],
+        ):
+            history[row.pop("entity_id")][row["field"]] = row
+    return history[entity_ids] if isinstance(entity_ids, str) else history
 
 
-def record_changes(
-    db: Database,
+FIELD_VERSION_COLUMNS = (
+    "entity_type",
+    "entity_id",
+    "field",
+    "version",
+    "source",
+    "changed_by",
+    "mutation_id",
+    "observed_at",
+    "changed_at",
+    "pending_hms",
+)
+FIELD_VERSION = f"""INSERT INTO field_versions ({", ".join(FIELD_VERSION_COLUMNS)})
+       VALUES ({", ".join("?" * len(FIELD_VERSION_COLUMNS))})
+       ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET
+           version = excluded.version, source = excluded.source,
+           changed_by = excluded.changed_by, mutation_id = excluded.mutation_id,
+           observed_at = excluded.observed_at, changed_at = excluded.changed_at,
+           pending_hms = excluded.pending_hms"""
+
+
+def field_version_rows(
     entity_type: str,
     entity_id: str,
     fields: list[str],
@@ -112,37 +153,39 @@ def record_changes(
     mutation_id: str | None = None,
     observed_at: str | None = None,
     pending_hms: bool = False,
-) -> None:
-    now = utc_now()
-    db.conn.executemany(
-        """INSERT INTO field_versions (entity_type, entity_id, field, version, source,
-               changed_by, mutation_id, observed_at, changed_at, pending_hms)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (entity_type, entity_id, field) DO UPDATE SET
-               version = excluded.version, source = excluded.source,
-               changed_by = excluded.changed_by, mutation_id = excluded.mutation_id,
-               observed_at = excluded.observed_at, changed_at = excluded.changed_at,
-               pending_hms = excluded.pending_hms""",
-        [
-            (
-                entity_type,
-                entity_id,
-                f,
-                version,
-                source,
-                changed_by,
-                mutation_id,
-                observed_at,
-                now,
-                int(pending_hms),
-            )
-            for f in fields
-        ],
-    )
+    now: str | None = None,
+) -> list[tuple]:
+    """The ``FIELD_VERSION`` rows of a change to ``fields``."""
+    now = now or utc_now()
+    return [
+        (
+            entity_type,
+            entity_id,
+            f,
+            version,
+            source,
+            changed_by,
+            mutation_id,
+            observed_at,
+            now,
+            int(pending_hms),
+        )
+        for f in fields
+    ]
 
 
-def record_conflict(
-    db: Database,
+def record_changes(db: Database, entity_type: str, entity_id: str, fields: list[str], **about):
+    """Remember that ``fields`` changed (``field_version_rows`` for ``about``)."""
+    db.conn.executemany(FIELD_VERSION, field_version_rows(entity_type, entity_id, fields, **about))
+
+
+CONFLICT = """INSERT INTO conflicts (entity_type, entity_id, field, uprn, rule, kept_value,
+           kept_source, kept_by, kept_at, other_value, other_source, other_by, other_at,
+           mutation_id, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+def conflict_row(
     *,
     entity_type: str,
     entity_id: str,
@@ -152,45 +195,46 @@ def record_conflict(
     kept: tuple,
     other: tuple,
     mutation_id: str | None = None,
-) -> int | None:
-    """Keep both values: ``kept``/``other`` are (value, source, user id, when). Every
-    phone's clash is recorded (with its mutation); the import's is recorded once while it
-    stays open, since a nightly import repeats itself."""
-    kept_value, other_value = json.dumps(kept[0]), json.dumps(other[0])
+    now: str | None = None,
+) -> tuple:
+    """The ``CONFLICT`` row keeping both values: ``kept``/``other`` are (value, source,
+    user id, when)."""
+    return (
+        entity_type,
+        entity_id,
+        field,
+        uprn,
+        rule,
+        json.dumps(kept[0]),
+        kept[1],
+        kept[2],
+        kept[3],
+        json.dumps(other[0]),
+        other[1],
+        other[2],
+        other[3],
+        mutation_id,
+        now or utc_now(),
+    )
+
+
+def record_conflict(db: Database, **conflict) -> int | None:
+    """Keep both values (``conflict_row``). Every phone's clash is recorded (with its
+    mutation); the import's is recorded once while it stays open, since a nightly import
+    repeats itself."""
+    row = conflict_row(**conflict)
     open_same = (
-        mutation_id is None
+        row[13] is None
         and db.execute(
             """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
            AND kept_value = ? AND other_value = ? AND other_source = ?
            AND resolved_at IS NULL""",
-            [entity_type, entity_id, field, kept_value, other_value, other[1]],
+            [row[0], row[1], row[2], row[5], row[9], row[10]],
         ).fetchone()
     )
     if open_same:
         return None
-    return db.execute(
-        """INSERT INTO conflicts (entity_type, entity_id, field, uprn, rule, kept_value,
-               kept_source, kept_by, kept_at, other_value, other_source, other_by, other_at,
-               mutation_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            entity_type,
-            entity_id,
-            field,
-            uprn,
-            rule,
-            kept_value,
-            kept[1],
-            kept[2],
-            kept[3],
-            other_value,
-            other[1],
-            other[2],
-            other[3],
-            mutation_id,
-            utc_now(),
-        ],
-    ).lastrowid
+    return db.execute(CONFLICT, row).lastrowid
 
 
 def protect_pending_edits(

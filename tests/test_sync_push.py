@@ -170,6 +170,39 @@ def test_edits_to_different_fields_merge(client, as_user, tokens, db, db_path, t
     assert leader1.store[("tenant", person)]["mobile"] == "07700 900123"
 
 
+def test_an_edit_that_changes_nothing_on_an_old_base_brings_the_record_back(
+    client, as_user, tokens, db
+):
+    """Found by the state machine: a phone edits a tenant's mobile and, in the same push,
+    repeats the email it already set, both from the same base. The repeat changes nothing
+    but answers with the new version; a phone reading that answer first would think it held
+    that version without the mobile. So the record comes back on its next pull."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    phone, outbox = Phone(client, tokens["officer1"]), Outbox()
+    phone.sync()
+    first = push(
+        client,
+        as_user("officer1"),
+        outbox.make("tenant", person, "update", {"email": "same@example.com"}, version),
+    )["results"][0]
+    assert first["version"] == version + 1
+    assert phone.sync() == 0  # exactly as written: not echoed
+    mobile, repeat = push(
+        client,
+        as_user("officer1"),
+        outbox.make("tenant", person, "update", {"mobile": "07700 900321"}, version + 1),
+        outbox.make("tenant", person, "update", {"email": "same@example.com"}, version + 1),
+    )["results"]
+    assert (mobile["version"], repeat["version"]) == (version + 2, version + 2)
+    assert phone.sync() == 1
+    held = phone.store[("tenant", person)]
+    assert (held["mobile"], held["email"], held["version"]) == (
+        "07700 900321",
+        "same@example.com",
+        version + 2,
+    )
+
+
 def test_edits_to_the_same_field_keep_the_first_and_record_both(client, as_user, db):
     person, version, _, _ = a_tenant(db, "officer1")
     first = push(
@@ -487,3 +520,13 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
         "device",
         STORED_NOW,
     )
+
+
+def test_a_mutable_records_fields_are_the_ones_phones_may_edit():
+    """A batch writes an edited record whole (``MutableRecord.fields``): exactly the fields
+    the edit's payload may carry."""
+    from sync.edits import ARRANGEMENT_STATUS, TENANT_CONTACT
+    from sync.versions import ARRANGEMENT, TENANT
+
+    assert TENANT.fields == tuple(TENANT_CONTACT.fields)
+    assert ARRANGEMENT.fields == tuple(ARRANGEMENT_STATUS.fields)
