@@ -99,16 +99,19 @@ class Batch:
         wanted = sorted({u for u in uprns if type(u) is int} - self.homes.keys())
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            found = {
-                u: (set(), set(), set())
-                for (u,) in self.db.execute(
-                    f"SELECT uprn FROM properties WHERE uprn IN ({marks})", chunk
-                )
-            }
+            found: dict[int, tuple[set, set, set]] = {}
             for uprn, patch_id in self.db.execute(
                 f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
             ):
-                found[uprn][0].add(patch_id)
+                found.setdefault(uprn, (set(), set(), set()))[0].add(patch_id)
+            # A home in no patch still exists (and is refused as such, not as unknown).
+            unplaced = [u for u in chunk if u not in found]
+            if unplaced:
+                for (uprn,) in self.db.execute(
+                    f"SELECT uprn FROM properties WHERE uprn IN ({','.join('?' * len(unplaced))})",
+                    unplaced,
+                ):
+                    found[uprn] = (set(), set(), set())
             for uprn, ref in self.db.execute(
                 f"SELECT uprn, tenancy_ref FROM tenancies WHERE uprn IN ({marks})", chunk
             ):

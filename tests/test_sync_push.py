@@ -126,6 +126,27 @@ def test_a_bad_mutation_never_blocks_the_ones_behind_it(client, as_user, db):
     assert stored == 5
 
 
+def test_a_visit_to_no_home_or_a_home_in_no_patch_is_refused_as_such(client, as_user, db):
+    db.execute(
+        "INSERT INTO properties (uprn, address_line_1, post_town, postcode, latitude, "
+        "longitude, kind, imported_at, updated_at) VALUES (990000000001, '1 Far Lane', "
+        "'Nowhere', 'ZZ1 1ZZ', 60.0, -1.0, 'dwelling', '2026-01-01', '2026-01-01')"
+    )
+    db.conn.commit()
+    box = Outbox()
+    results = push(
+        client,
+        as_user("officer1"),
+        visit(box, 990000000002, None),
+        visit(box, 990000000001, None),
+    )["results"]
+    assert [(r["status"], r["code"]) for r in results] == [
+        ("rejected", "unknown-home"),
+        ("rejected", "out-of-scope"),
+    ]
+    assert results[1]["reason"] == "Home 990000000001 is in no patch."
+
+
 def test_own_writes_are_not_echoed_but_reach_the_team(client, as_user, tokens, db):
     officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
     officer1.sync()
