@@ -45,8 +45,7 @@ def prefetch_records(record: MutableRecord):
         for chunk in chunks(ids):
             for row in batch.db.query(record.select.format(ids=",".join("?" * len(chunk))), chunk):
                 batch.records[record.entity_type, row[record.key]] = row
-        history = versions.field_versions(batch.db, record.entity_type, ids)
-        for entity_id, fields in history.items():
+        for entity_id, fields in versions.histories(batch.db, record.entity_type, ids).items():
             batch.history[record.entity_type, entity_id] = fields
         batch.load_homes(row["uprn"] for row in batch.records.values())
 

@@ -105,20 +105,23 @@ def change_event(record: MutableRecord, row: dict, changed: dict, **about) -> di
     return data | {"changes": values} | about
 
 
-def field_versions(db: Database, entity_type: str, entity_ids) -> dict[str, dict]:
-    """The history of each of ``entity_ids`` (one id, or several): id -> field -> its last
-    change."""
-    ids = [entity_ids] if isinstance(entity_ids, str) else list(entity_ids)
-    history: dict[str, dict] = {i: {} for i in ids}
-    for chunk in chunks(ids):
+def field_versions(db: Database, entity_type: str, entity_id: str) -> dict[str, dict]:
+    """A record's history: field -> its last change."""
+    return histories(db, entity_type, [entity_id])[entity_id]
+
+
+def histories(db: Database, entity_type: str, entity_ids: list[str]) -> dict[str, dict]:
+    """``field_versions`` of many records at once: id -> field -> its last change."""
+    found: dict[str, dict] = {i: {} for i in entity_ids}
+    for chunk in chunks(entity_ids):
         for row in db.query(
             "SELECT entity_id, field, version, source, changed_by, observed_at, changed_at, "
-            f"pending_hms FROM field_versions WHERE entity_type = ? "
+            "pending_hms FROM field_versions WHERE entity_type = ? "
             f"AND entity_id IN ({','.join('?' * len(chunk))})",
             [entity_type, *chunk],
         ):
-            history[row.pop("entity_id")][row["field"]] = row
-    return history[entity_ids] if isinstance(entity_ids, str) else history
+            found[row.pop("entity_id")][row["field"]] = row
+    return found
 
 
 FIELD_VERSION_COLUMNS = (
