@@ -6,7 +6,9 @@ and stored with one ``executemany`` per statement when the batch ends. What late
 mutations of the same batch read is read once and kept up to date in the batch (the homes,
 the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
 the database in ways the batch does not follow (an arrangement replacing the tenancy's
-live one) writes at once instead, in a savepoint (``MutationKind.writes_now``).
+live one) writes its records at once instead, in a savepoint (``MutationKind.writes_now``);
+its rows in the change index and the outbox still wait for the end of the batch, so both
+keep the mutations' order.
 """
 
 import json
@@ -90,8 +92,7 @@ class Batch:
         self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
-        self.writes_now = False  # whether its writes happen at once (in a savepoint)
-        self.written = 0  # how many writes it has made
+        self.writes_now = False  # whether its record writes happen at once (in a savepoint)
         self._granted: set[int] | None = None
 
     # Reads
@@ -188,29 +189,31 @@ class Batch:
     # Writes
     def begin(self, mutation_id: str, writes_now: bool) -> None:
         """The mutation ``mutation_id`` is about to be applied."""
-        self.mutation_id, self.writes_now, self.written = mutation_id, writes_now, 0
+        self.mutation_id, self.writes_now = mutation_id, writes_now
         self.staged.clear()
 
     def later(self, sql: str, row: tuple) -> None:
-        """Store this row when the batch ends (if the current mutation is applied); at once
-        for a kind that writes at once."""
-        self.written += 1
+        """Store this row of a record when the batch ends (if the current mutation is
+        applied); at once for a kind that writes at once."""
         if self.writes_now:
             self.db.conn.execute(sql, row)
         else:
             self.staged.append((sql, row))
 
+    # The change index and the outbox are always stored when the batch ends, so that
+    # their order (pulls page by seq; the feed and webhooks go by outbox id) is the
+    # mutations' order, whichever kinds write at once.
     def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
         """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
         self.seq += 1
-        self.later(TOUCH, (entity_type, entity_id, uprn, self.seq, origin))
+        self.staged.append((TOUCH, (entity_type, entity_id, uprn, self.seq, origin)))
 
     def event(self, topic: str, entity_id: str, data: dict) -> None:
         """An outbox event for other systems (sync.outbox), stored with the record. Its id
         derives from the mutation's, so it is the same however often the phone retries."""
-        event_id = f"{self.mutation_id}.{self.written}"
+        event_id = f"{self.mutation_id}.{len(self.staged)}"
         body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
-        self.later(OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso))
+        self.staged.append((OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso)))
 
     def keep_staged(self) -> None:
         for sql, row in self.staged:
@@ -263,10 +266,10 @@ class Op:
 
 @dataclass
 class MutationKind:
-    """A kind of record phones push. Its ops write through ``batch.later``/``batch.touch``;
-    a kind that must also write at once (because a later mutation in the batch reads it)
-    sets ``writes_now`` and gets a savepoint. ``prefetch(batch, mutations)`` reads what the
-    whole batch needs at once."""
+    """A kind of record phones push. Its ops write through ``batch.later``, ``batch.touch``
+    and ``batch.event``; a kind whose records must be written at once (because its ops
+    read the database back) sets ``writes_now`` and gets a savepoint.
+    ``prefetch(batch, mutations)`` reads what the whole batch needs at once."""
 
     name: str
     ops: dict[str, Op]

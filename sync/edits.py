@@ -77,7 +77,7 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             f"holds version {current['version']}).",
             code="bad-base-version",
         )
-    apply, conflicted = {}, []
+    apply, conflicted, clashes = {}, [], []
     for field, value in payload.items():
         stored = current[field]
         value = int(value) if isinstance(value, bool) else value
@@ -87,8 +87,7 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             apply[field] = value
             continue
         meta = history[field]
-        batch.later(
-            versions.CONFLICT,
+        clashes.append(
             versions.conflict_row(
                 entity_type=record.entity_type,
                 entity_id=entity_id,
@@ -148,6 +147,8 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
         ):
             batch.later(versions.FIELD_VERSION, row)
             history[row[2]] = dict(zip(versions.FIELD_VERSION_COLUMNS, row, strict=True))
+    for clash in clashes:
+        batch.later(versions.CONFLICT, clash)
     # The phone holds exactly the server's record only when it was based on the latest
     # version and nothing was refused; otherwise the record is sent back to it, even when
     # this edit changed nothing (the result's version then names changes it lacks).

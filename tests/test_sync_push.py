@@ -551,3 +551,35 @@ def test_a_mutable_records_fields_are_the_ones_phones_may_edit():
 
     assert TENANT.fields == tuple(TENANT_CONTACT.fields)
     assert ARRANGEMENT.fields == tuple(ARRANGEMENT_STATUS.fields)
+
+
+def test_a_pushs_events_reach_the_feed_in_the_order_of_its_mutations(client, as_user, db):
+    """Whichever kinds write at once (an arrangement) and which at the end of the batch (a
+    visit, a contact edit), the feed carries the batch's events in device sequence order."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    uprn, ref = home_of(db, "officer1")
+    arrangement, arrangement_version = db.execute(
+        "SELECT a.id, a.version FROM arrangements a JOIN tenancies t "
+        "ON t.tenancy_ref = a.tenancy_ref JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1' AND a.status = 'live' LIMIT 1"
+    ).fetchone()
+    box = Outbox()
+    mutations = [
+        box.make("tenant", person, "update", {"mobile": "07700 900411"}, version),
+        visit(box, uprn, ref),
+        box.make(
+            "arrangement", arrangement, "update", {"status": "cancelled"}, arrangement_version
+        ),
+        visit(box, uprn, ref),
+    ]
+    after = db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
+    results = push(client, as_user("officer1"), *reversed(mutations))["results"]
+    assert {r["status"] for r in results} == {"applied"}
+    page = client.get(f"/feed?after={after}", headers=as_user("admin")).get_json()["items"]
+    assert [(e["topic"], e["id"].split(".")[0]) for e in page] == [
+        ("tenant.changed", mutations[0]["mutation_id"]),
+        ("visit.recorded", mutations[1]["mutation_id"]),
+        ("arrangement.changed", mutations[2]["mutation_id"]),
+        ("visit.recorded", mutations[3]["mutation_id"]),
+    ]
