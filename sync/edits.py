@@ -56,14 +56,16 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
     """Fields merge on the base version; a field changed by someone else since the base
     keeps the server's value, and the phone's goes to a conflict with both kept.
 
-    The record is read from the batch when its kind prefetched it (and kept up to date
-    there), otherwise from the database (a kind that writes at once)."""
+    A kind whose writes wait for the end of the batch reads the record once (in its
+    prefetch, or here) and keeps the batch's copy up to date; a kind that writes at once
+    reads it from the database each time."""
     entity_id, key = m["entity_id"], (record.entity_type, m["entity_id"])
-    current = batch.records.get(key)
-    history = batch.history.get(key)
+    current, history = batch.records.get(key), batch.history.get(key)
     if current is None:
         current = record.read(batch.db, entity_id)
         history = versions.field_versions(batch.db, record.entity_type, entity_id)
+        if current is not None and not batch.writes_now:
+            batch.records[key], batch.history[key] = current, history
     if current is None:
         raise Rejected(
             f"No {record.entity_type} {entity_id}: it may not exist yet.", code="unknown-entity"
