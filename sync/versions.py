@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from sync.clock import utc_now
+from sync.codes import TENANT_CONTACT_FIELDS
 from sync.rows import chunks
 
 
@@ -54,15 +55,7 @@ TENANT = MutableRecord(
     "tenant",
     "tenants",
     "person_ref",
-    (
-        "phone",
-        "mobile",
-        "email",
-        "preferred_contact",
-        "language",
-        "interpreter_needed",
-        "reasonable_adjustments",
-    ),
+    TENANT_CONTACT_FIELDS,
     "SELECT t.*, y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
     "WHERE t.person_ref IN ({ids})",
     "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
@@ -182,10 +175,25 @@ def record_changes(db: Database, entity_type: str, entity_id: str, fields: list[
     db.conn.executemany(FIELD_VERSION, field_version_rows(entity_type, entity_id, fields, **about))
 
 
-CONFLICT = """INSERT INTO conflicts (entity_type, entity_id, field, uprn, rule, kept_value,
-           kept_source, kept_by, kept_at, other_value, other_source, other_by, other_at,
-           mutation_id, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+CONFLICT_COLUMNS = (
+    "entity_type",
+    "entity_id",
+    "field",
+    "uprn",
+    "rule",
+    "kept_value",
+    "kept_source",
+    "kept_by",
+    "kept_at",
+    "other_value",
+    "other_source",
+    "other_by",
+    "other_at",
+    "mutation_id",
+    "created_at",
+)
+CONFLICT = f"""INSERT INTO conflicts ({", ".join(CONFLICT_COLUMNS)})
+       VALUES ({", ".join("?" * len(CONFLICT_COLUMNS))})"""
 
 
 def conflict_row(
@@ -226,13 +234,15 @@ def record_conflict(db: Database, **conflict) -> int | None:
     mutation); the import's is recorded once while it stays open, since a nightly import
     repeats itself."""
     row = conflict_row(**conflict)
+    new = dict(zip(CONFLICT_COLUMNS, row, strict=True))
     open_same = (
-        row[13] is None
+        new["mutation_id"] is None
         and db.execute(
-            """SELECT id FROM conflicts WHERE entity_type = ? AND entity_id = ? AND field = ?
-           AND kept_value = ? AND other_value = ? AND other_source = ?
+            """SELECT id FROM conflicts WHERE entity_type = :entity_type
+           AND entity_id = :entity_id AND field = :field AND kept_value = :kept_value
+           AND other_value = :other_value AND other_source = :other_source
            AND resolved_at IS NULL""",
-            [row[0], row[1], row[2], row[5], row[9], row[10]],
+            new,
         ).fetchone()
     )
     if open_same:
