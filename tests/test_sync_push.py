@@ -17,6 +17,17 @@ def a_tenant(db, username):
     ).fetchone()
 
 
+def a_live_arrangement(db, username):
+    """(id, version, tenancy_ref) of a live arrangement in ``username``'s patch."""
+    return db.execute(
+        "SELECT a.id, a.version, a.tenancy_ref FROM arrangements a JOIN tenancies t "
+        "ON t.tenancy_ref = a.tenancy_ref JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = ? AND a.status = 'live' LIMIT 1",
+        [username],
+    ).fetchone()
+
+
 def visit(outbox, uprn, ref, observed_at=NOW, **extra):
     return outbox.make(
         "visit",
@@ -518,12 +529,7 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
     assert len(feed_of(client, as_user, "tenant.changed")) == 3
 
     # An arrangement's status edit.
-    arrangement, arrangement_version, tenancy = db.execute(
-        "SELECT a.id, a.version, a.tenancy_ref FROM arrangements a JOIN tenancies t "
-        "ON t.tenancy_ref = a.tenancy_ref JOIN patch_properties pp ON pp.uprn = t.uprn "
-        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
-        "WHERE u.username = 'officer1' AND a.status = 'live' LIMIT 1"
-    ).fetchone()
+    arrangement, arrangement_version, tenancy = a_live_arrangement(db, "officer1")
     before = len(feed_of(client, as_user, "arrangement.changed"))
     status = Outbox().make(
         "arrangement", arrangement, "update", {"status": "cancelled"}, arrangement_version
@@ -558,12 +564,7 @@ def test_a_pushs_events_reach_the_feed_in_the_order_of_its_mutations(client, as_
     visit, a contact edit), the feed carries the batch's events in device sequence order."""
     person, version, _, _ = a_tenant(db, "officer1")
     uprn, ref = home_of(db, "officer1")
-    arrangement, arrangement_version = db.execute(
-        "SELECT a.id, a.version FROM arrangements a JOIN tenancies t "
-        "ON t.tenancy_ref = a.tenancy_ref JOIN patch_properties pp ON pp.uprn = t.uprn "
-        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
-        "WHERE u.username = 'officer1' AND a.status = 'live' LIMIT 1"
-    ).fetchone()
+    arrangement, arrangement_version, _ = a_live_arrangement(db, "officer1")
     box = Outbox()
     mutations = [
         box.make("tenant", person, "update", {"mobile": "07700 900411"}, version),
