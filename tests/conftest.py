@@ -5,8 +5,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -113,6 +115,31 @@ def assert_problem(response, status: int, code: str | None = None, field: str | 
     if field is not None:
         assert field in body["errors"], body
     return body
+
+
+def at_once(app, workers: int, request) -> list:
+    """``request(client, n)`` for each of ``workers`` threads, each with its own client (so
+    its own connection to the same file), all released together; their answers."""
+    start = threading.Barrier(workers)
+
+    def one(n):
+        client = app.test_client()
+        start.wait()
+        return request(client, n)
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, range(workers)))
+
+
+def assert_one_wins(answers, status: int, code: str, field: str):
+    """Exactly one answer is 200; every other is the problem ``status``/``code`` naming
+    ``field``. Returns the winner's body."""
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] + [status] * (len(answers) - 1), [a.get_json() for a in answers]
+    for answer in answers:
+        if answer.status_code == status:
+            assert_problem(answer, status, code, field=field)
+    return next(a.get_json() for a in answers if a.status_code == 200)
 
 
 def doorstep(*args, database, **env):

@@ -3,14 +3,12 @@ is a duplicate), pulled by the right people only, and refused to the wrong roles
 
 import hashlib
 import json
-import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.conftest import assert_problem
+from tests.conftest import assert_one_wins, assert_problem, at_once
 from tests.phone import Outbox, Phone, home_of, push
 
 # A tiny valid PNG (1 x 1 pixel).
@@ -333,21 +331,16 @@ def test_concurrent_steps_with_one_etag_one_wins_the_others_get_412(app, as_user
     for repair in repairs:
         url = f"/repairs/{repair['entity_id']}"
         tag = client.get(url, headers=as_user("repairs1")).headers["ETag"]
-        start = threading.Barrier(workers)
-
-        def step(n, url=url, tag=tag, start=start):
-            worker = app.test_client()
-            start.wait()
-            return worker.post(f"{url}/actions", json={"action": "acknowledged", "note": f"{n}"},
-                               headers=as_user("repairs1") | {"If-Match": tag})  # fmt: skip
-
-        with ThreadPoolExecutor(workers) as pool:
-            answers = list(pool.map(step, range(workers)))
-        statuses = sorted(a.status_code for a in answers)
-        assert statuses == [200] + [412] * (workers - 1), [a.get_json() for a in answers]
-        for answer in answers:
-            if answer.status_code == 412:
-                assert_problem(answer, 412, "precondition-failed", field="If-Match")
+        answers = at_once(
+            app,
+            workers,
+            lambda worker, n, url=url, tag=tag: worker.post(
+                f"{url}/actions",
+                json={"action": "acknowledged", "note": f"{n}"},
+                headers=as_user("repairs1") | {"If-Match": tag},
+            ),
+        )
+        assert_one_wins(answers, 412, "precondition-failed", "If-Match")
         events = db.execute(
             "SELECT count(*) FROM repair_events WHERE repair_id = ? AND action = 'acknowledged'",
             [repair["entity_id"]],
@@ -485,22 +478,14 @@ def test_concurrent_clearings_of_one_flag_clear_it_once(app, as_user, db):
     workers = 6
     for uprn in homes:
         url = f"/concerns/flags/{uprn}/clear"
-        start = threading.Barrier(workers)
-
-        def clear(n, url=url, start=start):
-            worker = app.test_client()
-            start.wait()
-            return worker.post(url, json={"reason": f"Referred ({n})."},
-                               headers=as_user("safeguarding1"))  # fmt: skip
-
-        with ThreadPoolExecutor(workers) as pool:
-            answers = list(pool.map(clear, range(workers)))
-        statuses = sorted(a.status_code for a in answers)
-        assert statuses == [200] + [409] * (workers - 1), [a.get_json() for a in answers]
-        for answer in answers:
-            if answer.status_code == 409:
-                assert_problem(answer, 409, "already-cleared", field="uprn")
-        cleared = next(a.get_json() for a in answers if a.status_code == 200)
+        answers = at_once(
+            app,
+            workers,
+            lambda worker, n, url=url: worker.post(
+                url, json={"reason": f"Referred ({n})."}, headers=as_user("safeguarding1")
+            ),
+        )
+        cleared = assert_one_wins(answers, 409, "already-cleared", "uprn")
         assert cleared["cleared"] == sorted(c["entity_id"] for c in concerns[uprn])
         assert cleared["flagged"] is False
         assert (

@@ -1,12 +1,10 @@
 """Login throttling with backoff, expiring tokens, rotation, and revocation at once."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sync import demo, throttle
 from sync.devices import login
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, at_once
 
 
 def _login(client, username, password, address="10.0.0.1"):
@@ -97,15 +95,12 @@ def test_parallel_wrong_passwords_never_get_more_than_the_free_attempts(app):
     """Many threads guessing at once, each with its own connection to the same file: the
     check and the record are one step, so no more than USER_FREE guesses are tried."""
     attempts = throttle.USER_FREE * 3
-    start = threading.Barrier(attempts)
-
-    def guess(n):
-        client = app.test_client()
-        start.wait()
-        return _login(client, "officer4", f"wrong-password-{n}", "10.4.4.4").status_code
-
-    with ThreadPoolExecutor(attempts) as pool:
-        statuses = list(pool.map(guess, range(attempts)))
+    answers = at_once(
+        app,
+        attempts,
+        lambda client, n: _login(client, "officer4", f"wrong-password-{n}", "10.4.4.4"),
+    )
+    statuses = [a.status_code for a in answers]
     assert sorted(set(statuses)) == [401, 429], statuses
     assert statuses.count(401) == throttle.USER_FREE, statuses
     # And the right password is refused too until the wait is over.

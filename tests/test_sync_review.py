@@ -1,10 +1,8 @@
 """What team leaders see: conflicts, rejected mutations, arrangements and device status."""
 
 import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import assert_problem
+from tests.conftest import assert_one_wins, assert_problem, at_once
 from tests.phone import Phone
 from tests.test_sync_push import Outbox, a_tenant, home_of, push, visit
 
@@ -88,23 +86,16 @@ def test_concurrent_resolves_of_one_conflict_apply_once(app, as_user, db):
         version = db.execute(
             "SELECT version FROM tenants WHERE person_ref = ?", [person]
         ).fetchone()[0]
-        start = threading.Barrier(workers)
-
-        def resolve(n, conflict_id=conflict_id, start=start):
-            worker = app.test_client()
-            start.wait()
-            return worker.post(f"/sync/conflicts/{conflict_id}/resolve",
-                               json={"choose": "other" if n % 2 else "kept"},
-                               headers=as_user("leader1" if n % 3 else "admin"))  # fmt: skip
-
-        with ThreadPoolExecutor(workers) as pool:
-            answers = list(pool.map(resolve, range(workers)))
-        statuses = sorted(a.status_code for a in answers)
-        assert statuses == [200] + [409] * (workers - 1), [a.get_json() for a in answers]
-        for answer in answers:
-            if answer.status_code == 409:
-                assert_problem(answer, 409, "already-resolved", field="conflict_id")
-        winner = next(a.get_json() for a in answers if a.status_code == 200)
+        answers = at_once(
+            app,
+            workers,
+            lambda worker, n, conflict_id=conflict_id: worker.post(
+                f"/sync/conflicts/{conflict_id}/resolve",
+                json={"choose": "other" if n % 2 else "kept"},
+                headers=as_user("leader1" if n % 3 else "admin"),
+            ),
+        )
+        winner = assert_one_wins(answers, 409, "already-resolved", "conflict_id")
         after = db.execute(
             "SELECT version, mobile FROM tenants WHERE person_ref = ?", [person]
         ).fetchone()
