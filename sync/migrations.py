@@ -718,3 +718,34 @@ def m0010_visit_corrections(db: Database) -> None:
     """A tenancy's history finds each visit's corrections by index, not by reading every
     visit record once per visit. Partial: most visits correct nothing, and cost nothing."""
     db.execute("CREATE INDEX visits_corrects ON visits(corrects) WHERE corrects IS NOT NULL")
+
+
+@migrations()
+def m0011_change_index_by_seq(db: Database) -> None:
+    """The change index keyed by its sequence number. It was a WITHOUT ROWID table keyed by
+    (entity_type, entity_id), so its indexes by home and by owner each carried that text key
+    as well (about twice as wide), and every change was written into the middle of the
+    table. Keyed by seq, a change is appended at the end, the rows lie in the order pulls
+    read them, and the indexes carry an integer. (entity_type, entity_id) stays unique."""
+    db.executescript(
+        """
+        CREATE TABLE sync_index_by_seq (
+            seq INTEGER PRIMARY KEY,
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            uprn INTEGER,
+            deleted INTEGER NOT NULL DEFAULT 0,
+            origin_device_id INTEGER,
+            owner_id INTEGER,
+            UNIQUE (entity_type, entity_id)
+        );
+        INSERT INTO sync_index_by_seq
+            (seq, entity_type, entity_id, uprn, deleted, origin_device_id, owner_id)
+        SELECT seq, entity_type, entity_id, uprn, deleted, origin_device_id, owner_id
+        FROM sync_index ORDER BY seq;
+        DROP TABLE sync_index;
+        ALTER TABLE sync_index_by_seq RENAME TO sync_index;
+        CREATE INDEX sync_index_uprn ON sync_index(uprn, seq);
+        CREATE INDEX sync_index_owner ON sync_index(owner_id, seq) WHERE owner_id IS NOT NULL;
+        """
+    )
