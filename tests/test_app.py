@@ -3,6 +3,7 @@
 import pytest
 
 from server.app import config_from_env, create_app
+from sync import changes
 from sync.db import connect, migrate, open_database
 from sync.migrations import migrations
 
@@ -66,3 +67,31 @@ def test_app_migrates_at_start_up(tmp_path):
     path = tmp_path / "fresh.db"
     create_app({"TESTING": True, "DATABASE": str(path)})
     assert migrations.pending(connect(path)) == []
+
+
+def test_the_change_index_keeps_every_row_when_rekeyed_by_sequence(tmp_path):
+    """Migration 0011 rebuilds the change index keyed by seq: nothing lost or reordered,
+    and a record's later change still replaces its row (the upsert's target survives)."""
+    db = connect(tmp_path / "d.db")
+    migrations.apply(db, stop_before="m0011_change_index_by_seq")
+    rows = [
+        ("tenant", "P1", 100, 3, 0, 7, None),
+        ("visit", "v-1", 100, 5, 0, None, None),
+        ("plan", "9", None, 8, 1, None, 4),
+    ]
+    db.conn.executemany(
+        "INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, "
+        "origin_device_id, owner_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    db.conn.commit()
+    assert migrate(db) == ["m0011_change_index_by_seq"]
+    columns = "entity_type, entity_id, uprn, seq, deleted, origin_device_id, owner_id"
+    assert db.execute(f"SELECT {columns} FROM sync_index ORDER BY rowid").fetchall() == rows
+    db.execute("UPDATE sync_state SET seq = 8")
+    changes.touch(db, "tenant", "P1", 100)
+    assert db.execute(f"SELECT {columns} FROM sync_index ORDER BY rowid").fetchall() == [
+        rows[1],
+        rows[2],
+        ("tenant", "P1", 100, 9, 0, None, None),
+    ]
