@@ -90,7 +90,6 @@ class Batch:
         self.buffered: dict[str, list[tuple]] = {}
         self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
         self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
-        self.origins: dict[tuple[str, str], int | None] = {}  # (kind, id) -> see ``origin``
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
         self.writes_now = False  # whether its record writes happen at once (in a savepoint)
@@ -183,14 +182,6 @@ class Batch:
         known.add(entity_id)
         self.created.setdefault(kind, {})[entity_id] = uprn
 
-    def origin(self, entity_type: str, entity_id: str) -> int | None:
-        """The ``origin_device_id`` of a record's latest change (sync.changes.touch), as
-        this batch leaves it."""
-        key = (entity_type, entity_id)
-        if key not in self.origins:
-            self.origins.update(changes.origins(self.db, entity_type, [entity_id]))
-        return self.origins[key]
-
     def local_day(self, moment: datetime) -> date:
         """The day in England of an instant (legal clocks and "today" are London's)."""
         return moment.astimezone(LONDON).date()
@@ -213,7 +204,7 @@ class Batch:
     # their order (pulls page by seq; the feed and webhooks go by outbox id) is the
     # mutations' order, whichever kinds write at once.
     def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
-        """``changes.touch`` for the batch; ``origin``: its ``origin_device_id``."""
+        """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
         self.seq += 1
         self.staged.append((TOUCH, (entity_type, entity_id, uprn, self.seq, origin)))
 

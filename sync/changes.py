@@ -6,8 +6,6 @@ and a reader never sees seq 10 before seq 9 is visible. Pulls page by this numbe
 
 from sqlite_utils import Database
 
-from sync.rows import chunks
-
 
 def next_seq(db: Database) -> int:
     return db.execute("UPDATE sync_state SET seq = seq + 1 RETURNING seq").fetchall()[0][0]
@@ -41,8 +39,6 @@ def touch(
     """Record that a record changed (or was deleted): it gets the next sequence number.
     ``origin_device_id``: the phone whose own write this is, exactly as that phone holds
     it; its pulls skip it (no echo). Leave it out whenever the server changed anything.
-    Minus a phone's id: that phone's write, which it may not hold exactly (its answer
-    named a version with changes it has not pulled); its pulls send it, like everyone's.
     ``owner_id``: a record that belongs to a person, not a home (a day plan): it reaches
     that person's phones whatever their scope."""
     seq = next_seq(db)
@@ -57,21 +53,6 @@ def touch(
         [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id, owner_id],
     )
     return seq
-
-
-def origins(db: Database, entity_type: str, entity_ids: list[str]) -> dict:
-    """(entity_type, id) -> the ``origin_device_id`` of each record's latest change."""
-    found = dict.fromkeys(((entity_type, i) for i in entity_ids), None)
-    for chunk in chunks(entity_ids):
-        found.update(
-            ((entity_type, i), origin)
-            for i, origin in db.execute(
-                "SELECT entity_id, origin_device_id FROM sync_index WHERE entity_type = ? "
-                f"AND entity_id IN ({','.join('?' * len(chunk))})",
-                [entity_type, *chunk],
-            )
-        )
-    return found
 
 
 def touch_home(db: Database, uprn: int) -> None:

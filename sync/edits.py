@@ -1,7 +1,7 @@
 """Edits to mutable records made on phones: a tenant's contact details and an
 arrangement's status. Fields merge on the base version (sync.versions)."""
 
-from sync import changes, codes, versions
+from sync import codes, versions
 from sync.batch import Batch, MutationKind, Op, Rejected, chunks, home_access
 from sync.checks import Boolean, Email, Record, Text
 from sync.versions import ARRANGEMENT, TENANT, MutableRecord
@@ -47,7 +47,6 @@ def prefetch_records(record: MutableRecord):
                 batch.records[record.entity_type, row[record.key]] = row
         for entity_id, fields in versions.histories(batch.db, record.entity_type, ids).items():
             batch.history[record.entity_type, entity_id] = fields
-        batch.origins.update(changes.origins(batch.db, record.entity_type, ids))
         batch.load_homes(row["uprn"] for row in batch.records.values())
 
     return prefetch
@@ -153,18 +152,11 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
     for clash in clashes:
         batch.later(versions.CONFLICT, clash)
     # The phone holds exactly the server's record only when it was based on the latest
-    # version, held exactly, and nothing was refused; otherwise the record is sent back to
-    # it, even when this edit changed nothing (the result's version then names changes it
-    # lacks). A version the phone learnt from such an answer is not held exactly until it
-    # pulls the record, so its edits based on it are sent back too, until someone else
-    # changes the record (sync.changes.touch: a negative origin).
-    device = batch.caller.device_id
+    # version and nothing was refused; otherwise the record is sent back to it, even when
+    # this edit changed nothing (the result's version then names changes it lacks).
     exact = base == version and not conflicted and not flags
     if apply or not exact:
-        held = exact and batch.origin(record.entity_type, entity_id) != -device
-        origin = device if held else -device
-        batch.touch(record.entity_type, entity_id, uprn, origin)
-        batch.origins[record.entity_type, entity_id] = origin
+        batch.touch(record.entity_type, entity_id, uprn, batch.caller.device_id if exact else None)
     result = {
         "status": "conflict" if conflicted else "applied",
         "version": current["version"],

@@ -235,55 +235,6 @@ def test_an_edit_that_changes_nothing_on_an_old_base_brings_the_record_back(
     )
 
 
-def test_an_edit_based_on_a_version_only_an_answer_named_brings_the_record_back(
-    client, as_user, tokens, db
-):
-    """A phone's edit merged with someone else's: its answer names the new version, which
-    the phone does not hold whole until it pulls. Its next edit, based on that version
-    before any pull, must not stop the merged record coming back to it."""
-    person, version, _, _ = a_tenant(db, "officer1")
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
-    mobile = Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version)
-    push(client, as_user("officer1"), mobile)
-    outbox = Outbox()
-    merged = push(
-        client,
-        as_user("leader1"),
-        outbox.make("tenant", person, "update", {"email": "a@example.com"}, version),
-    )["results"][0]
-    assert (merged["status"], merged["version"]) == ("applied", version + 2)
-    again = push(
-        client,
-        as_user("leader1"),
-        outbox.make("tenant", person, "update", {"email": "b@example.com"}, version + 2),
-    )["results"][0]
-    assert (again["status"], again["version"]) == ("applied", version + 3)
-    assert leader1.sync() == 1
-    held = leader1.store[("tenant", person)]
-    assert (held["mobile"], held["email"], held["version"]) == (
-        "07700 900123",
-        "b@example.com",
-        version + 3,
-    )
-    # Once someone else changes the record, the phone's exact edits are not echoed again.
-    officer1.sync()
-    push(
-        client,
-        as_user("officer1"),
-        Outbox().make("tenant", person, "update", {"phone": "0161 496 0000"}, version + 3),
-    )
-    assert leader1.sync() == 1
-    pulled = leader1.store[("tenant", person)]["version"]
-    push(
-        client,
-        as_user("leader1"),
-        outbox.make("tenant", person, "update", {"email": "c@example.com"}, pulled),
-    )
-    assert leader1.sync() == 0
-
-
 def test_edits_to_the_same_field_keep_the_first_and_record_both(client, as_user, db):
     person, version, _, _ = a_tenant(db, "officer1")
     first = push(
