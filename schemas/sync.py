@@ -77,6 +77,15 @@ class PushSchema(Schema):
             "(a malformed one is rejected, not the batch)."
         },
     )
+    cursor = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 16384),
+        metadata={
+            "description": "The cursor of your last pull: which versions you hold, so that "
+            "your own edits of them are not sent back to you. Without it, an edit of a "
+            "record someone else changed last comes back on your next pull."
+        },
+    )
 
 
 RESULT_JSON_SCHEMA = {

@@ -76,8 +76,12 @@ class Home:
 class Batch:
     """One push: what it has read (cached for the batch) and what it will write."""
 
-    def __init__(self, db: Database, caller: Caller, now: datetime):
+    def __init__(
+        self, db: Database, caller: Caller, now: datetime, pulled: dict[int, int] | None = None
+    ):
         self.db, self.caller, self.now = db, caller, now
+        # What the caller's phone holds, from the cursor it sent: bucket -> seq (sync.pull).
+        self.pulled = pulled or {}
         self.now_iso = iso(now)
         self.today = now.astimezone(LONDON).date().isoformat()
         self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
@@ -90,6 +94,7 @@ class Batch:
         self.buffered: dict[str, list[tuple]] = {}
         self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
         self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
+        self.latest: dict[tuple[str, str], tuple] = {}  # (kind, id) -> (origin, seq)
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
         self.writes_now = False  # whether its record writes happen at once (in a savepoint)
@@ -181,6 +186,21 @@ class Batch:
             )
         known.add(entity_id)
         self.created.setdefault(kind, {})[entity_id] = uprn
+
+    def holds(self, entity_type: str, entity_id: str, uprn: int) -> bool:
+        """Whether the caller's phone holds the latest change of this record: its own write,
+        exactly as it holds it, or a change its cursor has passed (in a bucket of the
+        record's home). Without a cursor, only its own write."""
+        key = (entity_type, entity_id)
+        if key not in self.latest:
+            self.latest.update(changes.latest(self.db, entity_type, [entity_id]))
+        origin, seq = self.latest[key]
+        if seq is None:
+            return False
+        if origin is not None and origin == self.caller.device_id:
+            return True
+        buckets = (*self.home(uprn).patches, -uprn) if self.pulled else ()
+        return any(self.pulled.get(b, 0) >= seq for b in buckets)
 
     def local_day(self, moment: datetime) -> date:
         """The day in England of an instant (legal clocks and "today" are London's)."""

@@ -6,6 +6,8 @@ and a reader never sees seq 10 before seq 9 is visible. Pulls page by this numbe
 
 from sqlite_utils import Database
 
+from sync.rows import chunks
+
 
 def next_seq(db: Database) -> int:
     return db.execute("UPDATE sync_state SET seq = seq + 1 RETURNING seq").fetchall()[0][0]
@@ -53,6 +55,22 @@ def touch(
         [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id, owner_id],
     )
     return seq
+
+
+def latest(db: Database, entity_type: str, entity_ids: list[str]) -> dict:
+    """(entity_type, id) -> (origin_device_id, seq) of each record's latest change; (None,
+    None) for a record never indexed."""
+    found = dict.fromkeys(((entity_type, i) for i in entity_ids), (None, None))
+    for chunk in chunks(entity_ids):
+        found.update(
+            ((entity_type, i), (origin, seq))
+            for i, origin, seq in db.execute(
+                "SELECT entity_id, origin_device_id, seq FROM sync_index WHERE entity_type = ? "
+                f"AND entity_id IN ({','.join('?' * len(chunk))})",
+                [entity_type, *chunk],
+            )
+        )
+    return found
 
 
 def touch_home(db: Database, uprn: int) -> None:

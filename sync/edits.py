@@ -1,7 +1,7 @@
 """Edits to mutable records made on phones: a tenant's contact details and an
 arrangement's status. Fields merge on the base version (sync.versions)."""
 
-from sync import codes, versions
+from sync import changes, codes, versions
 from sync.batch import Batch, MutationKind, Op, Rejected, chunks, home_access
 from sync.checks import Boolean, Email, Record, Text
 from sync.versions import ARRANGEMENT, TENANT, MutableRecord
@@ -47,6 +47,7 @@ def prefetch_records(record: MutableRecord):
                 batch.records[record.entity_type, row[record.key]] = row
         for entity_id, fields in versions.histories(batch.db, record.entity_type, ids).items():
             batch.history[record.entity_type, entity_id] = fields
+        batch.latest.update(changes.latest(batch.db, record.entity_type, ids))
         batch.load_homes(row["uprn"] for row in batch.records.values())
 
     return prefetch
@@ -151,12 +152,17 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             history[row[2]] = dict(zip(versions.FIELD_VERSION_COLUMNS, row, strict=True))
     for clash in clashes:
         batch.later(versions.CONFLICT, clash)
-    # The phone holds exactly the server's record only when it was based on the latest
-    # version and nothing was refused; otherwise the record is sent back to it, even when
-    # this edit changed nothing (the result's version then names changes it lacks).
+    # The phone now holds exactly the server's record only when its edit was based on the
+    # latest version, it held that version whole (a version named in an answer that sent
+    # the record back is not held until pulled), and nothing was refused. Otherwise the
+    # record is sent back to it, even when this edit changed nothing (the answer's version
+    # then names changes it lacks).
     exact = base == version and not conflicted and not flags
     if apply or not exact:
-        batch.touch(record.entity_type, entity_id, uprn, batch.caller.device_id if exact else None)
+        held = exact and batch.holds(record.entity_type, entity_id, uprn)
+        origin = batch.caller.device_id if held else None
+        batch.touch(record.entity_type, entity_id, uprn, origin)
+        batch.latest[key] = (origin, batch.seq)
     result = {
         "status": "conflict" if conflicted else "applied",
         "version": current["version"],

@@ -63,6 +63,20 @@ def decode_cursor(token: str, secret: str) -> dict:
         raise bad from None
 
 
+def pulled_through(db: Database, cursor: str | None, secret: str) -> dict[int, int]:
+    """What a phone holds, from the cursor it sends with a push: bucket -> the sequence
+    number it has everything up to. Nothing for no cursor, one from before a restore (a
+    phone resetting uploads first, with the cursor it has) or one this server cannot read
+    (its pulls say so): an upload is never refused for its cursor."""
+    if not cursor:
+        return {}
+    try:
+        state = decode_cursor(cursor, secret)
+    except ValidationFailed:
+        return {}
+    return state["b"] if state["e"] == changes.epoch(db) else {}
+
+
 # --- pulling ---------------------------------------------------------------------------
 
 

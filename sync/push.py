@@ -156,8 +156,11 @@ def _envelope(raw) -> tuple[dict | None, dict]:
     return clean, {}
 
 
-def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
-    """Apply a batch; one result per mutation, in the order sent."""
+def push(
+    db: Database, caller: Caller, mutations: list[dict], pulled: dict[int, int] | None = None
+) -> dict:
+    """Apply a batch; one result per mutation, in the order sent. ``pulled``: what the
+    phone holds, from the cursor it sent (``sync.pull.pulled_through``)."""
     parsed = []
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
@@ -167,7 +170,7 @@ def push(db: Database, caller: Caller, mutations: list[dict]) -> dict:
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
     with write_transaction(db):
-        batch = Batch(db, caller, datetime.now(UTC))
+        batch = Batch(db, caller, datetime.now(UTC), pulled)
         # Keyed as stored: a malformed mutation by its content hash.
         batch.seen = _already_stored(db, [p[5] for p in parsed])
         for kind in KINDS.values():

@@ -112,8 +112,10 @@ class Outbox:
         }
 
 
-def push(client, headers, *mutations):
-    response = client.post("/sync/push", json={"mutations": list(mutations)}, headers=headers)
+def push(client, headers, *mutations, cursor=None):
+    """A push; ``cursor``: the pushing phone's, which tells the server what it holds."""
+    body = {"mutations": list(mutations)} | ({"cursor": cursor} if cursor else {})
+    response = client.post("/sync/push", json=body, headers=headers)
     assert response.status_code == 200, response.get_json()
     return response.get_json()
 

@@ -132,7 +132,9 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
             if delivery == "reordered":
                 shuffler.shuffle(sent)
             response = self.client.post(
-                "/sync/push", json={"mutations": sent}, headers=phone.headers
+                "/sync/push",
+                json={"mutations": sent, "cursor": phone.cursor},
+                headers=phone.headers,
             )
             assert response.status_code == 200, response.get_json()
             if delivery == "lost-response":
@@ -210,7 +212,9 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
                 while phone.outbox:
                     batch = phone.outbox[:50]
                     body = self.client.post(
-                        "/sync/push", json={"mutations": batch}, headers=phone.headers
+                        "/sync/push",
+                        json={"mutations": batch, "cursor": phone.cursor},
+                        headers=phone.headers,
                     ).get_json()
                     for mutation, result in zip(batch, body["results"], strict=True):
                         phone.acknowledge(mutation, result)

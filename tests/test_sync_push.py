@@ -4,6 +4,8 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from sync import changes
+from sync.db import write_transaction
 from tests.conftest import assert_problem
 from tests.phone import NOW, Outbox, Phone, home_of, push, server_view
 
@@ -216,6 +218,7 @@ def test_an_edit_that_changes_nothing_on_an_old_base_brings_the_record_back(
         client,
         as_user("officer1"),
         outbox.make("tenant", person, "update", {"email": "same@example.com"}, version),
+        cursor=phone.cursor,
     )["results"][0]
     assert first["version"] == version + 1
     assert phone.sync() == 0  # exactly as written: not echoed
@@ -224,6 +227,7 @@ def test_an_edit_that_changes_nothing_on_an_old_base_brings_the_record_back(
         as_user("officer1"),
         outbox.make("tenant", person, "update", {"mobile": "07700 900321"}, version + 1),
         outbox.make("tenant", person, "update", {"email": "same@example.com"}, version + 1),
+        cursor=phone.cursor,
     )["results"]
     assert (mobile["version"], repeat["version"]) == (version + 2, version + 2)
     assert phone.sync() == 1
@@ -233,6 +237,104 @@ def test_an_edit_that_changes_nothing_on_an_old_base_brings_the_record_back(
         "same@example.com",
         version + 2,
     )
+
+
+def test_an_edit_based_on_a_version_only_an_answer_named_brings_the_record_back(
+    client, as_user, tokens, db
+):
+    """A phone's edit merged with someone else's: its answer names the new version, which
+    the phone does not hold whole until it pulls. Its next edit, based on that version
+    before any pull, must not stop the merged record coming back to it. Once it has
+    pulled, its exact edits are not sent back."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
+    officer1.sync()
+    leader1.sync()
+    mobile = Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version)
+    push(client, as_user("officer1"), mobile, cursor=officer1.cursor)
+    outbox = Outbox()
+
+    def edit(email, base):
+        return push(
+            client,
+            as_user("leader1"),
+            outbox.make("tenant", person, "update", {"email": email}, base),
+            cursor=leader1.cursor,
+        )["results"][0]
+
+    merged = edit("a@example.com", version)
+    assert (merged["status"], merged["version"]) == ("applied", version + 2)
+    again = edit("b@example.com", version + 2)
+    assert (again["status"], again["version"]) == ("applied", version + 3)
+    assert leader1.sync() == 1
+    held = leader1.store[("tenant", person)]
+    assert (held["mobile"], held["email"], held["version"]) == (
+        "07700 900123",
+        "b@example.com",
+        version + 3,
+    )
+    echoed = []
+    for n in range(3):
+        result = edit(f"c{n}@example.com", held["version"] + n)
+        assert result["version"] == held["version"] + n + 1
+        echoed.append(leader1.sync())
+    assert echoed == [0, 0, 0]
+
+
+def test_a_home_renumbered_after_the_answer_still_brings_the_merge_back(
+    client, as_user, tokens, db
+):
+    """Found in review: the server renumbering the home (a paired visit booked there)
+    between the merged answer and the next edit must not make that edit count as held."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
+    officer1.sync()
+    leader1.sync()
+    mobile = Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version)
+    push(client, as_user("officer1"), mobile, cursor=officer1.cursor)
+    outbox = Outbox()
+    email = outbox.make("tenant", person, "update", {"email": "a@example.com"}, version)
+    assert push(client, as_user("leader1"), email, cursor=leader1.cursor)["results"][0][
+        "version"
+    ] == (version + 2)
+    uprn = db.execute(
+        "SELECT y.uprn FROM tenants t JOIN tenancies y ON y.tenancy_ref = t.tenancy_ref "
+        "WHERE t.person_ref = ?",
+        [person],
+    ).fetchone()[0]
+    with write_transaction(db):
+        changes.touch_home(db, uprn)
+    again = outbox.make("tenant", person, "update", {"email": "b@example.com"}, version + 2)
+    push(client, as_user("leader1"), again, cursor=leader1.cursor)
+    leader1.sync()
+    held = leader1.store[("tenant", person)]
+    assert (held["mobile"], held["email"]) == ("07700 900123", "b@example.com")
+
+
+def test_the_cursor_sent_with_a_push_says_what_the_phone_holds(client, as_user, tokens, db):
+    """Without a cursor the server cannot tell which versions a phone holds, so an edit of
+    a record comes back to it; with one, an exact edit does not. A cursor it cannot read,
+    or one from before a restore (a phone resetting uploads first), is ignored: an upload
+    is never refused for its cursor."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    phone, outbox = Phone(client, tokens["officer1"]), Outbox()
+    phone.sync()
+
+    def edit(fields, base, cursor):
+        mutation = outbox.make("tenant", person, "update", fields, base)
+        return push(client, as_user("officer1"), mutation, cursor=cursor)["results"][0]
+
+    assert edit({"mobile": "07700 900777"}, version, None)["version"] == version + 1
+    assert phone.sync() == 1
+    assert edit({"mobile": "07700 900778"}, version + 1, phone.cursor)["version"] == version + 2
+    assert phone.sync() == 0
+    forged = phone.cursor[:-2] + ("AA" if not phone.cursor.endswith("AA") else "BB")
+    assert edit({"mobile": "07700 900779"}, version + 2, forged)["version"] == version + 3
+    assert phone.sync() == 0  # based on its own exact write: held, with or without a cursor
+    stale = phone.cursor
+    changes.new_epoch(db)
+    result = edit({"email": "late@example.com"}, version + 3, stale)
+    assert (result["status"], result["version"]) == ("applied", version + 4)
 
 
 def test_edits_to_the_same_field_keep_the_first_and_record_both(client, as_user, db):

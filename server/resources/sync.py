@@ -67,7 +67,9 @@ class Push(MethodView):
                 f"At most {push.MAX_BATCH} mutations a batch; send the rest in another.",
                 errors={"mutations": [f"More than {push.MAX_BATCH}."]},
             )
-        return push.push(db(), caller(), body["mutations"])
+        secret = current_app.config["SECRET_KEY"]
+        pulled = pull.pulled_through(db(), body.get("cursor"), secret)
+        return push.push(db(), caller(), body["mutations"], pulled)
 
 
 @blp.route("/conflicts")

@@ -374,11 +374,13 @@ export class Engine extends EventTarget {
       .filter((e) => e.state === "pending" || (withAcknowledged && (e.acked_at || 0) >= cutoff))
       .sort(bySeq);
     const missing = [];
+    // The cursor says which versions this phone holds, so its own edits are not echoed.
+    const cursor = (await store.getMeta("cursor")) || null;
     for (let i = 0; i < due.length; i += this.batch) {
       const batch = due.slice(i, i + this.batch);
       const answer = await api("POST", "/sync/push", {
         token: this.session.token,
-        body: { mutations: batch.map((e) => e.mutation) },
+        body: { mutations: batch.map((e) => e.mutation), cursor },
       });
       this.check(generation);
       const now = Date.now();
