@@ -344,7 +344,9 @@ def _compose(
         "left_out": left_out[:LEFT_OUT_SHOWN],
         "totals": {
             "stops": len(stops),
-            "score": round(solution.score, 1),
+            # The stops' own scores: the solver counts a stop worth nothing as 0.1, so
+            # that it still prefers visiting it to leaving it out.
+            "score": round(sum(s["score"] for s in stops), 1),
             "travel_s": round(sched.travel),
             "ends_at": _instant(day, sched.end_arrival),
             "candidates": len(chosen),
