@@ -191,12 +191,12 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
                         ).fetchone()[0] == len(result["conflicts"])
             # Two edits that each changed one field from the same base, with different
             # values: impossible; the second must have been a conflict. (An edit to the
-            # value the record already held changes nothing, and keeps the version.)
+            # value the record already held changes nothing and writes no change event.)
             edits = db.execute(
-                "SELECT entity_id, base_version, json_extract(body, '$.payload') "
-                "FROM mutations WHERE entity_type = 'tenant' AND duplicate_of IS NULL "
-                "AND status = 'applied' "
-                "AND json_extract(result, '$.version') > base_version"
+                "SELECT m.entity_id, m.base_version, json_extract(m.body, '$.payload') "
+                "FROM mutations m WHERE m.entity_type = 'tenant' AND m.duplicate_of IS NULL "
+                "AND m.status = 'applied' AND EXISTS (SELECT 1 FROM outbox o "
+                "WHERE o.topic = 'tenant.changed' AND o.event_id LIKE m.mutation_id || '.%')"
             ).fetchall()
             seen: dict = {}
             for entity_id, base, payload in edits:
