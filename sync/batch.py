@@ -227,6 +227,7 @@ class Batch:
         """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
         self.seq += 1
         self.staged.append((TOUCH, (entity_type, entity_id, uprn, self.seq, origin)))
+        self.latest[entity_type, entity_id] = (origin, self.seq)
 
     def event(self, topic: str, entity_id: str, data: dict) -> None:
         """An outbox event for other systems (sync.outbox), stored with the record. Its id

@@ -162,7 +162,6 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
         held = exact and batch.holds(record.entity_type, entity_id, uprn)
         origin = batch.caller.device_id if held else None
         batch.touch(record.entity_type, entity_id, uprn, origin)
-        batch.latest[key] = (origin, batch.seq)
     result = {
         "status": "conflict" if conflicted else "applied",
         "version": current["version"],
