@@ -73,13 +73,17 @@ def latest(db: Database, entity_type: str, entity_ids: list[str]) -> dict:
     return found
 
 
-def touch_home(db: Database, uprn: int) -> None:
-    """Everything belonging to a home changes scope with it: re-number all of it."""
-    rows = db.execute(
-        "SELECT entity_type, entity_id FROM sync_index WHERE uprn = ?", [uprn]
-    ).fetchall()
-    for entity_type, entity_id in rows:
-        touch(db, entity_type, entity_id, uprn)
+def touch_homes(db: Database, uprns: list[int]) -> None:
+    """Everything belonging to these homes changes scope with them: re-number all of it,
+    in the order it last changed."""
+    rows: list[tuple[str, str, int]] = []
+    for chunk in chunks(sorted(set(uprns))):
+        rows += db.execute(
+            "SELECT entity_type, entity_id, uprn FROM sync_index "
+            f"WHERE uprn IN ({','.join('?' * len(chunk))}) ORDER BY seq",
+            chunk,
+        ).fetchall()
+    touch_many(db, rows)
 
 
 def record_exits(db: Database, exits: list[tuple[int, int]]) -> None:

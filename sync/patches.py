@@ -269,10 +269,14 @@ def assign_properties(
         "INSERT INTO patch_properties (patch_id, uprn) VALUES (?, ?)",
         [(pid, uprn) for uprn, pids in new.items() for pid in sorted(pids)],
     )
-    for uprn in uprns:
-        if old[uprn] and old[uprn] != new[uprn]:
-            changes.record_exits(db, [(pid, uprn) for pid in sorted(old[uprn] - new[uprn])])
-            changes.touch_home(db, uprn)
+    # A home placed in a patch for the first time is renumbered too: it may have been in
+    # one before (a boundary drawn too small, then corrected), and phones holding the
+    # patch have passed its records' numbers.
+    moved = [uprn for uprn in uprns if old[uprn] != new[uprn]]
+    changes.record_exits(
+        db, [(pid, uprn) for uprn in moved for pid in sorted(old[uprn] - new[uprn])]
+    )
+    changes.touch_homes(db, moved)
 
 
 def recompute_membership(db: Database) -> None:

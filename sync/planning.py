@@ -581,7 +581,7 @@ def plan_week(
                 [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
                  caller.user_id, utc_now()],
             )  # fmt: skip
-            changes.touch_home(db, visit["uprn"])
+            changes.touch_homes(db, [visit["uprn"]])
         for officer_id, day, booked, draft in drafts:
             body = draft[3]
             summary.append(

@@ -6,6 +6,7 @@ from shapely.geometry import box, mapping
 
 from sync.geometry import parse_boundary
 from tests.conftest import assert_problem
+from tests.phone import Phone, server_view
 
 
 def test_every_demo_home_is_in_exactly_one_patch(client, as_user):
@@ -39,6 +40,29 @@ def test_redrawing_a_boundary_recomputes_membership(client, as_user, db):
         ).fetchone()[0]
         == 0
     )
+
+
+def test_homes_back_in_a_patch_from_no_patch_reach_its_phones(
+    client, as_user, tokens, db, db_path, today
+):
+    """Found in review: a home that left every patch and came back (a boundary drawn
+    too small, then corrected) must reach the phones holding the patch again, whole."""
+    officer1 = Phone(client, tokens["officer1"])
+    officer1.sync()
+    held = dict(officer1.store)
+    patch = db.execute(
+        "SELECT p.id, p.boundary FROM patches p JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1'"
+    ).fetchone()
+    tiny = mapping(box(-1.0, 51.0, -0.999, 51.001))
+    for boundary in (tiny, json.loads(patch[1])):
+        response = client.patch(
+            f"/patches/{patch[0]}", json={"boundary": boundary}, headers=as_user("admin")
+        )
+        assert response.status_code == 200
+        officer1.sync()
+    assert officer1.store == server_view(db_path, "officer1", today)
+    assert held.keys() <= officer1.store.keys()
 
 
 def test_bad_boundaries_are_refused_naming_the_field(client, as_user):

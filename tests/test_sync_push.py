@@ -303,7 +303,7 @@ def test_a_home_renumbered_after_the_answer_still_brings_the_merge_back(
         [person],
     ).fetchone()[0]
     with write_transaction(db):
-        changes.touch_home(db, uprn)
+        changes.touch_homes(db, [uprn])
     again = outbox.make("tenant", person, "update", {"email": "b@example.com"}, version + 2)
     push(client, as_user("leader1"), again, cursor=leader1.cursor)
     leader1.sync()
