@@ -77,13 +77,16 @@ class PushSchema(Schema):
             "(a malformed one is rejected, not the batch)."
         },
     )
-    cursor = fields.String(
+    # Any value is taken (one the server cannot use is ignored): an upload is never
+    # refused for its cursor.
+    cursor = fields.Raw(
         allow_none=True,
-        validate=validate.Length(1, 16384),
         metadata={
-            "description": "The cursor of your last pull: which versions you hold, so that "
-            "your own edits of them are not sent back to you. Without it, an edit of a "
-            "record someone else changed last comes back on your next pull."
+            "type": ["string", "null"],
+            "description": "The cursor of your last pull, as stored: which versions you "
+            "hold, so that your own edits of them are not sent back to you. Without a "
+            "cursor this device's pulls issued, an edit based on a version someone else "
+            "wrote comes back on your next pull.",
         },
     )
 

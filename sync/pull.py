@@ -58,23 +58,33 @@ def decode_cursor(token: str, secret: str) -> dict:
         state = json.loads(base64.urlsafe_b64decode(body))
         buckets = {int(k): int(v) for k, v in state["b"].items()}
         arriving = {int(p) for p in state.get("n", [])}
-        return {"e": str(state["e"]), "d": state["d"], "b": buckets, "n": arriving}
+        device = state.get("i")
+        return {
+            "e": str(state["e"]),
+            "d": state["d"],
+            "b": buckets,
+            "n": arriving,
+            "i": int(device) if device is not None else None,
+        }
     except (ValueError, KeyError, TypeError, AttributeError):
         raise bad from None
 
 
-def pulled_through(db: Database, cursor: str | None, secret: str) -> dict[int, int]:
+def pulled_through(db: Database, caller: Caller, cursor, secret: str) -> dict[int, int]:
     """What a phone holds, from the cursor it sends with a push: bucket -> the sequence
-    number it has everything up to. Nothing for no cursor, one from before a restore (a
-    phone resetting uploads first, with the cursor it has) or one this server cannot read
-    (its pulls say so): an upload is never refused for its cursor."""
-    if not cursor:
+    number it has everything up to. Nothing for no cursor, one this server cannot read
+    (its pulls say so), one issued to another device, or one from before a restore (a
+    phone resetting uploads first, with the cursor it has): an upload is never refused
+    for its cursor."""
+    if not isinstance(cursor, str) or not cursor:
         return {}
     try:
         state = decode_cursor(cursor, secret)
     except ValidationFailed:
         return {}
-    return state["b"] if state["e"] == changes.epoch(db) else {}
+    if state["i"] != caller.device_id or state["e"] != changes.epoch(db):
+        return {}
+    return state["b"]
 
 
 # --- pulling ---------------------------------------------------------------------------
@@ -248,6 +258,7 @@ def pull(
             "d": today.isoformat(),
             "b": {str(p): max(s, high) for p, s in {**buckets, OWN: own_since}.items()},
             "n": sorted(new_patches) if has_more else [],
+            "i": caller.device_id,  # whose phone holds what this cursor says
         }
     served = defaultdict(list)
     for change in out:

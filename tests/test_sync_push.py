@@ -4,6 +4,8 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from sync import changes
 from sync.db import write_transaction
 from tests.conftest import assert_problem
@@ -335,6 +337,29 @@ def test_the_cursor_sent_with_a_push_says_what_the_phone_holds(client, as_user, 
     changes.new_epoch(db)
     result = edit({"email": "late@example.com"}, version + 3, stale)
     assert (result["status"], result["version"]) == ("applied", version + 4)
+
+
+@pytest.mark.parametrize("cursor", [None, "", "x" * 20000, 12345, {"a": 1}, ["x"], "a.b"])
+def test_an_upload_is_never_refused_for_its_cursor(client, as_user, db, cursor):
+    uprn, ref = home_of(db, "officer1")
+    response = client.post(
+        "/sync/push",
+        json={"mutations": [visit(Outbox(), uprn, ref)], "cursor": cursor},
+        headers=as_user("officer1"),
+    )
+    assert response.status_code == 200
+    assert response.get_json()["results"][0]["status"] == "applied"
+
+
+def test_another_devices_cursor_counts_as_none(client, as_user, tokens, db):
+    """A cursor says what the phone it was issued to holds; another's proves nothing."""
+    person, version, _, _ = a_tenant(db, "officer1")
+    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
+    officer1.sync()
+    leader1.sync()
+    edit = Outbox().make("tenant", person, "update", {"mobile": "07700 900555"}, version)
+    push(client, as_user("officer1"), edit, cursor=leader1.cursor)
+    assert officer1.sync() == 1  # with its own cursor: 0 (the test above)
 
 
 def test_edits_to_the_same_field_keep_the_first_and_record_both(client, as_user, db):

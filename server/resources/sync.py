@@ -68,7 +68,7 @@ class Push(MethodView):
                 errors={"mutations": [f"More than {push.MAX_BATCH}."]},
             )
         secret = current_app.config["SECRET_KEY"]
-        pulled = pull.pulled_through(db(), body.get("cursor"), secret)
+        pulled = pull.pulled_through(db(), caller(), body.get("cursor"), secret)
         return push.push(db(), caller(), body["mutations"], pulled)
 
 
