@@ -94,7 +94,10 @@ def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
         "UPDATE checkins SET checked_out_at = ?, version = version + 1 WHERE id = ?",
         [iso(checkout["checked_out_at"]), m["entity_id"]],
     )
-    batch.touch("checkin", m["entity_id"], uprn, batch.caller.device_id)
+    # Exactly as the phone holds it, unless the server changed the check-in since the
+    # phone last had it (a team leader cleared its alert): then it goes back to the phone.
+    held = batch.holds("checkin", m["entity_id"], uprn)
+    batch.touch("checkin", m["entity_id"], uprn, batch.caller.device_id if held else None)
     return {"status": "applied", "version": version + 1, "flags": []}
 
 

@@ -600,6 +600,30 @@ def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user,
     assert_problem(client.post(url, json={"note": "again"}, headers=as_user("leader1")), 409)
 
 
+def test_a_check_out_after_a_cleared_alert_brings_the_clearing_back(client, as_user, tokens, db):
+    """Found in review: a check-out counted as the phone's own exact write even when a
+    team leader had cleared the check-in's alert since the phone last pulled it."""
+    uprn, _ = home_of(db, "officer1")
+    phone, outbox = Phone(client, tokens["officer1"]), Outbox()
+    phone.sync()
+    late = outbox.make("checkin", str(uuid.uuid4()), "create",
+                       {"uprn": uprn, "checked_in_at": ago(hours=3),
+                        "expected_out_at": ago(hours=2)})  # fmt: skip
+    push(client, as_user("officer1"), late, cursor=phone.cursor)
+    assert phone.sync() == 1  # the check-in as stored (its times in UTC)
+    url = f"/lone-working/alerts/{late['entity_id']}/clear"
+    cleared = client.post(url, json={"note": "Phoned: safe."}, headers=as_user("leader1"))
+    assert cleared.status_code == 200
+    out = outbox.make("checkin", late["entity_id"], "update", {"checked_out_at": ago(minutes=1)})
+    assert (
+        push(client, as_user("officer1"), out, cursor=phone.cursor)["results"][0]["status"]
+        == "applied"
+    )
+    assert phone.sync() == 1
+    held_now = phone.store[("checkin", late["entity_id"])]
+    assert held_now["cleared_at"] is not None and held_now["checked_out_at"] is not None
+
+
 @pytest.mark.parametrize(
     ("entity_type", "payload", "field"),
     [
