@@ -254,6 +254,7 @@ def check_tenancy(db: Database, tenancy_ref: str, tolerance: int | None = None) 
             db.execute(
                 "UPDATE arrangements SET checked_at = ? WHERE id = ?", [utc_now(), arrangement_id]
             )
+            changes.touch(db, "arrangement", arrangement_id, uprn)  # phones show the check
     _check_promises(db, tenancy_ref, uprn, as_of, tolerance)
 
 
@@ -264,8 +265,8 @@ def _check_promises(db: Database, ref: str, uprn: int, as_of: date, tolerance: i
         "AND last_payment_amount > 0",
         [ref],
     ).fetchall()
-    for promise_id, amount, due_date, made_on in db.execute(
-        "SELECT id, amount, due_date, made_on FROM promises WHERE tenancy_ref = ? "
+    for promise_id, amount, due_date, made_on, paid_before in db.execute(
+        "SELECT id, amount, due_date, made_on, paid FROM promises WHERE tenancy_ref = ? "
         "AND status = 'pending'",
         [ref],
     ).fetchall():
@@ -281,8 +282,9 @@ def _check_promises(db: Database, ref: str, uprn: int, as_of: date, tolerance: i
             "UPDATE promises SET status = ?, paid = ?, checked_at = ? WHERE id = ?",
             [status, paid, utc_now(), promise_id],
         )
-        if status != "pending":
+        if status != "pending" or paid != paid_before:
             changes.touch(db, "promise", promise_id, uprn)
+        if status != "pending":
             outbox.add(db, f"promise.{status}", promise_id,
                    {"id": promise_id, "tenancy_ref": ref, "amount": amount,
                     "due_date": due_date, "paid": paid, "status": status})  # fmt: skip

@@ -201,13 +201,17 @@ def test_doorstep_arrangements_are_checked_against_the_next_import(client, as_us
     assert replaced["status"] == "cancelled" and second["entity_id"] in replaced["status_reason"]
     assert ("arrangement", second["entity_id"]) not in held(client, tokens, "repairs1")
 
-    # Kept so far: two weeks on, two instalments due, the balance fell by £40.
+    # Kept so far: two weeks on, two instalments due, the balance fell by £40. A phone
+    # that already held the arrangement sees it checked, as a fresh one does.
+    officer1 = Phone(client, tokens["officer1"])
+    officer1.sync()
     later = today + timedelta(days=14)
     _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
                                  "balance": 560.0, "benefit": "none"}])  # fmt: skip
-    assert held(client, tokens, "officer1")[("arrangement", second["entity_id"])]["status"] == (
-        "live"
-    )
+    kept = held(client, tokens, "officer1")[("arrangement", second["entity_id"])]
+    assert kept["status"] == "live" and kept["checked_at"] is not None
+    officer1.sync()
+    assert officer1.store[("arrangement", second["entity_id"])] == kept
     # Five weeks on, five instalments due (with 5 days' grace): at most £500, but £560.
     later = today + timedelta(days=35)
     _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
