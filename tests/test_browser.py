@@ -228,6 +228,53 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     assert errors == []
 
 
+def test_a_check_out_recorded_during_a_pull_keeps_what_the_team_leader_changed(
+    browser, server, db_path
+):
+    """The pushed cursor says the phone holds every version it has passed, so a page's
+    copy of a record with an edit still waiting must not be dropped (found in review: a
+    team leader's clearing of an alert never reached the phone)."""
+    base = server.base
+    db = open_database(db_path)
+    uprn, _ = home_of(db, "officer1")
+    db.close()
+    now = datetime.now(UTC)
+    checkin = {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
+               "expected_out_at": (now - timedelta(hours=2)).isoformat()}  # fmt: skip
+    late = Outbox().make("checkin", str(uuid.uuid4()), "create", checkin, None,
+                         checkin["checked_in_at"])  # fmt: skip
+    pushed = call("POST", f"{base}/sync/push", {"mutations": [late]},
+                  token=api_login(base, "officer1"))  # fmt: skip
+    assert pushed["results"][0]["status"] == "applied"
+    context, page, errors = officer_signs_in(browser, base)  # holds the late check-in
+    call("POST", f"{base}/lone-working/alerts/{late['entity_id']}/clear",
+         {"note": "Phoned: safe."}, token=api_login(base, "leader1"))  # fmt: skip
+    # Checked out just as a sync's pull runs: the outbox holds the check-out, the page
+    # brings the cleared check-in, then the check-out is pushed with the new cursor.
+    held = page.evaluate(
+        """async (id) => {
+             const { Engine } = await import("/app/sync.js");
+             const engine = new Engine();
+             await engine.load();
+             const key = `checkin:${id}`;
+             const payload = { checked_out_at: new Date().toISOString() };
+             await engine.record("checkin", "update", payload,
+               { entityId: id, local: { ...engine.records.get(key).data, ...payload } });
+             clearTimeout(engine.timer);  // no push before the pull
+             await engine.pull(engine.generation);
+             await engine.sync();
+             const outbox = [...engine.outbox.values()].map((e) => e.state);
+             return { data: engine.records.get(key).data, outbox };
+           }""",
+        late["entity_id"],
+    )
+    assert held["outbox"] == ["applied"], held
+    assert held["data"]["cleared_at"], held
+    assert held["data"]["checked_out_at"], held
+    context.close()
+    assert errors == []
+
+
 def seed_review(base, db_path) -> dict:
     """Give the team leader something to review: a same-field conflict, a rejected
     record, a field warning marker, and an officer overdue from a lone visit."""

@@ -433,19 +433,29 @@ export class Engine extends EventTarget {
   }
 
   // One page: its changes and the new cursor in one local transaction. A record with a
-  // change still waiting in the outbox (of any tab) keeps its local state.
+  // change still waiting in the outbox (of any tab) shows the server's copy with the
+  // waiting edits on top: the cursor stored here tells the server this phone holds that
+  // copy, so an edit based on it is not sent back (docs/sync-protocol.md, "No echo").
+  // A record whose create is still waiting keeps what was recorded.
   async apply(page, generation) {
-    const waiting = new Set(
-      (await store.all("outbox", "state", "pending")).map((e) => store.keyOf(e.mutation.entity_type, e.mutation.entity_id)),
-    );
+    const pending = (await store.all("outbox", "state", "pending")).sort(bySeq);
+    const waiting = new Set(pending.map((e) => store.keyOf(e.mutation.entity_type, e.mutation.entity_id)));
+    const edits = new Map(); // key -> the waiting updates' payloads, oldest first
+    for (const { mutation: m } of pending) {
+      const key = store.keyOf(m.entity_type, m.entity_id);
+      if (m.op === "create") edits.set(key, null);
+      else if (edits.get(key) !== null) edits.set(key, [...(edits.get(key) || []), m.payload]);
+    }
     const puts = new Map();
     const deletes = new Set();
     let index = null;
     for (const change of page.changes) {
       const key = store.keyOf(change.type, change.id);
       if (change.op === "upsert") {
-        if (waiting.has(key)) continue;
-        puts.set(key, { key, type: change.type, id: change.id, data: change.data });
+        const mine = edits.get(key);
+        if (mine === null) continue;
+        const data = Object.assign({}, change.data, ...(mine || []));
+        puts.set(key, { key, type: change.type, id: change.id, data, ...(mine ? { local: true } : {}) });
         deletes.delete(key);
         continue;
       }
