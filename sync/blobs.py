@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from sync import changes
 from sync.clock import utc_now
 from sync.errors import NotFound, TooLarge, UnsupportedMediaType, ValidationFailed
 from sync.scope import Caller
@@ -101,11 +102,19 @@ def put(db: Database, root: Path, caller: Caller, sha256: str, data: bytes) -> d
     # that the next upload of the same bytes adopts.
     _write_atomically(path, data)
     with db.atomic():
-        db.execute(
+        added = db.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, content_type, uploaded_by, uploaded_at) "
             "VALUES (?, ?, ?, ?, ?)",
             [sha256, len(data), content_type, caller.user_id, utc_now()],
-        )
+        ).rowcount
+        if added:  # phones show a repair's missing photos: it changed for them
+            changes.touch_many(db, db.execute(
+                "SELECT si.entity_type, si.entity_id, si.uprn FROM record_blobs rb "
+                "JOIN sync_index si ON si.entity_type = rb.entity_type "
+                "AND si.entity_id = rb.entity_id AND si.deleted = 0 "
+                "WHERE rb.sha256 = ? AND rb.entity_type = 'repair' ORDER BY si.seq",
+                [sha256],
+            ).fetchall())  # fmt: skip
     return get_row(db, sha256) | {"created": existing is None}
 
 

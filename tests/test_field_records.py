@@ -352,6 +352,29 @@ def test_concurrent_steps_with_one_etag_one_wins_the_others_get_412(app, as_user
         assert events == 1
 
 
+def test_a_repairs_photo_uploaded_later_reaches_phones_holding_it(client, as_user, tokens, db):
+    """Phones show which of a repair's photos are missing: the upload changes that (found
+    in review: it never reached them)."""
+    uprn, _ = home_of(db, "officer1")
+    phone, sha = Phone(client, tokens["officer1"]), hashlib.sha256(PNG).hexdigest()
+    phone.sync()
+    repair = Outbox().make("repair", str(uuid.uuid4()), "create",
+                           {"uprn": uprn, "location": "Kitchen", "category": "damp_mould",
+                            "hazard_class": "routine", "description": "Mould.",
+                            "photos": [sha]})  # fmt: skip
+    result = push(client, as_user("officer1"), repair, cursor=phone.cursor)["results"][0]
+    assert result["missing_photos"] == [sha]
+    phone.sync()
+    key = ("repair", repair["entity_id"])
+    assert phone.store[key]["missing_photos"] == [sha]
+    assert client.put(f"/blobs/{sha}", data=PNG, headers=as_user("officer1")).status_code in (
+        200,
+        201,
+    )
+    assert phone.sync() == 1
+    assert phone.store[key]["missing_photos"] == []
+
+
 def test_a_repair_outside_the_calendar_is_rejected_loudly(client, as_user, db):
     uprn, _ = home_of(db, "officer1")
     far = _repair(Outbox(), uprn, "significant", observed_at="2100-12-20T10:00:00+00:00")
