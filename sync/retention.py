@@ -183,14 +183,23 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
             db.execute("UPDATE tenancies SET current_snapshot_id = NULL WHERE tenancy_ref = ?",
                        [ref])  # fmt: skip
             db.execute("DELETE FROM promises WHERE tenancy_ref = ?", [ref])
-            db.execute("UPDATE visits SET corrects = NULL WHERE corrects IN "
-                       "(SELECT id FROM visits WHERE tenancy_ref = ?)", [ref])  # fmt: skip
+            # Records kept that named the tenancy (or a visit of it) now name nothing:
+            # phones holding them receive them again.
+            kept = db.execute("UPDATE visits SET corrects = NULL WHERE corrects IN "
+                              "(SELECT id FROM visits WHERE tenancy_ref = ?) "
+                              "AND tenancy_ref IS NOT ? RETURNING 'visit', id, uprn",
+                              [ref, ref]).fetchall()  # fmt: skip
             for table in ("visits", "arrangements", "tenants", "account_snapshots"):
                 db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
-            db.execute("UPDATE warning_markers SET tenancy_ref = NULL WHERE tenancy_ref = ?",
-                       [ref])  # fmt: skip
-            db.execute("UPDATE repairs SET tenancy_ref = NULL WHERE tenancy_ref = ?", [ref])
-            db.execute("UPDATE concerns SET tenancy_ref = NULL WHERE tenancy_ref = ?", [ref])
+            for entity_type, table, key in (("marker", "warning_markers", "marker_ref"),
+                                            ("repair", "repairs", "id"),
+                                            ("concern", "concerns", "id")):  # fmt: skip
+                kept += db.execute(
+                    f"UPDATE {table} SET tenancy_ref = NULL WHERE tenancy_ref = ? "
+                    f"RETURNING '{entity_type}', {key}, uprn",
+                    [ref],
+                ).fetchall()
+            changes.touch_many(db, kept)
             db.execute("DELETE FROM tenancies WHERE tenancy_ref = ?", [ref])
         counts["account_snapshots"] = db.execute(
             "DELETE FROM account_snapshots WHERE as_of < ? AND id NOT IN "

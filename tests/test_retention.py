@@ -9,7 +9,7 @@ from sync.clock import london_today
 from sync.retention import Periods, purge
 from sync.scope import Caller
 from tests.conftest import assert_problem
-from tests.phone import Outbox, Phone, home_of, push
+from tests.phone import Outbox, Phone, home_of, push, server_view
 
 
 def _ended_tenancy(db):
@@ -142,3 +142,29 @@ def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, a
     assert not db.execute("SELECT 1 FROM tenants WHERE person_ref = ?", [person]).fetchone()
     assert not db.execute("SELECT 1 FROM visits WHERE id = ?", [sent[0]["entity_id"]]).fetchone()
     assert email not in "\n".join(db.iterdump())
+
+
+def test_records_kept_after_a_purge_name_no_tenancy_on_phones(db, db_path, client, as_user,
+                                                             tokens, today):  # fmt: skip
+    """A repair naming a purged tenancy is kept with no tenancy, on phones too (found in
+    review: the server nulled its tenancy_ref without renumbering it)."""
+    ref, uprn, ended = db.execute(
+        "SELECT t.tenancy_ref, t.uprn, t.end_date FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
+        "ON u.id = p.officer_id WHERE u.username = 'officer1' AND t.end_date IS NOT NULL "
+        "ORDER BY t.end_date LIMIT 1"
+    ).fetchone()
+    phone = Phone(client, tokens["officer1"])
+    phone.sync()
+    repair = Outbox().make("repair", str(uuid.uuid4()), "create",
+                           {"uprn": uprn, "tenancy_ref": ref, "location": "Kitchen",
+                            "category": "damp_mould", "hazard_class": "routine",
+                            "description": "Mould."})  # fmt: skip
+    assert push(client, as_user("officer1"), repair)["results"][0]["status"] == "applied"
+    phone.sync()
+    assert phone.store[("repair", repair["entity_id"])]["tenancy_ref"] == ref
+    now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
+    purge(db, Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1), now=now)
+    phone.sync()
+    assert phone.store[("repair", repair["entity_id"])]["tenancy_ref"] is None
+    assert phone.store == server_view(db_path, "officer1", today)
