@@ -75,15 +75,25 @@ def latest(db: Database, entity_type: str, entity_ids: list[str]) -> dict:
 
 def touch_homes(db: Database, uprns: list[int]) -> None:
     """Everything belonging to these homes changes scope with them: re-number all of it,
-    in the order it last changed."""
-    rows: list[tuple[str, str, int]] = []
+    in the order it last changed, as the server's (a tombstone stays a tombstone)."""
+    seqs: list[int] = []
     for chunk in chunks(sorted(set(uprns))):
-        rows += db.execute(
-            "SELECT entity_type, entity_id, uprn FROM sync_index "
-            f"WHERE uprn IN ({','.join('?' * len(chunk))}) ORDER BY seq",
-            chunk,
-        ).fetchall()
-    touch_many(db, rows)
+        seqs += [
+            r[0]
+            for r in db.execute(
+                f"SELECT seq FROM sync_index WHERE uprn IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        ]
+    if not seqs:
+        return
+    seqs.sort()
+    first = current_seq(db) + 1
+    db.conn.executemany(
+        "UPDATE sync_index SET seq = ?, origin_device_id = NULL WHERE seq = ?",
+        [(first + n, seq) for n, seq in enumerate(seqs)],
+    )
+    db.execute("UPDATE sync_state SET seq = ?", [first + len(seqs) - 1])
 
 
 def record_exits(db: Database, exits: list[tuple[int, int]]) -> None:
