@@ -80,9 +80,13 @@ function view() {
 function refresh() {
   const [name] = view();
   if (name === "home") {
+    // Only the information redraws once the forms are there; a home drawn before its
+    // records arrived (just signed in, a reload) is drawn whole when they do.
     const info = document.getElementById("home-info");
-    if (info) info.replaceWith(homeInfo(view()[1]));
-    return;
+    if (info && document.getElementById("lone-working")) {
+      info.replaceWith(homeInfo(view()[1]));
+      return;
+    }
   }
   if (name === "login" || name === "homes") return; // the search keeps what was typed
   render(false);
