@@ -228,13 +228,23 @@ def test_officer_records_offline_and_everything_arrives_once(browser, server, tm
     assert errors == []
 
 
-def test_a_check_out_recorded_during_a_pull_keeps_what_the_team_leader_changed(
-    browser, server, db_path
-):
-    """The pushed cursor says the phone holds every version it has passed, so a page's
-    copy of a record with an edit still waiting must not be dropped (found in review: a
-    team leader's clearing of an alert never reached the phone)."""
-    base = server.base
+def stored(page, key: str) -> dict | None:
+    """One record as the app holds it in IndexedDB."""
+    return page.evaluate(
+        """(key) => new Promise((resolve) => {
+             const open = indexedDB.open("doorstep");
+             open.onsuccess = () => {
+               const got = open.result.transaction("records").objectStore("records").get(key);
+               got.onsuccess = () => resolve(got.result || null);
+             };
+           })""",
+        key,
+    )
+
+
+def late_checkin(base, db_path) -> tuple[int, str]:
+    """An officer1 check-in two hours overdue, pushed from another of their devices: its
+    alert is the team leader's to clear. Returns (uprn, check-in id)."""
     db = open_database(db_path)
     uprn, _ = home_of(db, "officer1")
     db.close()
@@ -246,11 +256,55 @@ def test_a_check_out_recorded_during_a_pull_keeps_what_the_team_leader_changed(
     pushed = call("POST", f"{base}/sync/push", {"mutations": [late]},
                   token=api_login(base, "officer1"))  # fmt: skip
     assert pushed["results"][0]["status"] == "applied"
+    return uprn, late["entity_id"]
+
+
+def clear_alert(base, checkin_id):
+    call("POST", f"{base}/lone-working/alerts/{checkin_id}/clear", {"note": "Phoned: safe."},
+         token=api_login(base, "leader1"))  # fmt: skip
+
+
+# The pushed cursor says the phone holds every version it has passed, so nothing the
+# phone stores may hide a pulled copy (found in review: a team leader's clearing of an
+# alert never reached the phone). Three ways a check-out met a clearing:
+
+
+def test_a_check_out_tapped_after_a_background_pull_keeps_the_clearing(browser, server, db_path):
+    """The screen was drawn before the sync brought the clearing."""
+    base = server.base
+    uprn, checkin_id = late_checkin(base, db_path)
+    context, page, errors = officer_signs_in(browser, base)
+    page.goto(f"{base}/app/#homes")
+    page.goto(f"{base}/app/#home/{uprn}")
+    expect(page.get_by_role("button", name="Check out")).to_be_visible(timeout=WAIT)
+    clear_alert(base, checkin_id)
+    page.evaluate("window.dispatchEvent(new Event('online'))")  # a sync in the background
+    page.wait_for_function(
+        """(key) => new Promise((resolve) => {
+             const open = indexedDB.open("doorstep");
+             open.onsuccess = () => {
+               const got = open.result.transaction("records").objectStore("records").get(key);
+               got.onsuccess = () => resolve(Boolean(got.result?.data?.cleared_at));
+             };
+           })""",
+        arg=f"checkin:{checkin_id}",
+        timeout=WAIT,
+    )
+    page.get_by_role("button", name="Check out").click()
+    expect(page.get_by_text("Checked out. Stay safe.")).to_be_visible()
+    expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
+    held = stored(page, f"checkin:{checkin_id}")["data"]
+    context.close()
+    assert held["checked_out_at"] and held["cleared_at"], held
+    assert errors == []
+
+
+def test_a_check_out_recorded_during_a_pull_keeps_the_clearing(browser, server, db_path):
+    """The check-out waited in the outbox while a pull brought the clearing."""
+    base = server.base
+    _, checkin_id = late_checkin(base, db_path)
     context, page, errors = officer_signs_in(browser, base)  # holds the late check-in
-    call("POST", f"{base}/lone-working/alerts/{late['entity_id']}/clear",
-         {"note": "Phoned: safe."}, token=api_login(base, "leader1"))  # fmt: skip
-    # Checked out just as a sync's pull runs: the outbox holds the check-out, the page
-    # brings the cleared check-in, then the check-out is pushed with the new cursor.
+    clear_alert(base, checkin_id)
     held = page.evaluate(
         """async (id) => {
              const { Engine } = await import("/app/sync.js");
@@ -266,12 +320,51 @@ def test_a_check_out_recorded_during_a_pull_keeps_what_the_team_leader_changed(
              const outbox = [...engine.outbox.values()].map((e) => e.state);
              return { data: engine.records.get(key).data, outbox };
            }""",
-        late["entity_id"],
+        checkin_id,
     )
-    assert held["outbox"] == ["applied"], held
-    assert held["data"]["cleared_at"], held
-    assert held["data"]["checked_out_at"], held
     context.close()
+    assert held["outbox"] == ["applied"], held
+    assert held["data"]["cleared_at"] and held["data"]["checked_out_at"], held
+    assert errors == []
+
+
+def test_a_check_out_recorded_in_another_tab_while_a_page_is_applied(browser, server, db_path):
+    """Another tab recorded the check-out between the page's reading of the outbox and
+    its writing of the records."""
+    base = server.base
+    _, checkin_id = late_checkin(base, db_path)
+    context, page, errors = officer_signs_in(browser, base)
+    clear_alert(base, checkin_id)
+    held = page.evaluate(
+        """async (id) => {
+             const { Engine } = await import("/app/sync.js");
+             const syncing = new Engine(); await syncing.load();
+             const tapped = new Engine(); await tapped.load();
+             const key = `checkin:${id}`;
+             let calls = 0, recorded;
+             const check = syncing.check.bind(syncing);
+             syncing.check = (generation) => {
+               if (++calls === 2) {  // inside apply(), before it reads the outbox
+                 const payload = { checked_out_at: new Date().toISOString() };
+                 recorded = tapped.record("checkin", "update", payload,
+                   { entityId: id, local: { ...tapped.records.get(key).data, ...payload } });
+               }
+               return check(generation);
+             };
+             await syncing.pull(syncing.generation);
+             await recorded;
+             clearTimeout(tapped.timer);
+             const next = new Engine(); await next.load();
+             await next.sync();  // push the check-out with the cursor, then pull
+             const after = new Engine(); await after.load();
+             return { data: after.records.get(key).data,
+                      outbox: [...after.outbox.values()].map((e) => e.state) };
+           }""",
+        checkin_id,
+    )
+    context.close()
+    assert held["outbox"] == ["applied"], held
+    assert held["data"]["cleared_at"] and held["data"]["checked_out_at"], held
     assert errors == []
 
 

@@ -192,6 +192,12 @@ export class Engine extends EventTarget {
       mutation.device_seq = seq || 1;
       meta.put(mutation.device_seq + 1, "next_seq");
       outbox.put(entry);
+      if (shown && op === "update") {
+        // An edit goes on top of the copy held now, which a sync (of any tab) may have
+        // brought since the screen was drawn: the next push says the phone holds it.
+        const held = await store.request(records.get(shown.key));
+        if (held) shown.data = { ...held.data, ...payload };
+      }
       if (shown) records.put(shown);
     });
     this.outbox.set(mutation.mutation_id, entry);
@@ -432,15 +438,36 @@ export class Engine extends EventTarget {
     }
   }
 
-  // One page: its changes and the new cursor in one local transaction. A record with a
-  // change still waiting in the outbox (of any tab) shows the server's copy with the
+  // One page: its changes and the new cursor in one local transaction. A record with an
+  // edit still waiting in the outbox (of any tab) takes the server's copy with the
   // waiting edits on top: the cursor stored here tells the server this phone holds that
   // copy, so an edit based on it is not sent back (docs/sync-protocol.md, "No echo").
-  // A record whose create is still waiting keeps what was recorded.
+  // A record whose create is still waiting keeps what was recorded. The outbox is read
+  // in the same transaction, so an edit recorded meanwhile (a tap, another tab) lands
+  // on top of this page, not under it.
   async apply(page, generation) {
-    const pending = (await store.all("outbox", "state", "pending")).sort(bySeq);
+    const { puts, deletes } = await store.write(["records", "meta", "outbox"], async ({ records, meta, outbox }) => {
+      this.check(generation);
+      const pending = await store.request(outbox.index("state").getAll("pending"));
+      this.check(generation);
+      const merged = this.merge(page, pending.sort(bySeq));
+      merged.deletes.forEach((k) => records.delete(k));
+      merged.puts.forEach((r) => records.put(r));
+      meta.put(page.cursor, "cursor");
+      meta.put(page.patch_ids, "patch_ids");
+      return merged;
+    });
+    deletes.forEach((k) => this.records.delete(k));
+    puts.forEach((r, k) => this.records.set(k, r));
+    this.patchIds = page.patch_ids;
+    this.emit("change");
+  }
+
+  // What one page does to the records held, given the outbox's pending entries (oldest
+  // first): {puts: key -> record, deletes: Set of keys}.
+  merge(page, pending) {
     const waiting = new Set(pending.map((e) => store.keyOf(e.mutation.entity_type, e.mutation.entity_id)));
-    const edits = new Map(); // key -> the waiting updates' payloads, oldest first
+    const edits = new Map(); // key -> the waiting updates' payloads, oldest first; null: a create waits
     for (const { mutation: m } of pending) {
       const key = store.keyOf(m.entity_type, m.entity_id);
       if (m.op === "create") edits.set(key, null);
@@ -470,18 +497,7 @@ export class Engine extends EventTarget {
         puts.delete(k);
       }
     }
-    this.check(generation);
-    await store.write(["records", "meta"], ({ records, meta }) => {
-      this.check(generation);
-      deletes.forEach((k) => records.delete(k));
-      puts.forEach((r) => records.put(r));
-      meta.put(page.cursor, "cursor");
-      meta.put(page.patch_ids, "patch_ids");
-    });
-    deletes.forEach((k) => this.records.delete(k));
-    puts.forEach((r, k) => this.records.set(k, r));
-    this.patchIds = page.patch_ids;
-    this.emit("change");
+    return { puts, deletes };
   }
 
   // uprn -> keys of everything held for that home (its tenancies, their tenants,
