@@ -43,6 +43,7 @@ def touch(
     it; its pulls skip it (no echo). Leave it out whenever the server changed anything.
     ``owner_id``: a record that belongs to a person, not a home (a day plan): it reaches
     that person's phones whatever their scope."""
+    _leave_old_homes(db, [(entity_type, entity_id, uprn)])
     seq = next_seq(db)
     db.execute(
         """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,
@@ -96,6 +97,43 @@ def touch_homes(db: Database, uprns: list[int]) -> None:
     db.execute("UPDATE sync_state SET seq = ?", [first + len(seqs) - 1])
 
 
+def homes_of(db: Database, entities: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """(entity_type, entity_id) -> the home each record is indexed under now."""
+    found = {}
+    for chunk in chunks(sorted(set(entities))):
+        found.update(
+            ((t, i), uprn)
+            for t, i, uprn in db.execute(
+                "SELECT entity_type, entity_id, uprn FROM sync_index WHERE (entity_type, "
+                f"entity_id) IN (VALUES {','.join(['(?, ?)'] * len(chunk))})",
+                [v for key in chunk for v in key],
+            )
+        )
+    return found
+
+
+def _leave_old_homes(db: Database, entities: list[tuple[str, str, int | None]]) -> None:
+    """A record moving to another home (the import moved its tenancy, or a tenant or marker
+    to another home) leaves the old one: phones holding the old home's patches remove it,
+    unless they hold the new home too (sync.pull). A record new to the index moves
+    nowhere; nor does one belonging to a person, not a home."""
+    moving = {(t, str(i)): uprn for t, i, uprn in entities if uprn is not None}
+    left = sorted(
+        (old, t, i)
+        for (t, i), old in homes_of(db, list(moving)).items()
+        if old is not None and old != moving[t, i]
+    )
+    for old, entity_type, entity_id in left:
+        for (patch_id,) in db.execute(
+            "SELECT patch_id FROM patch_properties WHERE uprn = ? ORDER BY patch_id", [old]
+        ).fetchall():
+            db.execute(
+                "INSERT INTO scope_exits (seq, patch_id, uprn, entity_type, entity_id) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [next_seq(db), patch_id, old, entity_type, entity_id],
+            )
+
+
 def record_exits(db: Database, exits: list[tuple[int, int]]) -> None:
     """(patch_id, uprn) pairs for homes that left a patch."""
     for patch_id, uprn in exits:
@@ -110,6 +148,7 @@ def touch_many(db: Database, entities: list[tuple[str, str, int | None]]) -> Non
     changes the server made (no origin device, no owner)."""
     if not entities:
         return
+    _leave_old_homes(db, entities)
     first = current_seq(db) + 1
     db.conn.executemany(
         """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,

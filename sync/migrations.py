@@ -749,3 +749,15 @@ def m0011_change_index_by_seq(db: Database) -> None:
         CREATE INDEX sync_index_owner ON sync_index(owner_id, seq) WHERE owner_id IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m0012_record_exits(db: Database) -> None:
+    """A record can leave a home that stays in scope (the import moves a tenancy, a tenant
+    or a marker to another home): an exit may name that one record."""
+    db.executescript(
+        """
+        ALTER TABLE scope_exits ADD COLUMN entity_type TEXT;
+        ALTER TABLE scope_exits ADD COLUMN entity_id TEXT;
+        """
+    )

