@@ -99,16 +99,20 @@ def touch_homes(db: Database, uprns: list[int]) -> None:
 
 def homes_of(db: Database, entities: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """(entity_type, entity_id) -> the home each record is indexed under now."""
+    by_type: dict[str, list[str]] = {}
+    for entity_type, entity_id in sorted(set(entities)):
+        by_type.setdefault(entity_type, []).append(entity_id)
     found = {}
-    for chunk in chunks(sorted(set(entities))):
-        found.update(
-            ((t, i), uprn)
-            for t, i, uprn in db.execute(
-                "SELECT entity_type, entity_id, uprn FROM sync_index WHERE (entity_type, "
-                f"entity_id) IN (VALUES {','.join(['(?, ?)'] * len(chunk))})",
-                [v for key in chunk for v in key],
+    for entity_type, ids in by_type.items():
+        for chunk in chunks(ids):  # by type and id: the unique index, not a scan
+            found.update(
+                ((entity_type, i), uprn)
+                for i, uprn in db.execute(
+                    "SELECT entity_id, uprn FROM sync_index WHERE entity_type = ? "
+                    f"AND entity_id IN ({','.join('?' * len(chunk))})",
+                    [entity_type, *chunk],
+                )
             )
-        )
     return found
 
 

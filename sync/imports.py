@@ -120,32 +120,36 @@ def _after_properties(db: Database, run: Run, rows: list[dict]) -> None:
     assign_properties(db, index, [(r["uprn"], r["latitude"], r["longitude"]) for r in rows])
 
 
-# What a tenancy's records are indexed by: everything held under it moves home with it
-# (its visits stay where they happened).
+# A tenancy's records, by the tenancy: everything held under it moves home with it (its
+# visits stay where they happened).
 _UNDER_TENANCY = (
-    ("tenant", "SELECT person_ref AS id, tenancy_ref FROM tenants"),
+    ("tenant", "SELECT person_ref, tenancy_ref FROM tenants"),
     ("arrangement", "SELECT id, tenancy_ref FROM arrangements"),
     ("promise", "SELECT id, tenancy_ref FROM promises"),
-    ("account", "SELECT tenancy_ref AS id, tenancy_ref FROM tenancies"),
 )
 
 
 def _after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
     """A tenancy moved to another home (the housing system corrected its UPRN) takes its
     tenants, account, arrangements and promises with it, on phones too."""
-    refs = sorted({r["tenancy_ref"] for r in rows})
-    moved = []
-    for chunk in chunks(refs):
+    home = {r["tenancy_ref"]: r["uprn"] for r in rows}
+    held = [("account", ref, ref) for ref in home]  # (type, id, tenancy)
+    for chunk in chunks(sorted(home)):
         marks = ",".join("?" * len(chunk))
         for entity_type, sql in _UNDER_TENANCY:
-            moved += db.execute(
-                f"SELECT ?, u.id, t.uprn FROM ({sql} WHERE tenancy_ref IN ({marks})) u "
-                "JOIN tenancies t ON t.tenancy_ref = u.tenancy_ref "
-                "JOIN sync_index si ON si.entity_type = ? AND si.entity_id = u.id "
-                "WHERE si.uprn IS NOT t.uprn",
-                [entity_type, *chunk, entity_type],
-            ).fetchall()
-    changes.touch_many(db, moved)
+            held += [
+                (entity_type, str(i), ref)
+                for i, ref in db.execute(f"{sql} WHERE tenancy_ref IN ({marks})", chunk)
+            ]
+    indexed = changes.homes_of(db, [(t, i) for t, i, _ in held])
+    changes.touch_many(
+        db,
+        [
+            (t, i, home[ref])
+            for t, i, ref in held
+            if (t, i) in indexed and indexed[t, i] != home[ref]
+        ],
+    )
 
 
 def _derive_account(row: dict, tenancies: Tenancies) -> None:

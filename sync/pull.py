@@ -7,7 +7,8 @@ has everything up to, plus the server's epoch and the day of the last pull:
 - a bucket new to the cursor starts at 0, so a patch entering scope arrives whole;
 - a bucket gone from scope is answered with a ``remove`` for each of its homes that no
   remaining bucket holds, so the phone purges it;
-- a home that left a patch (a redrawn boundary) is removed through ``scope_exits``;
+- a home that left a patch (a redrawn boundary) is removed through ``scope_exits``, as is
+  a record that moved to a home the caller does not hold (the import moved its tenancy);
 - a marker that expired, or started, since the last pull's day is removed or sent;
 - a cursor from another epoch (a restored backup) is refused: the phone must reset.
 
@@ -234,13 +235,19 @@ def pull(
         # Where the records that left a home are now: a phone holding that home too keeps
         # them (their change there follows).
         now_at = changes.homes_of(db, [i[1:] for _, k, i in page if k == "exit" and i[1]])
+        removed = set()  # a record is removed once a page, however many exits name it
         for seq, kind, item in page:
             if kind == "exit":
                 uprn, entity_type, entity_id = item
+                key = (entity_type or "property", entity_id or str(uprn))
+                if key in removed:
+                    continue
                 if entity_type is None and uprn not in keep:
                     out.append({"seq": seq, "type": "property", "id": str(uprn), "op": "remove"})
+                    removed.add(key)
                 elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
                     out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "remove"})
+                    removed.add(key)
                 continue
             entity_type, entity_id, deleted, origin, uprn = item
             if _echo(origin, uprn) or (entity_type, entity_id) in hidden:
