@@ -58,19 +58,25 @@ def touch(
     return seq
 
 
+def _indexed(db: Database, entity_type: str, entity_ids: list[str], columns: str):
+    """(entity_id, *columns) of these records' rows in the change index, by its unique
+    index on (entity_type, entity_id)."""
+    for chunk in chunks(entity_ids):
+        yield from db.execute(
+            f"SELECT entity_id, {columns} FROM sync_index WHERE entity_type = ? "
+            f"AND entity_id IN ({','.join('?' * len(chunk))})",
+            [entity_type, *chunk],
+        )
+
+
 def latest(db: Database, entity_type: str, entity_ids: list[str]) -> dict:
     """(entity_type, id) -> (origin_device_id, seq) of each record's latest change; (None,
     None) for a record never indexed."""
     found = dict.fromkeys(((entity_type, i) for i in entity_ids), (None, None))
-    for chunk in chunks(entity_ids):
-        found.update(
-            ((entity_type, i), (origin, seq))
-            for i, origin, seq in db.execute(
-                "SELECT entity_id, origin_device_id, seq FROM sync_index WHERE entity_type = ? "
-                f"AND entity_id IN ({','.join('?' * len(chunk))})",
-                [entity_type, *chunk],
-            )
-        )
+    found.update(
+        ((entity_type, i), (origin, seq))
+        for i, origin, seq in _indexed(db, entity_type, entity_ids, "origin_device_id, seq")
+    )
     return found
 
 
@@ -102,18 +108,11 @@ def homes_of(db: Database, entities: list[tuple[str, str]]) -> dict[tuple[str, s
     by_type: dict[str, list[str]] = {}
     for entity_type, entity_id in sorted(set(entities)):
         by_type.setdefault(entity_type, []).append(entity_id)
-    found = {}
-    for entity_type, ids in by_type.items():
-        for chunk in chunks(ids):  # by type and id: the unique index, not a scan
-            found.update(
-                ((entity_type, i), uprn)
-                for i, uprn in db.execute(
-                    "SELECT entity_id, uprn FROM sync_index WHERE entity_type = ? "
-                    f"AND entity_id IN ({','.join('?' * len(chunk))})",
-                    [entity_type, *chunk],
-                )
-            )
-    return found
+    return {
+        (entity_type, i): uprn
+        for entity_type, ids in by_type.items()
+        for i, uprn in _indexed(db, entity_type, ids, "uprn")
+    }
 
 
 def _leave_old_homes(db: Database, entities: list[tuple[str, str, int | None]]) -> None:
