@@ -64,6 +64,14 @@ class Phone:
                 return count
 
 
+def synced(client, tokens, *usernames) -> list[Phone]:
+    """A phone for each user, each having pulled its whole scope."""
+    phones = [Phone(client, tokens[name]) for name in usernames]
+    for phone in phones:
+        phone.sync()
+    return phones
+
+
 def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
     """What a phone of ``username`` should hold: every record in their scope, now."""
     db = open_database(db_path)

@@ -264,6 +264,13 @@ def clear_alert(base, checkin_id):
          token=api_login(base, "leader1"))  # fmt: skip
 
 
+def assert_check_out_kept_the_clearing(held: dict, errors: list) -> None:
+    """The check-out was sent once and applied, and the phone holds it with the clearing."""
+    assert held["outbox"] == ["applied"], held
+    assert held["data"]["cleared_at"] and held["data"]["checked_out_at"], held
+    assert errors == []
+
+
 # The pushed cursor says the phone holds every version it has passed, so nothing the
 # phone stores may hide a pulled copy (found in review: a team leader's clearing of an
 # alert never reached the phone). Three ways a check-out met a clearing:
@@ -323,9 +330,7 @@ def test_a_check_out_recorded_during_a_pull_keeps_the_clearing(browser, server, 
         checkin_id,
     )
     context.close()
-    assert held["outbox"] == ["applied"], held
-    assert held["data"]["cleared_at"] and held["data"]["checked_out_at"], held
-    assert errors == []
+    assert_check_out_kept_the_clearing(held, errors)
 
 
 def test_a_check_out_recorded_in_another_tab_while_a_page_is_applied(browser, server, db_path):
@@ -363,9 +368,7 @@ def test_a_check_out_recorded_in_another_tab_while_a_page_is_applied(browser, se
         checkin_id,
     )
     context.close()
-    assert held["outbox"] == ["applied"], held
-    assert held["data"]["cleared_at"] and held["data"]["checked_out_at"], held
-    assert errors == []
+    assert_check_out_kept_the_clearing(held, errors)
 
 
 def seed_review(base, db_path) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from sync import changes
 from sync.db import write_transaction
 from tests.conftest import assert_problem
-from tests.phone import NOW, Outbox, Phone, home_of, push, server_view
+from tests.phone import NOW, Outbox, Phone, home_of, push, server_view, synced
 
 
 def a_tenant(db, username):
@@ -163,9 +163,7 @@ def test_a_visit_to_no_home_or_a_home_in_no_patch_is_refused_as_such(client, as_
 
 
 def test_own_writes_are_not_echoed_but_reach_the_team(client, as_user, tokens, db):
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
+    officer1, leader1 = synced(client, tokens, "officer1", "leader1")
     uprn, ref = home_of(db, "officer1")
     mutation = visit(Outbox(), uprn, ref)
     push(client, as_user("officer1"), mutation)
@@ -179,9 +177,7 @@ def test_own_writes_are_not_echoed_but_reach_the_team(client, as_user, tokens, d
 
 def test_edits_to_different_fields_merge(client, as_user, tokens, db, db_path, today):
     person, version, _, _ = a_tenant(db, "officer1")
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
+    officer1, leader1 = synced(client, tokens, "officer1", "leader1")
     a = push(
         client,
         as_user("officer1"),
@@ -249,9 +245,7 @@ def test_an_edit_based_on_a_version_only_an_answer_named_brings_the_record_back(
     before any pull, must not stop the merged record coming back to it. Once it has
     pulled, its exact edits are not sent back."""
     person, version, _, _ = a_tenant(db, "officer1")
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
+    officer1, leader1 = synced(client, tokens, "officer1", "leader1")
     mobile = Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version)
     push(client, as_user("officer1"), mobile, cursor=officer1.cursor)
     outbox = Outbox()
@@ -289,9 +283,7 @@ def test_a_home_renumbered_after_the_answer_still_brings_the_merge_back(
     """Found in review: the server renumbering the home (a paired visit booked there)
     between the merged answer and the next edit must not make that edit count as held."""
     person, version, _, _ = a_tenant(db, "officer1")
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
+    officer1, leader1 = synced(client, tokens, "officer1", "leader1")
     mobile = Outbox().make("tenant", person, "update", {"mobile": "07700 900123"}, version)
     push(client, as_user("officer1"), mobile, cursor=officer1.cursor)
     outbox = Outbox()
@@ -354,9 +346,7 @@ def test_an_upload_is_never_refused_for_its_cursor(client, as_user, db, cursor):
 def test_another_devices_cursor_counts_as_none(client, as_user, tokens, db):
     """A cursor says what the phone it was issued to holds; another's proves nothing."""
     person, version, _, _ = a_tenant(db, "officer1")
-    officer1, leader1 = Phone(client, tokens["officer1"]), Phone(client, tokens["leader1"])
-    officer1.sync()
-    leader1.sync()
+    officer1, leader1 = synced(client, tokens, "officer1", "leader1")
     edit = Outbox().make("tenant", person, "update", {"mobile": "07700 900555"}, version)
     push(client, as_user("officer1"), edit, cursor=leader1.cursor)
     assert officer1.sync() == 1  # with its own cursor: 0 (the test above)
