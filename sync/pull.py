@@ -6,9 +6,12 @@ has everything up to, plus the server's epoch and the day of the last pull:
 
 - a bucket new to the cursor starts at 0, so a patch entering scope arrives whole;
 - a bucket gone from scope is answered with a ``remove`` for each of its homes that no
-  remaining bucket holds, so the phone purges it;
-- a home that left a patch (a redrawn boundary) is removed through ``scope_exits``, as is
-  a record that moved to a home the caller does not hold (the import moved its tenancy);
+  remaining bucket holds, and for each record held for them, so the phone purges them
+  with no rule of its own; so are the homes and records that left it (below) since the
+  cursor's number for it;
+- a home that left a patch (a redrawn boundary) is removed through ``scope_exits``, with
+  its records, as is a record that moved to a home the caller does not hold (the import
+  moved its tenancy);
 - a marker that expired, or started, since the last pull's day is removed or sent;
 - a cursor from another epoch (a restored backup) is refused: the phone must reset.
 
@@ -27,6 +30,7 @@ from sqlite_utils import Database
 from sync import audit, changes, records
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
+from sync.rows import chunks
 from sync.scope import Caller, granted_homes, visible_patch_ids
 
 DEFAULT_LIMIT = 2000
@@ -160,11 +164,24 @@ def pull(
         types = [name for name, kind in records.TYPES.items() if kind.for_caller(caller)]
         out: list[dict] = []
 
-        # 1. Patches that left scope: remove their homes that no remaining patch holds.
+        # 1. Patches that left scope: remove their homes that no remaining patch holds,
+        # with everything held for them.
+        # Homes and records that left those patches after the phone's cursor there (a
+        # redrawn boundary, a moved tenancy) and are not held by another: the phone holds
+        # them too.
         gone = set(held) - scope - {OWN}
         keep = _homes_in(db, scope)
-        for uprn in sorted(_homes_in(db, gone) - keep):
-            out.append({"type": "property", "id": str(uprn), "op": "remove"})
+        removed: set[tuple[str, str]] = set()  # a record is removed once a page
+        leaving = [(None, uprn, None, None) for uprn in sorted(_homes_in(db, gone) - keep)]
+        if gone:
+            where, params = _bucket_clause({p: held[p] for p in gone}, "patch_id", "seq")
+            leaving += db.execute(
+                f"SELECT NULL, uprn, entity_type, entity_id FROM scope_exits WHERE {where} "
+                "ORDER BY seq",
+                params,
+            ).fetchall()
+        for changes_at in _exit_changes(db, caller, types, leaving, keep, removed, today).values():
+            out += changes_at
 
         # 2. Markers that started or ended since the last pull's day, in patches already held.
         kept = {p: s for p, s in held.items() if p in scope}
@@ -232,22 +249,18 @@ def pull(
         for entity_type, ids in wanted.items():
             found[entity_type], hide = records.read(db, caller, entity_type, ids, today)
             hidden |= {(entity_type, i) for i in hide}
-        # Where the records that left a home are now: a phone holding that home too keeps
-        # them (their change there follows).
-        now_at = changes.homes_of(db, [i[1:] for _, k, i in page if k == "exit" and i[1]])
-        removed = set()  # a record is removed once a page, however many exits name it
+        exited = _exit_changes(
+            db,
+            caller,
+            types,
+            [(seq, *i) for seq, k, i in page if k == "exit"],
+            keep,
+            removed,
+            today,
+        )
         for seq, kind, item in page:
             if kind == "exit":
-                uprn, entity_type, entity_id = item
-                key = (entity_type or "property", entity_id or str(uprn))
-                if key in removed:
-                    continue
-                if entity_type is None and uprn not in keep:
-                    out.append({"seq": seq, "type": "property", "id": str(uprn), "op": "remove"})
-                    removed.add(key)
-                elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
-                    out.append({"seq": seq, "type": entity_type, "id": entity_id, "op": "remove"})
-                    removed.add(key)
+                out += exited.get(seq, [])
                 continue
             entity_type, entity_id, deleted, origin, uprn = item
             if _echo(origin, uprn) or (entity_type, entity_id) in hidden:
@@ -294,6 +307,70 @@ def pull(
         "has_more": has_more,
         "patch_ids": sorted(k for k in scope if k > 0),
     }
+
+
+def _exit_changes(
+    db: Database,
+    caller: Caller,
+    types: list[str],
+    exits: list[tuple],
+    keep: set[int],
+    removed: set[tuple[str, str]],
+    today: date,
+) -> dict[int | None, list[dict]]:
+    """Removals for ``exits`` (seq, uprn, entity_type, entity_id), by seq: a home the
+    caller no longer holds goes with every record held for it, so the phone needs no rule
+    of its own; a record that moved to a home the caller does not hold goes alone (a
+    phone holding its new home too keeps it: its change there follows). ``removed``: what
+    this page removed already, and now these too."""
+    now_at = changes.homes_of(db, [(t, i) for _, _, t, i in exits if t])
+    out: dict[int | None, list[dict]] = defaultdict(list)
+    for seq, uprn, entity_type, entity_id in exits:
+        if entity_type is None and uprn not in keep:
+            leaving = _removals(db, caller, types, _held_at(db, [uprn]), today)
+            leaving.append({"type": "property", "id": str(uprn), "op": "remove"})
+        elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
+            leaving = _removals(db, caller, types, [(entity_type, entity_id)], today)
+        else:
+            continue
+        for change in leaving:
+            key = (change["type"], change["id"])
+            if key not in removed:
+                removed.add(key)
+                out[seq].append(change if seq is None else {"seq": seq, **change})
+    return out
+
+
+def _held_at(db: Database, uprns: list[int]) -> list[tuple[str, str]]:
+    """(entity_type, entity_id) of every live record indexed under these homes."""
+    return [
+        tuple(r)
+        for chunk in chunks(uprns)
+        for r in db.execute(
+            f"SELECT entity_type, entity_id FROM sync_index WHERE uprn IN "
+            f"({','.join('?' * len(chunk))}) AND deleted = 0 AND entity_type != 'property' "
+            "ORDER BY seq",
+            chunk,
+        )
+    ]
+
+
+def _removals(
+    db: Database, caller: Caller, types: list[str], keys: list[tuple[str, str]], today: date
+) -> list[dict]:
+    """A ``remove`` for each of these records of a type the caller receives; never for one
+    hidden from the caller (a concern raised by another officer), not even by its id."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for entity_type, entity_id in keys:
+        if entity_type in types:
+            by_type[entity_type].append(entity_id)
+    out = []
+    for entity_type, ids in by_type.items():
+        hidden = set()
+        if records.TYPES[entity_type].audience:
+            hidden = records.read(db, caller, entity_type, ids, today)[1]
+        out += [{"type": entity_type, "id": i, "op": "remove"} for i in ids if i not in hidden]
+    return out
 
 
 def _marker_transitions(

@@ -15,31 +15,13 @@ class Phone:
         self.store: dict[tuple[str, str], dict] = {}
 
     def apply(self, change: dict) -> None:
+        """Exactly as docs/sync-protocol.md says: no rule of the phone's own (a home's
+        removal comes with a removal of each record held for it)."""
         key = (change["type"], change["id"])
         if change["op"] == "upsert":
             self.store[key] = change["data"]
-        elif change["type"] == "property" and change["op"] == "remove":
-            # Removing a home removes everything held for it.
-            uprn = int(change["id"])
-            self.store = {
-                k: v
-                for k, v in self.store.items()
-                if not (
-                    k == key
-                    or v.get("uprn") == uprn
-                    or (
-                        k[0] in ("tenant", "account", "arrangement", "promise")
-                        and self._uprn_of(k, v) == uprn
-                    )
-                )
-            }
         else:
             self.store.pop(key, None)
-
-    def _uprn_of(self, key, record) -> int | None:
-        ref = record.get("tenancy_ref") or key[1]
-        tenancy = self.store.get(("tenancy", ref))
-        return tenancy["uprn"] if tenancy else None
 
     @classmethod
     def synced(cls, client, token: str) -> dict:

@@ -10,14 +10,18 @@ import json
 import os
 import shutil
 import uuid
+from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from shapely import affinity
+from shapely.geometry import mapping
 
 from server.app import create_app
 from sync.db import open_database
+from sync.geometry import parse_boundary
 from tests.phone import Outbox, Phone, server_view
 
 USERS = ("officer1", "officer2", "leader1")
@@ -72,6 +76,12 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
             self.path = tmp_path_factory.mktemp("machine") / "doorstep.db"
             shutil.copyfile(source, self.path)
             self.restart()
+            db = open_database(self.path)
+            self.boundaries = {
+                r[0]: parse_boundary(json.loads(r[1]))
+                for r in db.execute("SELECT id, boundary FROM patches")
+            }
+            db.close()
             self.phones = {u: FieldPhone(self.client, tokens[u], u) for u in USERS}
             for phone in self.phones.values():
                 phone.sync()
@@ -159,6 +169,101 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
             )
             assert response.status_code == 200
 
+        def _as(self, username: str) -> dict:
+            return {"Authorization": f"Bearer {tokens[username]}"}
+
+        def _ids(self, sql: str, params=()) -> list:
+            db = open_database(self.path)
+            try:
+                return [r[0] for r in db.execute(sql, list(params))]
+            finally:
+                db.close()
+
+        @rule(patch=st.integers(0, 2), to=st.sampled_from(["officer1", "officer2"]))
+        def start_cover(self, patch, to):
+            patch_id = self._ids("SELECT id FROM patches ORDER BY id")[patch]
+            officer = self._ids("SELECT id FROM users WHERE username = ?", [to])[0]
+            response = self.client.post(
+                f"/patches/{patch_id}/covers",
+                json={
+                    "officer_id": officer,
+                    "start_date": today.isoformat(),
+                    "end_date": (today + timedelta(days=2)).isoformat(),
+                },
+                headers=self._as("leader1"),
+            )
+            # Refused when that officer owns the patch or already covers it.
+            assert response.status_code in (201, 200, 409, 422), response.get_json()
+
+        @rule(pick=st.integers(0, 10))
+        def end_cover(self, pick):
+            covers = self._ids(
+                "SELECT id || ':' || patch_id FROM patch_covers "
+                "WHERE cancelled_at IS NULL ORDER BY id"
+            )
+            if covers:
+                cover_id, patch_id = covers[pick % len(covers)].split(":")
+                response = self.client.delete(
+                    f"/patches/{patch_id}/covers/{cover_id}", headers=self._as("leader1")
+                )
+                assert response.status_code in (200, 204, 404, 409), response.get_data()
+
+        @rule(patch=st.integers(0, 1), scale=st.sampled_from([0.6, 1.0, 1.4]))
+        def redraw_boundary(self, patch, scale):
+            patch_id = self._ids("SELECT id FROM patches ORDER BY id")[patch]
+            outline = affinity.scale(self.boundaries[patch_id], scale, scale)
+            response = self.client.patch(
+                f"/patches/{patch_id}",
+                json={"boundary": mapping(outline)},
+                headers=self._as("admin"),
+            )
+            assert response.status_code == 200, response.get_json()
+
+        @rule(pick=st.integers(0, 10**6), to=st.integers(0, 10**6))
+        def move_tenancy(self, pick, to):
+            """The housing system corrects a tenancy's home: it moves with its people."""
+            db = open_database(self.path)
+            tenancies = [
+                dict(r)
+                for r in db.query(
+                    "SELECT tenancy_ref, uprn, tenure, start_date, end_date, weekly_rent "
+                    "FROM tenancies WHERE end_date IS NULL AND uprn IN (SELECT uprn FROM "
+                    "patch_properties WHERE patch_id IN (SELECT id FROM patches ORDER BY id "
+                    "LIMIT 3)) ORDER BY tenancy_ref"
+                )
+            ]
+            homes = [r[0] for r in db.execute("SELECT uprn FROM properties ORDER BY uprn")]
+            db.close()
+            row = tenancies[pick % len(tenancies)] | {"uprn": homes[to % len(homes)]}
+            response = self.client.post(
+                "/imports?kind=tenancies&format=jsonl",
+                data=json.dumps(row),
+                headers=self._as("admin"),
+            )
+            assert response.status_code == 201, response.get_json()
+
+        @rule(user=st.sampled_from(USERS))
+        def converge(self, user):
+            """Once a phone has delivered its outbox and pulled to the end, it holds just
+            what a fresh bootstrap of its user holds: whatever left its scope is gone."""
+            phone = self.phones[user]
+            self.deliver(phone)
+            phone.sync(limit=200)
+            fresh = FieldPhone(self.client, tokens[user], user)
+            fresh.sync()
+            assert comparable(phone.store) == comparable(fresh.store), user
+
+        def deliver(self, phone):
+            while phone.outbox:
+                batch = phone.outbox[:50]
+                body = self.client.post(
+                    "/sync/push",
+                    json={"mutations": batch, "cursor": phone.cursor},
+                    headers=phone.headers,
+                ).get_json()
+                for mutation, result in zip(batch, body["results"], strict=True):
+                    phone.acknowledge(mutation, result)
+
         @invariant()
         def every_acknowledged_mutation_is_kept_once(self):
             db = open_database(self.path)
@@ -209,19 +314,12 @@ def test_phones_converge_whatever_the_network_does(landlord, tmp_path_factory, t
         def teardown(self):
             # Finish syncing: deliver everything, then pull to the end.
             for phone in self.phones.values():
-                while phone.outbox:
-                    batch = phone.outbox[:50]
-                    body = self.client.post(
-                        "/sync/push",
-                        json={"mutations": batch, "cursor": phone.cursor},
-                        headers=phone.headers,
-                    ).get_json()
-                    for mutation, result in zip(batch, body["results"], strict=True):
-                        phone.acknowledge(mutation, result)
+                self.deliver(phone)
             for phone in self.phones.values():
                 phone.sync(limit=500)
                 expected = server_view(self.path, phone.username, today)
                 assert comparable(phone.store) == comparable(expected), phone.username
+                self.converge(phone.username)
 
     Sync.TestCase.settings = settings(
         max_examples=12,
