@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 from schemas.common import Id, PageQuerySchema, page_schema
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
 from sync.push import ENVELOPE, KINDS, MAX_BATCH
+from sync.records import TYPES
 
 
 class PullQuerySchema(Schema):
@@ -29,7 +30,8 @@ CHANGE_JSON_SCHEMA = {
         },
         "type": {
             "type": "string",
-            "enum": ["property", "tenancy", "tenant", "account", "arrangement", "marker", "visit"],
+            # Every type a pull carries, from the registry that defines them.
+            "enum": list(TYPES),
         },
         "id": {"type": "string"},
         "op": {"type": "string", "enum": ["upsert", "delete", "remove"]},
@@ -57,6 +59,12 @@ class PullSchema(Schema):
 def _mutation_json_schema() -> dict:
     schema = ENVELOPE.json_schema()
     schema["properties"]["entity_type"]["enum"] = list(KINDS)
+    # Any text is checked (one no kind takes is answered ``invalid-op``); these are taken.
+    schema["properties"]["op"] = {
+        "type": "string",
+        "enum": sorted({name for kind in KINDS.values() for name in kind.ops}),
+        "description": "Which ops each kind takes: docs/sync-protocol.md.",
+    }
     schema["properties"]["payload"] = {
         "description": "By entity_type and op; see docs/sync-protocol.md.",
         "oneOf": [
@@ -69,8 +77,10 @@ def _mutation_json_schema() -> dict:
 
 
 class PushSchema(Schema):
+    # Any JSON value is taken as an entry: each is checked on its own (sync.push), so a
+    # malformed one (null, a number, an object missing fields) is rejected, not the batch.
     mutations = fields.List(
-        fields.Raw(metadata=_mutation_json_schema()),
+        fields.Raw(allow_none=True, metadata=_mutation_json_schema()),
         required=True,
         metadata={
             "description": f"Up to {MAX_BATCH} mutations, each checked on its own "
@@ -82,7 +92,7 @@ class PushSchema(Schema):
     cursor = fields.Raw(
         allow_none=True,
         metadata={
-            "type": ["string", "null"],
+            "type": "string",
             "description": "The cursor of your last pull, as stored: which versions you "
             "hold, so that your own edits of them are not sent back to you. Without a "
             "cursor this device's pulls issued, an edit based on a version someone else "

@@ -87,7 +87,8 @@ class Batch:
         self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
         self.seq = changes.current_seq(db)
         self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
-        self.seen: dict[str, tuple] = {}  # mutation_id -> (row id, content hash, result)
+        # mutation_id -> (row id, content hash, result, user id)
+        self.seen: dict[str, tuple] = {}
         self.homes: dict[int, Home | None] = {}
         self.known: dict[str, set[str]] = {}  # per kind: entity ids that already exist
         self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn

@@ -11,12 +11,13 @@ listing it in ``KINDS``. See docs/sync-protocol.md.
 """
 
 import hashlib
+import uuid
 from datetime import UTC, datetime
 
 import orjson
 from sqlite_utils import Database
 
-from sync import arrangements, lone_working, markers, repairs, safeguarding, visits
+from sync import arrangements, lone_working, markers, records, repairs, safeguarding, visits
 from sync.batch import Batch, MutationKind, Op, Rejected, chunks, dumps
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
 from sync.clock import iso
@@ -47,12 +48,14 @@ ENVELOPE = Record(
         "device_seq": Integer(1, 2**62, required=True, nullable=False),
         "entity_type": Text(40, min_len=1, required=True, nullable=False),
         "entity_id": Text(100, min_len=1, required=True, nullable=False),
-        "op": Text(10, choices=("create", "update"), required=True, nullable=False),
+        # Any text: one a kind does not take is answered ``invalid-op`` (sync.push._check).
+        "op": Text(10, min_len=1, required=True, nullable=False),
         "base_version": Integer(0, 2**62),
         "observed_at": Moment(required=True, nullable=False),
         "payload": Object(required=True, nullable=False),
     }
 )
+_MUTATION_ID = ENVELOPE.fields["mutation_id"]
 CONTENT_KEYS = (
     "mutation_id",
     "entity_type",
@@ -70,16 +73,22 @@ def content_hash(raw: dict) -> str:
     return hashlib.sha256(dumps(content, sort_keys=True)).hexdigest()
 
 
-def _mutation_key(raw: dict, digest: str) -> str:
-    """The id a mutation is stored under: its own, or (malformed, no usable id) its hash."""
+def _mutation_key(raw: dict) -> str | None:
+    """The id a mutation is stored and deduplicated under: its own, when it is a UUID;
+    None when it has no usable id (it is then rejected, and never a duplicate: two such
+    entries, from one phone or two, are two rejections)."""
     given = raw.get("mutation_id")
-    if isinstance(given, str) and 0 < len(given) <= 100:
-        return given
-    return f"invalid:{digest}"
+    try:
+        _MUTATION_ID.clean(given)
+    except ValueError:
+        return None
+    return given
 
 
-def _check(clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
-    """The mutation's kind, op and clean payload, or ``Rejected``."""
+def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
+    """The mutation's kind, op and clean payload, or ``Rejected``. A role may make only
+    the kinds of record it receives (sync.records): maintenance never sees rent records,
+    so it never makes them either."""
     if clean is None:
         raise Rejected("The mutation is malformed.", code="invalid-mutation", errors=problems)
     kind = KINDS.get(clean["entity_type"])
@@ -88,6 +97,11 @@ def _check(clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
             f"Unknown entity_type {clean['entity_type']!r}.",
             code="unknown-entity-type",
             errors={"entity_type": [f"One of: {', '.join(KINDS)}."]},
+        )
+    if not records.TYPES[kind.name].for_caller(caller):
+        raise Rejected(
+            f"Your role ({caller.role}) may not record {kind.name} records.",
+            code="forbidden",
         )
     if clean["op"] not in kind.ops:
         raise Rejected(
@@ -107,10 +121,23 @@ def _check(clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
 
 
 def _one(
-    batch: Batch, raw: dict, clean: dict | None, problems: dict, digest: str, mutation_id: str
+    batch: Batch, raw: dict, clean: dict | None, problems: dict, digest: str, key: str | None
 ) -> dict:
-    base = {"mutation_id": mutation_id}
-    seen = batch.seen.get(mutation_id)
+    given = raw.get("mutation_id")
+    base = {"mutation_id": given if isinstance(given, str) else None}
+    # One with no usable id is stored for review under an id of its own, never looked up.
+    mutation_id = key if key is not None else f"invalid:{uuid.uuid4()}"
+    seen = batch.seen.get(key) if key is not None else None
+    if seen and seen[3] != batch.caller.user_id:
+        # Another user's id: say nothing of what it was or did.
+        result = {
+            **base,
+            "status": "rejected",
+            "code": "mutation-id-reused",
+            "reason": "This mutation id was already used. Make a new one for each change.",
+        }
+        batch.store(mutation_id, raw, clean, digest, result, duplicate_of=seen[0])
+        return result
     if seen and seen[1] == digest:
         original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
         return {**base, "status": "duplicate", "original": original}
@@ -124,7 +151,7 @@ def _one(
         batch.store(mutation_id, raw, clean, digest, result, duplicate_of=seen[0])
         return result
     try:
-        kind, op, payload = _check(clean, problems)
+        kind, op, payload = _check(batch.caller, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
         if kind.writes_now:
@@ -140,8 +167,8 @@ def _one(
         if exc.errors:
             result["errors"] = exc.errors
     row_id = batch.store(mutation_id, raw, clean, digest, result)
-    # A copy later in the same batch is a duplicate of this one.
-    batch.seen[mutation_id] = (row_id, digest, result)
+    if key is not None:  # a copy later in the same batch is a duplicate of this one
+        batch.seen[key] = (row_id, digest, result, batch.caller.user_id)
     return result
 
 
@@ -165,14 +192,14 @@ def push(
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
         digest = content_hash(wrapped)
-        parsed.append((position, wrapped, *_envelope(raw), digest, _mutation_key(wrapped, digest)))
+        parsed.append((position, wrapped, *_envelope(raw), digest, _mutation_key(wrapped)))
     # Apply in device sequence order (malformed ones last); answer in the order sent.
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
     with write_transaction(db):
         batch = Batch(db, caller, datetime.now(UTC), pulled)
         # Keyed as stored: a malformed mutation by its content hash.
-        batch.seen = _already_stored(db, [p[5] for p in parsed])
+        batch.seen = _already_stored(db, [p[5] for p in parsed if p[5] is not None])
         for kind in KINDS.values():
             mine = [p[2] for p in parsed if p[2] and p[2]["entity_type"] == kind.name]
             if kind.prefetch and mine:
@@ -194,10 +221,10 @@ def _already_stored(db: Database, keys: list[str]) -> dict[str, tuple]:
     ids = sorted(set(keys))
     seen = {}
     for chunk in chunks(ids):
-        for mutation_id, row_id, digest, result in db.execute(
-            "SELECT mutation_id, id, content_hash, result FROM mutations WHERE mutation_id "
-            f"IN ({','.join('?' * len(chunk))}) AND duplicate_of IS NULL",
+        for mutation_id, row_id, digest, result, user_id in db.execute(
+            "SELECT mutation_id, id, content_hash, result, user_id FROM mutations WHERE "
+            f"mutation_id IN ({','.join('?' * len(chunk))}) AND duplicate_of IS NULL",
             chunk,
         ):
-            seen[mutation_id] = (row_id, digest, result)
+            seen[mutation_id] = (row_id, digest, result, user_id)
     return seen

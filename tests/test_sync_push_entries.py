@@ -1,0 +1,88 @@
+"""Push: every entry of the list gets its own answer, whatever JSON it is, and no answer
+shows another user's mutation."""
+
+import uuid
+
+import pytest
+
+from tests.phone import Outbox, home_of, push
+
+MALFORMED = [
+    None,
+    5,
+    1.5,
+    True,
+    "a visit",
+    [],
+    [{"mutation_id": str(uuid.uuid4())}],
+    {},
+    {"mutation_id": None, "entity_type": "visit"},
+    {"mutation_id": "not-a-uuid", "entity_type": "visit", "op": "create", "payload": {}},
+    {"mutation_id": "", "entity_type": "visit", "payload": {"uprn": False}},
+]
+
+
+def a_visit(db, username="officer1"):
+    uprn, ref = home_of(db, username)
+    return Outbox().make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "tenancy_ref": ref, "outcome": "refused"},
+    )
+
+
+@pytest.mark.parametrize("entry", MALFORMED, ids=repr)
+def test_a_malformed_entry_is_rejected_on_its_own(client, as_user, db, entry):
+    """Found by probing: ``[<good visit>, null]`` answered 422 and lost the visit."""
+    good = a_visit(db)
+    body = push(client, as_user("officer1"), good, entry)
+    first, second = body["results"]
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and second["code"] == "invalid-mutation", second
+    assert second["errors"]
+    given = entry.get("mutation_id") if isinstance(entry, dict) else None
+    assert second["mutation_id"] == (given if isinstance(given, str) else None)
+    assert (
+        db.execute("SELECT count(*) FROM visits WHERE id = ?", [good["entity_id"]]).fetchone()[0]
+        == 1
+    )
+
+
+def test_entries_without_a_usable_id_are_never_duplicates(client, as_user, db):
+    """Found by probing: such entries were keyed by their content hash, looked up across
+    every user, so officer5 received officer4's rejection as its ``original``."""
+    before = db.execute("SELECT count(*) FROM mutations WHERE status = 'rejected'").fetchone()[0]
+    for username in ("officer4", "officer5", "officer5"):
+        body = push(client, as_user(username), None, {"entity_type": "visit"}, None)
+        assert [r["status"] for r in body["results"]] == ["rejected"] * 3
+        assert {r["code"] for r in body["results"]} == {"invalid-mutation"}
+        assert not any("original" in r for r in body["results"])
+    after = db.execute("SELECT count(*) FROM mutations WHERE status = 'rejected'").fetchone()[0]
+    assert after - before == 9  # each kept for review
+
+
+def test_another_users_mutation_id_gets_nothing_of_theirs(client, as_user, db):
+    """The same id and content from another user is not a duplicate of theirs: it is
+    refused, and the answer says nothing of the first (its status, version or flags)."""
+    mine = a_visit(db, "officer1")
+    assert push(client, as_user("officer1"), mine)["results"][0]["status"] == "applied"
+    for copy in (mine, {**mine, "payload": {**mine["payload"], "outcome": "no_access"}}):
+        theirs = push(client, as_user("officer4"), copy)["results"][0]
+        assert theirs == {
+            "mutation_id": mine["mutation_id"],
+            "status": "rejected",
+            "code": "mutation-id-reused",
+            "reason": "This mutation id was already used. Make a new one for each change.",
+        }
+    # The author's own resend is still its duplicate.
+    again = push(client, as_user("officer1"), mine)["results"][0]
+    assert again["status"] == "duplicate" and again["original"]["status"] == "applied"
+
+
+@pytest.mark.parametrize("op", ["delete", "upsert", "remove", "DELETE"])
+def test_an_op_no_kind_takes_is_invalid_op(client, as_user, db, op):
+    mutation = a_visit(db) | {"op": op}
+    result = push(client, as_user("officer1"), mutation)["results"][0]
+    assert result["status"] == "rejected" and result["code"] == "invalid-op", result
+    assert result["errors"] == {"op": ["One of: create."]}
