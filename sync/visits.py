@@ -180,9 +180,9 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
                 batch.local_day(m["observed_at"]).isoformat(),
             ),
         )
-    # Flagged records changed meaning on the server, so the phone gets them back.
-    origin = None if flags else batch.caller.device_id
-    batch.touch("visit", m["entity_id"], uprn, origin)
+    # Like every created record, it comes back to its author as stored (with the time
+    # the server received it, its flags and missing photos): no echo is for edits only.
+    batch.touch("visit", m["entity_id"], uprn, None)
     out["officer"] = batch.caller.username
     batch.event("visit.recorded", m["entity_id"], out)
     result = {"status": "applied", "flags": flags}
