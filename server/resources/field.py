@@ -117,6 +117,13 @@ def blob_root() -> Path:
     return Path(current_app.config["BLOB_DIR"])
 
 
+def private(response):
+    """A personal file's caching: the phone may keep it a while, no shared cache may."""
+    response.cache_control.public = False
+    response.cache_control.private = True
+    return response
+
+
 # --- repairs ---------------------------------------------------------------------------
 
 
@@ -270,7 +277,7 @@ class Blob(MethodView):
             database, blob_root(), me, sha256,
             lambda kind, ident: records.visible(database, me, kind, ident),
         )  # fmt: skip
-        return send_file(path, mimetype=row["content_type"], etag=sha256, max_age=86400)
+        return private(send_file(path, mimetype=row["content_type"], etag=sha256, max_age=86400))
 
 
 @blob_blp.route("/missing")
