@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import observability, web
 from server.blueprint import IdConverter
-from server.context import authenticate_request, close_db
+from server.context import authenticate_request, close_db, limit_request
 from server.problems import Api
 from sync import blobs
 from sync.db import open_database
@@ -47,7 +47,7 @@ def config_from_env(environ=os.environ) -> dict:
         if environ.get(f"DOORSTEP_{name}"):
             config[name] = environ[f"DOORSTEP_{name}"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):
-        config["MAX_CONTENT_LENGTH"] = int(environ["DOORSTEP_MAX_IMPORT_BYTES"])
+        config["MAX_IMPORT_BYTES"] = int(environ["DOORSTEP_MAX_IMPORT_BYTES"])
     return config
 
 
@@ -57,7 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         DATABASE=DEFAULT_DATABASE,
         SECRET_KEY=None,
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        # Request bodies: JSON routes take 64 KiB; a route that needs more says so with
+        # Blueprint.max_body (a sync push, a photo, a patch's boundary, an import).
+        MAX_CONTENT_LENGTH=64 * 1024,
+        MAX_IMPORT_BYTES=64 * 1024 * 1024,
         API_TITLE="Doorstep",
         API_VERSION="0.1.0",
         OPENAPI_VERSION="3.1.0",
@@ -98,6 +101,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     observability.install(app)  # first: every request gets its id, even a refused one
+    app.before_request(limit_request)  # before the caller is looked up or the body read
     app.before_request(authenticate_request)
 
     app.url_map.converters["int"] = IdConverter

@@ -60,8 +60,10 @@ class Blueprint(flask_smorest.Blueprint):
         func.doorstep_before_password_change = True
         return func
 
-    def max_body(self, limit: int):
-        """Refuse request bodies over ``limit`` bytes with 413 (app default: imports')."""
+    def max_body(self, limit: int | str):
+        """Refuse request bodies over ``limit`` bytes with 413, before reading them (the
+        app's default, ``MAX_CONTENT_LENGTH``, fits JSON). ``limit`` may name the config
+        key that holds it."""
 
         def decorator(func):
             func.doorstep_max_body = limit

@@ -1,6 +1,7 @@
-"""Per-request database connection and caller."""
+"""Per-request limits, database connection and caller."""
 
 from flask import current_app, g, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from sync.db import BUSY_TIMEOUT_MS, connect
 from sync.devices import authenticate
@@ -28,20 +29,54 @@ def close_db(_exc=None) -> None:
         conn.close()
 
 
+def _handler():
+    """The API operation this request is for, or None (no such route, the OpenAPI
+    document and other non-API routes)."""
+    if request.routing_exception is not None or request.endpoint is None:
+        return None
+    view = current_app.view_functions[request.endpoint]
+    return getattr(getattr(view, "view_class", None), request.method.lower(), None)
+
+
+def limit_request() -> None:
+    """Before anything else: a body over its limit is refused unread. Its
+    limit is its operation's (``Blueprint.max_body``), else ``MAX_CONTENT_LENGTH``; one
+    without Content-Length is refused as soon as it passes it."""
+    limit = getattr(_handler(), "doorstep_max_body", None)
+    if isinstance(limit, str):
+        limit = current_app.config[limit]
+    if limit:
+        request.max_content_length = limit
+    if (request.content_length or 0) > request.max_content_length:
+        raise RequestEntityTooLarge()
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        body = request.environ["wsgi.input"]
+        request.environ["wsgi.input"] = _Capped(body, request.max_content_length)
+
+
+class _Capped:
+    """A body without Content-Length (chunked), refused once it passes its limit. werkzeug
+    stops reading at the limit without a word: a body cut short there would be taken for
+    the whole of it (an import's first 64 MB). This reads one byte past to tell."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._left = stream, limit
+
+    def read(self, size: int | None = -1) -> bytes:
+        size = self._left if size is None or size < 0 else min(size, self._left)
+        data = self._stream.read(size)
+        self._left -= len(data)
+        if not self._left and self._stream.read(1):
+            raise RequestEntityTooLarge()
+        return data
+
+
 def authenticate_request() -> None:
     """Before any parsing: every API operation but the public ones needs a valid token,
     so an anonymous caller learns nothing from validation errors."""
-    if request.routing_exception is not None or request.endpoint is None:
-        return
-    view = current_app.view_functions[request.endpoint]
-    view_class = getattr(view, "view_class", None)
-    if view_class is None:  # the OpenAPI document and other non-API routes
-        return
-    handler = getattr(view_class, request.method.lower(), None)
+    handler = _handler()
     if handler is None:
         return
-    if getattr(handler, "doorstep_max_body", None):
-        request.max_content_length = handler.doorstep_max_body
     if getattr(handler, "doorstep_public", False):
         return
     me = caller()

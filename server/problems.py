@@ -5,7 +5,7 @@ import sqlite3
 from http import HTTPStatus
 
 import flask_smorest
-from flask import Response, json
+from flask import Response, json, request
 from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
@@ -103,7 +103,8 @@ def from_http_exception(error: HTTPException) -> Response:
     if status == 400 and any("Invalid JSON" in m for ms in errors.values() for m in ms):
         code, detail = "malformed-json", "The request body is not valid JSON."
     if status == 413:
-        detail = "The request body is larger than this endpoint accepts."
+        limit = request.max_content_length
+        detail = f"The request body is larger than the {limit} bytes this endpoint accepts."
     if status >= 500:
         original = getattr(error, "original_exception", None)
         log.error(

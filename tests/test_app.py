@@ -24,7 +24,7 @@ def test_config_comes_from_doorstep_environment_variables():
             "OTHER": "x",
         }
     )
-    assert config == {"DATABASE": "/data/d.db", "SECRET_KEY": "k", "MAX_CONTENT_LENGTH": 1000}
+    assert config == {"DATABASE": "/data/d.db", "SECRET_KEY": "k", "MAX_IMPORT_BYTES": 1000}
 
 
 def test_database_runs_in_wal_with_foreign_keys_and_a_busy_timeout(tmp_path):

@@ -42,6 +42,7 @@ REQUEST_BODY = {
 
 @blp.route("")
 class Imports(MethodView):
+    @blp.max_body("MAX_IMPORT_BYTES")  # DOORSTEP_MAX_IMPORT_BYTES
     @blp.arguments(ImportQuerySchema, location="query")
     @blp.doc(requestBody=REQUEST_BODY)
     @blp.response(201, ImportRunSchema)

@@ -25,6 +25,10 @@ blp = Blueprint(
 )
 blueprints = [blp]
 
+# A boundary traced at full detail (an Ordnance Survey ward: thousands of points) is more
+# than a JSON route's default 64 KiB; 2 MB holds some 50,000 points.
+BOUNDARY_BODY_BYTES = 2 * 1024 * 1024
+
 
 @blp.route("")
 class Patches(MethodView):
@@ -37,9 +41,10 @@ class Patches(MethodView):
         """
         return patches.list_patches(db(), caller())
 
+    @blp.max_body(BOUNDARY_BODY_BYTES)
     @blp.arguments(PatchCreateSchema)
     @blp.response(201, PatchSchema)
-    @blp.errors(401, 403, 409)
+    @blp.errors(401, 403, 409, 413)
     def post(self, body):
         """Create a patch (admin)
 
@@ -66,9 +71,10 @@ class PatchById(MethodView):
         """Get a patch"""
         return patches.get_patch(db(), caller(), patch_id)
 
+    @blp.max_body(BOUNDARY_BODY_BYTES)
     @blp.arguments(PatchUpdateSchema)
     @blp.response(200, PatchSchema)
-    @blp.errors(401, 403, 404, 409)
+    @blp.errors(401, 403, 404, 409, 413)
     def patch(self, body, patch_id):
         """Assign a patch's officer; rename or redraw it (admin)
 
