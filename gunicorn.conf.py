@@ -10,12 +10,17 @@ import os
 bind = os.environ.get("DOORSTEP_BIND", f"0.0.0.0:{os.environ.get('PORT', '8000')}")
 # SQLite takes one writer at a time; a few workers keep reads flowing while one writes.
 workers = int(os.environ.get("WEB_CONCURRENCY", min(2 * multiprocessing.cpu_count() + 1, 8)))
-worker_class = "sync"
+# The sync worker, writing gunicorn's own refusals (414, 431, 400) as problem+json.
+worker_class = "server.worker.ProblemWorker"
 # A push of 500 mutations or a large import runs inside one request.
 timeout = int(os.environ.get("DOORSTEP_TIMEOUT", "120"))
 # On SIGTERM, finish requests in flight (a push commits whole or not at all) before exiting.
 graceful_timeout = 30
 keepalive = 5
+# A pull's cursor names every patch a caller holds, so URLs can be long: the longest
+# request line gunicorn allows (its default is 4094). The app refuses a URL over 8000
+# bytes itself (MAX_URL_BYTES), as problem+json. Headers keep gunicorn's limits.
+limit_request_line = 8190
 # Recycle workers now and then, staggered, so no memory creep builds up.
 max_requests = 2000
 max_requests_jitter = 200

@@ -61,6 +61,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Blueprint.max_body (a sync push, a photo, a patch's boundary, an import).
         MAX_CONTENT_LENGTH=64 * 1024,
         MAX_IMPORT_BYTES=64 * 1024 * 1024,
+        # Inside gunicorn's request line (gunicorn.conf.py), so that this 414 is the one seen.
+        MAX_URL_BYTES=8000,
         API_TITLE="Doorstep",
         API_VERSION="0.1.0",
         OPENAPI_VERSION="3.1.0",

@@ -1,7 +1,7 @@
 """Per-request limits, database connection and caller."""
 
 from flask import current_app, g, request
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 
 from sync.db import BUSY_TIMEOUT_MS, connect
 from sync.devices import authenticate
@@ -39,9 +39,14 @@ def _handler():
 
 
 def limit_request() -> None:
-    """Before anything else: a body over its limit is refused unread. Its
+    """Before anything else: a URL or a body over its limit is refused unread. A body's
     limit is its operation's (``Blueprint.max_body``), else ``MAX_CONTENT_LENGTH``; one
     without Content-Length is refused as soon as it passes it."""
+    url_limit = current_app.config["MAX_URL_BYTES"]
+    if len(request.environ.get("RAW_URI") or request.full_path) > url_limit:
+        raise RequestURITooLarge(
+            f"The URL is longer than the {url_limit} bytes this server accepts."
+        )
     limit = getattr(_handler(), "doorstep_max_body", None)
     if isinstance(limit, str):
         limit = current_app.config[limit]

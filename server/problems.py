@@ -41,19 +41,21 @@ HTTP_CODES = {
     409: "conflict",
     412: "precondition-failed",
     413: "payload-too-large",
+    414: "uri-too-long",
     415: "unsupported-media-type",
     422: "validation-failed",
     428: "precondition-required",
     429: "too-many-requests",
+    431: "headers-too-large",
     500: "internal-error",
+    501: "not-implemented",
     503: "unavailable",
 }
 
 
-def problem(
-    status: int, code: str, detail: str, errors: dict | None = None, headers: dict | None = None
-) -> Response:
-    body = {
+def document(status: int, code: str, detail: str, errors: dict | None = None) -> dict:
+    """The problem+json body; gunicorn's own refusals use it too (server/worker.py)."""
+    return {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
@@ -61,6 +63,12 @@ def problem(
         "code": code,
         "errors": errors or {},
     }
+
+
+def problem(
+    status: int, code: str, detail: str, errors: dict | None = None, headers: dict | None = None
+) -> Response:
+    body = document(status, code, detail, errors)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="doorstep"'
@@ -114,7 +122,9 @@ def from_http_exception(error: HTTPException) -> Response:
         )
         detail = "Something went wrong on the server. It has been logged."
         errors = {}
-    return problem(status, code, detail, errors, headers=data.get("headers"))
+    # werkzeug's own headers for its status (a 405's Allow), less its HTML content type.
+    headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+    return problem(status, code, detail, errors, headers=headers | (data.get("headers") or {}))
 
 
 def from_sqlite_error(error: sqlite3.Error) -> Response:

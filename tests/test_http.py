@@ -1,5 +1,5 @@
 """HTTP at its edges: how long a URL and how big a body each route takes, refused before
-anything is read; caching of personal files."""
+anything is read; gunicorn's own refusals; 405's Allow; caching of personal files."""
 
 import hashlib
 import io
@@ -111,6 +111,18 @@ def test_the_import_limit_is_configured_for_imports_only(db_path, db, as_user):
     assert db.execute("SELECT count(*) FROM import_runs").fetchone()[0] == runs
 
 
+def test_a_url_over_the_limit_is_a_414_problem(client, as_user):
+    response = client.get("/sync/pull?cursor=" + "x" * 8000, headers=as_user("officer1"))
+    problem = assert_problem(response, 414, "uri-too-long")
+    assert "8000 bytes" in problem["detail"]
+
+
+def test_a_405_names_the_methods_allowed(client):
+    response = client.delete("/auth/login")
+    assert_problem(response, 405, "method-not-allowed")
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
 def test_a_photo_is_cached_privately_never_by_a_shared_cache(client, as_user):
     sha = hashlib.sha256(PNG).hexdigest()
     officer = as_user("officer1")
@@ -154,6 +166,23 @@ def assert_problem_over_http(answer, status: int, code: str) -> dict:
     assert body["status"] == status and body["code"] == code and body["errors"] == {}
     assert body["title"] and body["detail"]
     return body
+
+
+def test_gunicorn_answers_every_error_as_a_problem(server):
+    # Longer than gunicorn's request line: gunicorn itself refuses it.
+    answer = raw(server, "GET", "/sync/pull?cursor=" + "x" * 9000)
+    assert_problem_over_http(answer, 414, "uri-too-long")
+    # Within gunicorn's, over Doorstep's own.
+    answer = raw(server, "GET", "/sync/pull?cursor=" + "x" * 8100)
+    assert "8000 bytes" in assert_problem_over_http(answer, 414, "uri-too-long")["detail"]
+    # A long cursor, past gunicorn's default of 4094, still reaches the app.
+    status, _, _ = raw(server, "GET", "/sync/pull?cursor=" + "x" * 6000)
+    assert status == 401
+    answer = raw(server, "GET", "/healthz", {"X-Big": "x" * 9000})
+    assert_problem_over_http(answer, 431, "headers-too-large")
+    answer = raw(server, "DELETE", "/auth/login")
+    assert_problem_over_http(answer, 405, "method-not-allowed")
+    assert set(answer[1]["Allow"].split(", ")) == {"POST", "OPTIONS"}
 
 
 def test_a_body_claimed_too_big_is_refused_at_once_unread(server):
