@@ -4,7 +4,9 @@ After ``USER_FREE`` failed logins within ``WINDOW`` for one username, each furth
 must wait 30 s, then 1 min, 2 min ... at most 15 min after the last failure, whatever the
 password. An address gets ``ADDRESS_FREE`` failures (offices share addresses) before the
 same backoff. The check comes before the password is looked at, so a locked account
-reveals nothing; a successful login clears the user's count.
+reveals nothing; a successful login clears the user's count. A password change counts its
+current password the same way (sync.users.change_own_password): one counter per user,
+whichever of the two a guess comes through.
 
 Check and count are one step (``attempt``): in one write transaction the attempt is
 checked and, when allowed, recorded as a failure before the password is verified, so
@@ -58,7 +60,7 @@ def check(db: Database, username: str, address: str | None, now: datetime | None
     if wait > timedelta(0):
         seconds = int(wait.total_seconds()) + 1
         raise TooManyRequests(
-            f"Too many failed logins. Try again in {seconds} seconds.",
+            f"Too many wrong passwords. Try again in {seconds} seconds.",
             code="too-many-attempts",
             retry_after=seconds,
         )

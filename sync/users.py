@@ -4,10 +4,11 @@ import sqlite3
 
 from sqlite_utils import Database
 
-from sync import codes
+from sync import codes, throttle
 from sync.clock import utc_now
 from sync.errors import Conflict, NotFound, ValidationFailed
 from sync.passwords import hash_password, verify_password
+from sync.scope import Caller
 
 USER_COLUMNS = (
     "id, username, display_name, email, role, team_id, must_change_password, "
@@ -192,20 +193,27 @@ def set_password(db: Database, user_id: int, password: str, *, must_change: bool
             revoke_user_devices(db, user_id, by=None, reason="password reset")
 
 
-def change_own_password(db: Database, user_id: int, current: str, new: str) -> None:
-    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
+def change_own_password(
+    db: Database, caller: Caller, current: str, new: str, *, address: str | None = None
+) -> None:
+    """The caller's own change. A wrong current password counts as a failed login (same
+    per-user and per-address counter and backoff, sync.throttle): a stolen device token
+    gets no more guesses than the login screen gives."""
+    attempt = throttle.attempt(db, caller.username, address)
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [caller.user_id]).fetchone()
     if row is None or not verify_password(current, row[0]):
         raise ValidationFailed(
             "The current password is wrong.",
             code="wrong-password",
             errors={"current_password": ["Does not match."]},
         )
+    throttle.succeeded(db, caller.username, attempt)
     if current == new:
         raise ValidationFailed(
             "The new password must differ from the current one.",
             errors={"new_password": ["Same as the current password."]},
         )
-    set_password(db, user_id, new, must_change=False)
+    set_password(db, caller.user_id, new, must_change=False)
 
 
 def revoke_user_devices(db: Database, user_id: int, *, by: int | None, reason: str) -> int:

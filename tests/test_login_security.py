@@ -105,3 +105,31 @@ def test_parallel_wrong_passwords_never_get_more_than_the_free_attempts(app):
     assert statuses.count(401) == throttle.USER_FREE, statuses
     # And the right password is refused too until the wait is over.
     assert_problem(_login(app.test_client(), "officer4", demo.DEMO_PASSWORD, "10.4.4.5"), 429)
+
+
+def _change(client, headers, current, new="a-fresh-secret-9"):
+    return client.post(
+        "/me/password", headers=headers, json={"current_password": current, "new_password": new}
+    )
+
+
+def test_a_device_token_cannot_guess_the_current_password(client, as_user):
+    """A stolen phone's token: wrong current passwords count with failed logins, so the
+    thief gets the same few guesses as at the login screen, then waits."""
+    headers = as_user("officer5")
+    for n in range(throttle.USER_FREE):
+        wrong = _change(client, headers, f"guess-number-{n}")
+        assert_problem(wrong, 422, "wrong-password", "current_password")
+    locked = _change(client, headers, demo.DEMO_PASSWORD)
+    assert_problem(locked, 429, "too-many-attempts")
+    assert 0 < int(locked.headers["Retry-After"]) <= 31
+    # One counter for the user: logging in with the right password waits too.
+    assert_problem(_login(client, "officer5", demo.DEMO_PASSWORD, "10.5.5.5"), 429)
+
+
+def test_failed_logins_hold_up_a_password_change(client, as_user):
+    for _ in range(throttle.USER_FREE):
+        _login(client, "officer6", "wrong-password")
+    locked = _change(client, as_user("officer6"), demo.DEMO_PASSWORD)
+    assert_problem(locked, 429, "too-many-attempts")
+    assert int(locked.headers["Retry-After"]) > 0

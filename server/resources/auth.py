@@ -75,9 +75,14 @@ class MyPassword(MethodView):
     @blp.before_password_change
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
-    @blp.errors(401)
+    @blp.errors(401, 429)
     def post(self, body):
-        """Change my password"""
+        """Change my password
+
+        A wrong current password counts as a failed login for this user and address: after
+        too many, any attempt here or at /auth/login waits (429, with Retry-After).
+        """
         users.change_own_password(
-            db(), caller().user_id, body["current_password"], body["new_password"]
-        )
+            db(), caller(), body["current_password"], body["new_password"],
+            address=request.remote_addr,
+        )  # fmt: skip
