@@ -72,6 +72,14 @@ class PasswordResetSchema(Schema):
 class PasswordChangeSchema(Schema):
     current_password = fields.String(required=True, validate=validate.Length(max=200))
     new_password = fields.String(required=True, validate=PASSWORD)
+    sign_out_other_devices = fields.Boolean(
+        load_default=True,
+        metadata={
+            "description": "Sign out (revoke) every other device of yours; the one making "
+            "the change stays signed in. A signed-out phone deletes its local data, unsent "
+            "records included: sync them first, or send false to keep your devices."
+        },
+    )
 
 
 class DeviceSchema(Schema):

@@ -178,9 +178,19 @@ def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
     return get_user(db, user_id)
 
 
-def set_password(db: Database, user_id: int, password: str, *, must_change: bool) -> None:
-    """Admin reset (``must_change=True``) or the user's own change. Signs out other devices
-    only on an admin reset: a user changing their own password keeps their phone."""
+def set_password(
+    db: Database,
+    user_id: int,
+    password: str,
+    *,
+    must_change: bool,
+    sign_out: bool = True,
+    keep_device: int | None = None,
+    by: int | None = None,
+) -> None:
+    """Admin reset (``must_change=True``) or the user's own change. Signs out every device
+    of the user but ``keep_device`` (the one making the change), unless ``sign_out`` is
+    false: whoever knew the old password, or holds a stolen phone, is signed out with it."""
     get_user(db, user_id)
     now = utc_now()
     with db.atomic():
@@ -189,16 +199,24 @@ def set_password(db: Database, user_id: int, password: str, *, must_change: bool
                password_changed_at = ?, updated_at = ? WHERE id = ?""",
             [hash_password(password), int(must_change), now, now, user_id],
         )
-        if must_change:
-            revoke_user_devices(db, user_id, by=None, reason="password reset")
+        if sign_out:
+            reason = "password reset" if must_change else "password changed"
+            revoke_user_devices(db, user_id, by=by, reason=reason, keep=keep_device)
 
 
 def change_own_password(
-    db: Database, caller: Caller, current: str, new: str, *, address: str | None = None
+    db: Database,
+    caller: Caller,
+    current: str,
+    new: str,
+    *,
+    address: str | None = None,
+    sign_out_others: bool = True,
 ) -> None:
     """The caller's own change. A wrong current password counts as a failed login (same
     per-user and per-address counter and backoff, sync.throttle): a stolen device token
-    gets no more guesses than the login screen gives."""
+    gets no more guesses than the login screen gives. The caller's other devices are
+    signed out unless ``sign_out_others`` is false; the device making the change stays."""
     attempt = throttle.attempt(db, caller.username, address)
     row = db.execute("SELECT password_hash FROM users WHERE id = ?", [caller.user_id]).fetchone()
     if row is None or not verify_password(current, row[0]):
@@ -213,13 +231,24 @@ def change_own_password(
             "The new password must differ from the current one.",
             errors={"new_password": ["Same as the current password."]},
         )
-    set_password(db, caller.user_id, new, must_change=False)
+    set_password(
+        db,
+        caller.user_id,
+        new,
+        must_change=False,
+        sign_out=sign_out_others,
+        keep_device=caller.device_id,
+        by=caller.user_id,
+    )
 
 
-def revoke_user_devices(db: Database, user_id: int, *, by: int | None, reason: str) -> int:
+def revoke_user_devices(
+    db: Database, user_id: int, *, by: int | None, reason: str, keep: int | None = None
+) -> int:
+    """Revoke every active device of the user but ``keep``; how many were revoked."""
     cur = db.execute(
         """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
-           WHERE user_id = ? AND revoked_at IS NULL""",
-        [utc_now(), by, reason, user_id],
+           WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?""",
+        [utc_now(), by, reason, user_id, keep],
     )
     return cur.rowcount

@@ -246,3 +246,39 @@ def test_a_new_user_must_change_their_password_before_anything_else(client, as_u
     assert changed.status_code == 204
     assert client.get("/patches", headers=headers).status_code == 200
     assert client.get("/me", headers=headers).get_json()["must_change_password"] is False
+
+
+def test_a_password_change_signs_out_every_other_device(client, as_user):
+    """A thief's session ends when the owner changes the password; the owner's stays."""
+    mine = as_user("officer4")
+    thief = bearer(login(client, "officer4", device="Stolen phone").get_json()["token"])
+    changed = client.post(
+        "/me/password",
+        headers=mine,
+        json={"current_password": "demo", "new_password": "a-new-password"},
+    )
+    assert changed.status_code == 204
+    assert_problem(client.get("/me", headers=thief), 401, "invalid-token")
+    assert client.get("/me", headers=mine).status_code == 200
+    stolen = next(
+        d for d in client.get("/devices", headers=mine).get_json() if d["name"] == "Stolen phone"
+    )
+    assert stolen["revoked_reason"] == "password changed"
+
+
+def test_a_password_change_may_keep_the_other_devices(client, as_user):
+    tablet = bearer(login(client, "officer3", device="Tablet").get_json()["token"])
+    changed = client.post(
+        "/me/password",
+        headers=as_user("officer3"),
+        json={
+            "current_password": "demo",
+            "new_password": "a-new-password",
+            "sign_out_other_devices": False,
+        },
+    )
+    assert changed.status_code == 204
+    assert client.get("/me", headers=tablet).status_code == 200
+    spec = client.get("/openapi.json").get_json()
+    change = spec["components"]["schemas"]["PasswordChange"]["properties"]
+    assert change["sign_out_other_devices"]["default"] is True

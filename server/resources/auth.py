@@ -79,10 +79,12 @@ class MyPassword(MethodView):
     def post(self, body):
         """Change my password
 
-        A wrong current password counts as a failed login for this user and address: after
-        too many, any attempt here or at /auth/login waits (429, with Retry-After).
+        Signs out every other device of yours (unless `sign_out_other_devices` is false);
+        the device making the change stays signed in. A wrong current password counts as a
+        failed login for this user and address: after too many, any attempt here or at
+        /auth/login waits (429, with Retry-After).
         """
         users.change_own_password(
             db(), caller(), body["current_password"], body["new_password"],
-            address=request.remote_addr,
+            address=request.remote_addr, sign_out_others=body["sign_out_other_devices"],
         )  # fmt: skip

@@ -105,8 +105,8 @@ class UserPassword(MethodView):
 
         The user must change it at next login, and their devices are signed out.
         """
-        _admin("reset passwords")
-        users.set_password(db(), user_id, body["password"], must_change=True)
+        me = _admin("reset passwords")
+        users.set_password(db(), user_id, body["password"], must_change=True, by=me.user_id)
 
 
 @team_blp.route("")
