@@ -1,14 +1,33 @@
 """Users, teams, devices and logging in."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import Id
-from sync import codes
+from sync import codes, passwords
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9._-]{2,40}$", error="2-40 letters, digits, dots, dashes or underscores."
 )
-PASSWORD = validate.Length(min=10, max=200, error="Between 10 and 200 characters.")
+
+
+class PasswordPolicy(validate.Length):
+    """The policy of sync.passwords.weakness. A Length, so the OpenAPI shows the lengths."""
+
+    def __init__(self):
+        super().__init__(min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)
+
+    def __call__(self, value: str) -> str:
+        problem = passwords.weakness(value)
+        if problem:
+            raise ValidationError(problem)
+        return value
+
+
+PASSWORD = PasswordPolicy()
+PASSWORD_RULES = (
+    "10-200 characters; not only spaces, not one character repeated, and not on a list of "
+    "commonly used passwords (in any case)."
+)
 
 
 class TeamSchema(Schema):
@@ -51,7 +70,9 @@ class UserCreateSchema(Schema):
         required=True,
         validate=PASSWORD,
         load_only=True,
-        metadata={"description": "Initial password; must be changed at first login."},
+        metadata={
+            "description": f"Initial password; must be changed at first login. {PASSWORD_RULES}"
+        },
     )
 
 
@@ -66,12 +87,16 @@ class UserUpdateSchema(Schema):
 
 
 class PasswordResetSchema(Schema):
-    password = fields.String(required=True, validate=PASSWORD)
+    password = fields.String(
+        required=True, validate=PASSWORD, metadata={"description": PASSWORD_RULES}
+    )
 
 
 class PasswordChangeSchema(Schema):
     current_password = fields.String(required=True, validate=validate.Length(max=200))
-    new_password = fields.String(required=True, validate=PASSWORD)
+    new_password = fields.String(
+        required=True, validate=PASSWORD, metadata={"description": PASSWORD_RULES}
+    )
     sign_out_other_devices = fields.Boolean(
         load_default=True,
         metadata={

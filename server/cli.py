@@ -126,11 +126,13 @@ def print_summary(s: dict, target: Path, patches: int) -> None:
 def cmd_create_user(args) -> int:
     from sync.db import open_database
     from sync.errors import DoorstepError
+    from sync.passwords import weakness
     from sync.users import create_user
 
     password = os.environ.get("DOORSTEP_NEW_PASSWORD") or getpass.getpass("Password: ")
-    if len(password) < 10:
-        print("The password must be at least 10 characters.", file=sys.stderr)
+    problem = weakness(password)
+    if problem:
+        print(f"The password is refused: {problem}", file=sys.stderr)
         return 2
     db = open_database(_database(args))
     try:

@@ -1,10 +1,12 @@
-"""Password hashing with scrypt (memory-hard, in the standard library).
+"""Password hashing with scrypt (memory-hard, in the standard library), and the policy a
+new password must meet.
 
 Stored form: ``scrypt$n$r$p$salt_b64$hash_b64``. Parameters travel with the hash, so
 they can be raised later without breaking old hashes.
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
@@ -50,3 +52,31 @@ _DUMMY = hash_password(secrets.token_urlsafe(16))
 
 def burn_time(password: str) -> None:
     verify_password(password, _DUMMY)
+
+
+MIN_LENGTH, MAX_LENGTH = 10, 200
+
+
+@functools.cache
+def _common() -> frozenset[str]:
+    """The 30,000 most used passwords of zxcvbn's frequency list (from leaked password
+    corpora; lower case; MIT licence), loaded on first use."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def weakness(password: str) -> str | None:
+    """Why ``password`` may not be set (``None``: it may). Length alone lets ten spaces or
+    ``1111111111`` through, and the first passwords an attacker tries are the most used
+    ones, in any case: those are refused too. Every way of setting a password asks this
+    (the schemas and ``doorstep create-user``); the demo's ``demo`` is set directly."""
+    if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
+        return f"Between {MIN_LENGTH} and {MAX_LENGTH} characters."
+    if not password.strip():
+        return "Must not be only spaces."
+    if len(set(password)) == 1:
+        return "Must not be one character repeated."
+    if password.strip().lower() in _common():
+        return "Too easy to guess: it is on a list of commonly used passwords."
+    return None

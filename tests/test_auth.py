@@ -1,5 +1,7 @@
 """Logging in on a device, tokens, revocation, leavers and passwords."""
 
+import pytest
+
 from sync.passwords import hash_password, verify_password
 from tests.conftest import assert_problem, new_officer
 
@@ -282,3 +284,31 @@ def test_a_password_change_may_keep_the_other_devices(client, as_user):
     spec = client.get("/openapi.json").get_json()
     change = spec["components"]["schemas"]["PasswordChange"]["properties"]
     assert change["sign_out_other_devices"]["default"] is True
+
+
+WEAK = [
+    (" " * 12, "spaces"),
+    ("1111111111", "repeated"),
+    ("password123", "commonly used"),
+    ("QwertyUIOP", "commonly used"),  # the list is matched whatever the case
+]
+
+
+@pytest.mark.parametrize(("weak", "why"), WEAK)
+def test_weak_passwords_are_refused_wherever_a_password_is_set(client, as_user, weak, why):
+    def refused(response, field):
+        body = assert_problem(response, 422, "validation-failed", field)
+        assert any(why in message for message in body["errors"][field]), body
+
+    refused(new_officer(client, as_user, "newcomer", weak), "password")
+    officer = client.get("/me", headers=as_user("officer2")).get_json()
+    reset = client.post(
+        f"/users/{officer['id']}/password", json={"password": weak}, headers=as_user("admin")
+    )
+    refused(reset, "password")
+    change = client.post(
+        "/me/password",
+        headers=as_user("officer1"),
+        json={"current_password": "demo", "new_password": weak},
+    )
+    refused(change, "new_password")

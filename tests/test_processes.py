@@ -95,6 +95,11 @@ def test_cli_create_user_then_log_in(tmp_path):
         "create-user", "x", "--role", "admin", database=database, DOORSTEP_NEW_PASSWORD="short"
     )
     assert short.returncode == 2
+    common = doorstep(
+        "create-user", "y", "--role", "admin", database=database,
+        DOORSTEP_NEW_PASSWORD="Password123",
+    )  # fmt: skip
+    assert common.returncode == 2 and "commonly used" in common.stderr
 
 
 def test_cli_new_epoch_makes_old_cursors_reset(db_path, tokens):
