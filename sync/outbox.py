@@ -14,12 +14,18 @@ Two ways out:
   retries failures with exponential backoff; after ``max_attempts`` failures a delivery is
   dead, for an admin to see and replay. Delivery is at least once: the ``Idempotency-Key``
   header (the event id) lets the receiver drop repeats.
+
+Only a 2xx answer is a delivery. A redirect is never followed: it would send the signed
+body and its headers to wherever the receiver points (an internal address, say) and
+count events as delivered that reached no one. It is a failure like any other. Webhook
+URLs must be https; ``DOORSTEP_WEBHOOK_ALLOW_HTTP=1`` allows http for local testing.
 """
 
 import hashlib
 import hmac
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -96,14 +102,38 @@ class Target:
         return any(topic == t or topic.startswith(t) for t in self.topics)
 
 
+ALLOW_HTTP = "DOORSTEP_WEBHOOK_ALLOW_HTTP"
+
+
+def _checked_url(setting: str, url: str, allow_http: bool) -> str:
+    """The URL if it is https (or http where allowed) with a host; else ValueError naming
+    the setting, so a plain-text or odd target is refused before anything is sent."""
+    parts = urllib.parse.urlsplit(url)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme in schemes and parts.hostname:
+        return url
+    advice = (
+        f"; set {ALLOW_HTTP}=1 to allow http for local testing"
+        if parts.scheme == "http" and parts.hostname
+        else ""
+    )
+    raise ValueError(f"{setting} must be an https:// URL, not {url!r}{advice}.")
+
+
 def targets_from_env(environ) -> list[Target]:
     """The configured webhook targets: ``DOORSTEP_REPAIRS_WEBHOOK_URL`` (repair events) and
-    ``DOORSTEP_HMS_WEBHOOK_URL`` (every event), signed with ``DOORSTEP_WEBHOOK_SECRET``."""
+    ``DOORSTEP_HMS_WEBHOOK_URL`` (every event), signed with ``DOORSTEP_WEBHOOK_SECRET``.
+    Each URL must be https, unless ``DOORSTEP_WEBHOOK_ALLOW_HTTP=1`` (local testing)."""
     wanted = (
-        ("repairs", environ.get("DOORSTEP_REPAIRS_WEBHOOK_URL"), ("repair.",)),
-        ("hms", environ.get("DOORSTEP_HMS_WEBHOOK_URL"), ("",)),
+        ("repairs", "DOORSTEP_REPAIRS_WEBHOOK_URL", ("repair.",)),
+        ("hms", "DOORSTEP_HMS_WEBHOOK_URL", ("",)),
     )
-    targets = [(name, url, topics) for name, url, topics in wanted if url]
+    allow_http = environ.get(ALLOW_HTTP) == "1"
+    targets = [
+        (name, _checked_url(setting, environ[setting], allow_http), topics)
+        for name, setting, topics in wanted
+        if environ.get(setting)
+    ]
     secret = environ.get("DOORSTEP_WEBHOOK_SECRET", "")
     if targets and len(secret) < 16:
         raise ValueError("Set DOORSTEP_WEBHOOK_SECRET (16 characters or more) to sign webhooks.")
@@ -152,6 +182,16 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** (attempts - 1)))
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: urllib then raises it as an ``HTTPError``, a failure."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def _post(target: Target, event_id: str, body: bytes) -> str | None:
     """POST one event; None on a 2xx, else what went wrong."""
     request = urllib.request.Request(target.url, data=body, method="POST")
@@ -159,10 +199,16 @@ def _post(target: Target, event_id: str, body: bytes) -> str | None:
     request.add_header("Idempotency-Key", event_id)
     request.add_header("Doorstep-Signature", signature(target.secret, int(time.time()), body))
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+        with _OPENER.open(request, timeout=TIMEOUT_S) as response:
             response.read()
-            return None
+            if 200 <= response.status < 300:
+                return None
+            return f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            location = exc.headers.get("Location")
+            to = f" to {location}" if location else ""
+            return f"HTTP {exc.code}: redirect{to} not followed"
         return f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError, ValueError) as exc:
         return f"{type(exc).__name__}: {exc}"

@@ -1,6 +1,7 @@
 """Webhooks against a real local HTTP receiver that fails the first attempts: every event
 is delivered once (as the receiver counts it) after retries, none is lost, and a delivery
-that keeps failing goes dead until an admin replays it."""
+that keeps failing goes dead until an admin replays it. A receiver that redirects is a
+failure, never followed; a webhook URL must be https unless http is allowed explicitly."""
 
 import hashlib
 import hmac
@@ -97,6 +98,7 @@ def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_pat
         "DOORSTEP_REPAIRS_WEBHOOK_URL": f"{receiver.url}/repairs",
         "DOORSTEP_HMS_WEBHOOK_URL": f"{receiver.url}/hms",
         "DOORSTEP_WEBHOOK_SECRET": SECRET,
+        "DOORSTEP_WEBHOOK_ALLOW_HTTP": "1",  # the local receiver has no TLS
     }
     targets = outbox.targets_from_env(env)
     # The first pass by the real command: every attempt fails (the receiver's first).
@@ -153,6 +155,109 @@ def test_a_delivery_that_keeps_failing_goes_dead_until_replayed(client, as_user,
         assert [d["id"] for d in delivered.get_json()["items"]] == [first]
     finally:
         stubborn.close()
+
+
+class Recorder:
+    """A server that keeps every request it gets, whatever the method, and answers
+    ``status`` (with ``Location: location`` when given)."""
+
+    def __init__(self, status: int, location: str | None = None):
+        self.requests: list[tuple[str, str, dict]] = []
+        recorder = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _any(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                recorder.requests.append((self.command, self.path, dict(self.headers)))
+                self.send_response(status)
+                if location:
+                    self.send_header("Location", location)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_GET = do_POST = do_PUT = do_HEAD = _any
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307])
+def test_a_redirect_is_a_failure_never_followed(client, as_user, db, db_path, status):
+    """A receiver answering a redirect to an internal address: nothing (not the body, not
+    the signature, not the idempotency key) reaches the address, and no event counts as
+    delivered; each is retried, then dead, for an admin to see."""
+    _field_work(client, as_user, db)
+    internal = Recorder(200)
+    redirecting = Recorder(status, location=f"{internal.url}/internal-admin")
+    try:
+        env = {
+            **os.environ,
+            "DOORSTEP_DATABASE": str(db_path),
+            "DOORSTEP_REPAIRS_WEBHOOK_URL": f"{redirecting.url}/repairs",
+            "DOORSTEP_WEBHOOK_SECRET": SECRET,
+            "DOORSTEP_WEBHOOK_ALLOW_HTTP": "1",
+        }
+        run = subprocess.run(
+            [sys.executable, "-m", "server.cli", "deliver", "--once"],
+            env=env, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout.splitlines()[-1]) == {"delivered": 0, "failed": 3, "dead": 0}
+        targets = outbox.targets_from_env(env)
+        now = datetime.now(UTC)
+        for _ in range(outbox.MAX_ATTEMPTS):
+            now += timedelta(hours=7)
+            outbox.deliver_due(db, targets, now=now)
+        assert len(redirecting.requests) == 3 * outbox.MAX_ATTEMPTS
+        assert internal.requests == []
+        delivered = client.get("/deliveries?status=delivered", headers=as_user("admin"))
+        assert delivered.get_json()["items"] == []
+        dead = client.get("/deliveries?status=dead", headers=as_user("admin")).get_json()
+        assert len(dead["items"]) == 3
+        for delivery in dead["items"]:
+            assert delivery["attempts"] == outbox.MAX_ATTEMPTS
+            assert delivery["last_error"].startswith(f"HTTP {status}")
+            assert "not followed" in delivery["last_error"]
+    finally:
+        internal.close()
+        redirecting.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://hooks.example.gov.uk/doorstep", "ftp://hooks.example.gov.uk/", "hooks"]
+)
+def test_a_webhook_url_must_be_https(db_path, url):
+    env = {
+        "DOORSTEP_DATABASE": str(db_path),
+        "DOORSTEP_REPAIRS_WEBHOOK_URL": url,
+        "DOORSTEP_WEBHOOK_SECRET": SECRET,
+    }
+    with pytest.raises(ValueError, match="DOORSTEP_REPAIRS_WEBHOOK_URL") as refused:
+        outbox.targets_from_env(env)
+    assert "https://" in str(refused.value)
+    run = subprocess.run(
+        [sys.executable, "-m", "server.cli", "deliver", "--once"],
+        env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert run.returncode == 2 and "DOORSTEP_REPAIRS_WEBHOOK_URL" in run.stderr
+    if url.startswith("http:"):
+        assert "DOORSTEP_WEBHOOK_ALLOW_HTTP=1" in str(refused.value)
+        allowed = outbox.targets_from_env({**env, "DOORSTEP_WEBHOOK_ALLOW_HTTP": "1"})
+        assert [t.url for t in allowed] == [url]
+    else:  # the allowance is for http, not for anything else
+        with pytest.raises(ValueError, match="DOORSTEP_REPAIRS_WEBHOOK_URL"):
+            outbox.targets_from_env({**env, "DOORSTEP_WEBHOOK_ALLOW_HTTP": "1"})
+    https = {**env, "DOORSTEP_REPAIRS_WEBHOOK_URL": "https://hooks.example.gov.uk/doorstep"}
+    assert [t.name for t in outbox.targets_from_env(https)] == ["repairs"]
 
 
 def test_backoff_doubles_up_to_a_ceiling():
