@@ -329,7 +329,18 @@ class DashboardSchema(Schema):
     arrears = fields.Nested(ArrearsTrendSchema)
 
 
+class WithheldSchema(Schema):
+    sections = fields.List(fields.String())
+    released_by = fields.String(
+        metadata={"description": "The role whose export of the same tenant has them."}
+    )
+    detail = fields.String()
+
+
 class SubjectExportSchema(Schema):
+    """An admin's export has every section, with safeguarding concerns listed without
+    their text; a safeguarding lead's has only the concerns, in full (see `withheld`)."""
+
     exported_at = fields.String()
     person_ref = fields.String()
     tenant = fields.Dict()
@@ -341,13 +352,26 @@ class SubjectExportSchema(Schema):
     promises = fields.List(fields.Dict())
     warning_markers = fields.List(fields.Dict())
     repairs = fields.List(fields.Dict())
-    safeguarding_concerns = fields.List(fields.Dict())
+    safeguarding_concerns = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "A safeguarding lead's export: each concern as held. An admin's: "
+            "each concern's `id`, `category` and `raised_on` (a date) only."
+        },
+    )
     field_changes = fields.List(fields.Dict())
     conflicts = fields.List(fields.Dict())
     pushed_records = fields.List(
         fields.Dict(),
-        metadata={"description": "What phones pushed about these records, as sent."},
+        metadata={
+            "description": "What phones pushed about these records, as sent: concerns "
+            "only in a safeguarding lead's export, all but concerns in an admin's."
+        },
     )
     visit_plans = fields.List(
         fields.Dict(), metadata={"description": "Day plans' stops naming the tenancy."}
+    )
+    withheld = fields.List(
+        fields.Nested(WithheldSchema),
+        metadata={"description": "What this export leaves out, and whose export has it."},
     )

@@ -22,7 +22,8 @@ Safeguarding concerns are never purged here: they follow the safeguarding partne
 own retention. Deleted syncable records leave tombstones, so phones drop them too.
 
 ``subject_export`` gathers everything held about one tenant, for a subject access
-request, from the same places purge clears; each export is audited.
+request, from the same places purge clears; each export is audited. Only a safeguarding
+lead exports what safeguarding concerns say; an admin's export lists them without it.
 """
 
 import os
@@ -33,7 +34,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync import audit, changes
-from sync.clock import iso
+from sync.clock import LONDON, iso
 from sync.errors import NotFound
 from sync.scope import Caller, require_role
 
@@ -248,10 +249,71 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
     return counts
 
 
+# Who may export a tenant's data for a subject access request. A safeguarding concern is
+# special-category data that only its raiser, their team leaders and the safeguarding
+# leads may read (sync.safeguarding), so only a lead exports what concerns say (the lead
+# decides what of them is released: a concern names third parties, and telling may put
+# someone at risk). A lead sees no rent accounts, so the rest is the admin's export, which
+# lists the concerns held without their text: between the two, the request is answered.
+EXPORTERS = ("admin", "safeguarding_lead")
+# The admin's export has every section but the concerns' text; the lead's, only these.
+LEAD_SECTIONS = ("exported_at", "person_ref", "safeguarding_concerns", "pushed_records")
+
+
 def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
-    """Everything held about one tenant (admins), for a subject access request: the
-    records purge deletes with their tenancy, and the copies of them it clears."""
-    require_role(caller, ("admin",), "export a tenant's data")
+    """What one tenant's subject access request gets from the caller (see ``EXPORTERS``):
+    the records purge deletes with their tenancy, and the copies of them it clears. Each
+    export is audited, and a lead's as a read of each concern in it."""
+    require_role(caller, EXPORTERS, "export a tenant's data")
+    held = _held_about(db, person_ref)
+    concerns = held["safeguarding_concerns"]
+    pushed = held["pushed_records"]
+    if caller.role == "safeguarding_lead":
+        export = {k: v for k, v in held.items() if k in LEAD_SECTIONS}
+        export["pushed_records"] = [r for r in pushed if r["entity_type"] == "concern"]
+        export["withheld"] = [
+            {
+                "sections": [k for k in held if k not in LEAD_SECTIONS],
+                "released_by": "admin",
+                "detail": "Everything else held about the tenant, and what phones pushed "
+                "about it other than concerns, is in an admin's export of the same tenant.",
+            }
+        ]
+        detail = f"{len(concerns)} safeguarding concern(s) included"
+    else:
+        export = held | {
+            "safeguarding_concerns": [_listed(c) for c in concerns],
+            "pushed_records": [r for r in pushed if r["entity_type"] != "concern"],
+            "withheld": [
+                {
+                    "sections": ["safeguarding_concerns"],
+                    "released_by": "safeguarding_lead",
+                    "detail": "Safeguarding concerns are listed without what they say, whom "
+                    "they are about or who raised them, and what phones pushed about them "
+                    "is left out: only a safeguarding lead may export a concern's text "
+                    "(the same export, made by a safeguarding lead).",
+                }
+            ],
+        }
+        detail = f"{len(concerns)} safeguarding concern(s) listed without their text"
+    with db.atomic():
+        audit.record(db, caller, "subject-export", "tenant", [person_ref], detail=detail)
+        if caller.role == "safeguarding_lead" and concerns:
+            ids = [c["id"] for c in concerns]
+            audit.record(db, caller, "read", "concern", ids, detail="subject export")
+    return orjson.loads(orjson.dumps(export))
+
+
+def _listed(concern: dict) -> dict:
+    """That a concern exists, for an export by someone who may not read it: its id, its
+    category and the day it was raised (not the time, which a visit record could match)."""
+    raised = datetime.fromisoformat(concern["observed_at"]).astimezone(LONDON).date()
+    return {"id": concern["id"], "category": concern["category"], "raised_on": str(raised)}
+
+
+def _held_about(db: Database, person_ref: str) -> dict:
+    """Everything held about one tenant, by section, unaudited: ``subject_export`` decides
+    what the caller gets."""
 
     def rows(sql, params):
         return [dict(r) for r in db.query(sql, params)]
@@ -273,7 +335,7 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
     # This tenant's own records: not a joint tenant's contact details.
     mine = [(t, i) for t, i in _tenancy_records(db, ref) if t != "tenant" or i == person_ref]
     versioned = _keys((t, i) for t, i in mine if t in VERSIONED).decode()
-    export = {
+    return {
         "exported_at": iso(datetime.now(UTC)),
         "person_ref": person_ref,
         "tenant": tenant[0],
@@ -294,7 +356,9 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
         ),
         "repairs": rows(f"SELECT * FROM repairs WHERE tenancy_ref = :ref OR {during}", period),
         "safeguarding_concerns": rows(
-            f"SELECT * FROM concerns WHERE tenancy_ref = :ref OR {during}", period
+            f"SELECT * FROM concerns WHERE tenancy_ref = :ref OR {during} "
+            "ORDER BY observed_at, id",
+            period,
         ),
         "field_changes": rows(
             "SELECT * FROM field_versions WHERE (entity_type || ':' || entity_id) IN "
@@ -318,13 +382,6 @@ def subject_export(db: Database, caller: Caller, person_ref: str) -> dict:
         ],
         "visit_plans": _planned_visits(db, ref, began, ended),
     }
-    with db.atomic():
-        concern_ids = [c["id"] for c in export["safeguarding_concerns"]]
-        audit.record(db, caller, "subject-export", "tenant", [person_ref],
-                     detail=f"{len(concern_ids)} safeguarding concern(s) included")  # fmt: skip
-        if concern_ids:
-            audit.record(db, caller, "read", "concern", concern_ids, detail="subject export")
-    return orjson.loads(orjson.dumps(export))
 
 
 def _planned_visits(db: Database, ref: str, began: str | None, ended: str | None) -> list:

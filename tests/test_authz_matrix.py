@@ -145,7 +145,7 @@ RULES = {
     ("GET", "/deliveries"): Rule(("admin",)),
     ("POST", "/deliveries/{delivery_id}/replay"): Rule(("admin",)),
     ("GET", "/audit"): Rule(("admin",)),
-    ("GET", "/tenants/{person_ref}/export"): Rule(("admin",)),
+    ("GET", "/tenants/{person_ref}/export"): Rule(("admin", "safeguarding_lead")),
 }  # fmt: skip
 
 

@@ -50,20 +50,27 @@ def test_purge_deletes_what_is_past_retention_and_phones_drop_it(db, client, tok
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
 
 
+SEEN = "Bruising on her arm; said her ex-partner 7c2e calls at night"
+
+
+def _concern(uprn, ref):
+    return {"uprn": uprn, "tenancy_ref": ref, "category": "domestic_abuse",
+            "subjects": ["Tenant", "Ex-partner 5d81"], "immediate_danger": False,
+            "seen": SEEN, "referred_to": "MARAC 9a3f"}  # fmt: skip
+
+
 def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_user, db):
     uprn, ref = home_of(db, "officer1")
     person = db.execute(
         "SELECT person_ref FROM tenants WHERE tenancy_ref = ? LIMIT 1", [ref]
     ).fetchone()[0]
     phone = Outbox()
-    concern = {"uprn": uprn, "tenancy_ref": ref, "category": "domestic_abuse",
-               "subjects": ["Tenant"], "immediate_danger": False, "seen": "Bruising"}  # fmt: skip
     visit = {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made"}
     push(
         client,
         as_user("officer1"),
         phone.make("visit", str(uuid.uuid4()), "create", visit),
-        phone.make("concern", str(uuid.uuid4()), "create", concern),
+        phone.make("concern", str(uuid.uuid4()), "create", _concern(uprn, ref)),
     )
     tomorrow = (london_today() + timedelta(days=1)).isoformat()
     planned = client.post("/plans", json={"date": tomorrow, "must_visit": [uprn]},
@@ -78,7 +85,6 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
     # What the phone pushed, as sent: the copies purge clears with the tenancy.
     pushed = {r["entity_type"]: r for r in body["pushed_records"]}
     assert pushed["visit"]["body"]["payload"]["outcome"] == "contact_made"
-    assert pushed["concern"]["body"]["payload"]["seen"] == "Bruising"
     [stop] = body["visit_plans"]
     assert stop["plan_id"] == planned.get_json()["id"] and stop["uprn"] == uprn
     assert all(r["tenancy_ref"] == ref for r in stop["reasons"])
@@ -88,6 +94,64 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
                for e in audit["items"])  # fmt: skip
     assert_problem(client.get(f"/tenants/{person}/export", headers=as_user("leader1")), 403)
     assert_problem(client.get("/tenants/NOBODY/export", headers=as_user("admin")), 404)
+
+
+def test_only_a_safeguarding_lead_exports_what_a_concern_says(client, as_user, db):
+    """An admin (403 on /concerns) gets a subject access export that says concerns exist,
+    never what they say, whom they are about or who raised them; a safeguarding lead's
+    export has them in full (and nothing of the rent account), and is audited as a read
+    of each concern. Other roles export nothing."""
+    uprn, ref = home_of(db, "officer1")
+    person = db.execute(
+        "SELECT person_ref FROM tenants WHERE tenancy_ref = ? LIMIT 1", [ref]
+    ).fetchone()[0]
+    concern_id = str(uuid.uuid4())
+    phone = Outbox()
+    results = push(client, as_user("officer1"),
+                   phone.make("concern", concern_id, "create", _concern(uprn, ref)))  # fmt: skip
+    assert results["results"][0]["status"] == "applied"
+    assert_problem(client.get("/concerns", headers=as_user("admin")), 403)
+
+    admin = client.get(f"/tenants/{person}/export", headers=as_user("admin"))
+    assert admin.status_code == 200
+    body = admin.get_json()
+    text = json.dumps(body)
+    for secret in ("Bruising", "7c2e", "5d81", "9a3f", "officer1"):
+        assert secret not in text, secret
+    [listed] = body["safeguarding_concerns"]
+    assert set(listed) == {"id", "category", "raised_on"}
+    assert listed["id"] == concern_id and listed["category"] == "domestic_abuse"
+    assert not any(r["entity_type"] == "concern" for r in body["pushed_records"])
+    assert body["rent_account_history"]
+    [held_back] = body["withheld"]
+    assert held_back["released_by"] == "safeguarding_lead"
+    assert "safeguarding_concerns" in held_back["sections"]
+
+    lead = client.get(f"/tenants/{person}/export", headers=as_user("safeguarding1"))
+    assert lead.status_code == 200
+    body = lead.get_json()
+    [concern] = body["safeguarding_concerns"]
+    assert concern["id"] == concern_id and concern["seen"] == SEEN
+    [pushed] = body["pushed_records"]
+    assert pushed["body"]["payload"]["seen"] == SEEN
+    # Not a finance role: the rest of the export is the admin's to release.
+    assert "rent_account_history" not in body and "contact_records" not in body
+    [held_back] = body["withheld"]
+    assert held_back["released_by"] == "admin"
+    assert "rent_account_history" in held_back["sections"]
+
+    entries = client.get("/audit", headers=as_user("admin")).get_json()["items"]
+    lead_id = db.execute("SELECT id FROM users WHERE username = 'safeguarding1'").fetchone()[0]
+    admin_id = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
+    reads = [e for e in entries if e["action"] == "read" and e["entity_type"] == "concern"]
+    assert [(e["user_id"], e["entity_ids"]) for e in reads] == [(lead_id, [concern_id])]
+    exports = [e for e in entries if e["action"] == "subject-export"]
+    assert [(e["user_id"], e["entity_ids"]) for e in exports] == [
+        (admin_id, [person]),
+        (lead_id, [person]),
+    ]
+    for role_user in ("officer1", "leader1", "repairs1"):
+        assert_problem(client.get(f"/tenants/{person}/export", headers=as_user(role_user)), 403)
 
 
 def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, as_user):

@@ -73,5 +73,9 @@ class SubjectExport(MethodView):
     @blp.response(200, SubjectExportSchema)
     @blp.errors(401, 403, 404)
     def get(self, person_ref):
-        """Everything held about one tenant, for a subject access request (admins; audited)"""
+        """Everything held about one tenant, for a subject access request (audited)
+
+        Admins get every section, with safeguarding concerns listed without their text;
+        only a safeguarding lead exports what concerns say (and nothing else).
+        """
         return retention.subject_export(db(), caller(), person_ref)
