@@ -6,6 +6,14 @@ A phone names a photo in a record by its SHA-256 and uploads the bytes with ``PU
 checks the hash and the type (by the file's first bytes, never its name), writes the file
 beside the database, then records it; uploading the same bytes again changes nothing.
 Records list the photos they expect, and the API says which have not arrived.
+
+A photo's hash is no secret: records, the pull feed and webhook payloads carry it. So
+naming a hash in a record proves nothing, and uploading the bytes proves holding them. A
+photo is readable by each user who uploaded it (``blob_uploaders``: a photo can have
+several), and by anyone who may see a record naming it whose author is one of them. A
+record grants only what its author had; until its author uploads the bytes, the photo is
+missing for that record, whoever else has uploaded them (so the answer never says that
+someone else has, and the author's phone sends its own copy).
 """
 
 import hashlib
@@ -19,6 +27,7 @@ from sqlite_utils import Database
 from sync import changes
 from sync.clock import utc_now
 from sync.errors import NotFound, TooLarge, UnsupportedMediaType, ValidationFailed
+from sync.rows import chunks
 from sync.scope import Caller
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -96,24 +105,31 @@ def put(db: Database, root: Path, caller: Caller, sha256: str, data: bytes) -> d
         )
     existing = get_row(db, sha256)
     path = path_for(root, sha256)
-    if existing and path.exists():
+    if existing and path.exists() and _uploaded_by(db, caller, sha256):
         return existing | {"created": False}
-    # The file first: a row always has its file. A crash between the two leaves a file
-    # that the next upload of the same bytes adopts.
-    _write_atomically(path, data)
+    if not (existing and path.exists()):
+        # The file first: a row always has its file. A crash between the two leaves a
+        # file that the next upload of the same bytes adopts.
+        _write_atomically(path, data)
+    now = utc_now()
     with db.atomic():
-        added = db.execute(
+        db.execute(
             "INSERT OR IGNORE INTO blobs (sha256, size, content_type, uploaded_by, uploaded_at) "
             "VALUES (?, ?, ?, ?, ?)",
-            [sha256, len(data), content_type, caller.user_id, utc_now()],
+            [sha256, len(data), content_type, caller.user_id, now],
+        )
+        added = db.execute(
+            "INSERT OR IGNORE INTO blob_uploaders (sha256, user_id, uploaded_at) VALUES (?, ?, ?)",
+            [sha256, caller.user_id, now],
         ).rowcount
-        if added:  # phones show a repair's missing photos: it changed for them
+        if added:  # phones show a repair's missing photos: it changed for the uploader's
             changes.touch_many(db, db.execute(
                 "SELECT si.entity_type, si.entity_id, si.uprn FROM record_blobs rb "
                 "JOIN sync_index si ON si.entity_type = rb.entity_type "
                 "AND si.entity_id = rb.entity_id AND si.deleted = 0 "
-                "WHERE rb.sha256 = ? AND rb.entity_type = 'repair' ORDER BY si.seq",
-                [sha256],
+                "WHERE rb.sha256 = ? AND rb.author_id = ? AND rb.entity_type = 'repair' "
+                "ORDER BY si.seq",
+                [sha256, caller.user_id],
             ).fetchall())  # fmt: skip
     return get_row(db, sha256) | {"created": existing is None}
 
@@ -131,57 +147,80 @@ def get_row(db: Database, sha256: str) -> dict | None:
 def open_blob(
     db: Database, root: Path, caller: Caller, sha256: str, can_see: Callable[[str, str], bool]
 ) -> tuple[Path, dict]:
-    """The file and its row, for a caller who uploaded it or may see a record naming it
-    (``can_see(entity_type, entity_id)``)."""
+    """The file and its row, for a caller who uploaded it, or who may see a record naming
+    it (``can_see(entity_type, entity_id)``) made by someone who uploaded it."""
     if not _HEX64.match(sha256):
         raise NotFound(f"No photo {sha256}.")
     row = get_row(db, sha256)
-    uploader = db.execute("SELECT uploaded_by FROM blobs WHERE sha256 = ?", [sha256]).fetchone()
-    allowed = uploader is not None and uploader[0] == caller.user_id
-    if row is not None and not allowed:
-        for entity_type, entity_id in db.execute(
-            "SELECT entity_type, entity_id FROM record_blobs WHERE sha256 = ?", [sha256]
-        ).fetchall():
-            if can_see(entity_type, entity_id):
-                allowed = True
-                break
     path = path_for(root, sha256)
-    if row is None or not allowed or not path.exists():
+    if row is None or not path.exists() or not _may_read(db, caller, sha256, can_see):
         raise NotFound(f"No photo {sha256}.")
     return path, row
 
 
+def _uploaded_by(db: Database, caller: Caller, sha256: str) -> bool:
+    return bool(
+        db.execute(
+            "SELECT 1 FROM blob_uploaders WHERE sha256 = ? AND user_id = ?",
+            [sha256, caller.user_id],
+        ).fetchone()
+    )
+
+
+def _may_read(db: Database, caller: Caller, sha256: str, can_see) -> bool:
+    if _uploaded_by(db, caller, sha256):
+        return True
+    granting = db.execute(
+        "SELECT rb.entity_type, rb.entity_id FROM record_blobs rb JOIN blob_uploaders bu "
+        "ON bu.sha256 = rb.sha256 AND bu.user_id = rb.author_id WHERE rb.sha256 = ?",
+        [sha256],
+    ).fetchall()
+    return any(can_see(entity_type, entity_id) for entity_type, entity_id in granting)
+
+
 def expect(batch, entity_type: str, entity_id: str, hashes: list[str]) -> list[str]:
-    """Record that a new record names these blobs; return those not uploaded yet."""
+    """Record that a new record names these blobs; return those its author (the caller)
+    has not uploaded yet."""
     if not hashes:
         return []
+    author = batch.caller.user_id
     for sha256 in hashes:
         batch.later(
-            "INSERT OR IGNORE INTO record_blobs (entity_type, entity_id, sha256) VALUES (?, ?, ?)",
-            (entity_type, entity_id, sha256),
+            "INSERT OR IGNORE INTO record_blobs (entity_type, entity_id, sha256, author_id) "
+            "VALUES (?, ?, ?, ?)",
+            (entity_type, entity_id, sha256, author),
         )
-    return missing(batch.db, hashes)
+    return missing(batch.db, author, hashes)
 
 
-def missing(db: Database, hashes: list[str]) -> list[str]:
-    if not hashes:
-        return []
-    marks = ",".join("?" * len(hashes))
-    have = {
-        r[0] for r in db.execute(f"SELECT sha256 FROM blobs WHERE sha256 IN ({marks})", hashes)
-    }
-    return [h for h in hashes if h not in have]
+def uploaded(db: Database, hashes: list[str]) -> set[tuple[str, int]]:
+    """(sha256, user id) for each of these photos and each user who uploaded it."""
+    found = set()
+    for chunk in chunks(list(dict.fromkeys(hashes))):
+        found.update(
+            db.execute(
+                "SELECT sha256, user_id FROM blob_uploaders "
+                f"WHERE sha256 IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    return found
+
+
+def missing(db: Database, author_id: int, hashes: list[str]) -> list[str]:
+    """The photos a record by this author names that the author has not uploaded."""
+    have = uploaded(db, hashes)
+    return [h for h in hashes if (h, author_id) not in have]
 
 
 def missing_for(db: Database, caller: Caller) -> list[dict]:
-    """The photos the caller's own records name that have not been uploaded."""
+    """The photos the caller's own records name that the caller has not uploaded."""
     return list(
         db.query(
             """SELECT rb.entity_type, rb.entity_id, rb.sha256 FROM record_blobs rb
-               JOIN mutations m ON m.entity_type = rb.entity_type
-                    AND m.entity_id = rb.entity_id AND m.op = 'create'
-                    AND m.status = 'applied' AND m.user_id = ?
-               WHERE rb.sha256 NOT IN (SELECT sha256 FROM blobs)
+               WHERE rb.author_id = ? AND NOT EXISTS (
+                   SELECT 1 FROM blob_uploaders bu
+                   WHERE bu.sha256 = rb.sha256 AND bu.user_id = rb.author_id)
                ORDER BY rb.entity_type, rb.entity_id, rb.sha256""",
             [caller.user_id],
         )

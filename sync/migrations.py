@@ -761,3 +761,36 @@ def m0012_record_exits(db: Database) -> None:
         ALTER TABLE scope_exits ADD COLUMN entity_id TEXT;
         """
     )
+
+
+@migrations()
+def m0013_blob_uploaders(db: Database) -> None:
+    """Everyone who uploaded a photo's bytes, and who made each record naming one: a
+    photo's hash is no secret (records, the pull feed and webhooks carry it), so a record
+    grants its photos only when its author uploaded them (sync/blobs.py).
+
+    Before this, only a photo's first uploader was kept (``blobs.uploaded_by``): that one
+    user becomes its uploader. Anyone else who sent the same bytes then is not known to
+    have, so their records show the photo missing until their phone uploads it again.
+    A record's author is the user whose create made it (``mutations``); a record naming a
+    photo without such a create (none is known) grants nothing."""
+    db.executescript(
+        """
+        CREATE TABLE blob_uploaders (
+            sha256 TEXT NOT NULL REFERENCES blobs(sha256),
+            user_id INTEGER NOT NULL REFERENCES users(id),
+            uploaded_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, user_id)
+        ) WITHOUT ROWID;
+        INSERT INTO blob_uploaders (sha256, user_id, uploaded_at)
+            SELECT sha256, uploaded_by, uploaded_at FROM blobs;
+
+        ALTER TABLE record_blobs ADD COLUMN author_id INTEGER REFERENCES users(id);
+        UPDATE record_blobs SET author_id = m.user_id FROM mutations m
+            WHERE m.entity_type = record_blobs.entity_type
+              AND m.entity_id = record_blobs.entity_id
+              AND m.op = 'create' AND m.status = 'applied';
+        CREATE INDEX record_blobs_author ON record_blobs(author_id, sha256)
+            WHERE author_id IS NOT NULL;
+        """
+    )

@@ -135,9 +135,10 @@ COLUMNS = (
 )
 
 
-def _out(row: dict, events: list[dict], now: datetime, missing: set[str]) -> dict:
+def _out(row: dict, events: list[dict], now: datetime, uploaded: set[tuple[str, int]]) -> dict:
     row["photos"] = orjson.loads(row["photos"])
-    row["missing_photos"] = [p for p in row["photos"] if p in missing]
+    # Missing until its reporter uploads it: only then does the repair grant it (blobs).
+    row["missing_photos"] = [p for p in row["photos"] if (p, row["reported_by"]) not in uploaded]
     done = {}
     for event in events:
         done.setdefault(event["action"], datetime.fromisoformat(event["at"]))
@@ -173,8 +174,8 @@ def read(db: Database, ids: list[str], now: datetime) -> dict[str, dict]:
         ):
             events[event.pop("repair_id")].append(event)
     photos = [p for row in rows.values() for p in orjson.loads(row["photos"])]
-    missing = set(blobs.missing(db, photos))
-    return {i: _out(row, events[i], now, missing) for i, row in rows.items()}
+    uploaded = blobs.uploaded(db, photos)
+    return {i: _out(row, events[i], now, uploaded) for i, row in rows.items()}
 
 
 def etag(repair: dict) -> str:

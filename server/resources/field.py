@@ -265,13 +265,20 @@ class Blob(MethodView):
     @blob_blp.response(200, BlobSchema)
     @blob_blp.errors(401, 404, 413, 415, 422)
     def put(self, sha256):
-        """Upload a photo or signature under its SHA-256 (idempotent)"""
+        """Upload a photo or signature under its SHA-256 (idempotent)
+
+        Uploading the bytes makes you one of the photo's uploaders, even when they were here.
+        """
         return blobs.put(db(), blob_root(), caller(), sha256, request.get_data())
 
     @blob_blp.response(200, description="The image.", content_type="application/octet-stream")
     @blob_blp.errors(401, 404)
     def get(self, sha256):
-        """Download a photo: its uploader, or anyone who may see a record naming it"""
+        """Download a photo: its uploaders, or who may see a record naming it that one made
+
+        Knowing or naming the SHA-256 gives no access: a record grants its photos only when
+        its author uploaded them. Otherwise `404`, as for a photo that does not exist.
+        """
         me, database = caller(), db()
         path, row = blobs.open_blob(
             database, blob_root(), me, sha256,
@@ -285,7 +292,10 @@ class MissingBlobs(MethodView):
     @blob_blp.response(200, MissingBlobSchema(many=True))
     @blob_blp.errors(401)
     def get(self):
-        """Photos my records name that have not been uploaded yet"""
+        """Photos my records name that I have not uploaded yet
+
+        Listed until I upload them myself, even if someone else has uploaded the same bytes.
+        """
         return blobs.missing_for(db(), caller())
 
 
