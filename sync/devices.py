@@ -12,7 +12,7 @@ from sync.clock import iso, utc_now
 from sync.errors import NotFound, Unauthenticated
 from sync.passwords import burn_time, verify_password
 from sync.scope import Caller
-from sync.users import find_user
+from sync.users import SIGNED_OUT, find_user
 
 DEFAULT_TOKEN_DAYS = 30
 # last_seen_at is written at most this often per device, not on every request.
@@ -126,6 +126,19 @@ def authenticate(db: Database, token: str) -> Caller:
         [digest, digest],
     ).fetchone()
     if row is None:
+        signed_out = db.execute(
+            """SELECT 1 FROM devices d JOIN users u ON u.id = d.user_id
+               WHERE d.token_hash = ? AND d.revoked_reason = ? AND u.disabled_at IS NULL""",
+            [digest, SIGNED_OUT],
+        ).fetchone()
+        if signed_out:
+            # Not a lost phone: its owner changed their password elsewhere. The phone keeps
+            # its unsent records and pushes them after its owner signs in again.
+            raise Unauthenticated(
+                "Your password was changed on another device. Sign in again (your unsent "
+                "records stay on the phone).",
+                code="signed-out",
+            )
         raise Unauthenticated(
             "The token is unknown or revoked. Log in again.", code="invalid-token"
         )

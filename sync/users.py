@@ -10,6 +10,10 @@ from sync.errors import Conflict, NotFound, ValidationFailed
 from sync.passwords import hash_password, verify_password
 from sync.scope import Caller
 
+# Why a device was revoked by its owner's password change: it is signed out, not lost
+# (sync.devices.authenticate answers ``signed-out``, and the phone keeps its unsent work).
+SIGNED_OUT = "password changed"
+
 USER_COLUMNS = (
     "id, username, display_name, email, role, team_id, must_change_password, "
     "disabled_at, created_at, updated_at"
@@ -200,7 +204,7 @@ def set_password(
             [hash_password(password), int(must_change), now, now, user_id],
         )
         if sign_out:
-            reason = "password reset" if must_change else "password changed"
+            reason = "password reset" if must_change else SIGNED_OUT
             revoke_user_devices(db, user_id, by=by, reason=reason, keep=keep_device)
 
 

@@ -260,7 +260,9 @@ def test_a_password_change_signs_out_every_other_device(client, as_user):
         json={"current_password": "demo", "new_password": "a-new-password"},
     )
     assert changed.status_code == 204
-    assert_problem(client.get("/me", headers=thief), 401, "invalid-token")
+    # Signed out, not wiped: a phone keeps its unsent work until its owner signs in again.
+    signed_out = assert_problem(client.get("/me", headers=thief), 401, "signed-out")
+    assert "unsent records stay" in signed_out["detail"]
     assert client.get("/me", headers=mine).status_code == 200
     stolen = next(
         d for d in client.get("/devices", headers=mine).get_json() if d["name"] == "Stolen phone"

@@ -31,7 +31,9 @@ async function start() {
   engine.addEventListener("signedout", (event) => {
     signedOutNote = event.detail.revoked
       ? "This device was signed out by your team leader, and its data was removed from it."
-      : "Your sign-in has expired. Sign in again: nothing you recorded is lost.";
+      : event.detail.passwordChanged
+        ? "Your password was changed on another device. Sign in again: nothing you recorded is lost."
+        : "Your sign-in has expired. Sign in again: nothing you recorded is lost.";
     location.hash = "#login";
     render();
   });
