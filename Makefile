@@ -67,6 +67,7 @@ test: lint browser
 	$(BIN)/python -m bench.routing --quick
 	$(BIN)/python -m bench.load --quick
 	$(BIN)/python -m bench.scale --quick
+	$(BIN)/python -m bench.schemathesis --quick
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'
@@ -75,6 +76,7 @@ bench: install
 	$(BIN)/python -m bench.field
 	$(BIN)/python -m bench.routing
 	$(BIN)/python -m bench.fuzz
+	$(BIN)/python -m bench.schemathesis
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.scale
 

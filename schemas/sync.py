@@ -105,7 +105,10 @@ RESULT_JSON_SCHEMA = {
     "type": "object",
     "required": ["mutation_id", "status"],
     "properties": {
-        "mutation_id": {"type": "string"},
+        "mutation_id": {
+            "type": ["string", "null"],
+            "description": "As sent; null when the entry had no string mutation_id.",
+        },
         "status": {"type": "string", "enum": ["applied", "duplicate", "conflict", "rejected"]},
         "code": {"type": "string", "description": "Why it was rejected (rejected only)."},
         "reason": {"type": "string", "description": "For a person (rejected only)."},
