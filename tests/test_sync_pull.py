@@ -1,7 +1,8 @@
 """Pull: bootstrap, increments, scope entering and leaving, time, epochs and cursors."""
 
 import json
-from datetime import timedelta
+import uuid
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -11,7 +12,7 @@ from sync import changes
 from sync.pull import pull as pull_page
 from sync.scope import Caller
 from tests.conftest import assert_problem
-from tests.phone import Phone, server_view
+from tests.phone import Outbox, Phone, home_of, push, server_view
 
 
 def phone(client, tokens, username):
@@ -95,10 +96,36 @@ def test_cover_brings_a_patch_whole_and_ending_it_removes_it(
     assert officer3.store == server_view(db_path, "officer3", today)
 
 
+def field_records(db, username) -> list[dict]:
+    """A visit with a promise, a repair, a concern and a check-in at the user's first home."""
+    uprn, ref = home_of(db, username)
+    now = datetime.now(UTC)
+    outbox = Outbox()
+    made = [
+        ("visit", {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made",
+                   "promise_amount": 20.0, "promise_date": now.date().isoformat()}),
+        ("repair", {"uprn": uprn, "location": "Hall", "category": "water_leak",
+                    "hazard_class": "routine", "description": "Drip"}),
+        ("concern", {"uprn": uprn, "category": "adult_at_risk", "subjects": ["Tenant"],
+                     "immediate_danger": False, "seen": "Confused"}),
+        ("checkin", {"uprn": uprn, "checked_in_at": now.isoformat(),
+                     "expected_out_at": (now + timedelta(hours=1)).isoformat()}),
+    ]  # fmt: skip
+    return [
+        outbox.make(kind, str(uuid.uuid4()), "create", payload, observed_at=now.isoformat())
+        for kind, payload in made
+    ]
+
+
 def test_reassigning_a_patch_moves_it_between_phones(client, tokens, db, as_user, db_path, today):
     officer1, officer2 = phone(client, tokens, "officer1"), phone(client, tokens, "officer2")
+    # Every type a phone holds for a home, the field's own records included (found by
+    # probing: check-ins, concerns, promises and repairs stayed on the phone).
+    push(client, officer1.headers, *field_records(db, "officer1"))
     officer1.sync()
     officer2.sync()
+    held = {k[0] for k in officer1.store}
+    assert held >= {"checkin", "concern", "promise", "repair", "visit", "account", "tenant"}
     patch1 = patch_of(db, "officer1")
     officer2_id = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
     client.patch(
