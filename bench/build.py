@@ -14,10 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync import demo, demo_data
+from sync import demo
 from sync.clock import london_today
-from sync.db import open_database
-from sync.imports import guess_format, guess_kind, import_file
+from sync.demo import landlord as demo_data
+from sync.intake.run import guess_format, guess_kind, import_file
+from sync.store.db import open_database
 
 
 def timed(fn):

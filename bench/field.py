@@ -17,10 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from sync import demo, demo_field
+from sync import demo
+from sync.access.devices import login
 from sync.clock import london_today
-from sync.db import open_database
-from sync.devices import login
+from sync.demo import field as demo_field
+from sync.store.db import open_database
 
 SECRET = "bench-secret-" + "x" * 20
 

@@ -260,9 +260,9 @@ def _fuzz_all(client, tokens, values, examples, seed, spec, failures, counts, st
 def main(argv=None) -> None:
     from server.app import create_app
     from sync import demo
+    from sync.access.devices import login
     from sync.clock import london_today
-    from sync.db import open_database
-    from sync.devices import login
+    from sync.store.db import open_database
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--examples", type=int, default=100)

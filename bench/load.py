@@ -25,10 +25,11 @@ from datetime import time as clock
 from pathlib import Path
 
 from bench.gunicorn import Gunicorn
-from sync import demo, demo_field
+from sync import demo
+from sync.access.devices import login
 from sync.clock import LONDON, london_today
-from sync.db import open_database
-from sync.devices import login
+from sync.demo import field as demo_field
+from sync.store.db import open_database
 
 SECRET = "bench-secret-" + "x" * 20
 

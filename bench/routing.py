@@ -25,11 +25,13 @@ from pathlib import Path
 
 from routing import engine
 from routing.formats import READERS
-from sync import demo, demo_field, planning
+from sync import demo
+from sync.access.devices import login
+from sync.access.scope import Caller
+from sync.casework import planning
 from sync.clock import LONDON, london_today
-from sync.db import open_database
-from sync.devices import login
-from sync.scope import Caller
+from sync.demo import field as demo_field
+from sync.store.db import open_database
 
 INSTANCES = Path(__file__).with_name("instances") / "routing"
 SECRET = "bench-secret-" + "x" * 20

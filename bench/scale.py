@@ -32,10 +32,12 @@ from pathlib import Path
 from bench.build import import_files, timed
 from bench.load import storm
 from bench.sync import SECRET, bench_bootstrap
-from sync import demo, demo_data, imports
+from sync import demo
+from sync.access.devices import login
 from sync.clock import london_today
-from sync.db import open_database
-from sync.devices import login
+from sync.demo import landlord as demo_data
+from sync.intake import run as imports
+from sync.store.db import open_database
 
 CHANGED = 0.03  # share of each kind's rows the second night changes
 

@@ -24,9 +24,9 @@ from pathlib import Path
 
 from bench.gunicorn import Gunicorn
 from sync import demo
+from sync.access.devices import login
 from sync.clock import london_today
-from sync.db import open_database
-from sync.devices import login
+from sync.store.db import open_database
 
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 CHECKS = (

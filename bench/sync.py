@@ -28,10 +28,10 @@ from pathlib import Path
 from bench.gunicorn import Gunicorn
 from server.app import create_app
 from sync import demo, push
+from sync.access.devices import login
+from sync.access.scope import Caller
 from sync.clock import london_today
-from sync.db import open_database
-from sync.devices import login
-from sync.scope import Caller
+from sync.store.db import open_database
 
 NOW = "2026-11-25T17:00:00+00:00"
 SECRET = "bench-secret-" + "x" * 20

@@ -3,7 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import Id
-from sync import codes, passwords
+from sync import codes
+from sync.access import passwords
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9._-]{2,40}$", error="2-40 letters, digits, dots, dashes or underscores."

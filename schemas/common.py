@@ -4,7 +4,7 @@ from datetime import date
 
 from marshmallow import Schema, fields, validate
 
-from sync.pages import MAX_LIMIT
+from sync.store.pages import MAX_LIMIT
 
 # SQLite's largest integer: anything bigger cannot name a record.
 MAX_ID = 2**63 - 1

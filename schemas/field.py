@@ -6,7 +6,9 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Day, Id, PageQuerySchema, page_schema
 from schemas.homes import MarkerSchema
-from sync import codes, outbox, repairs
+from sync import codes
+from sync.protocol import outbox
+from sync.records import repairs
 
 
 class DeadlineSchema(Schema):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
-from sync.imports import FORMATS, KINDS
+from sync.intake.run import FORMATS, KINDS
 
 
 class ImportQuerySchema(Schema):

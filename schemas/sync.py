@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
+from sync.kinds import TYPES
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
 from sync.push import ENVELOPE, KINDS, MAX_BATCH
-from sync.records import TYPES
 
 
 class PullQuerySchema(Schema):

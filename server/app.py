@@ -11,8 +11,8 @@ from server import observability, web
 from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db, limit_request
 from server.problems import Api
-from sync import blobs
-from sync.db import open_database
+from sync.records import blobs
+from sync.store.db import open_database
 
 DEFAULT_DATABASE = "var/doorstep.db"
 

@@ -9,7 +9,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from werkzeug.routing import IntegerConverter
 
 from schemas.common import MAX_ID
-from sync import strict_json
+from sync.store import strict_json
 
 
 class IdConverter(IntegerConverter):

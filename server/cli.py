@@ -16,7 +16,7 @@ def _database(args) -> str:
 
 
 def cmd_migrate(args) -> int:
-    from sync.db import connect, migrate
+    from sync.store.db import connect, migrate
 
     db = connect(_database(args))
     applied = migrate(db)
@@ -25,10 +25,10 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from sync.db import open_database
     from sync.errors import ValidationFailed
-    from sync.imports import guess_format, guess_kind, import_file
-    from sync.patches import coverage_report
+    from sync.intake.run import guess_format, guess_kind, import_file
+    from sync.records.patches import coverage_report
+    from sync.store.db import open_database
 
     path = Path(args.file)
     kind = args.kind or guess_kind(path.name)
@@ -65,7 +65,7 @@ def cmd_import(args) -> int:
 def cmd_demo(args) -> int:
     from sync import demo
     from sync.clock import london_today
-    from sync.db import open_database
+    from sync.store.db import open_database
 
     target = Path(_database(args))
     as_of = date.fromisoformat(args.as_of) if args.as_of else london_today()
@@ -80,7 +80,7 @@ def cmd_demo(args) -> int:
         db, seed=args.seed, homes_per_patch=args.homes_per_patch, patches=args.patches, as_of=as_of
     )
     if not args.no_field_work:
-        from sync import demo_field
+        from sync.demo import field as demo_field
 
         demo_field.record_week(db, seed=args.seed, as_of=as_of)
     summary = demo.landlord_summary(db, as_of)
@@ -124,10 +124,10 @@ def print_summary(s: dict, target: Path, patches: int) -> None:
 
 
 def cmd_create_user(args) -> int:
-    from sync.db import open_database
+    from sync.access.passwords import weakness
+    from sync.access.users import create_user
     from sync.errors import DoorstepError
-    from sync.passwords import weakness
-    from sync.users import create_user
+    from sync.store.db import open_database
 
     password = os.environ.get("DOORSTEP_NEW_PASSWORD") or getpass.getpass("Password: ")
     problem = weakness(password)
@@ -153,8 +153,8 @@ def cmd_create_user(args) -> int:
 
 
 def cmd_coverage(args) -> int:
-    from sync.db import open_database
-    from sync.patches import coverage_report
+    from sync.records.patches import coverage_report
+    from sync.store.db import open_database
 
     report = coverage_report(open_database(_database(args)))
     print(
@@ -172,13 +172,13 @@ def cmd_coverage(args) -> int:
 
 
 def _blob_dir(args) -> Path:
-    from sync.blobs import default_root
+    from sync.records.blobs import default_root
 
     return Path(os.environ.get("DOORSTEP_BLOB_DIR") or default_root(_database(args)))
 
 
 def cmd_backup(args) -> int:
-    from sync.backup import backup
+    from sync.store.backup import backup
 
     made = backup(Path(_database(args)), _blob_dir(args), Path(args.file))
     print(
@@ -189,7 +189,7 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from sync.backup import restore
+    from sync.store.backup import restore
 
     try:
         done = restore(Path(args.file), Path(_database(args)), _blob_dir(args))
@@ -205,8 +205,8 @@ def cmd_restore(args) -> int:
 
 
 def cmd_purge(args) -> int:
-    from sync.db import open_database
     from sync.retention import Periods, purge
+    from sync.store.db import open_database
 
     periods = Periods.from_env(os.environ)
     counts = purge(open_database(_database(args)), periods, dry_run=args.dry_run)
@@ -221,8 +221,8 @@ def cmd_purge(args) -> int:
 
 
 def cmd_new_epoch(args) -> int:
-    from sync import changes
-    from sync.db import open_database
+    from sync.store import changes
+    from sync.store.db import open_database
 
     epoch = changes.new_epoch(open_database(_database(args)))
     print(f"sync epoch is now {epoch}: phones will upload everything, then re-bootstrap")
@@ -232,8 +232,8 @@ def cmd_new_epoch(args) -> int:
 def cmd_deliver(args) -> int:
     import time
 
-    from sync import outbox
-    from sync.db import open_database
+    from sync.protocol import outbox
+    from sync.store.db import open_database
 
     try:
         targets = outbox.targets_from_env(os.environ)
@@ -259,7 +259,7 @@ def cmd_deliver(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync import codes
-    from sync.imports import FORMATS, KINDS
+    from sync.intake.run import FORMATS, KINDS
 
     parser = argparse.ArgumentParser(prog="doorstep", description=__doc__)
     parser.add_argument(

@@ -3,10 +3,10 @@
 from flask import current_app, g, request
 from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
 
-from sync.db import BUSY_TIMEOUT_MS, connect
-from sync.devices import authenticate
+from sync.access.devices import authenticate
+from sync.access.scope import Caller
 from sync.errors import Forbidden, Unauthenticated
-from sync.scope import Caller
+from sync.store.db import BUSY_TIMEOUT_MS, connect
 
 
 def db():

@@ -27,11 +27,13 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from sync import audit, changes, records
+from sync import kinds as records
+from sync.access import audit
+from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
-from sync.rows import chunks
-from sync.scope import Caller, granted_homes, visible_patch_ids
+from sync.store import changes
+from sync.store.rows import chunks
 
 DEFAULT_LIMIT = 2000
 MAX_LIMIT = 5000

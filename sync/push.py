@@ -17,14 +17,17 @@ from datetime import UTC, datetime
 import orjson
 from sqlite_utils import Database
 
-from sync import arrangements, lone_working, markers, records, repairs, safeguarding, visits
-from sync.batch import Batch, MutationKind, Op, Rejected, chunks, dumps
+from sync import kinds as records
+from sync.access.devices import advance_acknowledged
+from sync.access.scope import Caller
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
 from sync.clock import iso
-from sync.db import write_transaction
-from sync.devices import advance_acknowledged
-from sync.edits import TENANT_KIND
-from sync.scope import Caller
+from sync.protocol.batch import Batch, MutationKind, Op, Rejected, chunks, dumps
+from sync.protocol.edits import TENANT_KIND
+from sync.records import arrangements, markers, repairs, visits
+from sync.records import checkins as lone_working
+from sync.records import concerns as safeguarding
+from sync.store.db import write_transaction
 
 MAX_BATCH = 500
 MAX_BODY_BYTES = 2 * 1024 * 1024

@@ -33,10 +33,11 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 from sqlite_utils import Database
 
-from sync import audit, changes
+from sync.access import audit
+from sync.access.scope import Caller, require_role
 from sync.clock import LONDON, iso
 from sync.errors import NotFound
-from sync.scope import Caller, require_role
+from sync.store import changes
 
 SIX_YEARS = 6 * 365
 REDACTED = "Purged: past its retention period."

@@ -16,9 +16,9 @@ import pytest
 
 from server.app import create_app
 from sync import demo
+from sync.access.devices import login
 from sync.clock import london_today
-from sync.db import open_database
-from sync.devices import login
+from sync.store.db import open_database
 
 BIN = Path(sys.executable).parent
 SMALL = {"seed": 7, "homes_per_patch": 60, "patches": 6}

@@ -2,9 +2,10 @@
 
 import uuid
 
-from sync import pull, records
-from sync.db import open_database
-from sync.scope import Caller
+from sync import kinds as records
+from sync import pull
+from sync.access.scope import Caller
+from sync.store.db import open_database
 
 
 class Phone:

@@ -3,9 +3,9 @@
 import pytest
 
 from server.app import config_from_env, create_app
-from sync import changes
-from sync.db import connect, migrate, open_database
-from sync.migrations import migrations
+from sync.store import changes
+from sync.store.db import connect, migrate, open_database
+from sync.store.migrations import migrations
 
 
 def test_refuses_to_start_without_a_secret_outside_testing(tmp_path):

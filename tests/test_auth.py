@@ -2,7 +2,7 @@
 
 import pytest
 
-from sync.passwords import hash_password, verify_password
+from sync.access.passwords import hash_password, verify_password
 from tests.conftest import assert_problem, new_officer
 
 

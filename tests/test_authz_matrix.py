@@ -15,8 +15,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.app import create_app
-from sync import demo, outbox
-from sync.devices import login
+from sync import demo
+from sync.access.devices import login
+from sync.protocol import outbox
 from tests.phone import Outbox, push
 
 ROLES = {

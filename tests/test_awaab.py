@@ -4,7 +4,7 @@ from datetime import datetime
 
 import pytest
 
-from sync import awaab
+from sync.records import awaab
 
 NOW = datetime.fromisoformat("2026-11-01T00:00:00+00:00")
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bench.gunicorn import Gunicorn
-from sync.db import open_database
 from sync.demo import DEMO_PASSWORD
+from sync.store.db import open_database
 from tests.conftest import doorstep, http
 from tests.phone import Outbox, home_of
 

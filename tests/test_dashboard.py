@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from sync import demo_field
 from sync.clock import london_today
+from sync.demo import field as demo_field
 from tests.conftest import assert_problem
 
 

@@ -3,9 +3,10 @@
 from pathlib import Path
 
 from server.cli import build_parser
-from sync import codes, outbox
-from sync.db import connect, migrate
-from sync.imports import KINDS
+from sync import codes
+from sync.intake.run import KINDS
+from sync.protocol import outbox
+from sync.store.db import connect, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from server.app import create_app
-from sync import changes, outbox
+from sync.protocol import outbox
+from sync.store import changes
 from tests.conftest import assert_problem, new_officer
 from tests.phone import Outbox, push
 

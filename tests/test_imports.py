@@ -5,8 +5,8 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sync.db import open_database
-from sync.imports import import_file
+from sync.intake.run import import_file
+from sync.store.db import open_database
 from tests.conftest import assert_problem
 from tests.phone import Phone, home_of, server_view
 

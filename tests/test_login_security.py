@@ -2,8 +2,9 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sync import demo, throttle
-from sync.devices import login
+from sync import demo
+from sync.access import throttle
+from sync.access.devices import login
 from tests.conftest import assert_problem, at_once
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from sync import push, records
+from sync import kinds as records
+from sync import push
 
 DOCS = Path(__file__).parent.parent / "docs"
 

@@ -4,7 +4,7 @@ import json
 
 from shapely.geometry import box, mapping
 
-from sync.geometry import parse_boundary
+from sync.records.geometry import parse_boundary
 from tests.conftest import assert_problem
 from tests.phone import Phone, server_view
 

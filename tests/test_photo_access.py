@@ -7,11 +7,11 @@ import uuid
 
 import pytest
 
-from sync import blobs
-from sync.db import connect, migrate
+from sync.access.scope import Caller
 from sync.errors import NotFound
-from sync.migrations import migrations
-from sync.scope import Caller
+from sync.records import blobs
+from sync.store.db import connect, migrate
+from sync.store.migrations import migrations
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, home_of, push
 

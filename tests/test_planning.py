@@ -7,9 +7,9 @@ from sqlite3 import IntegrityError
 
 import pytest
 
-from sync import planning
+from sync.access.scope import Caller
+from sync.casework import planning
 from sync.clock import LONDON, london_today
-from sync.scope import Caller
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, push
 

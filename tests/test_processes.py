@@ -87,8 +87,8 @@ def test_cli_create_user_then_log_in(tmp_path):
         DOORSTEP_NEW_PASSWORD="a-long-admin-password",
     )
     assert made.returncode == 0, made.stderr
-    from sync.db import open_database
-    from sync.devices import login
+    from sync.access.devices import login
+    from sync.store.db import open_database
 
     assert login(open_database(database), "root", "a-long-admin-password", "cli")["token"]
     short = doorstep(

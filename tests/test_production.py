@@ -7,7 +7,7 @@ import uuid
 
 from server.app import create_app
 from server.observability import JsonFormatter
-from sync.db import connect
+from sync.store.db import connect
 from tests.conftest import assert_problem
 from tests.phone import Outbox, home_of
 

@@ -4,10 +4,10 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sync import planning
+from sync.access.scope import Caller
+from sync.casework import planning
 from sync.clock import london_today
 from sync.retention import Periods, purge
-from sync.scope import Caller
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, home_of, push, server_view
 

@@ -16,7 +16,7 @@ import uuid
 
 from bench.gunicorn import Gunicorn
 from server.app import create_app
-from sync.db import open_database
+from sync.store.db import open_database
 
 NOW = "2026-11-25T10:00:00+00:00"
 

@@ -20,8 +20,8 @@ from shapely import affinity
 from shapely.geometry import mapping
 
 from server.app import create_app
-from sync.db import open_database
-from sync.geometry import parse_boundary
+from sync.records.geometry import parse_boundary
+from sync.store.db import open_database
 from tests.phone import Outbox, Phone, server_view
 
 USERS = ("officer1", "officer2", "leader1")

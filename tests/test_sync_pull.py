@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import box, mapping
 
-from sync import changes
+from sync.access.scope import Caller
 from sync.pull import pull as pull_page
-from sync.scope import Caller
+from sync.store import changes
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, home_of, push, server_view
 
@@ -146,7 +146,7 @@ def test_a_redrawn_boundary_moves_homes_between_phones(
     officer2.sync()
     patches = {p["id"]: p for p in client.get("/patches", headers=as_user("admin")).get_json()}
     p1, p2 = patch_of(db, "officer1"), patch_of(db, "officer2")
-    from sync.geometry import parse_boundary
+    from sync.records.geometry import parse_boundary
 
     merged = (
         parse_boundary(patches[p1]["boundary"])
@@ -171,7 +171,7 @@ def test_markers_leave_and_arrive_as_the_days_pass(db, today):
     caller = Caller(user_id=officer[0], username="officer1", role="officer", team_id=officer[1])
     uprn = min(members(db, patch_of(db, "officer1")))
     tomorrow, later = today + timedelta(days=1), today + timedelta(days=2)
-    from sync.imports import import_file
+    from sync.intake.run import import_file
 
     body = (
         "marker_ref,uprn,code,description,source_incident,start_date,review_date,end_date\n"

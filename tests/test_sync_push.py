@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync import changes
-from sync.db import write_transaction
+from sync.store import changes
+from sync.store.db import write_transaction
 from tests.conftest import assert_problem
 from tests.phone import NOW, Outbox, Phone, home_of, push, server_view, synced
 
@@ -661,8 +661,8 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
 def test_a_mutable_records_fields_are_the_ones_phones_may_edit():
     """A batch writes an edited record whole (``MutableRecord.fields``): exactly the fields
     the edit's payload may carry."""
-    from sync.edits import ARRANGEMENT_STATUS, TENANT_CONTACT
-    from sync.versions import ARRANGEMENT, TENANT
+    from sync.protocol.edits import ARRANGEMENT_STATUS, TENANT_CONTACT
+    from sync.protocol.versions import ARRANGEMENT, TENANT
 
     assert TENANT.fields == tuple(TENANT_CONTACT.fields)
     assert ARRANGEMENT.fields == tuple(ARRANGEMENT_STATUS.fields)

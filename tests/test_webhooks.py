@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sync import outbox
+from sync.protocol import outbox
 from tests.conftest import assert_problem
 from tests.phone import Outbox, home_of, push
 

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from schemas.accounts import LoginResultSchema, LoginSchema, PasswordChangeSchema, UserSchema
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import devices, users
+from sync.access import devices, users
 
 blp = Blueprint("auth", __name__, description="Logging in on a device")
 blueprints = [blp]

@@ -41,19 +41,12 @@ from schemas.planning import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import (
-    blobs,
-    cases,
-    dashboard,
-    lone_working,
-    markers,
-    planning,
-    records,
-    repairs,
-    safeguarding,
-    tenancies,
-)
+from sync import kinds as records
+from sync.casework import cases, dashboard, planning
 from sync.clock import london_today
+from sync.records import blobs, markers, repairs, tenancies
+from sync.records import checkins as lone_working
+from sync.records import concerns as safeguarding
 
 repair_blp = Blueprint(
     "repairs",

@@ -5,8 +5,8 @@ from marshmallow import Schema, fields
 
 from server.blueprint import Blueprint
 from server.context import db
-from sync.db import migrations
 from sync.errors import Unavailable
+from sync.store.db import migrations
 
 blp = Blueprint("health", __name__, description="Service health")
 blueprints = [blp]

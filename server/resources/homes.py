@@ -15,7 +15,7 @@ from schemas.homes import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import properties, tenancies
+from sync.records import properties, tenancies
 
 property_blp = Blueprint(
     "properties", __name__, url_prefix="/properties", description="Homes and garages"

@@ -11,9 +11,9 @@ from schemas.imports import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import imports
+from sync.access.scope import require_role
 from sync.errors import ValidationFailed
-from sync.scope import require_role
+from sync.intake import run as imports
 
 blp = Blueprint(
     "imports",

@@ -15,7 +15,9 @@ from schemas.field import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import audit, outbox, retention
+from sync import retention
+from sync.access import audit
+from sync.protocol import outbox
 
 blp = Blueprint(
     "integration",

@@ -13,9 +13,10 @@ from schemas.patches import (
 from schemas.planning import HomePrioritySchema
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import cases, patches
+from sync.access.scope import require_role
+from sync.casework import cases
 from sync.clock import london_today
-from sync.scope import require_role
+from sync.records import patches
 
 blp = Blueprint(
     "patches",

@@ -18,8 +18,9 @@ from schemas.sync import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import pull, push, review
+from sync import pull, push
 from sync.errors import TooLarge
+from sync.protocol import review
 
 blp = Blueprint(
     "sync",

@@ -16,8 +16,8 @@ from schemas.accounts import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync import devices, users
-from sync.scope import require_role
+from sync.access import devices, users
+from sync.access.scope import require_role
 
 user_blp = Blueprint(
     "users", __name__, url_prefix="/users", description="Users (admins create, disable and reset)"

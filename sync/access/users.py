@@ -1,0 +1,259 @@
+"""Users and teams: created and disabled by admins; passwords reset or changed."""
+
+import sqlite3
+
+from sqlite_utils import Database
+
+from sync import codes
+from sync.access import throttle
+from sync.access.passwords import hash_password, verify_password
+from sync.access.scope import Caller
+from sync.clock import utc_now
+from sync.errors import Conflict, NotFound, ValidationFailed
+
+# Why a device was revoked by its owner's password change: it is signed out, not lost
+# (sync.devices.authenticate answers ``signed-out``, and the phone keeps its unsent work).
+SIGNED_OUT = "password changed"
+
+USER_COLUMNS = (
+    "id, username, display_name, email, role, team_id, must_change_password, "
+    "disabled_at, created_at, updated_at"
+)
+
+
+def _user_out(row: dict) -> dict:
+    row["must_change_password"] = bool(row["must_change_password"])
+    row["active"] = row["disabled_at"] is None
+    return row
+
+
+def create_team(db: Database, name: str) -> dict:
+    try:
+        with db.atomic():
+            cur = db.execute(
+                "INSERT INTO teams (name, created_at) VALUES (?, ?)", [name, utc_now()]
+            )
+    except sqlite3.IntegrityError:
+        raise Conflict(
+            f"A team called {name!r} already exists.",
+            code="team-exists",
+            errors={"name": ["Already in use."]},
+        ) from None
+    return get_team(db, cur.lastrowid)
+
+
+def get_team(db: Database, team_id: int) -> dict:
+    rows = list(db.query("SELECT id, name, created_at FROM teams WHERE id = ?", [team_id]))
+    if not rows:
+        raise NotFound(f"Team {team_id} not found.")
+    return rows[0]
+
+
+def list_teams(db: Database) -> list[dict]:
+    return list(db.query("SELECT id, name, created_at FROM teams ORDER BY name"))
+
+
+def _check_team(db: Database, role: str, team_id: int | None) -> None:
+    if team_id is not None:
+        try:
+            get_team(db, team_id)
+        except NotFound:
+            raise ValidationFailed(
+                f"Team {team_id} does not exist.", errors={"team_id": ["Unknown team."]}
+            ) from None
+    elif role in ("officer", "team_leader"):
+        raise ValidationFailed(
+            f"A {role.replace('_', ' ')} must belong to a team.",
+            errors={"team_id": ["Required for officers and team leaders."]},
+        )
+
+
+def create_user(
+    db: Database,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    team_id: int | None = None,
+    email: str | None = None,
+    must_change_password: bool = True,
+) -> dict:
+    if role not in codes.ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
+    _check_team(db, role, team_id)
+    now = utc_now()
+    try:
+        with db.atomic():
+            cur = db.execute(
+                """INSERT INTO users (username, display_name, email, role, team_id,
+                   password_hash, must_change_password, password_changed_at,
+                   created_at, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    username,
+                    display_name,
+                    email,
+                    role,
+                    team_id,
+                    hash_password(password),
+                    int(must_change_password),
+                    now,
+                    now,
+                    now,
+                ],
+            )
+    except sqlite3.IntegrityError:
+        raise Conflict(
+            f"The username {username!r} is taken.",
+            code="username-taken",
+            errors={"username": ["Already in use."]},
+        ) from None
+    return get_user(db, cur.lastrowid)
+
+
+def get_user(db: Database, user_id: int) -> dict:
+    rows = list(db.query(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", [user_id]))
+    if not rows:
+        raise NotFound(f"User {user_id} not found.")
+    return _user_out(rows[0])
+
+
+def find_user(db: Database, username: str) -> dict | None:
+    rows = list(
+        db.query(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", [username])
+    )
+    return rows[0] if rows else None
+
+
+def list_users(
+    db: Database,
+    *,
+    role: str | None = None,
+    team_id: int | None = None,
+    include_disabled: bool = True,
+) -> list[dict]:
+    where, params = ["1"], []
+    if role:
+        where.append("role = ?")
+        params.append(role)
+    if team_id is not None:
+        where.append("team_id = ?")
+        params.append(team_id)
+    if not include_disabled:
+        where.append("disabled_at IS NULL")
+    sql = f"SELECT {USER_COLUMNS} FROM users WHERE {' AND '.join(where)} ORDER BY username"
+    return [_user_out(r) for r in db.query(sql, params)]
+
+
+def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
+    """Change a user's name, email, role, team or active state. Disabling revokes devices."""
+    user = get_user(db, user_id)
+    role = changes.get("role", user["role"])
+    team_id = changes.get("team_id", user["team_id"])
+    if role not in codes.ROLES:
+        raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
+    _check_team(db, role, team_id)
+    now = utc_now()
+    fields = {k: changes[k] for k in ("display_name", "email", "role", "team_id") if k in changes}
+    with db.atomic():
+        if fields:
+            sets = ", ".join(f"{k} = :{k}" for k in fields)
+            db.execute(
+                f"UPDATE users SET {sets}, updated_at = :now WHERE id = :id",
+                {**fields, "now": now, "id": user_id},
+            )
+        if "active" in changes:
+            if changes["active"] is False and user["active"]:
+                if user_id == by:
+                    raise ValidationFailed(
+                        "You cannot disable your own account.",
+                        errors={"active": ["Cannot disable yourself."]},
+                    )
+                db.execute(
+                    "UPDATE users SET disabled_at = ?, updated_at = ? WHERE id = ?",
+                    [now, now, user_id],
+                )
+                revoke_user_devices(db, user_id, by=by, reason="user disabled")
+            elif changes["active"] is True and not user["active"]:
+                db.execute(
+                    "UPDATE users SET disabled_at = NULL, updated_at = ? WHERE id = ?",
+                    [now, user_id],
+                )
+    return get_user(db, user_id)
+
+
+def set_password(
+    db: Database,
+    user_id: int,
+    password: str,
+    *,
+    must_change: bool,
+    sign_out: bool = True,
+    keep_device: int | None = None,
+    by: int | None = None,
+) -> None:
+    """Admin reset (``must_change=True``) or the user's own change. Signs out every device
+    of the user but ``keep_device`` (the one making the change), unless ``sign_out`` is
+    false: whoever knew the old password, or holds a stolen phone, is signed out with it."""
+    get_user(db, user_id)
+    now = utc_now()
+    with db.atomic():
+        db.execute(
+            """UPDATE users SET password_hash = ?, must_change_password = ?,
+               password_changed_at = ?, updated_at = ? WHERE id = ?""",
+            [hash_password(password), int(must_change), now, now, user_id],
+        )
+        if sign_out:
+            reason = "password reset" if must_change else SIGNED_OUT
+            revoke_user_devices(db, user_id, by=by, reason=reason, keep=keep_device)
+
+
+def change_own_password(
+    db: Database,
+    caller: Caller,
+    current: str,
+    new: str,
+    *,
+    address: str | None = None,
+    sign_out_others: bool = True,
+) -> None:
+    """The caller's own change. A wrong current password counts as a failed login (same
+    per-user and per-address counter and backoff, sync.throttle): a stolen device token
+    gets no more guesses than the login screen gives. The caller's other devices are
+    signed out unless ``sign_out_others`` is false; the device making the change stays."""
+    attempt = throttle.attempt(db, caller.username, address)
+    row = db.execute("SELECT password_hash FROM users WHERE id = ?", [caller.user_id]).fetchone()
+    if row is None or not verify_password(current, row[0]):
+        raise ValidationFailed(
+            "The current password is wrong.",
+            code="wrong-password",
+            errors={"current_password": ["Does not match."]},
+        )
+    throttle.succeeded(db, caller.username, attempt)
+    if current == new:
+        raise ValidationFailed(
+            "The new password must differ from the current one.",
+            errors={"new_password": ["Same as the current password."]},
+        )
+    set_password(
+        db,
+        caller.user_id,
+        new,
+        must_change=False,
+        sign_out=sign_out_others,
+        keep_device=caller.device_id,
+        by=caller.user_id,
+    )
+
+
+def revoke_user_devices(
+    db: Database, user_id: int, *, by: int | None, reason: str, keep: int | None = None
+) -> int:
+    """Revoke every active device of the user but ``keep``; how many were revoked."""
+    cur = db.execute(
+        """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+           WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?""",
+        [utc_now(), by, reason, user_id, keep],
+    )
+    return cur.rowcount

@@ -1,0 +1,252 @@
+"""The demo landlord: teams, users, patches and homes loaded through the real import.
+
+Demo-only: every demo user's password is ``demo``. Never run this against a live database.
+"""
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from sync.access.scope import Caller
+from sync.access.users import create_team, create_user
+from sync.demo import landlord as demo_data
+from sync.intake.run import KINDS, import_rows
+from sync.records.patches import create_patch
+
+DEMO_PASSWORD = "demo"
+KIND_ORDER = ("properties", "tenancies", "tenants", "accounts", "markers")
+
+
+def demo_logins(patches: int = 6) -> list[tuple[str, str]]:
+    """(username, what they are) for every demo user."""
+    half = (patches + 1) // 2
+    rows = [(f"officer{n}", f"officer, owns patch {n}") for n in range(1, patches + 1)]
+    rows += [
+        ("leader1", f"team leader, officers 1-{half}"),
+        ("leader2", f"team leader, officers {half + 1}-{patches}"),
+        ("repairs1", "maintenance"),
+        ("safeguarding1", "safeguarding lead"),
+        ("admin", "admin"),
+    ]
+    return rows
+
+
+def build(
+    db: Database,
+    *,
+    seed: int = 1,
+    homes_per_patch: int = 1800,
+    patches: int = 6,
+    as_of: date | None = None,
+) -> demo_data.Landlord:
+    """Load a generated landlord into an empty, migrated database, through the import."""
+    landlord = demo_data.generate(
+        seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of
+    )
+    admin_id = create_organisation(db, landlord)
+    for kind in KIND_ORDER:
+        rows = getattr(landlord, kind)
+        run = import_rows(
+            db,
+            kind,
+            [(i, row, "") for i, row in enumerate(rows, 1)],
+            source=f"demo seed {seed}",
+            fmt="jsonl",
+            sha256="-",
+            started_by=admin_id,
+        )
+        if run["rejected"]:
+            raise RuntimeError(f"demo {kind} rows were rejected: {run['errors'][:3]}")
+    return landlord
+
+
+def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
+    """Teams, demo users and patches. Returns the admin's id."""
+    if db.execute("SELECT count(*) FROM users").fetchone()[0]:
+        raise ValueError("The database already has users; the demo needs an empty one.")
+    count = len(landlord.patches)
+    half = (count + 1) // 2
+    teams = [create_team(db, "Income Team West"), create_team(db, "Income Team East")]
+    officers = {}
+    for n in range(1, count + 1):
+        team = teams[0] if n <= half else teams[1]
+        officers[n] = create_user(
+            db,
+            username=f"officer{n}",
+            display_name=f"Officer {n}",
+            role="officer",
+            team_id=team["id"],
+            password=DEMO_PASSWORD,
+            must_change_password=False,
+        )
+    for i, team in enumerate(teams, start=1):
+        create_user(
+            db,
+            username=f"leader{i}",
+            display_name=f"Team Leader {i}",
+            role="team_leader",
+            team_id=team["id"],
+            password=DEMO_PASSWORD,
+            must_change_password=False,
+        )
+    create_user(
+        db,
+        username="repairs1",
+        display_name="Repairs Coordinator",
+        role="maintenance",
+        password=DEMO_PASSWORD,
+        must_change_password=False,
+    )
+    create_user(
+        db,
+        username="safeguarding1",
+        display_name="Safeguarding Lead",
+        role="safeguarding_lead",
+        password=DEMO_PASSWORD,
+        must_change_password=False,
+    )
+    admin = create_user(
+        db,
+        username="admin",
+        display_name="Systems Admin",
+        role="admin",
+        password=DEMO_PASSWORD,
+        must_change_password=False,
+    )
+    system = Caller(user_id=admin["id"], username="admin", role="admin", team_id=None)
+    for plan in landlord.patches:
+        create_patch(
+            db,
+            system,
+            name=plan.name,
+            team_id=teams[plan.team - 1]["id"],
+            boundary=plan.boundary,
+            officer_id=officers[plan.number]["id"],
+        )
+    return admin["id"]
+
+
+# The demo exports its rows as the housing system would: CSV, with one JSON Lines file
+# (tenants) so both documented formats are exercised.
+EXPORT_FORMATS = {
+    "properties": "csv",
+    "tenancies": "csv",
+    "tenants": "jsonl",
+    "accounts": "csv",
+    "markers": "csv",
+}
+
+
+def export(landlord: demo_data.Landlord, directory: Path) -> list[Path]:
+    """Write the landlord's rows as nightly import files, one per kind, in import order."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in KIND_ORDER:
+        rows = getattr(landlord, kind)
+        fmt = EXPORT_FORMATS[kind]
+        path = directory / f"{kind}.{fmt}"
+        columns = list(KINDS[kind].row.fields)
+        with path.open("w", newline="", encoding="utf-8") as out:
+            if fmt == "jsonl":
+                for row in rows:
+                    out.write(json.dumps(row, default=str) + "\n")
+            else:
+                writer = csv.DictWriter(out, fieldnames=columns)
+                writer.writeheader()
+                for row in rows:
+                    writer.writerow({k: _cell(row.get(k)) for k in columns})
+        written.append(path)
+    return written
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def landlord_summary(db: Database, today: date) -> dict:
+    """The distributions a team leader would check, read back from the database."""
+    day = today.isoformat()
+    current = "t.start_date <= :day AND (t.end_date IS NULL OR t.end_date >= :day)"
+
+    def one(sql: str) -> float:
+        return db.execute(sql, {"day": day}).fetchone()[0] or 0
+
+    dwellings_current = one(
+        f"SELECT count(*) FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+        f"WHERE p.kind = 'dwelling' AND {current}"
+    )
+    in_arrears = one(
+        f"SELECT count(*) FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+        f"JOIN account_snapshots s ON s.id = t.current_snapshot_id "
+        f"WHERE p.kind = 'dwelling' AND {current} AND s.balance > 0"
+    )
+    tenancies_current = one(f"SELECT count(*) FROM tenancies t WHERE {current}")
+    on_uc = one(
+        f"SELECT count(*) FROM tenancies t JOIN account_snapshots s "
+        f"ON s.id = t.current_snapshot_id WHERE {current} AND s.benefit = 'universal_credit'"
+    )
+    stages = dict(
+        db.execute(
+            f"SELECT s.legal_stage, count(*) FROM tenancies t JOIN account_snapshots s "
+            f"ON s.id = t.current_snapshot_id WHERE {current} GROUP BY s.legal_stage",
+            {"day": day},
+        ).fetchall()
+    )
+    patches = [
+        {
+            "patch_id": r[0],
+            "name": r[1],
+            "officer": r[2],
+            "homes": r[3],
+            "rent_roll": round(r[4] or 0),
+        }
+        for r in db.execute(
+            f"""SELECT pa.id, pa.name, u.username, count(DISTINCT pp.uprn),
+                       sum(CASE WHEN {current} THEN t.weekly_rent * 52 END)
+                FROM patches pa LEFT JOIN users u ON u.id = pa.officer_id
+                LEFT JOIN patch_properties pp ON pp.patch_id = pa.id
+                LEFT JOIN tenancies t ON t.uprn = pp.uprn
+                GROUP BY pa.id ORDER BY pa.id""",
+            {"day": day},
+        )
+    ]
+    return {
+        "as_of": day,
+        "homes": one("SELECT count(*) FROM properties WHERE kind = 'dwelling'"),
+        "garages": one("SELECT count(*) FROM properties WHERE kind = 'garage'"),
+        "tenancies_current": tenancies_current,
+        "tenancies_former": one("SELECT count(*) FROM tenancies WHERE end_date < :day"),
+        "share_in_arrears": round(in_arrears / dwellings_current, 3) if dwellings_current else 0,
+        "total_arrears": round(
+            one(
+                "SELECT sum(s.balance) FROM tenancies t JOIN account_snapshots s "
+                "ON s.id = t.current_snapshot_id WHERE s.balance > 0"
+            ),
+            2,
+        ),
+        "share_on_uc": round(on_uc / tenancies_current, 3) if tenancies_current else 0,
+        "legal_stages": {
+            stage: stages.get(stage, 0) for stage in ("notice", "claim", "order", "warrant")
+        },
+        "breathing_spaces_active": one(
+            f"SELECT count(*) FROM tenancies t JOIN account_snapshots s "
+            f"ON s.id = t.current_snapshot_id WHERE {current} "
+            f"AND s.breathing_space_start <= :day "
+            f"AND (s.breathing_space_end IS NULL OR s.breathing_space_end >= :day)"
+        ),
+        "markers_active": one(
+            "SELECT count(*) FROM warning_markers WHERE start_date <= :day "
+            "AND (end_date IS NULL OR end_date >= :day)"
+        ),
+        "markers_expired": one("SELECT count(*) FROM warning_markers WHERE end_date < :day"),
+        "patches": patches,
+    }

@@ -1,0 +1,346 @@
+"""A push batch: what every mutation kind reads and writes through.
+
+Every mutation is checked in full before anything of it is written, so a rejected mutation
+leaves nothing behind. The writes of an applied one are staged, kept when it succeeds,
+and stored with one ``executemany`` per statement when the batch ends. What later
+mutations of the same batch read is read once and kept up to date in the batch (the homes,
+the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
+the database in ways the batch does not follow (an arrangement replacing the tenancy's
+live one) writes its records at once instead, in a savepoint (``MutationKind.writes_now``);
+its rows in the change index and the outbox still wait for the end of the batch, so both
+keep the mutations' order.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import orjson
+from sqlite_utils import Database
+
+from sync.access.scope import Caller, granted_homes, visible_patch_ids
+from sync.checks import Record
+from sync.clock import LONDON, iso
+from sync.errors import DoorstepError
+from sync.store import changes
+from sync.store.rows import chunks
+
+# An officer's queued records for a patch moved away from them are still accepted for
+# this long after the move (by server time, whatever the phone's clock says).
+REASSIGNMENT_GRACE = timedelta(days=14)
+
+
+class Rejected(DoorstepError):
+    """A mutation that cannot be applied: stored for review with this code and reason."""
+
+    code = "rejected"
+
+
+def dumps(value, sort_keys: bool = False) -> bytes:
+    """JSON as UTF-8, by orjson (the hot path); what orjson refuses (integers past 64 bits,
+    nesting past 254 levels: only ever in malformed mutations) by the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+
+
+def dumps_text(value) -> str:
+    return dumps(value).decode()
+
+
+# --- the batch -------------------------------------------------------------------------
+
+TOUCH = """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id)
+           VALUES (?, ?, ?, ?, 0, ?)
+           ON CONFLICT (entity_type, entity_id)
+           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = 0,
+                         origin_device_id = excluded.origin_device_id"""
+OUTBOX = """INSERT INTO outbox (event_id, topic, entity_id, body, created_at)
+            VALUES (?, ?, ?, ?, ?)"""
+STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user_id,
+               device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
+               content_hash, body, status, result)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+
+
+@dataclass(frozen=True)
+class Home:
+    patches: frozenset[int]
+    tenancies: frozenset[str]
+    markers: frozenset[str]  # codes of the warning markers in force (approved) today
+
+
+class Batch:
+    """One push: what it has read (cached for the batch) and what it will write."""
+
+    def __init__(
+        self, db: Database, caller: Caller, now: datetime, pulled: dict[int, int] | None = None
+    ):
+        self.db, self.caller, self.now = db, caller, now
+        # What the caller's phone holds, from the cursor it sent: bucket -> seq (sync.pull).
+        self.pulled = pulled or {}
+        self.now_iso = iso(now)
+        self.today = now.astimezone(LONDON).date().isoformat()
+        self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
+        self.seq = changes.current_seq(db)
+        self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
+        # mutation_id -> (row id, content hash, result, user id)
+        self.seen: dict[str, tuple] = {}
+        self.homes: dict[int, Home | None] = {}
+        self.known: dict[str, set[str]] = {}  # per kind: entity ids that already exist
+        self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn
+        self.buffered: dict[str, list[tuple]] = {}
+        self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
+        self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
+        self.latest: dict[tuple[str, str], tuple] = {}  # (kind, id) -> (origin, seq)
+        self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
+        self.mutation_id = ""  # the mutation being applied
+        self.writes_now = False  # whether its record writes happen at once (in a savepoint)
+        self._granted: set[int] | None = None
+
+    # Reads
+    def load_homes(self, uprns) -> None:
+        wanted = sorted({u for u in uprns if type(u) is int} - self.homes.keys())
+        for chunk in chunks(wanted):
+            marks = ",".join("?" * len(chunk))
+            found: dict[int, tuple[set, set, set]] = {}
+            for uprn, patch_id in self.db.execute(
+                f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
+            ):
+                found.setdefault(uprn, (set(), set(), set()))[0].add(patch_id)
+            # A home in no patch still exists (and is refused as such, not as unknown).
+            unplaced = [u for u in chunk if u not in found]
+            if unplaced:
+                for (uprn,) in self.db.execute(
+                    f"SELECT uprn FROM properties WHERE uprn IN ({','.join('?' * len(unplaced))})",
+                    unplaced,
+                ):
+                    found[uprn] = (set(), set(), set())
+            for uprn, ref in self.db.execute(
+                f"SELECT uprn, tenancy_ref FROM tenancies WHERE uprn IN ({marks})", chunk
+            ):
+                found[uprn][1].add(ref)
+            for uprn, code in self.db.execute(
+                f"SELECT uprn, code FROM warning_markers WHERE uprn IN ({marks}) "
+                "AND status = 'approved' AND start_date <= ? "
+                "AND (end_date IS NULL OR end_date >= ?)",
+                [*chunk, self.today, self.today],
+            ):
+                found[uprn][2].add(code)
+            for uprn in chunk:
+                sets = found.get(uprn)
+                self.homes[uprn] = sets and Home(*(frozenset(s) for s in sets))
+
+    def granted(self) -> set[int]:
+        """Homes granted to the caller for a paired visit, today or within the grace
+        period (records made offline on the day arrive later)."""
+        if self._granted is None:
+            today = self.now.astimezone(LONDON).date()
+            self._granted = granted_homes(
+                self.db, self.caller.user_id, today - REASSIGNMENT_GRACE, today
+            )
+        return self._granted
+
+    def home(self, uprn: int) -> Home | None:
+        if uprn not in self.homes:
+            self.load_homes([uprn])
+        return self.homes[uprn]
+
+    def place(self, uprn: int, tenancy_ref: str | None = None) -> tuple[Home, list[str]]:
+        """The home a new record is about, and the record's flags; or ``Rejected`` when
+        there is no such home (or tenancy there) or the caller may not write there."""
+        home = self.home(uprn)
+        if home is None:
+            raise Rejected(f"No home has UPRN {uprn}.", code="unknown-home")
+        if tenancy_ref is not None and tenancy_ref not in home.tenancies:
+            raise Rejected("That tenancy is not at that home.", code="unknown-tenancy")
+        flags = home_access(self, uprn, home)
+        if "no_lone_visits" in home.markers:
+            flags.append("no-lone-visits")
+        return home, flags
+
+    def known_ids(self, kind: str, table: str, ids, key: str = "id") -> set[str]:
+        """Which of ``ids`` already exist in ``table`` (read once a batch, kept up to date
+        by ``claim``)."""
+        known = self.known.setdefault(kind, set())
+        for chunk in chunks(sorted(set(ids))):
+            marks = ",".join("?" * len(chunk))
+            known.update(
+                r[0]
+                for r in self.db.execute(
+                    f"SELECT {key} FROM {table} WHERE {key} IN ({marks})", chunk
+                )
+            )
+        return known
+
+    def claim(self, kind: str, entity_id: str, what: str, uprn: int) -> None:
+        """A create of a new id: ``Rejected`` when a record of this kind has it already.
+        Call it last, once nothing else can reject the mutation."""
+        known = self.known.setdefault(kind, set())
+        if entity_id in known:
+            raise Rejected(
+                f"{what} with this id already exists; corrections are new records.",
+                code="already-exists",
+            )
+        known.add(entity_id)
+        self.created.setdefault(kind, {})[entity_id] = uprn
+
+    def holds(self, entity_type: str, entity_id: str, uprn: int) -> bool:
+        """Whether the caller's phone holds the latest change of this record: its own write,
+        exactly as it holds it, or a change its cursor has passed (in a bucket of the
+        record's home). Without a cursor, only its own write."""
+        key = (entity_type, entity_id)
+        if key not in self.latest:
+            self.latest.update(changes.latest(self.db, entity_type, [entity_id]))
+        origin, seq = self.latest[key]
+        if seq is None:
+            return False
+        if origin is not None and origin == self.caller.device_id:
+            return True
+        buckets = (*self.home(uprn).patches, -uprn) if self.pulled else ()
+        return any(self.pulled.get(b, 0) >= seq for b in buckets)
+
+    def local_day(self, moment: datetime) -> date:
+        """The day in England of an instant (legal clocks and "today" are London's)."""
+        return moment.astimezone(LONDON).date()
+
+    # Writes
+    def begin(self, mutation_id: str, writes_now: bool) -> None:
+        """The mutation ``mutation_id`` is about to be applied."""
+        self.mutation_id, self.writes_now = mutation_id, writes_now
+        self.staged.clear()
+
+    def later(self, sql: str, row: tuple) -> None:
+        """Store this row of a record when the batch ends (if the current mutation is
+        applied); at once for a kind that writes at once."""
+        if self.writes_now:
+            self.db.conn.execute(sql, row)
+        else:
+            self.staged.append((sql, row))
+
+    # The change index and the outbox are always stored when the batch ends, so that
+    # their order (pulls page by seq; the feed and webhooks go by outbox id) is the
+    # mutations' order, whichever kinds write at once.
+    def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
+        """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
+        self.seq += 1
+        self.staged.append((TOUCH, (entity_type, entity_id, uprn, self.seq, origin)))
+        self.latest[entity_type, entity_id] = (origin, self.seq)
+
+    def event(self, topic: str, entity_id: str, data: dict) -> None:
+        """An outbox event for other systems (sync.outbox), stored with the record. Its id
+        derives from the mutation's, so it is the same however often the phone retries."""
+        event_id = f"{self.mutation_id}.{len(self.staged)}"
+        body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
+        self.staged.append((OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso)))
+
+    def keep_staged(self) -> None:
+        for sql, row in self.staged:
+            self.buffered.setdefault(sql, []).append(row)
+        self.staged.clear()
+
+    def store(self, mutation_id, raw, clean, digest, result, duplicate_of=None) -> int:
+        status = result["status"] if result["status"] in ("applied", "conflict") else "rejected"
+        self.last_row += 1
+        self.buffered.setdefault(STORE, []).append(
+            (
+                self.last_row,
+                mutation_id,
+                duplicate_of,
+                self.caller.device_id,
+                self.caller.user_id,
+                clean and clean["device_seq"],
+                clean and clean["entity_type"],
+                clean and clean["entity_id"],
+                clean and clean["op"],
+                clean and clean["base_version"],
+                clean and clean["observed_iso"],
+                self.now_iso,
+                digest,
+                dumps_text(raw),
+                status,
+                dumps_text(result),
+            )
+        )
+        return self.last_row
+
+    def flush(self) -> None:
+        for sql, rows in self.buffered.items():
+            self.db.conn.executemany(sql, rows)
+        self.buffered.clear()
+        self.db.execute("UPDATE sync_state SET seq = ?", [self.seq])
+
+
+# --- kinds -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """One operation on a kind: its payload rules, and ``apply(batch, mutation, payload)``,
+    which raises ``Rejected`` (before writing anything) or returns the result."""
+
+    payload: Record
+    apply: Callable[["Batch", dict, dict], dict]
+
+
+@dataclass
+class MutationKind:
+    """A kind of record phones push. Its ops write through ``batch.later``, ``batch.touch``
+    and ``batch.event``; a kind whose records must be written at once (because its ops
+    read the database back) sets ``writes_now`` and gets a savepoint.
+    ``prefetch(batch, mutations)`` reads what the whole batch needs at once."""
+
+    name: str
+    ops: dict[str, Op]
+    prefetch: Callable[["Batch", list[dict]], None] | None = None
+    writes_now: bool = False
+
+
+def prefetch_creates(kind: str, table: str, key: str = "id"):
+    """The prefetch of a kind whose creates name a home: the homes, and which of the new
+    ids ``table`` has already."""
+
+    def prefetch(batch: Batch, mutations: list[dict]) -> None:
+        batch.load_homes(m["payload"].get("uprn") for m in mutations)
+        batch.known_ids(kind, table, [m["entity_id"] for m in mutations], key)
+
+    return prefetch
+
+
+def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:
+    """Flags for a write to this home, or ``Rejected`` when the caller may not write there.
+    A home the caller held within the grace period is accepted and flagged."""
+    patches, scope = home.patches, batch.scope
+    if not patches:
+        raise Rejected(f"Home {uprn} is in no patch.", code="out-of-scope")
+    if scope is None or patches & scope:
+        return []
+    if uprn in batch.granted():
+        return ["paired-visit"]
+    since = (batch.now - REASSIGNMENT_GRACE).isoformat()
+    marks = ",".join("?" * len(patches))
+    officer = batch.caller.user_id
+    held = batch.db.execute(
+        f"""SELECT 1 FROM patch_assignments WHERE officer_id = ? AND patch_id IN ({marks})
+            AND ended_at >= ?
+            UNION SELECT 1 FROM patch_covers WHERE officer_id = ? AND patch_id IN ({marks})
+            AND start_date <= ? AND end_date >= ?
+            AND (cancelled_at IS NULL OR cancelled_at >= ?)
+            AND (cancelled_at IS NULL OR substr(cancelled_at, 1, 10) >= start_date)""",
+        [
+            officer,
+            *sorted(patches),
+            since,
+            officer,
+            *sorted(patches),
+            batch.today,
+            since[:10],
+            since,
+        ],
+    ).fetchone()
+    if held:
+        return ["after-reassignment"]
+    raise Rejected(f"Home {uprn} is not in your patches.", code="out-of-scope")

@@ -1,0 +1,322 @@
+"""Field work for other systems: the outbox, its pull feed, and webhook delivery.
+
+Every record made in the field (visit records, arrangements and promises, contact detail
+changes, repair referrals and their progress, warning markers) writes an outbox event in
+the same transaction as the record itself, so nothing is stranded in Doorstep. Safeguarding
+concerns are not sent: they stay with the people allowed to read them.
+
+Two ways out:
+
+- **The feed** (``GET /feed``): the housing system reads events in order, keeping the last
+  id it has stored.
+- **Webhooks**: each configured target (``Target``) receives the events of its topics by
+  HTTP POST. A delivery worker (``doorstep deliver``) signs each body with HMAC-SHA256 and
+  retries failures with exponential backoff; after ``max_attempts`` failures a delivery is
+  dead, for an admin to see and replay. Delivery is at least once: the ``Idempotency-Key``
+  header (the event id) lets the receiver drop repeats.
+
+Only a 2xx answer is a delivery. A redirect is never followed: it would send the signed
+body and its headers to wherever the receiver points (an internal address, say) and
+count events as delivered that reached no one. It is a failure like any other. Webhook
+URLs must be https; ``DOORSTEP_WEBHOOK_ALLOW_HTTP=1`` allows http for local testing.
+"""
+
+import hashlib
+import hmac
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sqlite_utils import Database
+
+from sync.access.scope import Caller, require_role
+from sync.clock import iso, utc_now
+from sync.errors import Conflict, NotFound
+from sync.store.pages import page
+
+MAX_ATTEMPTS = 8
+FIRST_RETRY_S = 30
+MAX_RETRY_S = 6 * 3600
+TIMEOUT_S = 10
+MAX_ERROR_CHARS = 500
+
+TOPICS = (
+    "visit.recorded",
+    "promise.kept",
+    "promise.broken",
+    "arrangement.agreed",
+    "arrangement.changed",
+    "tenant.changed",
+    "repair.reported",
+    "repair.updated",
+    "marker.raised",
+    "marker.decided",
+)
+
+
+def add(db: Database, topic: str, entity_id: str, data: dict) -> str:
+    """Write one event; call inside the transaction that writes the record."""
+    event_id = str(uuid.uuid4())
+    now = utc_now()
+    body = {"id": event_id, "topic": topic, "occurred_at": now, "data": data}
+    db.execute(
+        "INSERT INTO outbox (event_id, topic, entity_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        [event_id, topic, entity_id, orjson.dumps(body).decode(), now],
+    )
+    return event_id
+
+
+def feed(db: Database, caller: Caller, *, after: int = 0, limit: int = 500, topic=None) -> dict:
+    """Events in order, for the housing system (admins and integrations)."""
+    require_role(caller, ("admin",), "read the outbox feed")
+    where, params = "id > ?", [after]
+    if topic:
+        where += " AND topic = ?"
+        params.append(topic)
+    rows = db.execute(
+        f"SELECT id, body FROM outbox WHERE {where} ORDER BY id LIMIT ?", [*params, limit + 1]
+    ).fetchall()
+    items = [{"seq": row[0], **orjson.loads(row[1])} for row in rows]
+    return page(items, limit, "seq")
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Target:
+    """A webhook receiver: a name, its URL, the topic prefixes it takes (``repair.``), and
+    the secret its bodies are signed with."""
+
+    name: str
+    url: str
+    topics: tuple[str, ...]
+    secret: str
+
+    def wants(self, topic: str) -> bool:
+        return any(topic == t or topic.startswith(t) for t in self.topics)
+
+
+ALLOW_HTTP = "DOORSTEP_WEBHOOK_ALLOW_HTTP"
+
+
+def _checked_url(setting: str, url: str, allow_http: bool) -> str:
+    """The URL if it is https (or http where allowed) with a host; else ValueError naming
+    the setting, so a plain-text or odd target is refused before anything is sent."""
+    parts = urllib.parse.urlsplit(url)
+    schemes = ("https", "http") if allow_http else ("https",)
+    if parts.scheme in schemes and parts.hostname:
+        return url
+    advice = (
+        f"; set {ALLOW_HTTP}=1 to allow http for local testing"
+        if parts.scheme == "http" and parts.hostname
+        else ""
+    )
+    raise ValueError(f"{setting} must be an https:// URL, not {url!r}{advice}.")
+
+
+def targets_from_env(environ) -> list[Target]:
+    """The configured webhook targets: ``DOORSTEP_REPAIRS_WEBHOOK_URL`` (repair events) and
+    ``DOORSTEP_HMS_WEBHOOK_URL`` (every event), signed with ``DOORSTEP_WEBHOOK_SECRET``.
+    Each URL must be https, unless ``DOORSTEP_WEBHOOK_ALLOW_HTTP=1`` (local testing)."""
+    wanted = (
+        ("repairs", "DOORSTEP_REPAIRS_WEBHOOK_URL", ("repair.",)),
+        ("hms", "DOORSTEP_HMS_WEBHOOK_URL", ("",)),
+    )
+    allow_http = environ.get(ALLOW_HTTP) == "1"
+    targets = [
+        (name, _checked_url(setting, environ[setting], allow_http), topics)
+        for name, setting, topics in wanted
+        if environ.get(setting)
+    ]
+    secret = environ.get("DOORSTEP_WEBHOOK_SECRET", "")
+    if targets and len(secret) < 16:
+        raise ValueError("Set DOORSTEP_WEBHOOK_SECRET (16 characters or more) to sign webhooks.")
+    return [Target(name, url, topics, secret) for name, url, topics in targets]
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``Doorstep-Signature`` header: ``t=<unix time>,v1=<hex HMAC-SHA256 of "t.body">``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def enqueue(db: Database, targets: list[Target]) -> int:
+    """Give each target a delivery for every event of its topics it has not yet had."""
+    queued = 0
+    with db.atomic():
+        for target in targets:
+            db.execute(
+                "INSERT OR IGNORE INTO delivery_targets (name, last_outbox_id) VALUES (?, 0)",
+                [target.name],
+            )
+            last = db.execute(
+                "SELECT last_outbox_id FROM delivery_targets WHERE name = ?", [target.name]
+            ).fetchone()[0]
+            rows = db.execute(
+                "SELECT id, topic FROM outbox WHERE id > ? ORDER BY id", [last]
+            ).fetchall()
+            now = utc_now()
+            wanted = [(i, target.name, now) for i, topic in rows if target.wants(topic)]
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO deliveries (outbox_id, target, status, next_attempt_at) "
+                "VALUES (?, ?, 'pending', ?)",
+                wanted,
+            )
+            queued += len(wanted)
+            if rows:
+                db.execute(
+                    "UPDATE delivery_targets SET last_outbox_id = ? WHERE name = ?",
+                    [rows[-1][0], target.name],
+                )
+    return queued
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the ``attempts``-th failure: 30 s, 1 min, 2 min ... at most 6 hours."""
+    return timedelta(seconds=min(MAX_RETRY_S, FIRST_RETRY_S * 2 ** (attempts - 1)))
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Never follow a redirect: urllib then raises it as an ``HTTPError``, a failure."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def _post(target: Target, event_id: str, body: bytes) -> str | None:
+    """POST one event; None on a 2xx, else what went wrong."""
+    request = urllib.request.Request(target.url, data=body, method="POST")
+    request.add_header("Content-Type", "application/json")
+    request.add_header("Idempotency-Key", event_id)
+    request.add_header("Doorstep-Signature", signature(target.secret, int(time.time()), body))
+    try:
+        with _OPENER.open(request, timeout=TIMEOUT_S) as response:
+            response.read()
+            if 200 <= response.status < 300:
+                return None
+            return f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        if 300 <= exc.code < 400:
+            location = exc.headers.get("Location")
+            to = f" to {location}" if location else ""
+            return f"HTTP {exc.code}: redirect{to} not followed"
+        return f"HTTP {exc.code}"
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+
+
+def deliver_due(
+    db: Database,
+    targets: list[Target],
+    *,
+    now: datetime | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+    limit: int = 100,
+) -> dict:
+    """Send every delivery that is due, once. Returns counts."""
+    by_name = {t.name: t for t in targets}
+    enqueue(db, targets)
+    now = now or datetime.now(UTC)
+    due = db.execute(
+        "SELECT d.id, d.target, d.attempts, o.event_id, o.body FROM deliveries d "
+        "JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'pending' "
+        "AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
+        [iso(now), limit],
+    ).fetchall()
+    counts = {"delivered": 0, "failed": 0, "dead": 0}
+    for delivery_id, name, attempts, event_id, body in due:
+        target = by_name.get(name)
+        if target is None:  # a target no longer configured keeps its queue for later
+            continue
+        error = _post(target, event_id, body.encode())
+        attempts += 1
+        with db.atomic():
+            if error is None:
+                db.execute(
+                    "UPDATE deliveries SET status = 'delivered', attempts = ?, "
+                    "delivered_at = ?, last_error = NULL WHERE id = ?",
+                    [attempts, utc_now(), delivery_id],
+                )
+                counts["delivered"] += 1
+            elif attempts >= max_attempts:
+                db.execute(
+                    "UPDATE deliveries SET status = 'dead', attempts = ?, last_error = ? "
+                    "WHERE id = ?",
+                    [attempts, error[:MAX_ERROR_CHARS], delivery_id],
+                )
+                counts["dead"] += 1
+            else:
+                db.execute(
+                    "UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ? "
+                    "WHERE id = ?",
+                    [
+                        attempts,
+                        error[:MAX_ERROR_CHARS],
+                        iso(now + backoff(attempts)),
+                        delivery_id,
+                    ],
+                )
+                counts["failed"] += 1
+    return counts
+
+
+DELIVERY_COLUMNS = (
+    "d.id, d.target, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, "
+    "o.event_id, o.topic, o.entity_id, o.created_at"
+)
+
+
+def list_deliveries(
+    db: Database, caller: Caller, *, status=None, target=None, after=None, limit=100
+) -> dict:
+    require_role(caller, ("admin",), "see webhook deliveries")
+    where, params = ["1"], []
+    for column, value in (("d.status", status), ("d.target", target)):
+        if value is not None:
+            where.append(f"{column} = ?")
+            params.append(value)
+    if after is not None:
+        where.append("d.id > ?")
+        params.append(after)
+    rows = list(
+        db.query(
+            f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN outbox o ON o.id = d.outbox_id "
+            f"WHERE {' AND '.join(where)} ORDER BY d.id LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    return page(rows, limit, "id")
+
+
+def replay(db: Database, caller: Caller, delivery_id: int) -> dict:
+    """Send a dead delivery again, from its first attempt."""
+    require_role(caller, ("admin",), "replay webhook deliveries")
+    with db.atomic():
+        row = db.execute("SELECT status FROM deliveries WHERE id = ?", [delivery_id]).fetchone()
+        if row is None:
+            raise NotFound(f"Delivery {delivery_id} not found.")
+        if row[0] != "dead":
+            raise Conflict("Only a dead delivery can be replayed.", code="not-dead")
+        db.execute(
+            "UPDATE deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? "
+            "WHERE id = ?",
+            [utc_now(), delivery_id],
+        )
+    return next(
+        iter(
+            db.query(
+                f"SELECT {DELIVERY_COLUMNS} FROM deliveries d JOIN outbox o "
+                "ON o.id = d.outbox_id WHERE d.id = ?",
+                [delivery_id],
+            )
+        )
+    )

@@ -1,0 +1,214 @@
+"""What team leaders review: conflicts between two values, and rejected mutations."""
+
+import json
+
+from sqlite_utils import Database
+
+from sync.access.scope import Caller, require_role, scope_clause, visible_patch_ids
+from sync.clock import utc_now
+from sync.errors import Conflict, NotFound
+from sync.protocol import outbox, versions
+from sync.store import changes
+from sync.store.db import write_transaction
+from sync.store.pages import page
+
+REVIEWER_ROLES = ("team_leader", "admin")
+
+CONFLICT_COLUMNS = (
+    "c.id, c.entity_type, c.entity_id, c.field, c.uprn, c.rule, c.kept_value, c.kept_source, "
+    "c.kept_by, kb.username AS kept_by_username, c.kept_at, c.other_value, c.other_source, "
+    "c.other_by, ob.username AS other_by_username, c.other_at, c.mutation_id, c.created_at, "
+    "c.resolved_at, c.resolved_by, c.resolution"
+)
+
+
+def _conflict_out(row: dict) -> dict:
+    row["kept_value"] = json.loads(row["kept_value"])
+    row["other_value"] = json.loads(row["other_value"])
+    return row
+
+
+def _conflict_rows(db: Database, caller: Caller, where: str, params: list) -> list[dict]:
+    clause, args = scope_clause(visible_patch_ids(db, caller), "c.uprn")
+    return [
+        _conflict_out(r)
+        for r in db.query(
+            f"SELECT {CONFLICT_COLUMNS} FROM conflicts c LEFT JOIN users kb ON kb.id = c.kept_by "
+            f"LEFT JOIN users ob ON ob.id = c.other_by WHERE {clause} AND {where}",
+            [*args, *params],
+        )
+    ]
+
+
+def list_conflicts(
+    db: Database,
+    caller: Caller,
+    *,
+    status: str = "open",
+    after: int | None = None,
+    limit: int = 100,
+) -> dict:
+    """Conflicts on homes in the caller's team (all, for admins), oldest first."""
+    require_role(caller, REVIEWER_ROLES, "review conflicts")
+    where = "c.resolved_at IS NULL" if status == "open" else "c.resolved_at IS NOT NULL"
+    params: list = []
+    if after is not None:
+        where += " AND c.id > ?"
+        params.append(after)
+    rows = _conflict_rows(db, caller, f"{where} ORDER BY c.id LIMIT ?", [*params, limit + 1])
+    return page(rows, limit, "id")
+
+
+def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str) -> dict:
+    """Close a conflict. ``choose="other"`` makes the other value the record's value, as a
+    new change every phone in scope receives; ``"kept"`` leaves the record as it is.
+
+    Exactly once: the write lock is taken before the conflict is read, so of two reviewers
+    resolving it at once the second waits, then finds it resolved (409)."""
+    if not _conflict_rows(db, caller, "c.id = ?", [conflict_id]):
+        raise NotFound(f"Conflict {conflict_id} not found.")
+    require_role(caller, REVIEWER_ROLES, "resolve conflicts")
+    # The write lock first (BEGIN IMMEDIATE), then the check: a deferred transaction would
+    # let both reviewers read "open" and both apply (the version bumped twice).
+    with write_transaction(db):
+        rows = _conflict_rows(db, caller, "c.id = ?", [conflict_id])
+        if not rows:  # purged with its record a moment ago
+            raise NotFound(f"Conflict {conflict_id} not found.")
+        conflict = rows[0]
+        if conflict["resolved_at"]:
+            raise Conflict(
+                "This conflict is already resolved.",
+                code="already-resolved",
+                errors={
+                    "conflict_id": [
+                        f"Resolved ({conflict['resolution']}) at {conflict['resolved_at']}."
+                    ]
+                },
+            )
+        if choose == "other":
+            record = versions.MUTABLE[conflict["entity_type"]]
+            field, entity_id = conflict["field"], conflict["entity_id"]
+            value = conflict["other_value"]
+            version = db.execute(
+                f"UPDATE {record.table} SET {field} = ?, version = version + 1 "
+                f"WHERE {record.key} = ? "
+                "RETURNING version",
+                [value, entity_id],
+            ).fetchall()[0][0]
+            # A phone's value chosen by review is still news to the housing system.
+            versions.record_changes(
+                db,
+                conflict["entity_type"],
+                entity_id,
+                [field],
+                version=version,
+                source="review",
+                changed_by=caller.user_id,
+                pending_hms=conflict["other_source"] == "device",
+            )
+            changes.touch(db, record.entity_type, entity_id, record.uprn_of(db, entity_id))
+            # The record's value changed: news for the housing system, as a phone's edit is.
+            row = record.read(db, entity_id)
+            outbox.add(
+                db,
+                record.topic,
+                entity_id,
+                versions.change_event(
+                    record,
+                    row,
+                    {field: value},
+                    version=version,
+                    changed_by=caller.username,
+                    source="review",
+                    observed_at=conflict["other_at"],
+                    entered_by=conflict["other_by_username"],
+                    conflict_id=conflict_id,
+                ),
+            )
+        db.execute(
+            "UPDATE conflicts SET resolved_at = ?, resolved_by = ?, resolution = ? WHERE id = ?",
+            [utc_now(), caller.user_id, choose, conflict_id],
+        )
+    return _conflict_rows(db, caller, "c.id = ?", [conflict_id])[0]
+
+
+MUTATION_COLUMNS = (
+    "m.id, m.mutation_id, m.device_id, m.user_id, u.username, m.device_seq, m.entity_type, "
+    "m.entity_id, m.op, m.observed_at, m.received_at, m.body, m.result, m.reviewed_at, "
+    "m.reviewed_by"
+)
+
+
+def _rejection_scope(caller: Caller) -> tuple[str, list]:
+    if caller.role == "admin":
+        return "1", []
+    return "u.team_id = ?", [caller.team_id]
+
+
+WITHHELD = "Safeguarding details are not shown here: see GET /concerns (audited)."
+
+
+def _rejection_out(row: dict) -> dict:
+    row["body"] = json.loads(row["body"])
+    row["result"] = json.loads(row["result"])
+    body = row["body"]
+    # A rejected safeguarding concern keeps its text out of the review queue, whose
+    # readers (admins, any team leader of the team) are not the concern's audience.
+    if isinstance(body, dict) and body.get("entity_type") == "concern" and "payload" in body:
+        body["payload"] = WITHHELD
+    return row
+
+
+def list_rejections(
+    db: Database,
+    caller: Caller,
+    *,
+    reviewed: bool = False,
+    after: int | None = None,
+    limit: int = 100,
+) -> dict:
+    """Rejected mutations from the team's phones, kept for a person to review."""
+    require_role(caller, REVIEWER_ROLES, "review rejected mutations")
+    where, params = _rejection_scope(caller)
+    where += " AND m.status = 'rejected' AND m.reviewed_at IS " + (
+        "NOT NULL" if reviewed else "NULL"
+    )
+    if after is not None:
+        where += " AND m.id > ?"
+        params.append(after)
+    rows = [
+        _rejection_out(r)
+        for r in db.query(
+            f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
+            f"WHERE {where} ORDER BY m.id LIMIT ?",
+            [*params, limit + 1],
+        )
+    ]
+    return page(rows, limit, "id")
+
+
+def mark_reviewed(db: Database, caller: Caller, rejection_id: int) -> dict:
+    require_role(caller, REVIEWER_ROLES, "review rejected mutations")
+    where, params = _rejection_scope(caller)
+    found = db.execute(
+        f"SELECT m.id FROM mutations m JOIN users u ON u.id = m.user_id WHERE m.id = ? "
+        f"AND m.status = 'rejected' AND {where}",
+        [rejection_id, *params],
+    ).fetchone()
+    if found is None:
+        raise NotFound(f"Rejected mutation {rejection_id} not found.")
+    with db.atomic():
+        db.execute(
+            "UPDATE mutations SET reviewed_at = ?, reviewed_by = ? WHERE id = ? "
+            "AND reviewed_at IS NULL",
+            [utc_now(), caller.user_id, rejection_id],
+        )
+    return _rejection_out(
+        next(
+            db.query(
+                f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
+                "WHERE m.id = ?",
+                [rejection_id],
+            )
+        )
+    )

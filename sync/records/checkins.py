@@ -1,0 +1,166 @@
+"""Lone working (HSE INDG73): check in at a home, with an expected check-out.
+
+A phone checks in on arrival (a ``checkin`` record with the expected finish) and checks
+out on leaving (an update). An officer still checked in past the expected finish plus a
+grace period (15 minutes by default) is an alert for their team leader until the officer
+checks out or a team leader clears it. A home with a "no lone visits" marker flags the
+check-in.
+"""
+
+import os
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sqlite_utils import Database
+
+from sync.access import audit
+from sync.access.scope import Caller
+from sync.checks import Integer, Moment, Record
+from sync.clock import iso, utc_now
+from sync.errors import Conflict, Forbidden, NotFound
+from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
+from sync.store import changes
+
+MAX_VISIT = timedelta(hours=12)
+DEFAULT_GRACE_MINUTES = 15
+
+
+def grace() -> timedelta:
+    """``DOORSTEP_LONE_WORKING_GRACE_MINUTES``: how long past the expected finish before an
+    alert."""
+    minutes = int(os.environ.get("DOORSTEP_LONE_WORKING_GRACE_MINUTES", DEFAULT_GRACE_MINUTES))
+    return timedelta(minutes=minutes)
+
+
+def _window(checkin: dict) -> dict:
+    if (
+        not checkin["checked_in_at"]
+        < checkin["expected_out_at"]
+        <= (checkin["checked_in_at"] + MAX_VISIT)
+    ):
+        return {"expected_out_at": ["After check-in, and within 12 hours of it."]}
+    return {}
+
+
+CHECK_IN = Record(
+    {
+        "uprn": Integer(1, 999_999_999_999, required=True, nullable=False),
+        "checked_in_at": Moment(required=True, nullable=False),
+        "expected_out_at": Moment(required=True, nullable=False),
+    },
+    whole=_window,
+)
+CHECK_OUT = Record({"checked_out_at": Moment(required=True, nullable=False)})
+
+
+def apply_check_in(batch: Batch, m: dict, checkin: dict) -> dict:
+    uprn = checkin["uprn"]
+    _, flags = batch.place(uprn)
+    batch.claim("checkin", m["entity_id"], "A check-in", uprn)
+    batch.db.execute(
+        "INSERT INTO checkins (id, uprn, officer_id, checked_in_at, expected_out_at, flags, "
+        "received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            m["entity_id"],
+            uprn,
+            batch.caller.user_id,
+            iso(checkin["checked_in_at"]),
+            iso(checkin["expected_out_at"]),
+            dumps_text(flags),
+            batch.now_iso,
+        ],
+    )
+    batch.touch("checkin", m["entity_id"], uprn, None)
+    return {"status": "applied", "version": 1, "flags": flags}
+
+
+def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
+    row = batch.db.execute(
+        "SELECT officer_id, uprn, checked_in_at, checked_out_at, version FROM checkins "
+        "WHERE id = ?",
+        [m["entity_id"]],
+    ).fetchone()
+    if row is None or row[0] != batch.caller.user_id:
+        raise Rejected("No check-in of yours has this id.", code="unknown-entity")
+    _, uprn, checked_in, checked_out, version = row
+    if checked_out is not None:
+        raise Rejected(f"Already checked out at {checked_out}.", code="already-checked-out")
+    if checkout["checked_out_at"] < datetime.fromisoformat(checked_in):
+        raise Rejected(
+            "Check-out is before check-in.",
+            code="invalid-payload",
+            errors={"payload.checked_out_at": ["Before checked_in_at."]},
+        )
+    batch.db.execute(
+        "UPDATE checkins SET checked_out_at = ?, version = version + 1 WHERE id = ?",
+        [iso(checkout["checked_out_at"]), m["entity_id"]],
+    )
+    # Exactly as the phone holds it, unless the server changed the check-in since the
+    # phone last had it (a team leader cleared its alert): then it goes back to the phone.
+    held = batch.holds("checkin", m["entity_id"], uprn)
+    batch.touch("checkin", m["entity_id"], uprn, batch.caller.device_id if held else None)
+    return {"status": "applied", "version": version + 1, "flags": []}
+
+
+KIND = MutationKind(
+    "checkin",
+    {"create": Op(CHECK_IN, apply_check_in), "update": Op(CHECK_OUT, apply_check_out)},
+    prefetch=prefetch_creates("checkin", "checkins"),
+    writes_now=True,
+)
+
+
+ALERT_COLUMNS = (
+    "c.id, c.uprn, c.officer_id, u.username, u.display_name, c.checked_in_at, "
+    "c.expected_out_at, c.flags, p.address_line_1, p.postcode"
+)
+
+
+def _team_clause(caller: Caller) -> tuple[str, list]:
+    if caller.role == "admin":
+        return "1", []
+    if caller.role == "team_leader":
+        return "u.team_id = ?", [caller.team_id]
+    raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see lone-working alerts.")
+
+
+def alerts(db: Database, caller: Caller, now: datetime | None = None) -> list[dict]:
+    """Officers overdue past their expected finish plus the grace period, oldest first."""
+    where, params = _team_clause(caller)
+    cutoff = iso((now or datetime.now(UTC)) - grace())
+    rows = list(
+        db.query(
+            f"SELECT {ALERT_COLUMNS} FROM checkins c JOIN users u ON u.id = c.officer_id "
+            "JOIN properties p ON p.uprn = c.uprn WHERE c.checked_out_at IS NULL "
+            f"AND c.cleared_at IS NULL AND c.expected_out_at < ? AND {where} "
+            "ORDER BY c.expected_out_at",
+            [cutoff, *params],
+        )
+    )
+    for row in rows:
+        row["flags"] = orjson.loads(row["flags"])
+    return rows
+
+
+def clear(db: Database, caller: Caller, checkin_id: str, note: str) -> dict:
+    where, params = _team_clause(caller)
+    row = db.execute(
+        f"SELECT c.uprn, c.cleared_at FROM checkins c JOIN users u ON u.id = c.officer_id "
+        f"WHERE c.id = ? AND {where}",
+        [checkin_id, *params],
+    ).fetchone()
+    if row is None:
+        raise NotFound(f"Check-in {checkin_id} not found.")
+    if row[1] is not None:
+        raise Conflict("This alert is already cleared.", code="already-cleared")
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE checkins SET cleared_at = ?, cleared_by = ?, cleared_note = ?, "
+            "version = version + 1 WHERE id = ? AND cleared_at IS NULL",
+            [utc_now(), caller.user_id, note, checkin_id],
+        ).rowcount
+        if not changed:  # cleared by someone else a moment ago
+            raise Conflict("This alert is already cleared.", code="already-cleared")
+        changes.touch(db, "checkin", checkin_id, row[0])
+        audit.record(db, caller, "clear-lone-working-alert", "checkin", [checkin_id], note)
+    return {"id": checkin_id, "cleared": True}

@@ -1,0 +1,242 @@
+"""Safeguarding concerns: special-category data, append-only, and audited on every read.
+
+A concern records the category (child, adult at risk, domestic abuse), its subjects,
+whether anyone is in immediate danger, what was seen, and the referral made. A follow-up
+(the referral made, the outcome) is a new concern that ``follows`` the first; nothing is
+ever changed or deleted.
+
+Only the officer who raised it, the team leaders of that officer's team and the
+safeguarding leads may see a concern: it never reaches other officers' phones, and every
+read (API or sync) is written to the audit log. "That officer's team" is both the team
+they were in when they raised it (its leaders handled it, and keep it when the officer
+moves) and the team they are in now (its leaders supervise the officer's follow-ups).
+
+A home with concerns not yet cleared carries a safeguarding flag. A lead clears the flag
+for the concerns the server holds at that moment; a concern raised offline and synced
+after the clearing keeps the flag up (add-wins), so a flag is never lost to a concurrent
+clearing.
+"""
+
+from sqlite_utils import Database
+
+from sync import codes
+from sync import kinds as records
+from sync.access import audit
+from sync.access.scope import Caller
+from sync.checks import Boolean, Integer, Many, Moment, Record, Text
+from sync.clock import utc_now
+from sync.errors import Conflict, Forbidden, NotFound
+from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
+from sync.store import changes
+from sync.store.db import write_transaction
+from sync.store.pages import page
+
+READER_ROLES = ("officer", "team_leader", "safeguarding_lead")
+
+NEW_CONCERN = Record(
+    {
+        "uprn": Integer(1, 999_999_999_999, required=True, nullable=False),
+        "tenancy_ref": Text(40, min_len=1),
+        "category": Text(20, choices=codes.CONCERN_CATEGORIES, required=True, nullable=False),
+        "subjects": Many(Text(120, min_len=1), min_items=1, max_items=10, required=True),
+        "immediate_danger": Boolean(required=True, nullable=False),
+        "seen": Text(4000, min_len=1, required=True, nullable=False),
+        "referred_to": Text(200, min_len=1),
+        "referred_at": Moment(),
+        "referral_ref": Text(100, min_len=1),
+        "outcome": Text(2000, min_len=1),
+        "follows": Text(100, min_len=1),
+    }
+)
+_INSERT = (
+    "INSERT INTO concerns (id, follows, uprn, tenancy_ref, category, subjects, "
+    "immediate_danger, seen, referred_to, referred_at, referral_ref, outcome, raised_by, "
+    "team_id, observed_at, received_at) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
+    uprn = concern["uprn"]
+    _, flags = batch.place(uprn, concern["tenancy_ref"])
+    follows = concern["follows"]
+    if follows is not None:
+        first = records.TYPES["concern"].read(batch.db, [follows], None).get(follows)
+        made_here = batch.created.get("concern", {}).get(follows)
+        if made_here != uprn and (
+            first is None
+            or first["uprn"] != uprn
+            or not records.concern_audience(batch.caller, first)
+        ):
+            raise Rejected(
+                "A follow-up must name a concern at the same home that you may see.",
+                code="unknown-entity",
+                errors={"payload.follows": ["No such concern at this home."]},
+            )
+    batch.claim("concern", m["entity_id"], "A concern", uprn)
+    referred_at = concern["referred_at"]
+    batch.later(
+        _INSERT,
+        (
+            m["entity_id"],
+            follows,
+            uprn,
+            concern["tenancy_ref"],
+            concern["category"],
+            dumps_text(concern["subjects"]),
+            int(concern["immediate_danger"]),
+            concern["seen"],
+            concern["referred_to"],
+            referred_at.isoformat() if referred_at else None,
+            concern["referral_ref"],
+            concern["outcome"],
+            batch.caller.user_id,
+            batch.caller.team_id,
+            m["observed_iso"],
+            batch.now_iso,
+        ),
+    )
+    batch.touch("concern", m["entity_id"], uprn, None)
+    return {"status": "applied", "flags": flags}
+
+
+KIND = MutationKind(
+    "concern",
+    {"create": Op(NEW_CONCERN, apply_create)},
+    prefetch=prefetch_creates("concern", "concerns"),
+)
+
+
+# --- reading (audited) -----------------------------------------------------------------
+
+
+def _audience_clause(caller: Caller) -> tuple[str, list]:
+    if caller.role == "safeguarding_lead":
+        return "1", []
+    if caller.role == "team_leader":
+        # Raised in my team, or by an officer in my team now (``u`` is the raiser).
+        return "(c.raised_by = ? OR c.team_id = ? OR u.team_id = ?)", [
+            caller.user_id,
+            caller.team_id,
+            caller.team_id,
+        ]
+    if caller.role == "officer":
+        return "c.raised_by = ?", [caller.user_id]
+    raise Forbidden(f"A {caller.role.replace('_', ' ')} may not read safeguarding concerns.")
+
+
+def list_concerns(
+    db: Database,
+    caller: Caller,
+    *,
+    uprn: int | None = None,
+    flagged: bool | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> dict:
+    """Concerns the caller may see, by id; every page read is audited."""
+    where, params = _audience_clause(caller)
+    clauses = [where]
+    if uprn is not None:
+        clauses.append("c.uprn = ?")
+        params.append(uprn)
+    if flagged is not None:
+        clauses.append("c.cleared_by_clearance IS " + ("NULL" if flagged else "NOT NULL"))
+    if after is not None:
+        clauses.append("c.id > ?")
+        params.append(after)
+    rows = list(
+        db.query(
+            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"ON u.id = c.raised_by WHERE {' AND '.join(clauses)} ORDER BY c.id LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    result = page([records.concern_out(r) for r in rows], limit, "id")
+    if result["items"]:
+        with db.atomic():
+            audit.record(db, caller, "read", "concern", [r["id"] for r in result["items"]])
+    return result
+
+
+def get_concern(db: Database, caller: Caller, concern_id: str) -> dict:
+    """One concern with its follow-ups."""
+    where, params = _audience_clause(caller)
+    rows = list(
+        db.query(
+            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"ON u.id = c.raised_by WHERE c.id = ? AND {where}",
+            [concern_id, *params],
+        )
+    )
+    if not rows:
+        raise NotFound(f"Concern {concern_id} not found.")
+    concern = records.concern_out(rows[0])
+    concern["follow_ups"] = [
+        records.concern_out(r)
+        for r in db.query(
+            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"ON u.id = c.raised_by WHERE c.follows = ? AND {where} ORDER BY c.observed_at",
+            [concern_id, *params],
+        )
+    ]
+    with db.atomic():
+        ids = [concern_id, *(f["id"] for f in concern["follow_ups"])]
+        audit.record(db, caller, "read", "concern", ids)
+    return concern
+
+
+def clear_flag(db: Database, caller: Caller, uprn: int, reason: str) -> dict:
+    """A safeguarding lead clears a home's flag: the concerns held now, no others.
+
+    The write lock is taken before the open concerns are read, so clearings at once are
+    applied one after the other: the first clears the flag, and one that then finds
+    nothing left to clear answers 409 ``already-cleared`` (who cleared it, and when)."""
+    if caller.role != "safeguarding_lead":
+        raise Forbidden("Only a safeguarding lead may clear a safeguarding flag.")
+    # A deferred transaction would read, then fail to write while another clearing
+    # commits (busy at once: 503).
+    with write_transaction(db):
+        open_ids = [
+            r[0]
+            for r in db.execute(
+                "SELECT id FROM concerns WHERE uprn = ? AND cleared_by_clearance IS NULL",
+                [uprn],
+            )
+        ]
+        if not open_ids:
+            last = db.execute(
+                "SELECT u.username, k.cleared_at FROM concern_clearances k "
+                "JOIN users u ON u.id = k.cleared_by WHERE k.uprn = ? "
+                "ORDER BY k.id DESC LIMIT 1",
+                [uprn],
+            ).fetchone()
+            if last is None:
+                raise NotFound(f"Home {uprn} has no safeguarding flag.")
+            raise Conflict(
+                f"Home {uprn}'s safeguarding flag is already cleared.",
+                code="already-cleared",
+                errors={"uprn": [f"Cleared by {last[0]} at {last[1]}; no concern since."]},
+            )
+        clearance = db.execute(
+            "INSERT INTO concern_clearances (uprn, cleared_by, cleared_at, reason) "
+            "VALUES (?, ?, ?, ?)",
+            [uprn, caller.user_id, utc_now(), reason],
+        ).lastrowid
+        marks = ",".join("?" * len(open_ids))
+        db.execute(
+            f"UPDATE concerns SET cleared_by_clearance = ? WHERE id IN ({marks})",
+            [clearance, *open_ids],
+        )
+        for concern_id in open_ids:
+            changes.touch(db, "concern", concern_id, uprn)
+        audit.record(db, caller, "clear-flag", "concern", open_ids, detail=reason)
+    return {"uprn": uprn, "cleared": sorted(open_ids), "flagged": flag_raised(db, uprn)}
+
+
+def flag_raised(db: Database, uprn: int) -> bool:
+    return bool(
+        db.execute(
+            "SELECT 1 FROM concerns WHERE uprn = ? AND cleared_by_clearance IS NULL", [uprn]
+        ).fetchone()
+    )

@@ -1,0 +1,169 @@
+"""Warning markers raised from the field.
+
+An officer raises a marker on a phone (for example "no lone visits" after an incident).
+It must rest on a recorded incident and carry a review date. It shows at once to the
+officer who raised it and to team leaders, and reaches everyone else who visits the home
+only when a team leader approves it. A rejected marker leaves the raising officer's phone
+through the sync removal, as does any marker once it ends.
+"""
+
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from sync import codes
+from sync.access import audit
+from sync.access.scope import Caller, scope_clause, visible_patch_ids
+from sync.checks import Day, Integer, Record, Text
+from sync.clock import london_today, utc_now
+from sync.errors import Conflict, Forbidden, NotFound
+from sync.protocol import outbox
+from sync.protocol.batch import Batch, MutationKind, Op, Rejected, prefetch_creates
+from sync.store import changes
+from sync.store.pages import page
+
+DECIDER_ROLES = ("team_leader", "admin")
+MAX_REVIEW = timedelta(days=366)
+
+NEW_MARKER = Record(
+    {
+        "uprn": Integer(1, 999_999_999_999, required=True, nullable=False),
+        "tenancy_ref": Text(40, min_len=1),
+        "code": Text(40, choices=codes.MARKER_CODES, required=True, nullable=False),
+        "description": Text(500, min_len=1, required=True, nullable=False),
+        "source_incident": Text(1000, min_len=1, required=True, nullable=False),
+        "review_date": Day(required=True, nullable=False),
+    }
+)
+_INSERT = (
+    "INSERT INTO warning_markers (marker_ref, uprn, tenancy_ref, code, description, "
+    "source_incident, start_date, review_date, end_date, imported_at, updated_at, status, "
+    "raised_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'pending', ?)"
+)
+
+
+def apply_create(batch: Batch, m: dict, marker: dict) -> dict:
+    uprn = marker["uprn"]
+    _, flags = batch.place(uprn, marker["tenancy_ref"])
+    raised_on = batch.local_day(m["observed_at"])
+    if not raised_on < marker["review_date"] <= raised_on + MAX_REVIEW:
+        raise Rejected(
+            "The review date must be after the day it is raised and within a year.",
+            code="invalid-payload",
+            errors={"payload.review_date": ["Not within a year after today."]},
+        )
+    batch.claim("marker", m["entity_id"], "A warning marker", uprn)
+    batch.later(
+        _INSERT,
+        (
+            m["entity_id"],
+            uprn,
+            marker["tenancy_ref"],
+            marker["code"],
+            marker["description"],
+            marker["source_incident"],
+            raised_on.isoformat(),
+            marker["review_date"].isoformat(),
+            batch.now_iso,
+            batch.now_iso,
+            batch.caller.user_id,
+        ),
+    )
+    batch.touch("marker", m["entity_id"], uprn, None)
+    batch.event(
+        "marker.raised",
+        m["entity_id"],
+        {
+            "marker_ref": m["entity_id"],
+            "uprn": uprn,
+            "tenancy_ref": marker["tenancy_ref"],
+            "code": marker["code"],
+            "description": marker["description"],
+            "source_incident": marker["source_incident"],
+            "review_date": marker["review_date"].isoformat(),
+            "raised_by": batch.caller.username,
+            "status": "pending",
+        },
+    )
+    return {"status": "applied", "flags": [*flags, "awaiting-approval"]}
+
+
+KIND = MutationKind(
+    "marker",
+    {"create": Op(NEW_MARKER, apply_create)},
+    prefetch=prefetch_creates("marker", "warning_markers", "marker_ref"),
+)
+
+
+COLUMNS = (
+    "m.marker_ref, m.uprn, m.tenancy_ref, m.code, m.description, m.source_incident, "
+    "m.start_date, m.review_date, m.end_date, m.status, m.raised_by, "
+    "r.username AS raised_by_username, m.decided_by, m.decided_at, m.decision_note"
+)
+
+
+def list_markers(
+    db: Database, caller: Caller, *, status: str = "pending", after=None, limit: int = 100
+) -> dict:
+    """Markers raised from the field in the caller's scope (team leaders: to decide)."""
+    if caller.role not in (*DECIDER_ROLES, "officer"):
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not review warning markers.")
+    where, params = scope_clause(visible_patch_ids(db, caller), "m.uprn")
+    clauses = [where, "m.raised_by IS NOT NULL", "m.status = ?"]
+    params.append(status)
+    if caller.role == "officer":
+        clauses.append("m.raised_by = ?")
+        params.append(caller.user_id)
+    if after is not None:
+        clauses.append("m.marker_ref > ?")
+        params.append(after)
+    rows = list(
+        db.query(
+            f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
+            f"WHERE {' AND '.join(clauses)} ORDER BY m.marker_ref LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    return page(rows, limit, "marker_ref")
+
+
+def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: str | None):
+    where, params = scope_clause(visible_patch_ids(db, caller), "m.uprn")
+    rows = list(
+        db.query(
+            f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
+            f"WHERE m.marker_ref = ? AND {where}",
+            [marker_ref, *params],
+        )
+    )
+    if not rows:
+        raise NotFound(f"Marker {marker_ref} not found.")
+    if caller.role not in DECIDER_ROLES:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not approve warning markers.")
+    marker = rows[0]
+    if marker["status"] != "pending":
+        raise Conflict(f"This marker is already {marker['status']}.", code="already-decided")
+    status = "approved" if approve else "rejected"
+    now = utc_now()
+    with db.atomic():
+        changed = db.execute(
+            "UPDATE warning_markers SET status = ?, decided_by = ?, decided_at = ?, "
+            "decision_note = ?, updated_at = ? WHERE marker_ref = ? AND status = 'pending'",
+            [status, caller.user_id, now, note, now, marker_ref],
+        ).rowcount
+        if not changed:  # decided by someone else a moment ago
+            raise Conflict("This marker has just been decided.", code="already-decided")
+        changes.touch(db, "marker", marker_ref, marker["uprn"])
+        outbox.add(db, "marker.decided", marker_ref,
+                   {"marker_ref": marker_ref, "status": status, "by": caller.username,
+                    "note": note, "today": london_today().isoformat()})  # fmt: skip
+        audit.record(db, caller, f"marker-{status}", "marker", [marker_ref], detail=note)
+    return next(
+        iter(
+            db.query(
+                f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
+                "WHERE m.marker_ref = ?",
+                [marker_ref],
+            )
+        )
+    )

@@ -1,0 +1,326 @@
+"""Reading tenancies, their tenants, rent accounts and warning markers in scope.
+
+Account finances (balances, arrangements, legal stages) are only for roles in
+``codes.FINANCE_ROLES``; maintenance and safeguarding leads get the people, not the money.
+"""
+
+import json
+from collections import defaultdict
+from datetime import date
+
+from sqlite_utils import Database
+
+from sync.access.scope import Caller, scope_clause, visible_patch_ids
+from sync.clock import london_today
+from sync.errors import Forbidden, NotFound
+from sync.records.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
+from sync.records.properties import active_markers, patch_ids_of
+from sync.records.visits import VISIT_COLUMNS, visit_out
+from sync.store.pages import page, postcode_clause
+
+TENANCY_COLUMNS = (
+    "t.tenancy_ref, t.uprn, t.tenure, t.start_date, t.end_date, t.weekly_rent, "
+    "p.address_line_1, p.address_line_2, p.post_town, p.postcode, p.kind, "
+    "t.current_snapshot_id, t.imported_at, t.updated_at"
+)
+
+TENANT_COLUMNS = (
+    "person_ref, tenancy_ref, is_lead, title, first_name, last_name, date_of_birth, phone, "
+    "mobile, email, preferred_contact, language, interpreter_needed, reasonable_adjustments, "
+    "vulnerabilities, version"
+)
+
+SNAPSHOT_COLUMNS = (
+    "id, tenancy_ref, as_of, balance, arrears_weeks, last_payment_date, last_payment_amount, "
+    "benefit, uc_managed_payment, uc_deduction_weekly, uc_assessment_day, arrangement_amount, "
+    "arrangement_frequency, arrangement_start, arrangement_status, legal_stage, notice_type, "
+    "notice_served_date, notice_expiry_date, claim_date, hearing_date, order_type, order_date, "
+    "warrant_date, eviction_date, breathing_space_type, breathing_space_start, "
+    "breathing_space_end, imported_at"
+)
+
+ACCOUNT_GROUPS = {
+    "universal_credit": ("uc_managed_payment", "uc_deduction_weekly", "uc_assessment_day"),
+    "arrangement": (
+        "arrangement_amount",
+        "arrangement_frequency",
+        "arrangement_start",
+        "arrangement_status",
+    ),
+    "legal": (
+        "notice_type",
+        "notice_served_date",
+        "notice_expiry_date",
+        "claim_date",
+        "hearing_date",
+        "order_type",
+        "order_date",
+        "warrant_date",
+        "eviction_date",
+    ),
+    "breathing_space": ("breathing_space_type", "breathing_space_start", "breathing_space_end"),
+}
+_GROUP_KEYS = {
+    "universal_credit": {
+        "uc_managed_payment": "managed_payment",
+        "uc_deduction_weekly": "deduction_weekly",
+        "uc_assessment_day": "assessment_day",
+    },
+    "arrangement": {
+        "arrangement_amount": "amount",
+        "arrangement_frequency": "frequency",
+        "arrangement_start": "start_date",
+        "arrangement_status": "status",
+    },
+    "breathing_space": {
+        "breathing_space_type": "type",
+        "breathing_space_start": "start_date",
+        "breathing_space_end": "end_date",
+    },
+}
+
+
+def tenant_out(row: dict) -> dict:
+    """A tenants row as the API and phones see it: booleans and the list decoded."""
+    row["is_lead"] = bool(row["is_lead"])
+    row["interpreter_needed"] = bool(row["interpreter_needed"])
+    row["vulnerabilities"] = json.loads(row["vulnerabilities"])
+    return row
+
+
+_GROUPED = frozenset(f for group in ACCOUNT_GROUPS.values() for f in group)
+
+
+def account_out(row: dict, today: date) -> dict:
+    """A snapshot row as the API shows it: related fields grouped, empty groups null."""
+    out = {k: v for k, v in row.items() if k not in _GROUPED}
+    out["legal"] = {k: row[k] for k in ACCOUNT_GROUPS["legal"]}
+    for group, renames in _GROUP_KEYS.items():
+        values = {new: row[old] for old, new in renames.items()}
+        present = any(v for v in values.values())
+        out[group] = values if present else None
+    if row["benefit"] == "universal_credit" and out["universal_credit"] is None:
+        out["universal_credit"] = {
+            "managed_payment": False,
+            "deduction_weekly": None,
+            "assessment_day": None,
+        }
+    if out["universal_credit"]:
+        out["universal_credit"]["managed_payment"] = bool(
+            out["universal_credit"]["managed_payment"]
+        )
+    bs = out["breathing_space"]
+    if bs:
+        bs["active"] = bs["start_date"] <= today.isoformat() and (
+            bs["end_date"] is None or bs["end_date"] >= today.isoformat()
+        )
+    return out
+
+
+def _tenancy_status(row: dict, today: date) -> str:
+    day = today.isoformat()
+    if row["end_date"] and row["end_date"] < day:
+        return "ended"
+    if row["start_date"] > day:
+        return "future"
+    return "current"
+
+
+def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> list[dict]:
+    refs = [r["tenancy_ref"] for r in rows]
+    tenants: dict[str, list[dict]] = defaultdict(list)
+    snapshots: dict[int, dict] = {}
+    for start in range(0, len(refs), 500):
+        chunk = refs[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        for t in db.query(
+            f"SELECT {TENANT_COLUMNS} FROM tenants WHERE tenancy_ref IN ({marks}) "
+            "ORDER BY is_lead DESC, person_ref",
+            chunk,
+        ):
+            tenants[t.pop("tenancy_ref")].append(tenant_out(t))
+    if caller.sees_finance:
+        ids = [r["current_snapshot_id"] for r in rows if r["current_snapshot_id"]]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for s in db.query(
+                f"SELECT {SNAPSHOT_COLUMNS} FROM account_snapshots "
+                f"WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                snapshots[s["id"]] = account_out(s, today)
+    patches = patch_ids_of(db, [r["uprn"] for r in rows])
+    for row in rows:
+        snapshot_id = row.pop("current_snapshot_id")
+        row["status"] = _tenancy_status(row, today)
+        row["tenants"] = tenants.get(row["tenancy_ref"], [])
+        row["patch_ids"] = patches.get(row["uprn"], [])
+        row["account"] = snapshots.get(snapshot_id) if caller.sees_finance else None
+    return rows
+
+
+def list_tenancies(
+    db: Database,
+    caller: Caller,
+    *,
+    patch_id: int | None = None,
+    postcode: str | None = None,
+    uprn: int | None = None,
+    arrears_above: float | None = None,
+    legal_stage: str | None = None,
+    status: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+    today: date | None = None,
+) -> dict:
+    today = today or london_today()
+    if (arrears_above is not None or legal_stage) and not caller.sees_finance:
+        raise Forbidden(
+            f"A {caller.role.replace('_', ' ')} may not filter by rent account.",
+            errors={
+                "arrears_above" if arrears_above is not None else "legal_stage": [
+                    "Needs access to rent accounts."
+                ]
+            },
+        )
+    where, params = [], []
+    clause, args = scope_clause(visible_patch_ids(db, caller, today), "t.uprn")
+    where.append(clause)
+    params += args
+    if patch_id is not None:
+        where.append("t.uprn IN (SELECT uprn FROM patch_properties WHERE patch_id = ?)")
+        params.append(patch_id)
+    if uprn is not None:
+        where.append("t.uprn = ?")
+        params.append(uprn)
+    if postcode:
+        clause, args = postcode_clause(postcode, "p.postcode")
+        where.append(clause)
+        params += args
+    if arrears_above is not None:
+        where.append("s.balance > ?")
+        params.append(arrears_above)
+    if legal_stage:
+        where.append("s.legal_stage = ?")
+        params.append(legal_stage)
+    day = today.isoformat()
+    if status == "current":
+        where.append("t.start_date <= ? AND (t.end_date IS NULL OR t.end_date >= ?)")
+        params += [day, day]
+    elif status == "ended":
+        where.append("t.end_date < ?")
+        params.append(day)
+    elif status == "future":
+        where.append("t.start_date > ?")
+        params.append(day)
+    if after is not None:
+        where.append("t.tenancy_ref > ?")
+        params.append(after)
+    rows = list(
+        db.query(
+            f"SELECT {TENANCY_COLUMNS} FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+            "LEFT JOIN account_snapshots s ON s.id = t.current_snapshot_id "
+            f"WHERE {' AND '.join(where)} ORDER BY t.tenancy_ref LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    result = page(rows, limit, "tenancy_ref")
+    _decorate(db, caller, result["items"], today)
+    return result
+
+
+def _get_row(db: Database, caller: Caller, tenancy_ref: str, today: date) -> dict:
+    clause, args = scope_clause(visible_patch_ids(db, caller, today), "t.uprn")
+    rows = list(
+        db.query(
+            f"SELECT {TENANCY_COLUMNS} FROM tenancies t JOIN properties p ON p.uprn = t.uprn "
+            f"WHERE t.tenancy_ref = ? AND {clause}",
+            [tenancy_ref, *args],
+        )
+    )
+    if not rows:
+        raise NotFound(f"Tenancy {tenancy_ref} not found.")
+    return rows[0]
+
+
+def get_tenancy(db: Database, caller: Caller, tenancy_ref: str, today: date | None = None) -> dict:
+    today = today or london_today()
+    row = _decorate(db, caller, [_get_row(db, caller, tenancy_ref, today)], today)[0]
+    row["markers"] = active_markers(db, [row["uprn"]], today, tenancy_ref).get(row["uprn"], [])
+    return row
+
+
+def account_history(
+    db: Database,
+    caller: Caller,
+    tenancy_ref: str,
+    *,
+    limit: int = 100,
+    after: str | None = None,
+    today: date | None = None,
+) -> dict:
+    """Account snapshots, newest first; ``after`` is the last ``as_of`` already seen."""
+    today = today or london_today()
+    _get_row(db, caller, tenancy_ref, today)
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see rent accounts.")
+    where, params = "tenancy_ref = ?", [tenancy_ref]
+    if after:
+        where += " AND as_of < ?"
+        params.append(after)
+    rows = list(
+        db.query(
+            f"SELECT {SNAPSHOT_COLUMNS} FROM account_snapshots WHERE {where} "
+            "ORDER BY as_of DESC LIMIT ?",
+            [*params, limit + 1],
+        )
+    )
+    result = page(rows, limit, "as_of")
+    result["items"] = [account_out(r, today) for r in result["items"]]
+    return {"tenancy_ref": tenancy_ref, **result}
+
+
+def tenancy_markers(
+    db: Database, caller: Caller, tenancy_ref: str, today: date | None = None
+) -> list[dict]:
+    today = today or london_today()
+    row = _get_row(db, caller, tenancy_ref, today)
+    return active_markers(db, [row["uprn"]], today, tenancy_ref).get(row["uprn"], [])
+
+
+def protocol_evidence(
+    db: Database, caller: Caller, tenancy_ref: str, today: date | None = None
+) -> dict:
+    """A tenancy's Pre-Action Protocol evidence in date order: every contact attempt
+    (with what was offered and any correction), arrangement and promise."""
+    today = today or london_today()
+    _get_row(db, caller, tenancy_ref, today)
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears evidence.")
+    entries = []
+    columns = ", ".join(f"v.{c}" for c in VISIT_COLUMNS.split(", "))
+    for row in db.query(
+        f"SELECT {columns}, u.username AS officer, "
+        "(SELECT group_concat(c.id) FROM visits c WHERE c.corrects = v.id) AS corrected_by "
+        "FROM visits v JOIN users u ON u.id = v.officer_id WHERE v.tenancy_ref = ?",
+        [tenancy_ref],
+    ):
+        corrected_by = row.pop("corrected_by")
+        row["corrected_by"] = corrected_by.split(",") if corrected_by else []
+        entries.append({"kind": "contact", "at": row["observed_at"], "record": visit_out(row)})
+    for row in db.query(
+        f"SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE tenancy_ref = ? "
+        "AND source = 'device'",
+        [tenancy_ref],
+    ):
+        entries.append(
+            {"kind": "arrangement", "at": row["observed_at"], "record": arrangement_out(row)}
+        )
+    for row in db.query(
+        f"SELECT {PROMISE_COLUMNS}, v.observed_at FROM promises p JOIN visits v ON v.id = p.id "
+        "WHERE p.tenancy_ref = ?",
+        [tenancy_ref],
+    ):
+        entries.append({"kind": "promise", "at": row.pop("observed_at"), "record": row})
+    entries.sort(key=lambda e: (e["at"], e["kind"]))
+    return {"tenancy_ref": tenancy_ref, "entries": entries}

@@ -1,0 +1,195 @@
+"""Visit records: every contact attempt (home visit, call, SMS, letter), append-only.
+
+Each is Pre-Action Protocol evidence: who, when, where, what was offered, and what
+happened. A correction is a new record naming the one it ``corrects``. A promise of
+payment made on a visit is kept in ``promises`` and checked against later account imports
+(sync.arrangements).
+"""
+
+from datetime import timedelta
+
+import orjson
+
+from sync import codes
+from sync.checks import Day, Integer, Many, Moment, Number, Record, Sha256, Text
+from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.records import blobs
+
+MAX_PHOTOS = 10
+
+
+def _whole(visit: dict) -> dict:
+    errors = {}
+    if visit["arrived_at"] and visit["left_at"] and visit["left_at"] < visit["arrived_at"]:
+        errors["left_at"] = ["Before arrived_at."]
+    if (visit["promise_amount"] is None) != (visit["promise_date"] is None):
+        errors["promise_date"] = ["Give a promise's amount and date together."]
+    if visit["promise_amount"] is not None and not visit["tenancy_ref"]:
+        errors["tenancy_ref"] = ["A promise of payment needs the tenancy."]
+    return errors
+
+
+VISIT = Record(
+    {
+        "uprn": Integer(1, 999_999_999_999, required=True, nullable=False),
+        "tenancy_ref": Text(40, min_len=1),
+        "channel": Text(20, choices=codes.CHANNELS, nullable=False),
+        "outcome": Text(40, choices=codes.VISIT_OUTCOMES, required=True, nullable=False),
+        "present": Many(Text(80, min_len=1), max_items=10),
+        "offers": Many(Text(40, choices=codes.OFFERS), max_items=len(codes.OFFERS)),
+        "promise_amount": Number(0.01, 100_000),
+        "promise_date": Day(),
+        "notes": Text(4000),
+        "latitude": Number(-90, 90),
+        "longitude": Number(-180, 180),
+        "gps_accuracy_m": Number(0, 100_000),
+        "arrived_at": Moment(),
+        "left_at": Moment(),
+        "corrects": Text(100, min_len=1),
+        "photos": Many(Sha256(), max_items=MAX_PHOTOS),
+    },
+    whole=_whole,
+)
+
+VISIT_COLUMNS = (
+    "id, uprn, tenancy_ref, officer_id, channel, outcome, present, offers, promise_amount, "
+    "promise_date, notes, latitude, longitude, gps_accuracy_m, arrived_at, left_at, "
+    "corrects, photos, observed_at, received_at, flags"
+)
+_INSERT = (
+    f"INSERT INTO visits ({VISIT_COLUMNS}, device_id, mutation_id) "
+    f"VALUES ({', '.join('?' * (VISIT_COLUMNS.count(',') + 3))})"
+)
+_PROMISE = (
+    "INSERT INTO promises (id, tenancy_ref, amount, due_date, made_on) VALUES (?, ?, ?, ?, ?)"
+)
+JSON_COLUMNS = ("present", "offers", "photos", "flags")
+
+
+def visit_out(row: dict) -> dict:
+    """A ``visits`` row (``VISIT_COLUMNS``) as the API and phones see it."""
+    for column in JSON_COLUMNS:
+        row[column] = orjson.loads(row[column])
+    return row
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _json_list(items: list) -> str:
+    return dumps_text(items) if items else "[]"
+
+
+def _prefetch(batch: Batch, mutations: list[dict]) -> None:
+    batch.load_homes(m["payload"].get("uprn") for m in mutations)
+    ids = [m["entity_id"] for m in mutations]
+    ids += [
+        m["payload"]["corrects"] for m in mutations if type(m["payload"].get("corrects")) is str
+    ]
+    batch.known_ids("visit", "visits", ids)
+
+
+def _corrected_home(batch: Batch, visit_id: str) -> int | None:
+    made = batch.created.get("visit", {})
+    if visit_id in made:
+        return made[visit_id]
+    row = batch.db.execute("SELECT uprn FROM visits WHERE id = ?", [visit_id]).fetchone()
+    return row[0] if row else None
+
+
+def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
+    """Append-only: a visit never conflicts. A second create of one id is refused."""
+    uprn = visit["uprn"]
+    _, flags = batch.place(uprn, visit["tenancy_ref"])
+    if visit["corrects"] is not None and _corrected_home(batch, visit["corrects"]) != uprn:
+        raise Rejected(
+            "A correction must name an earlier visit record at the same home.",
+            code="unknown-entity",
+            errors={"payload.corrects": ["No visit record with this id at this home."]},
+        )
+    promise_date = visit["promise_date"]
+    if promise_date is not None:
+        made_on = batch.local_day(m["observed_at"])
+        if not made_on <= promise_date <= made_on + timedelta(days=366):
+            raise Rejected(
+                "The promised date must be on or after the visit and within a year.",
+                code="invalid-payload",
+                errors={"payload.promise_date": ["Not between the visit and a year on."]},
+            )
+    batch.claim("visit", m["entity_id"], "A visit", uprn)
+    missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
+    # The stored record and the outbox event share their values: each formatted once.
+    out = {
+        "id": m["entity_id"],
+        "uprn": uprn,
+        "tenancy_ref": visit["tenancy_ref"],
+        "channel": visit["channel"] or "home_visit",
+        "outcome": visit["outcome"],
+        "present": visit["present"] or [],
+        "offers": visit["offers"] or [],
+        "promise_amount": visit["promise_amount"],
+        "promise_date": _iso(promise_date),
+        "notes": visit["notes"],
+        "latitude": visit["latitude"],
+        "longitude": visit["longitude"],
+        "gps_accuracy_m": visit["gps_accuracy_m"],
+        "arrived_at": _iso(visit["arrived_at"]),
+        "left_at": _iso(visit["left_at"]),
+        "corrects": visit["corrects"],
+        "photos": visit["photos"] or [],
+        "observed_at": m["observed_iso"],
+        "flags": flags,
+    }
+    batch.later(
+        _INSERT,
+        (
+            out["id"],
+            uprn,
+            out["tenancy_ref"],
+            batch.caller.user_id,
+            out["channel"],
+            out["outcome"],
+            _json_list(out["present"]),
+            _json_list(out["offers"]),
+            out["promise_amount"],
+            out["promise_date"],
+            out["notes"],
+            out["latitude"],
+            out["longitude"],
+            out["gps_accuracy_m"],
+            out["arrived_at"],
+            out["left_at"],
+            out["corrects"],
+            _json_list(out["photos"]),
+            m["observed_iso"],
+            batch.now_iso,
+            _json_list(flags),
+            batch.caller.device_id,
+            m["mutation_id"],
+        ),
+    )
+    if promise_date is not None:
+        batch.touch("promise", m["entity_id"], uprn, None)
+        batch.later(
+            _PROMISE,
+            (
+                m["entity_id"],
+                visit["tenancy_ref"],
+                visit["promise_amount"],
+                out["promise_date"],
+                batch.local_day(m["observed_at"]).isoformat(),
+            ),
+        )
+    # Like every created record, it comes back to its author as stored (with the time
+    # the server received it, its flags and missing photos): no echo is for edits only.
+    batch.touch("visit", m["entity_id"], uprn, None)
+    out["officer"] = batch.caller.username
+    batch.event("visit.recorded", m["entity_id"], out)
+    result = {"status": "applied", "flags": flags}
+    if missing:
+        result["missing_photos"] = missing
+    return result
+
+
+KIND = MutationKind("visit", {"create": Op(VISIT, apply_visit)}, prefetch=_prefetch)

@@ -1,0 +1,66 @@
+"""Opening the database: WAL, foreign keys, a busy timeout, and the migrations."""
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from sync.store.migrations import migrations
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """Open ``path`` with Doorstep's pragmas. Does not migrate. While another connection
+    writes, a write waits up to ``busy_timeout_ms`` (SQLite retries with backoff)."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
+    db = Database(conn, execute_plugins=False)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    db.execute("PRAGMA foreign_keys = ON")
+    if str(path) != ":memory:":
+        db.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply pending migrations; return the names applied."""
+    pending = [m.name for m in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def open_database(path: str | Path) -> Database:
+    """Open and migrate: what the app and every ``doorstep`` command use."""
+    db = connect(path)
+    migrate(db)
+    return db
+
+
+@contextlib.contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """A transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+    Use it for work that reads and then writes: a deferred transaction that has read
+    cannot always be upgraded to a writer in WAL mode (SQLITE_BUSY at once, no waiting),
+    while BEGIN IMMEDIATE waits for the lock up to the busy timeout. Nested: a savepoint.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    else:
+        try:
+            db.conn.execute("COMMIT")
+        except BaseException:
+            db.rollback()
+            raise
