@@ -3,9 +3,9 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
-from sync.kinds import TYPES
+from sync import kinds
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
-from sync.push import ENVELOPE, KINDS, MAX_BATCH
+from sync.push import ENVELOPE, MAX_BATCH
 
 
 class PullQuerySchema(Schema):
@@ -31,7 +31,7 @@ CHANGE_JSON_SCHEMA = {
         "type": {
             "type": "string",
             # Every type a pull carries, from the registry that defines them.
-            "enum": list(TYPES),
+            "enum": list(kinds.KINDS),
         },
         "id": {"type": "string"},
         "op": {"type": "string", "enum": ["upsert", "delete", "remove"]},
@@ -58,18 +58,18 @@ class PullSchema(Schema):
 
 def _mutation_json_schema() -> dict:
     schema = ENVELOPE.json_schema()
-    schema["properties"]["entity_type"]["enum"] = list(KINDS)
+    schema["properties"]["entity_type"]["enum"] = list(kinds.pushed())
     # Any text is checked (one no kind takes is answered ``invalid-op``); these are taken.
     schema["properties"]["op"] = {
         "type": "string",
-        "enum": sorted({name for kind in KINDS.values() for name in kind.ops}),
+        "enum": sorted({name for kind in kinds.pushed().values() for name in kind.ops}),
         "description": "Which ops each kind takes: docs/sync-protocol.md.",
     }
     schema["properties"]["payload"] = {
         "description": "By entity_type and op; see docs/sync-protocol.md.",
         "oneOf": [
             {"title": f"{kind.name} {name}", **op.payload.json_schema()}
-            for kind in KINDS.values()
+            for kind in kinds.pushed().values()
             for name, op in kind.ops.items()
         ],
     }

@@ -6,8 +6,8 @@ content is a ``duplicate`` answered with the original result; with other content
 blocks the ones after it. Mutations are applied in device sequence order, so within a
 batch a record's create is applied before its update, however the batch was assembled.
 
-Adding an entity kind is declaring a ``MutationKind`` (sync.batch) in its own module and
-listing it in ``KINDS``. See docs/sync-protocol.md.
+The kinds phones may push are the registry's kinds with ops (sync.kinds): adding one is
+declaring its ``Kind`` in its own module. See docs/sync-protocol.md.
 """
 
 import hashlib
@@ -17,33 +17,20 @@ from datetime import UTC, datetime
 import orjson
 from sqlite_utils import Database
 
-from sync import kinds as records
+from sync import kinds
 from sync.access.devices import advance_acknowledged
 from sync.access.scope import Caller
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
 from sync.clock import iso
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, chunks, dumps
-from sync.protocol.edits import TENANT_KIND
-from sync.records import arrangements, markers, repairs, visits
-from sync.records import checkins as lone_working
-from sync.records import concerns as safeguarding
+from sync.errors import TooLarge
+from sync.protocol.batch import Batch, Op, Rejected, chunks, dumps
+from sync.protocol.cursor import pulled_through
+from sync.protocol.kinds import Kind
 from sync.store.db import write_transaction
 
 MAX_BATCH = 500
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
-KINDS: dict[str, MutationKind] = {
-    k.name: k
-    for k in (
-        visits.KIND,
-        TENANT_KIND,
-        arrangements.KIND,
-        repairs.KIND,
-        safeguarding.KIND,
-        markers.KIND,
-        lone_working.KIND,
-    )
-}
 
 ENVELOPE = Record(
     {
@@ -88,20 +75,21 @@ def _mutation_key(raw: dict) -> str | None:
     return given
 
 
-def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[MutationKind, Op, dict]:
+def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op, dict]:
     """The mutation's kind, op and clean payload, or ``Rejected``. A role may make only
     the kinds of record it receives (sync.records): maintenance never sees rent records,
     so it never makes them either."""
     if clean is None:
         raise Rejected("The mutation is malformed.", code="invalid-mutation", errors=problems)
-    kind = KINDS.get(clean["entity_type"])
+    pushed = kinds.pushed()
+    kind = pushed.get(clean["entity_type"])
     if kind is None:
         raise Rejected(
             f"Unknown entity_type {clean['entity_type']!r}.",
             code="unknown-entity-type",
-            errors={"entity_type": [f"One of: {', '.join(KINDS)}."]},
+            errors={"entity_type": [f"One of: {', '.join(pushed)}."]},
         )
-    if not records.TYPES[kind.name].for_caller(caller):
+    if not kind.receives(caller):
         raise Rejected(
             f"Your role ({caller.role}) may not record {kind.name} records.",
             code="forbidden",
@@ -186,11 +174,23 @@ def _envelope(raw) -> tuple[dict | None, dict]:
     return clean, {}
 
 
+def upload(db: Database, caller: Caller, mutations: list, cursor, secret: str) -> dict:
+    """A phone's push as it arrives: at most ``MAX_BATCH`` mutations (``TooLarge``, and
+    nothing applied), with the cursor of its last pull, which says what it holds (one the
+    server cannot use is ignored: an upload is never refused for its cursor)."""
+    if len(mutations) > MAX_BATCH:
+        raise TooLarge(
+            f"At most {MAX_BATCH} mutations a batch; send the rest in another.",
+            errors={"mutations": [f"More than {MAX_BATCH}."]},
+        )
+    return push(db, caller, mutations, pulled_through(db, caller, cursor, secret))
+
+
 def push(
     db: Database, caller: Caller, mutations: list[dict], pulled: dict[int, int] | None = None
 ) -> dict:
     """Apply a batch; one result per mutation, in the order sent. ``pulled``: what the
-    phone holds, from the cursor it sent (``sync.pull.pulled_through``)."""
+    phone holds, from the cursor it sent (``sync.protocol.cursor.pulled_through``)."""
     parsed = []
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
@@ -203,7 +203,7 @@ def push(
         batch = Batch(db, caller, datetime.now(UTC), pulled)
         # Keyed as stored: a malformed mutation by its content hash.
         batch.seen = _already_stored(db, [p[5] for p in parsed if p[5] is not None])
-        for kind in KINDS.values():
+        for kind in kinds.pushed().values():
             mine = [p[2] for p in parsed if p[2] and p[2]["entity_type"] == kind.name]
             if kind.prefetch and mine:
                 kind.prefetch(batch, mine)

@@ -33,18 +33,28 @@ from datetime import UTC, date, datetime, timedelta
 import orjson
 from sqlite_utils import Database
 
+from sync import kinds
 from sync.access import audit
 from sync.access.scope import Caller, require_role
 from sync.clock import LONDON, iso
 from sync.errors import NotFound
+from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
 from sync.store import changes
 
 SIX_YEARS = 6 * 365
 REDACTED = "Purged: past its retention period."
 # Kinds whose pushed payload can name a tenancy (``payload.tenancy_ref``).
-NAMING_TENANCY = ("visit", "arrangement", "repair", "concern", "marker")
-# Records with versioned fields and conflicts (sync.versions).
-VERSIONED = ("tenant", "arrangement")
+NAMING_TENANCY = tuple(
+    name
+    for name, kind in kinds.pushed().items()
+    if any("tenancy_ref" in op.payload.fields for op in kind.ops.values())
+)
+# Records with versioned fields and conflicts (sync.protocol.versions).
+VERSIONED = tuple(name for name, kind in kinds.KINDS.items() if kind.versioned)
+# Purged with their tenancy (its account among them: its id is the tenancy's).
+PURGED = kinds.following_tenancy(MOVES, STAYS)
+# Kept when their tenancy is purged, with the tenancy taken off them.
+OUTLIVING = kinds.following_tenancy(OUTLIVES)
 
 
 @dataclass(frozen=True)
@@ -74,15 +84,27 @@ def _before(now: datetime, days: int) -> str:
 def _tenancy_records(db: Database, ref: str) -> list[tuple[str, str]]:
     """(entity type, id) of every record held under one tenancy, the tenancy last."""
     found = []
-    for entity_type, table, key in (
-        ("tenant", "tenants", "person_ref"),
-        ("visit", "visits", "id"),
-        ("arrangement", "arrangements", "id"),
-        ("promise", "promises", "id"),
-    ):
-        found += [(entity_type, r[0]) for r in db.execute(
-            f"SELECT {key} FROM {table} WHERE tenancy_ref = ?", [ref])]  # fmt: skip
-    return [*found, ("account", ref), ("tenancy", ref)]
+    for kind in PURGED:
+        sql = f"SELECT {kind.key} FROM {kind.table} WHERE {kind.tenancy_column} = ?"
+        found += [(kind.name, r[0]) for r in db.execute(sql, [ref])]
+    return [*found, ("tenancy", ref)]
+
+
+# A visit kept (of another tenancy) that corrected a visit of the purged tenancy.
+_UNLINK_CORRECTIONS = (
+    "UPDATE visits SET corrects = NULL WHERE corrects IN "
+    "(SELECT id FROM visits WHERE tenancy_ref = ?) AND tenancy_ref IS NOT ? "
+    "RETURNING 'visit', id, uprn"
+)
+
+
+def _delete_under(db: Database, ref: str) -> None:
+    """Delete the tenancy's records of every purged kind, and its account's history. A
+    promise goes before the visit that made it (its id is the visit's)."""
+    tables = [k.table for k in PURGED if k.table != "tenancies"]
+    tables.sort(key=lambda table: table != "promises")
+    for table in [*tables, "account_snapshots"]:
+        db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
 
 
 def _keys(entities) -> bytes:
@@ -127,8 +149,9 @@ def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[
     pushed = _pushed_about(db, entities, refs, "m.id, m.body, m.result")
     for row in pushed:
         body, result = _redact(row["body"], row["result"], stamp)
-        db.execute("UPDATE mutations SET body = ?, result = ? WHERE id = ?",
-                   [body, result, row["id"]])  # fmt: skip
+        db.execute(
+            "UPDATE mutations SET body = ?, result = ? WHERE id = ?", [body, result, row["id"]]
+        )
     counts["mutation_payloads"] = len(pushed)
     keys = _keys((t, i) for t, i in entities if t in VERSIONED).decode()
     for table in ("conflicts", "field_versions"):
@@ -142,8 +165,7 @@ def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[
         "SELECT id FROM outbox WHERE (substr(topic, 1, instr(topic, '.') - 1) || ':' || "
         "entity_id) IN (SELECT value FROM json_each(?))"
     )
-    db.execute(f"DELETE FROM deliveries WHERE outbox_id IN ({events})",
-               [_keys(entities).decode()])  # fmt: skip
+    db.execute(f"DELETE FROM deliveries WHERE outbox_id IN ({events})", [_keys(entities).decode()])
     counts["outbox_events"] = db.execute(
         f"DELETE FROM outbox WHERE id IN ({events})", [_keys(entities).decode()]
     ).rowcount
@@ -172,33 +194,28 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
         ]
         refs = [t[0] for t in tenancies]
         counts["tenancies"] = len(refs)
-        for table in ("tenants", "visits", "arrangements", "promises"):
-            counts[table] = 0
+        for kind in PURGED:
+            if kind.name != "account":
+                counts[kind.table] = 0
         gone: list[tuple[str, str]] = []
         for ref, uprn in tenancies:
             held = _tenancy_records(db, ref)
             gone += held
             for entity_type, entity_id in held:
                 if entity_type not in ("tenancy", "account"):
-                    counts[f"{entity_type}s"] += 1
+                    counts[kinds.KINDS[entity_type].table] += 1
                 changes.touch(db, entity_type, entity_id, uprn, deleted=True)
-            db.execute("UPDATE tenancies SET current_snapshot_id = NULL WHERE tenancy_ref = ?",
-                       [ref])  # fmt: skip
-            db.execute("DELETE FROM promises WHERE tenancy_ref = ?", [ref])
+            db.execute(
+                "UPDATE tenancies SET current_snapshot_id = NULL WHERE tenancy_ref = ?", [ref]
+            )
             # Records kept that named the tenancy (or a visit of it) now name nothing:
             # phones holding them receive them again.
-            kept = db.execute("UPDATE visits SET corrects = NULL WHERE corrects IN "
-                              "(SELECT id FROM visits WHERE tenancy_ref = ?) "
-                              "AND tenancy_ref IS NOT ? RETURNING 'visit', id, uprn",
-                              [ref, ref]).fetchall()  # fmt: skip
-            for table in ("visits", "arrangements", "tenants", "account_snapshots"):
-                db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
-            for entity_type, table, key in (("marker", "warning_markers", "marker_ref"),
-                                            ("repair", "repairs", "id"),
-                                            ("concern", "concerns", "id")):  # fmt: skip
+            kept = db.execute(_UNLINK_CORRECTIONS, [ref, ref]).fetchall()
+            _delete_under(db, ref)
+            for kind in OUTLIVING:
                 kept += db.execute(
-                    f"UPDATE {table} SET tenancy_ref = NULL WHERE tenancy_ref = ? "
-                    f"RETURNING '{entity_type}', {key}, uprn",
+                    f"UPDATE {kind.table} SET {kind.tenancy_column} = NULL "
+                    f"WHERE {kind.tenancy_column} = ? RETURNING '{kind.name}', {kind.key}, uprn",
                     [ref],
                 ).fetchall()
             changes.touch_many(db, kept)
@@ -223,8 +240,9 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
         # A plan names only tenancies current on its day, so every plan naming a tenancy
         # ended before the closed period is for a day before it too.
         old_plans = "SELECT id FROM plans WHERE plan_date < ?"
-        db.execute(f"UPDATE plans SET replaces = NULL WHERE replaces IN ({old_plans})",
-                   [closed_day])  # fmt: skip
+        db.execute(
+            f"UPDATE plans SET replaces = NULL WHERE replaces IN ({old_plans})", [closed_day]
+        )
         counts["plans"] = db.execute(
             "DELETE FROM plans WHERE plan_date < ?", [closed_day]
         ).rowcount
@@ -398,8 +416,13 @@ def _planned_visits(db: Database, ref: str, began: str | None, ended: str | None
             if ref in stop.get("tenancy_refs", []):
                 reasons = [r for r in stop.get("reasons", []) if r.get("tenancy_ref") == ref]
                 found.append(
-                    {"plan_id": plan_id, "officer_id": officer_id, "date": day,
-                     "uprn": stop["uprn"], "arrive_at": stop.get("arrive_at"),
-                     "reasons": reasons}
-                )  # fmt: skip
+                    {
+                        "plan_id": plan_id,
+                        "officer_id": officer_id,
+                        "date": day,
+                        "uprn": stop["uprn"],
+                        "arrive_at": stop.get("arrive_at"),
+                        "reasons": reasons,
+                    }
+                )
     return found

@@ -2,8 +2,7 @@
 
 import uuid
 
-from sync import kinds as records
-from sync import pull
+from sync import kinds, pull
 from sync.access.scope import Caller
 from sync.store.db import open_database
 
@@ -64,7 +63,7 @@ def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
     caller = Caller(user_id=row[0], username=username, role=row[1], team_id=row[2])
     homes = pull._homes_in(db, pull._scope(db, caller, today))
     view = {}
-    types = [name for name, kind in records.TYPES.items() if kind.for_caller(caller)]
+    types = [name for name, kind in kinds.KINDS.items() if kind.receives(caller)]
     for entity_type in types:
         ids = [
             r[0]
@@ -74,7 +73,7 @@ def server_view(db_path, username: str, today) -> dict[tuple[str, str], dict]:
                 [entity_type, f"[{','.join(map(str, homes))}]"],
             )
         ]
-        for entity_id, record in records.read(db, caller, entity_type, ids, today)[0].items():
+        for entity_id, record in kinds.read(db, caller, entity_type, ids, today)[0].items():
             view[(entity_type, entity_id)] = record
     db.close()
     return view

@@ -8,8 +8,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from sync import kinds as records
-from sync import push
+from sync import kinds
 
 DOCS = Path(__file__).parent.parent / "docs"
 
@@ -58,19 +57,19 @@ def test_enums_come_from_the_registries(client):
     spec = client.get("/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
     change = schemas["Pull"]["properties"]["changes"]["items"]["properties"]
-    assert change["type"]["enum"] == list(records.TYPES)
+    assert change["type"]["enum"] == list(kinds.KINDS)
     mutation = schemas["Push"]["properties"]["mutations"]["items"]["properties"]
-    assert mutation["entity_type"]["enum"] == list(push.KINDS)
-    assert set(mutation["op"]["enum"]) == {op for k in push.KINDS.values() for op in k.ops}
+    assert mutation["entity_type"]["enum"] == list(kinds.pushed())
+    assert set(mutation["op"]["enum"]) == {op for k in kinds.pushed().values() for op in k.ops}
 
 
 def test_the_protocol_docs_list_every_type_and_kind():
     text = (DOCS / "sync-protocol.md").read_text()
     held = text.split("## What a phone holds")[1].split("\n## ")[0]
-    assert re.findall(r"^\| `(\w+)` \|", held, re.M) == list(records.TYPES)
+    assert re.findall(r"^\| `(\w+)` \|", held, re.M) == list(kinds.KINDS)
     ops = text.split("### Ops by kind")[1].split("\n#")[0]
     documented = {
         kind: set(re.findall(r"`(\w+)`", cell))
         for kind, cell in re.findall(r"^\| `(\w+)` \| ([^|]+) \|", ops, re.M)
     }
-    assert documented == {name: set(kind.ops) for name, kind in push.KINDS.items()}
+    assert documented == {name: set(kind.ops) for name, kind in kinds.pushed().items()}

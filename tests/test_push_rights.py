@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync import push as push_module
+from sync import kinds
 from sync.codes import ROLES
 from tests.phone import Outbox, home_of, push
 
@@ -91,7 +91,7 @@ def mutations(db, kind: str, op: str) -> list[dict]:
     return [outbox.make(kind, new, op, payload, observed_at=now.isoformat())]
 
 
-CASES = [(kind, op) for kind, spec in push_module.KINDS.items() for op in spec.ops]
+CASES = [(kind, op) for kind, spec in kinds.pushed().items() for op in spec.ops]
 
 
 def test_the_table_covers_every_kind():

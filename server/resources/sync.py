@@ -19,7 +19,6 @@ from schemas.sync import (
 from server.blueprint import Blueprint
 from server.context import caller, db
 from sync import pull, push
-from sync.errors import TooLarge
 from sync.protocol import review
 
 blp = Blueprint(
@@ -63,14 +62,8 @@ class Push(MethodView):
         Each mutation gets its own final result: applied, duplicate, conflict or rejected.
         Re-send unchanged on a timeout: a mutation is never applied twice.
         """
-        if len(body["mutations"]) > push.MAX_BATCH:
-            raise TooLarge(
-                f"At most {push.MAX_BATCH} mutations a batch; send the rest in another.",
-                errors={"mutations": [f"More than {push.MAX_BATCH}."]},
-            )
         secret = current_app.config["SECRET_KEY"]
-        pulled = pull.pulled_through(db(), caller(), body.get("cursor"), secret)
-        return push.push(db(), caller(), body["mutations"], pulled)
+        return push.upload(db(), caller(), body["mutations"], body.get("cursor"), secret)
 
 
 @blp.route("/conflicts")

@@ -92,9 +92,15 @@ def login(
             """INSERT INTO devices (user_id, name, token_hash, created_at, last_seen_at,
                                     expires_at)
                VALUES (?, ?, ?, ?, ?, ?)""",
-            [user["id"], device_name, _hash(token), iso(now), iso(now),
-             iso(now + (lifetime or token_lifetime()))],
-        )  # fmt: skip
+            [
+                user["id"],
+                device_name,
+                _hash(token),
+                iso(now),
+                iso(now),
+                iso(now + (lifetime or token_lifetime())),
+            ],
+        )
     return {"token": token, "device": get_device(db, cur.lastrowid)}
 
 

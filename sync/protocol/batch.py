@@ -6,7 +6,7 @@ and stored with one ``executemany`` per statement when the batch ends. What late
 mutations of the same batch read is read once and kept up to date in the batch (the homes,
 the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
 the database in ways the batch does not follow (an arrangement replacing the tenancy's
-live one) writes its records at once instead, in a savepoint (``MutationKind.writes_now``);
+live one) writes its records at once instead, in a savepoint (``Kind.writes_now``);
 its rows in the change index and the outbox still wait for the end of the batch, so both
 keep the mutations' order.
 """
@@ -23,6 +23,7 @@ from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.checks import Record
 from sync.clock import LONDON, iso
 from sync.errors import DoorstepError
+from sync.protocol import outbox
 from sync.store import changes
 from sync.store.rows import chunks
 
@@ -53,13 +54,6 @@ def dumps_text(value) -> str:
 
 # --- the batch -------------------------------------------------------------------------
 
-TOUCH = """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id)
-           VALUES (?, ?, ?, ?, 0, ?)
-           ON CONFLICT (entity_type, entity_id)
-           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = 0,
-                         origin_device_id = excluded.origin_device_id"""
-OUTBOX = """INSERT INTO outbox (event_id, topic, entity_id, body, created_at)
-            VALUES (?, ?, ?, ?, ?)"""
 STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user_id,
                device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
                content_hash, body, status, result)
@@ -85,7 +79,7 @@ class Batch:
         self.now_iso = iso(now)
         self.today = now.astimezone(LONDON).date().isoformat()
         self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
-        self.seq = changes.current_seq(db)
+        self.numbers = changes.Numbers(db)
         self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
         # mutation_id -> (row id, content hash, result, user id)
         self.seen: dict[str, tuple] = {}
@@ -226,16 +220,17 @@ class Batch:
     # mutations' order, whichever kinds write at once.
     def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
         """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
-        self.seq += 1
-        self.staged.append((TOUCH, (entity_type, entity_id, uprn, self.seq, origin)))
-        self.latest[entity_type, entity_id] = (origin, self.seq)
+        seq = self.numbers.next()
+        row = changes.index_row(entity_type, entity_id, uprn, seq, origin=origin)
+        self.staged.append((changes.INDEX_UPSERT, row))
+        self.latest[entity_type, entity_id] = (origin, seq)
 
     def event(self, topic: str, entity_id: str, data: dict) -> None:
         """An outbox event for other systems (sync.outbox), stored with the record. Its id
         derives from the mutation's, so it is the same however often the phone retries."""
         event_id = f"{self.mutation_id}.{len(self.staged)}"
-        body = {"id": event_id, "topic": topic, "occurred_at": self.now_iso, "data": data}
-        self.staged.append((OUTBOX, (event_id, topic, entity_id, dumps_text(body), self.now_iso)))
+        row = outbox.event_row(event_id, topic, entity_id, data, self.now_iso)
+        self.staged.append((outbox.EVENT_INSERT, row))
 
     def keep_staged(self) -> None:
         for sql, row in self.staged:
@@ -271,7 +266,7 @@ class Batch:
         for sql, rows in self.buffered.items():
             self.db.conn.executemany(sql, rows)
         self.buffered.clear()
-        self.db.execute("UPDATE sync_state SET seq = ?", [self.seq])
+        self.numbers.claim()
 
 
 # --- kinds -----------------------------------------------------------------------------
@@ -284,19 +279,6 @@ class Op:
 
     payload: Record
     apply: Callable[["Batch", dict, dict], dict]
-
-
-@dataclass
-class MutationKind:
-    """A kind of record phones push. Its ops write through ``batch.later``, ``batch.touch``
-    and ``batch.event``; a kind whose records must be written at once (because its ops
-    read the database back) sets ``writes_now`` and gets a savepoint.
-    ``prefetch(batch, mutations)`` reads what the whole batch needs at once."""
-
-    name: str
-    ops: dict[str, Op]
-    prefetch: Callable[["Batch", list[dict]], None] | None = None
-    writes_now: bool = False
 
 
 def prefetch_creates(kind: str, table: str, key: str = "id"):

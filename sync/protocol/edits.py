@@ -4,7 +4,7 @@ arrangement's status. Fields merge on the base version (sync.versions)."""
 from sync import codes
 from sync.checks import Boolean, Email, Record, Text
 from sync.protocol import versions
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, chunks, home_access
+from sync.protocol.batch import Batch, Op, Rejected, chunks, home_access
 from sync.protocol.versions import ARRANGEMENT, TENANT, MutableRecord
 from sync.store import changes
 
@@ -174,11 +174,7 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
     return result
 
 
-TENANT_KIND = MutationKind(
-    "tenant",
-    {"update": Op(TENANT_CONTACT, lambda b, m, p: apply_field_edit(b, m, p, TENANT))},
-    prefetch=prefetch_records(TENANT),
-)
+TENANT_EDIT = Op(TENANT_CONTACT, lambda b, m, p: apply_field_edit(b, m, p, TENANT))
 ARRANGEMENT_STATUS_EDIT = Op(
     ARRANGEMENT_STATUS, lambda b, m, p: apply_field_edit(b, m, p, ARRANGEMENT)
 )

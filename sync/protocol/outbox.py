@@ -59,15 +59,22 @@ TOPICS = (
 )
 
 
+# An event's one row in the outbox: every writer uses these (a push's batch stages it).
+EVENT_INSERT = (
+    "INSERT INTO outbox (event_id, topic, entity_id, body, created_at) VALUES (?, ?, ?, ?, ?)"
+)
+
+
+def event_row(event_id: str, topic: str, entity_id: str, data: dict, now: str) -> tuple:
+    """The parameters of ``EVENT_INSERT``: the event as the feed and webhooks send it."""
+    body = {"id": event_id, "topic": topic, "occurred_at": now, "data": data}
+    return (event_id, topic, entity_id, orjson.dumps(body).decode(), now)
+
+
 def add(db: Database, topic: str, entity_id: str, data: dict) -> str:
     """Write one event; call inside the transaction that writes the record."""
     event_id = str(uuid.uuid4())
-    now = utc_now()
-    body = {"id": event_id, "topic": topic, "occurred_at": now, "data": data}
-    db.execute(
-        "INSERT INTO outbox (event_id, topic, entity_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
-        [event_id, topic, entity_id, orjson.dumps(body).decode(), now],
-    )
+    db.execute(EVENT_INSERT, event_row(event_id, topic, entity_id, data, utc_now()))
     return event_id
 
 

@@ -31,10 +31,12 @@ from sync import codes
 from sync.checks import Day, Nested, Number, Record, Text
 from sync.clock import utc_now
 from sync.protocol import outbox, versions
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.edits import ARRANGEMENT_STATUS_EDIT, prefetch_homes_of
+from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import ARRANGEMENT
 from sync.store import changes
+from sync.store.rows import load
 
 DEFAULT_TOLERANCE_DAYS = 5
 
@@ -56,13 +58,14 @@ NEW_ARRANGEMENT = Record(
     {
         "tenancy_ref": Text(40, min_len=1, required=True, nullable=False),
         "amount": Number(0.01, 10_000, required=True, nullable=False),
-        "frequency": Text(20, choices=codes.ARRANGEMENT_FREQUENCIES, required=True,
-                          nullable=False),
+        "frequency": Text(
+            20, choices=codes.ARRANGEMENT_FREQUENCIES, required=True, nullable=False
+        ),
         "start_date": Day(required=True, nullable=False),
         "income_expenditure": Nested(INCOME_EXPENDITURE),
         "visit_id": Text(100, min_len=1),
     }
-)  # fmt: skip
+)
 
 ARRANGEMENT_COLUMNS = (
     "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
@@ -114,8 +117,16 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
         [ref],
     ).fetchall()
     for (old,) in replaced:
-        _set_status(db, old, uprn, "cancelled", f"Replaced by arrangement {m['entity_id']}.",
-                    source="device", changed_by=batch.caller.user_id, batch=batch)  # fmt: skip
+        _set_status(
+            db,
+            old,
+            uprn,
+            "cancelled",
+            f"Replaced by arrangement {m['entity_id']}.",
+            source="device",
+            changed_by=batch.caller.user_id,
+            batch=batch,
+        )
     db.execute(
         f"INSERT INTO arrangements ({_COLUMNS}) VALUES "
         "(?, ?, 'device', ?, ?, ?, 'live', ?, ?, ?, ?, ?, 1, ?)",
@@ -154,11 +165,41 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
     return {"status": "applied", "version": 1, "flags": flags}
 
 
-KIND = MutationKind(
+def _read_arrangements(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    rows = load(
+        db, f"SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE id IN ({{marks}})", ids, "id"
+    )
+    return {k: arrangement_out(row) for k, row in rows.items()}
+
+
+def _read_promises(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    return load(
+        db, f"SELECT {PROMISE_COLUMNS} FROM promises p WHERE p.id IN ({{marks}})", ids, "id"
+    )
+
+
+ARRANGEMENT_KIND = Kind(
     "arrangement",
-    {"create": Op(NEW_ARRANGEMENT, apply_create), "update": ARRANGEMENT_STATUS_EDIT},
+    table="arrangements",
+    key="id",
+    read=_read_arrangements,
+    roles=codes.FINANCE_ROLES,
+    ops={"create": Op(NEW_ARRANGEMENT, apply_create), "update": ARRANGEMENT_STATUS_EDIT},
     prefetch=prefetch_homes_of(ARRANGEMENT),
     writes_now=True,
+    versioned=True,
+    tenancy=MOVES,
+    topics=("arrangement.agreed", "arrangement.changed"),
+)
+# A promise of payment made on a visit (its id is the visit's).
+PROMISE_KIND = Kind(
+    "promise",
+    table="promises",
+    key="id",
+    read=_read_promises,
+    roles=codes.FINANCE_ROLES,
+    tenancy=MOVES,
+    topics=("promise.kept", "promise.broken"),
 )
 
 
@@ -181,9 +222,14 @@ def _set_status(
         [status, reason, now, now, arrangement_id],
     ).fetchall()[0][0]
     versions.record_changes(
-        db, "arrangement", arrangement_id, ["status"], version=version, source=source,
+        db,
+        "arrangement",
+        arrangement_id,
+        ["status"],
+        version=version,
+        source=source,
         changed_by=changed_by,
-    )  # fmt: skip
+    )
     event = {"id": arrangement_id, "status": status, "reason": reason}
     if batch is not None:  # inside a push: the batch numbers its changes
         batch.touch("arrangement", arrangement_id, uprn, None)
@@ -241,17 +287,25 @@ def check_tenancy(db: Database, tenancy_ref: str, tolerance: int | None = None) 
         due = instalments_due(date.fromisoformat(start), frequency, counted_to)
         expected = starting - due * amount
         if balance <= 0:
-            _set_status(db, arrangement_id, uprn, "completed",
-                        f"Arrears cleared: the balance on {as_of} was {_money(balance)}.",
-                        source="import")  # fmt: skip
+            _set_status(
+                db,
+                arrangement_id,
+                uprn,
+                "completed",
+                f"Arrears cleared: the balance on {as_of} was {_money(balance)}.",
+                source="import",
+            )
         elif due and balance > expected + 0.005:
             _set_status(
-                db, arrangement_id, uprn, "breached",
+                db,
+                arrangement_id,
+                uprn,
+                "breached",
                 f"On {as_of} the balance was {_money(balance)}. After {due} payment"
                 f"{'s' if due > 1 else ''} of {_money(amount)} due by {counted_to} "
                 f"({tolerance} days' grace) it should have been at most {_money(expected)}.",
                 source="import",
-            )  # fmt: skip
+            )
         else:
             db.execute(
                 "UPDATE arrangements SET checked_at = ? WHERE id = ?", [utc_now(), arrangement_id]
@@ -287,6 +341,16 @@ def _check_promises(db: Database, ref: str, uprn: int, as_of: date, tolerance: i
         if status != "pending" or paid != paid_before:
             changes.touch(db, "promise", promise_id, uprn)
         if status != "pending":
-            outbox.add(db, f"promise.{status}", promise_id,
-                   {"id": promise_id, "tenancy_ref": ref, "amount": amount,
-                    "due_date": due_date, "paid": paid, "status": status})  # fmt: skip
+            outbox.add(
+                db,
+                f"promise.{status}",
+                promise_id,
+                {
+                    "id": promise_id,
+                    "tenancy_ref": ref,
+                    "amount": amount,
+                    "due_date": due_date,
+                    "paid": paid,
+                    "status": status,
+                },
+            )

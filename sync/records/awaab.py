@@ -95,15 +95,31 @@ class Rule:
 
 
 _AFTER_INVESTIGATION = (
-    Rule("summary", "Written summary to the tenant", ("summary_sent",), working_days=3,
-         from_investigation=True),
-    Rule("safety_work", "Safety work done", ("made_safe",), working_days=5,
-         from_investigation=True),
-    Rule("works_start", "Other repair work started", ("works_started", "completed"),
-         working_days=5, from_investigation=True),
-    Rule("works_start_latest", "Other repair work started (latest)",
-         ("works_started", "completed"), weeks=12, from_investigation=True),
-)  # fmt: skip
+    Rule(
+        "summary",
+        "Written summary to the tenant",
+        ("summary_sent",),
+        working_days=3,
+        from_investigation=True,
+    ),
+    Rule(
+        "safety_work", "Safety work done", ("made_safe",), working_days=5, from_investigation=True
+    ),
+    Rule(
+        "works_start",
+        "Other repair work started",
+        ("works_started", "completed"),
+        working_days=5,
+        from_investigation=True,
+    ),
+    Rule(
+        "works_start_latest",
+        "Other repair work started (latest)",
+        ("works_started", "completed"),
+        weeks=12,
+        from_investigation=True,
+    ),
+)
 RULES = {
     "emergency": (
         Rule("investigate", "Investigated", ("investigated",), hours=24),

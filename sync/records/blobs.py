@@ -123,14 +123,17 @@ def put(db: Database, root: Path, caller: Caller, sha256: str, data: bytes) -> d
             [sha256, caller.user_id, now],
         ).rowcount
         if added:  # phones show a repair's missing photos: it changed for the uploader's
-            changes.touch_many(db, db.execute(
-                "SELECT si.entity_type, si.entity_id, si.uprn FROM record_blobs rb "
-                "JOIN sync_index si ON si.entity_type = rb.entity_type "
-                "AND si.entity_id = rb.entity_id AND si.deleted = 0 "
-                "WHERE rb.sha256 = ? AND rb.author_id = ? AND rb.entity_type = 'repair' "
-                "ORDER BY si.seq",
-                [sha256, caller.user_id],
-            ).fetchall())  # fmt: skip
+            changes.touch_many(
+                db,
+                db.execute(
+                    "SELECT si.entity_type, si.entity_id, si.uprn FROM record_blobs rb "
+                    "JOIN sync_index si ON si.entity_type = rb.entity_type "
+                    "AND si.entity_id = rb.entity_id AND si.deleted = 0 "
+                    "WHERE rb.sha256 = ? AND rb.author_id = ? AND rb.entity_type = 'repair' "
+                    "ORDER BY si.seq",
+                    [sha256, caller.user_id],
+                ).fetchall(),
+            )
     return get_row(db, sha256) | {"created": existing is None}
 
 

@@ -18,8 +18,10 @@ from sync.access.scope import Caller
 from sync.checks import Integer, Moment, Record
 from sync.clock import iso, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.kinds import Kind
 from sync.store import changes
+from sync.store.rows import load
 
 MAX_VISIT = timedelta(hours=12)
 DEFAULT_GRACE_MINUTES = 15
@@ -102,9 +104,32 @@ def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
     return {"status": "applied", "version": version + 1, "flags": []}
 
 
-KIND = MutationKind(
+CHECKIN_COLUMNS = (
+    "id, uprn, officer_id, checked_in_at, expected_out_at, checked_out_at, flags, "
+    "cleared_at, version"
+)
+
+
+def _read_checkins(db: Database, ids: list[str], today) -> dict[str, dict]:
+    rows = load(db, f"SELECT {CHECKIN_COLUMNS} FROM checkins WHERE id IN ({{marks}})", ids, "id")
+    for row in rows.values():
+        row["flags"] = orjson.loads(row["flags"])
+    return rows
+
+
+def _own_checkin(caller: Caller, row: dict) -> bool:
+    """An officer's check-ins reach that officer, and the team leaders who watch them."""
+    return row["officer_id"] == caller.user_id or caller.role in ("team_leader", "admin")
+
+
+CHECKIN_KIND = Kind(
     "checkin",
-    {"create": Op(CHECK_IN, apply_check_in), "update": Op(CHECK_OUT, apply_check_out)},
+    table="checkins",
+    key="id",
+    read=_read_checkins,
+    roles=("officer", "team_leader", "admin"),
+    audience=_own_checkin,
+    ops={"create": Op(CHECK_IN, apply_check_in), "update": Op(CHECK_OUT, apply_check_out)},
     prefetch=prefetch_creates("checkin", "checkins"),
     writes_now=True,
 )

@@ -17,19 +17,21 @@ after the clearing keeps the flag up (add-wins), so a flag is never lost to a co
 clearing.
 """
 
+import orjson
 from sqlite_utils import Database
 
 from sync import codes
-from sync import kinds as records
 from sync.access import audit
 from sync.access.scope import Caller
 from sync.checks import Boolean, Integer, Many, Moment, Record, Text
 from sync.clock import utc_now
 from sync.errors import Conflict, Forbidden, NotFound
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.kinds import OUTLIVES, Kind
 from sync.store import changes
 from sync.store.db import write_transaction
 from sync.store.pages import page
+from sync.store.rows import load
 
 READER_ROLES = ("officer", "team_leader", "safeguarding_lead")
 
@@ -61,12 +63,10 @@ def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
     _, flags = batch.place(uprn, concern["tenancy_ref"])
     follows = concern["follows"]
     if follows is not None:
-        first = records.TYPES["concern"].read(batch.db, [follows], None).get(follows)
+        first = _read_concerns(batch.db, [follows], None).get(follows)
         made_here = batch.created.get("concern", {}).get(follows)
         if made_here != uprn and (
-            first is None
-            or first["uprn"] != uprn
-            or not records.concern_audience(batch.caller, first)
+            first is None or first["uprn"] != uprn or not concern_audience(batch.caller, first)
         ):
             raise Rejected(
                 "A follow-up must name a concern at the same home that you may see.",
@@ -100,10 +100,60 @@ def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
     return {"status": "applied", "flags": flags}
 
 
-KIND = MutationKind(
+CONCERN_COLUMNS = (
+    "c.id, c.follows, c.uprn, c.tenancy_ref, c.category, c.subjects, c.immediate_danger, "
+    "c.seen, c.referred_to, c.referred_at, c.referral_ref, c.outcome, c.raised_by, "
+    "u.username AS raised_by_username, c.team_id, u.team_id AS raiser_team_id, "
+    "c.observed_at, c.received_at, "
+    "c.cleared_by_clearance IS NOT NULL AS cleared"
+)
+
+
+def concern_out(row: dict) -> dict:
+    row["subjects"] = orjson.loads(row["subjects"])
+    row["immediate_danger"] = bool(row["immediate_danger"])
+    row["cleared"] = bool(row["cleared"])
+    return row
+
+
+def _read_concerns(db: Database, ids: list[str], today) -> dict[str, dict]:
+    rows = load(
+        db,
+        f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u ON u.id = c.raised_by "
+        "WHERE c.id IN ({marks})",
+        ids,
+        "id",
+    )
+    return {k: concern_out(row) for k, row in rows.items()}
+
+
+def concern_audience(caller: Caller, row: dict) -> bool:
+    """The raising officer, safeguarding leads, and team leaders of the raising officer's
+    team: the team they were in when they raised it (``team_id``: its leaders handled it,
+    and keep it) and the team they are in now (``raiser_team_id``: its leaders supervise
+    them and their follow-ups)."""
+    return (
+        row["raised_by"] == caller.user_id
+        or caller.role == "safeguarding_lead"
+        or (
+            caller.role == "team_leader"
+            and caller.team_id in (row["team_id"], row["raiser_team_id"])
+        )
+    )
+
+
+# Never to other officers' phones, even with the home in scope; every read audited.
+CONCERN_KIND = Kind(
     "concern",
-    {"create": Op(NEW_CONCERN, apply_create)},
+    table="concerns",
+    key="id",
+    read=_read_concerns,
+    roles=READER_ROLES,
+    audience=concern_audience,
+    audited=True,
+    ops={"create": Op(NEW_CONCERN, apply_create)},
     prefetch=prefetch_creates("concern", "concerns"),
+    tenancy=OUTLIVES,
 )
 
 
@@ -147,12 +197,12 @@ def list_concerns(
         params.append(after)
     rows = list(
         db.query(
-            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
             f"ON u.id = c.raised_by WHERE {' AND '.join(clauses)} ORDER BY c.id LIMIT ?",
             [*params, limit + 1],
         )
     )
-    result = page([records.concern_out(r) for r in rows], limit, "id")
+    result = page([concern_out(r) for r in rows], limit, "id")
     if result["items"]:
         with db.atomic():
             audit.record(db, caller, "read", "concern", [r["id"] for r in result["items"]])
@@ -164,18 +214,18 @@ def get_concern(db: Database, caller: Caller, concern_id: str) -> dict:
     where, params = _audience_clause(caller)
     rows = list(
         db.query(
-            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
             f"ON u.id = c.raised_by WHERE c.id = ? AND {where}",
             [concern_id, *params],
         )
     )
     if not rows:
         raise NotFound(f"Concern {concern_id} not found.")
-    concern = records.concern_out(rows[0])
+    concern = concern_out(rows[0])
     concern["follow_ups"] = [
-        records.concern_out(r)
+        concern_out(r)
         for r in db.query(
-            f"SELECT {records.CONCERN_COLUMNS} FROM concerns c JOIN users u "
+            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
             f"ON u.id = c.raised_by WHERE c.follows = ? AND {where} ORDER BY c.observed_at",
             [concern_id, *params],
         )

@@ -18,9 +18,11 @@ from sync.checks import Day, Integer, Record, Text
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
 from sync.protocol import outbox
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, prefetch_creates
+from sync.protocol.kinds import OUTLIVES, Kind
 from sync.store import changes
 from sync.store.pages import page
+from sync.store.rows import load
 
 DECIDER_ROLES = ("team_leader", "admin")
 MAX_REVIEW = timedelta(days=366)
@@ -88,10 +90,50 @@ def apply_create(batch: Batch, m: dict, marker: dict) -> dict:
     return {"status": "applied", "flags": [*flags, "awaiting-approval"]}
 
 
-KIND = MutationKind(
+def _read_markers(db: Database, ids: list[str], today) -> dict[str, dict]:
+    """Markers in force today (one expired, not yet started, or rejected is not served:
+    the phone removes it)."""
+    day = today.isoformat()
+    rows = load(
+        db,
+        f"SELECT {MARKER_COLUMNS} FROM warning_markers WHERE marker_ref IN ({{marks}})",
+        ids,
+        "marker_ref",
+    )
+    for row in rows.values():
+        row["review_overdue"] = row["review_date"] < day
+    return {
+        ref: row
+        for ref, row in rows.items()
+        if row["status"] != "rejected"
+        and row["start_date"] <= day
+        and (row["end_date"] is None or row["end_date"] >= day)
+    }
+
+
+def _marker_audience(caller: Caller, row: dict) -> bool:
+    """A pending marker (raised from the field) reaches its raiser and team leaders."""
+    if row["status"] != "pending":
+        return True
+    return row["raised_by"] == caller.user_id or caller.role in DECIDER_ROLES
+
+
+MARKER_COLUMNS = (
+    "marker_ref, uprn, tenancy_ref, code, description, source_incident, start_date, "
+    "review_date, end_date, status, raised_by"
+)
+# Who received which warning markers is audited (one entry per page).
+MARKER_KIND = Kind(
     "marker",
-    {"create": Op(NEW_MARKER, apply_create)},
+    table="warning_markers",
+    key="marker_ref",
+    read=_read_markers,
+    audience=_marker_audience,
+    audited=True,
+    ops={"create": Op(NEW_MARKER, apply_create)},
     prefetch=prefetch_creates("marker", "warning_markers", "marker_ref"),
+    tenancy=OUTLIVES,
+    topics=("marker.raised", "marker.decided"),
 )
 
 
@@ -154,9 +196,18 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
         if not changed:  # decided by someone else a moment ago
             raise Conflict("This marker has just been decided.", code="already-decided")
         changes.touch(db, "marker", marker_ref, marker["uprn"])
-        outbox.add(db, "marker.decided", marker_ref,
-                   {"marker_ref": marker_ref, "status": status, "by": caller.username,
-                    "note": note, "today": london_today().isoformat()})  # fmt: skip
+        outbox.add(
+            db,
+            "marker.decided",
+            marker_ref,
+            {
+                "marker_ref": marker_ref,
+                "status": status,
+                "by": caller.username,
+                "note": note,
+                "today": london_today().isoformat(),
+            },
+        )
         audit.record(db, caller, f"marker-{status}", "marker", [marker_ref], detail=note)
     return next(
         iter(
@@ -167,3 +218,38 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
             )
         )
     )
+
+
+def transitions(
+    db: Database, caller: Caller, patch_ids: set[int], since: str, today
+) -> list[dict]:
+    """Markers in these patches that expired or came into force after ``since`` (the day
+    of the phone's last pull): removed, or sent, on its first pull of a new day."""
+    day = today.isoformat()
+    marks = ",".join("?" * len(patch_ids))
+    homes = f"uprn IN (SELECT uprn FROM patch_properties WHERE patch_id IN ({marks}))"
+    params = [*sorted(patch_ids), since, day]
+    ended = [
+        r[0]
+        for r in db.execute(
+            f"SELECT marker_ref FROM warning_markers WHERE {homes} AND end_date >= ? "
+            "AND end_date < ? ORDER BY marker_ref",
+            params,
+        )
+    ]
+    started = [
+        r[0]
+        for r in db.execute(
+            f"SELECT marker_ref FROM warning_markers WHERE {homes} AND start_date > ? "
+            "AND start_date <= ? ORDER BY marker_ref",
+            params,
+        )
+    ]
+    found = _read_markers(db, started, today)
+    out = [{"type": "marker", "id": ref, "op": "remove"} for ref in ended]
+    out += [
+        {"type": "marker", "id": ref, "op": "upsert", "data": found[ref]}
+        for ref in started
+        if ref in found and _marker_audience(caller, found[ref])
+    ]
+    return out

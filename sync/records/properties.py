@@ -8,7 +8,9 @@ from sqlite_utils import Database
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.clock import london_today
 from sync.errors import NotFound
+from sync.protocol.kinds import Kind
 from sync.store.pages import page, postcode_clause
+from sync.store.rows import chunks, load
 
 PROPERTY_COLUMNS = (
     "p.uprn, p.address_line_1, p.address_line_2, p.address_line_3, p.post_town, p.postcode, "
@@ -133,3 +135,27 @@ def get_property(db: Database, caller: Caller, uprn: int, today: date | None = N
         )
     ]
     return row
+
+
+def read_properties(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    """Homes as phones hold them, each with the patches it lies in."""
+    rows = load(
+        db,
+        f"SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.uprn IN ({{marks}})",
+        [int(i) for i in ids],
+        "uprn",
+    )
+    patches: dict[str, list[int]] = defaultdict(list)
+    for chunk in chunks([int(i) for i in ids]):
+        for uprn, pid in db.execute(
+            f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN "
+            f"({','.join('?' * len(chunk))}) ORDER BY patch_id",
+            chunk,
+        ):
+            patches[str(uprn)].append(pid)
+    for uprn, row in rows.items():
+        row["patch_ids"] = patches.get(uprn, [])
+    return rows
+
+
+PROPERTY_KIND = Kind("property", table="properties", key="uprn", read=read_properties)

@@ -29,7 +29,8 @@ from sync.errors import (
     ValidationFailed,
 )
 from sync.protocol import outbox
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
+from sync.protocol.kinds import OUTLIVES, Kind
 from sync.records import awaab, blobs
 from sync.store import changes
 from sync.store.db import write_transaction
@@ -101,8 +102,9 @@ def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
             batch.now_iso,
         ),
     )
-    batch.later(_EVENT, (m["entity_id"], "reported", observed, batch.caller.user_id, None,
-                         batch.now_iso))  # fmt: skip
+    batch.later(
+        _EVENT, (m["entity_id"], "reported", observed, batch.caller.user_id, None, batch.now_iso)
+    )
     # The server adds deadlines and status, so the phone gets the record back.
     batch.touch("repair", m["entity_id"], uprn, None)
     due = awaab.deadlines(repair["hazard_class"], m["observed_at"], {}, batch.now)
@@ -123,10 +125,19 @@ def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
     return result
 
 
-KIND = MutationKind(
+def _read_repairs(db: Database, ids: list[str], today) -> dict[str, dict]:
+    return read(db, ids, datetime.now(UTC))
+
+
+REPAIR_KIND = Kind(
     "repair",
-    {"create": Op(NEW_REPAIR, apply_create)},
+    table="repairs",
+    key="id",
+    read=_read_repairs,
+    ops={"create": Op(NEW_REPAIR, apply_create)},
     prefetch=prefetch_creates("repair", "repairs"),
+    tenancy=OUTLIVES,
+    topics=("repair.reported", "repair.updated"),
 )
 
 

@@ -10,13 +10,18 @@ from datetime import date
 
 from sqlite_utils import Database
 
+from sync import codes
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.clock import london_today
 from sync.errors import Forbidden, NotFound
+from sync.protocol.edits import TENANT_EDIT, prefetch_records
+from sync.protocol.kinds import MOVES, Kind
+from sync.protocol.versions import TENANT
 from sync.records.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.records.properties import active_markers, patch_ids_of
 from sync.records.visits import VISIT_COLUMNS, visit_out
 from sync.store.pages import page, postcode_clause
+from sync.store.rows import load
 
 TENANCY_COLUMNS = (
     "t.tenancy_ref, t.uprn, t.tenure, t.start_date, t.end_date, t.weekly_rent, "
@@ -324,3 +329,58 @@ def protocol_evidence(
         entries.append({"kind": "promise", "at": row.pop("observed_at"), "record": row})
     entries.sort(key=lambda e: (e["at"], e["kind"]))
     return {"tenancy_ref": tenancy_ref, "entries": entries}
+
+
+def _read_tenancies(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    return load(
+        db,
+        "SELECT tenancy_ref, uprn, tenure, start_date, end_date, weekly_rent "
+        "FROM tenancies WHERE tenancy_ref IN ({marks})",
+        ids,
+        "tenancy_ref",
+    )
+
+
+def _read_tenants(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    rows = load(
+        db,
+        f"SELECT {TENANT_COLUMNS} FROM tenants WHERE person_ref IN ({{marks}})",
+        ids,
+        "person_ref",
+    )
+    return {ref: tenant_out(row) for ref, row in rows.items()}
+
+
+def _read_accounts(db: Database, ids: list[str], today: date) -> dict[str, dict]:
+    columns = ", ".join(f"s.{c.strip()}" for c in SNAPSHOT_COLUMNS.split(","))
+    rows = load(
+        db,
+        f"SELECT {columns} FROM tenancies t JOIN account_snapshots s "
+        "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks})",
+        ids,
+        "tenancy_ref",
+    )
+    return {ref: account_out(row, today) for ref, row in rows.items()}
+
+
+TENANCY_KIND = Kind("tenancy", table="tenancies", key="tenancy_ref", read=_read_tenancies)
+TENANT_KIND = Kind(
+    "tenant",
+    table="tenants",
+    key="person_ref",
+    read=_read_tenants,
+    ops={"update": TENANT_EDIT},
+    prefetch=prefetch_records(TENANT),
+    versioned=True,
+    tenancy=MOVES,
+    topics=("tenant.changed",),
+)
+# The tenancy's current rent account: its id is the tenancy's.
+ACCOUNT_KIND = Kind(
+    "account",
+    table="tenancies",
+    key="tenancy_ref",
+    read=_read_accounts,
+    roles=codes.FINANCE_ROLES,
+    tenancy=MOVES,
+)

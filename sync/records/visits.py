@@ -12,8 +12,10 @@ import orjson
 
 from sync import codes
 from sync.checks import Day, Integer, Many, Moment, Number, Record, Sha256, Text
-from sync.protocol.batch import Batch, MutationKind, Op, Rejected, dumps_text
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text
+from sync.protocol.kinds import STAYS, Kind
 from sync.records import blobs
+from sync.store.rows import load
 
 MAX_PHOTOS = 10
 
@@ -192,4 +194,20 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     return result
 
 
-KIND = MutationKind("visit", {"create": Op(VISIT, apply_visit)}, prefetch=_prefetch)
+def _read_visits(db, ids: list[str], today) -> dict[str, dict]:
+    rows = load(db, f"SELECT {VISIT_COLUMNS} FROM visits WHERE id IN ({{marks}})", ids, "id")
+    return {k: visit_out(row) for k, row in rows.items()}
+
+
+# Visit records discuss rent accounts: finance roles only.
+VISIT_KIND = Kind(
+    "visit",
+    table="visits",
+    key="id",
+    read=_read_visits,
+    roles=codes.FINANCE_ROLES,
+    ops={"create": Op(VISIT, apply_visit)},
+    prefetch=_prefetch,
+    tenancy=STAYS,
+    topics=("visit.recorded",),
+)

@@ -2,15 +2,58 @@
 
 SQLite runs one write transaction at a time, so numbers are handed out in commit order
 and a reader never sees seq 10 before seq 9 is visible. Pulls page by this number.
+
+This module is the only one that hands out numbers (``next_seq`` one at a time,
+``Numbers`` for many writes at once) and the only one that knows how a row of the change
+index is written (``INDEX_UPSERT``, ``index_row``): a push's batch stages its rows with
+them, and every other writer calls ``touch``, ``touch_many`` or ``touch_homes``.
 """
 
 from sqlite_utils import Database
 
 from sync.store.rows import chunks
 
+# A record's one row in the change index: its latest change, and where and whose it is.
+INDEX_UPSERT = """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted,
+                                         origin_device_id, owner_id)
+    VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (entity_type, entity_id)
+    DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted,
+                  origin_device_id = excluded.origin_device_id, owner_id = excluded.owner_id"""
+
+
+def index_row(
+    entity_type: str,
+    entity_id,
+    uprn: int | None,
+    seq: int,
+    *,
+    deleted: bool = False,
+    origin: int | None = None,
+    owner: int | None = None,
+) -> tuple:
+    """The parameters of ``INDEX_UPSERT`` for one record's change."""
+    return (entity_type, str(entity_id), uprn, seq, int(deleted), origin, owner)
+
 
 def next_seq(db: Database) -> int:
     return db.execute("UPDATE sync_state SET seq = seq + 1 RETURNING seq").fetchall()[0][0]
+
+
+class Numbers:
+    """Sequence numbers for many writes in one transaction, handed out in memory and
+    claimed together by ``claim`` (before the transaction commits)."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.last = current_seq(db)
+
+    def next(self) -> int:
+        self.last += 1
+        return self.last
+
+    def claim(self) -> None:
+        self.db.execute("UPDATE sync_state SET seq = ?", [self.last])
 
 
 def current_seq(db: Database) -> int:
@@ -45,16 +88,10 @@ def touch(
     that person's phones whatever their scope."""
     _leave_old_homes(db, [(entity_type, entity_id, uprn)])
     seq = next_seq(db)
-    db.execute(
-        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,
-                                   owner_id)
-           VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (entity_type, entity_id)
-           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = excluded.deleted,
-                         origin_device_id = excluded.origin_device_id,
-                         owner_id = excluded.owner_id""",
-        [entity_type, str(entity_id), uprn, seq, int(deleted), origin_device_id, owner_id],
+    row = index_row(
+        entity_type, entity_id, uprn, seq, deleted=deleted, origin=origin_device_id, owner=owner_id
     )
+    db.execute(INDEX_UPSERT, row)
     return seq
 
 
@@ -94,13 +131,12 @@ def touch_homes(db: Database, uprns: list[int]) -> None:
         ]
     if not seqs:
         return
-    seqs.sort()
-    first = current_seq(db) + 1
+    numbers = Numbers(db)
     db.conn.executemany(
         "UPDATE sync_index SET seq = ?, origin_device_id = NULL WHERE seq = ?",
-        [(first + n, seq) for n, seq in enumerate(seqs)],
+        [(numbers.next(), seq) for seq in sorted(seqs)],
     )
-    db.execute("UPDATE sync_state SET seq = ?", [first + len(seqs) - 1])
+    numbers.claim()
 
 
 def homes_of(db: Database, entities: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
@@ -152,14 +188,8 @@ def touch_many(db: Database, entities: list[tuple[str, str, int | None]]) -> Non
     if not entities:
         return
     _leave_old_homes(db, entities)
-    first = current_seq(db) + 1
+    numbers = Numbers(db)
     db.conn.executemany(
-        """INSERT INTO sync_index (entity_type, entity_id, uprn, seq, deleted, origin_device_id,
-                                   owner_id)
-           VALUES (?, ?, ?, ?, 0, NULL, NULL)
-           ON CONFLICT (entity_type, entity_id)
-           DO UPDATE SET uprn = excluded.uprn, seq = excluded.seq, deleted = 0,
-                         origin_device_id = NULL, owner_id = NULL""",
-        [(t, str(i), uprn, first + n) for n, (t, i, uprn) in enumerate(entities)],
+        INDEX_UPSERT, [index_row(t, i, uprn, numbers.next()) for t, i, uprn in entities]
     )
-    db.execute("UPDATE sync_state SET seq = ?", [first + len(entities) - 1])
+    numbers.claim()
