@@ -3,7 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
-from sync.intake.run import FORMATS, KINDS
+from sync.intake.formats import FORMATS
+from sync.intake.kinds import KINDS
 
 
 class ImportQuerySchema(Schema):

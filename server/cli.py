@@ -26,7 +26,8 @@ def cmd_migrate(args) -> int:
 
 def cmd_import(args) -> int:
     from sync.errors import ValidationFailed
-    from sync.intake.run import guess_format, guess_kind, import_file
+    from sync.intake.formats import guess_format, guess_kind
+    from sync.intake.run import import_file
     from sync.records.patches import coverage_report
     from sync.store.db import open_database
 
@@ -259,7 +260,8 @@ def cmd_deliver(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from sync import codes
-    from sync.intake.run import FORMATS, KINDS
+    from sync.intake.formats import FORMATS
+    from sync.intake.kinds import KINDS
 
     parser = argparse.ArgumentParser(prog="doorstep", description=__doc__)
     parser.add_argument(

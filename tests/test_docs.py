@@ -4,7 +4,7 @@ from pathlib import Path
 
 from server.cli import build_parser
 from sync import codes
-from sync.intake.run import KINDS
+from sync.intake.kinds import KINDS
 from sync.protocol import outbox
 from sync.store.db import connect, migrate
 

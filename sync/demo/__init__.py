@@ -13,7 +13,8 @@ from sqlite_utils import Database
 from sync.access.scope import Caller
 from sync.access.users import create_team, create_user
 from sync.demo import landlord as demo_data
-from sync.intake.run import KINDS, import_rows
+from sync.intake.kinds import KINDS
+from sync.intake.run import import_rows
 from sync.records.patches import create_patch
 
 DEMO_PASSWORD = "demo"
