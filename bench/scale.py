@@ -36,7 +36,7 @@ from sync import demo
 from sync.access.devices import login
 from sync.clock import london_today
 from sync.demo import landlord as demo_data
-from sync.intake import run as imports
+from sync.intake import store as intake_store
 from sync.store.db import open_database
 
 CHANGED = 0.03  # share of each kind's rows the second night changes
@@ -67,7 +67,7 @@ def write_lock_holds():
     """Seconds each of the import's write transactions took (one a batch of rows): while
     one runs, every other write (a phone's push) waits for SQLite's single write lock."""
     held: list[float] = []
-    apply = imports._apply_chunk
+    apply = intake_store._apply_chunk
 
     def timed_apply(*args, **kwargs):
         start = time.perf_counter()
@@ -76,11 +76,11 @@ def write_lock_holds():
         finally:
             held.append(time.perf_counter() - start)
 
-    imports._apply_chunk = timed_apply
+    intake_store._apply_chunk = timed_apply
     try:
         yield held
     finally:
-        imports._apply_chunk = apply
+        intake_store._apply_chunk = apply
 
 
 def officers(db, count: int) -> list[str]:

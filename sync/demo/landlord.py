@@ -9,7 +9,7 @@ near square as the number of patches allows (70 patches: 7 columns of 10), and e
 gets a current tenancy, tenants, six weekly rent account snapshots and, for a few, an older
 ended tenancy and warning markers.
 
-Every row is a dict in the nightly import format (``sync.import_rows``): dates are ISO
+Every row is a dict in the nightly import format (``sync.intake.kinds``): dates are ISO
 strings, booleans are bools. The output depends only on the arguments of ``generate``: the
 same (seed, homes_per_patch, patches, as_of) gives the same rows, byte for byte.
 """

@@ -12,10 +12,8 @@ from sync.store import strict_json
 FORMATS = ("csv", "jsonl")
 
 
-# --- reading files ---------------------------------------------------------------------
-
-
 def guess_format(filename: str) -> str | None:
+    """The format its extension names (``.csv``; ``.jsonl`` or ``.ndjson``), if any."""
     lower = filename.lower()
     if lower.endswith(".csv"):
         return "csv"
@@ -25,6 +23,7 @@ def guess_format(filename: str) -> str | None:
 
 
 def guess_kind(filename: str) -> str | None:
+    """The one kind the file's name starts with (``tenancies-2024-05-01.csv``), if any."""
     stem = filename.replace("\\", "/").rsplit("/", 1)[-1].lower()
     matches = [k for k in KINDS if stem.startswith(k)]
     return matches[0] if len(matches) == 1 else None
@@ -41,7 +40,7 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def parse_rows(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | None, str]]:
+def read_records(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict | None, str]]:
     """(line number, raw row or None, problem) for each record of the file, read as they
     are wanted. Whole-file problems raise ``ValidationFailed`` at once."""
     text = _decode(data)

@@ -19,10 +19,10 @@ from sync.intake.parse import (
 )
 from sync.intake.store import (
     Kind,
-    _after_accounts,
-    _after_properties,
-    _after_tenancies,
-    _derive_account,
+    after_accounts,
+    after_properties,
+    after_tenancies,
+    derive_account,
 )
 
 
@@ -219,7 +219,7 @@ KINDS: dict[str, Kind] = {
                 "building",
                 "bedrooms",
             ),
-            after=_after_properties,
+            after=after_properties,
             sync_entity=lambda r, _: ("property", str(r["uprn"]), r["uprn"]),
         ),
         Kind(
@@ -229,7 +229,7 @@ KINDS: dict[str, Kind] = {
             TENANCY,
             ("tenancy_ref", "uprn", "tenure", "start_date", "end_date", "weekly_rent"),
             references=(("uprn", "properties", "uprn"),),
-            after=_after_tenancies,
+            after=after_tenancies,
             sync_entity=lambda r, _: ("tenancy", r["tenancy_ref"], r["uprn"]),
         ),
         Kind(
@@ -293,8 +293,8 @@ KINDS: dict[str, Kind] = {
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
             reads_tenancies=True,
-            derive=_derive_account,
-            after=_after_accounts,
+            derive=derive_account,
+            after=after_accounts,
             has_updated_at=False,
             # The phone holds a tenancy's current account; its history stays on the server.
             sync_entity=lambda r, tenancies: (

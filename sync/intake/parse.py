@@ -9,6 +9,7 @@ uses, under the column's name (``vulnerabilities.1`` for a list's second item).
 
 import math
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from marshmallow import ValidationError
@@ -245,3 +246,32 @@ class Row(Record):
             else:
                 ordered[name] = problems
         return ordered
+
+
+def checked_rows(
+    row: Row,
+    key: tuple[str, ...],
+    records: Iterable[tuple[int, dict | None, str]],
+    counts: dict,
+    errors: list,
+) -> Iterator[tuple[int, dict]]:
+    """The good rows of ``records`` (line, raw row or None, problem), checked with ``row``,
+    as (line, row), read as they are wanted. Each record is counted in ``rows_read``; a bad
+    one, or one repeating an earlier row's ``key``, goes to ``errors`` with its problems."""
+    seen: dict[tuple, int] = {}
+    for line, raw, problem in records:
+        counts["rows_read"] += 1
+        if raw is None:
+            errors.append((line, {"_row": [problem]}))
+            continue
+        try:
+            clean = row.load(raw)
+        except Invalid as exc:
+            errors.append((line, exc.errors))
+            continue
+        found = tuple(clean[k] for k in key)
+        if found in seen:
+            errors.append((line, {key[0]: [f"Duplicate of line {seen[found]}."]}))
+            continue
+        seen[found] = line
+        yield line, clean

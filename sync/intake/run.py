@@ -8,22 +8,26 @@ again row by row, each in its own savepoint. A row identical to what is stored c
 nothing, so re-running a file is a no-op. Rows missing from a file are left alone
 (nothing is deleted). Each run is recorded in ``import_runs`` with its counts, and its
 bad rows in ``import_errors``.
+
+A file is read by ``sync.intake.formats``, its rows checked by ``sync.intake.parse`` as
+``sync.intake.kinds`` declares, and stored by ``sync.intake.store``; here a run is driven
+and recorded.
 """
 
 import contextlib
 import gc
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlite_utils import Database
 
-from sync.checks import Invalid
 from sync.clock import utc_now
 from sync.errors import NotFound, ValidationFailed
-from sync.intake.formats import FORMATS, parse_rows
+from sync.intake.formats import FORMATS, read_records
 from sync.intake.kinds import KINDS
-from sync.intake.store import Run, _apply_chunk, _missing_references
+from sync.intake.parse import checked_rows
+from sync.intake.store import Run, store_batch
 from sync.store.pages import page
 
 # Rows stored in one transaction: a commit costs milliseconds (the WAL is written), so
@@ -58,46 +62,44 @@ def import_rows(
 ) -> dict:
     """Validate and apply records; record the run. Returns the run with its errors."""
     kind = KINDS[kind_name]
-    with db.atomic():
-        run_id = db.execute(
-            """INSERT INTO import_runs (kind, format, source, sha256, started_at, started_by)
-               VALUES (?, ?, ?, ?, ?, ?)""",
-            [kind.name, fmt, source, sha256, utc_now(), started_by],
-        ).lastrowid
+    run_id = _start_run(db, kind.name, fmt=fmt, source=source, sha256=sha256, by=started_by)
     run = Run(kind)
     counts = {"rows_read": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     errors: list[tuple[int, dict]] = []
-    seen: dict[tuple, int] = {}
-    pending: list[tuple[int, dict]] = []
-
-    def flush() -> None:
-        bad = _missing_references(db, kind, pending)
-        errors.extend(sorted(bad.items()))
-        good = [(line, row) for line, row in pending if line not in bad]
-        _apply_chunk(db, run, good, counts, errors)
-        pending.clear()
-
     with _collector_paused():
-        for line, raw, problem in records:
-            counts["rows_read"] += 1
-            if raw is None:
-                errors.append((line, {"_row": [problem]}))
-                continue
-            try:
-                row = kind.row.load(raw)
-            except Invalid as exc:
-                errors.append((line, exc.errors))
-                continue
-            key = tuple(row[k] for k in kind.key)
-            if key in seen:
-                errors.append((line, {kind.key[0]: [f"Duplicate of line {seen[key]}."]}))
-                continue
-            seen[key] = line
-            pending.append((line, row))
-            if len(pending) >= BATCH:
-                flush()
-        flush()
+        for batch in _batches(checked_rows(kind.row, kind.key, records, counts, errors)):
+            store_batch(db, run, batch, counts, errors)
     errors.sort(key=lambda e: e[0])
+    _finish_run(db, run_id, counts, errors)
+    return get_run(db, run_id)
+
+
+def _batches(rows: Iterable[tuple[int, dict]]) -> Iterator[list[tuple[int, dict]]]:
+    """``rows`` BATCH at a time, each batch stored before more rows are read; the last
+    batch is what is left, perhaps nothing."""
+    batch: list[tuple[int, dict]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    yield batch
+
+
+def _start_run(
+    db: Database, kind: str, *, fmt: str, source: str, sha256: str, by: int | None
+) -> int:
+    """Record that a run has started: its id."""
+    with db.atomic():
+        return db.execute(
+            """INSERT INTO import_runs (kind, format, source, sha256, started_at, started_by)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [kind, fmt, source, sha256, utc_now(), by],
+        ).lastrowid
+
+
+def _finish_run(db: Database, run_id: int, counts: dict, errors: list[tuple[int, dict]]) -> None:
+    """Record the run's counts, and its bad rows by line."""
     with db.atomic():
         db.execute(
             """UPDATE import_runs SET finished_at = ?, rows_read = ?, inserted = ?,
@@ -116,7 +118,6 @@ def import_rows(
             "INSERT INTO import_errors (run_id, line, errors) VALUES (?, ?, ?)",
             [(run_id, line, json.dumps(errs)) for line, errs in errors],
         )
-    return get_run(db, run_id)
 
 
 def import_file(
@@ -136,7 +137,7 @@ def import_file(
     return import_rows(
         db,
         kind,
-        parse_rows(data, fmt, KINDS[kind]),
+        read_records(data, fmt, KINDS[kind]),
         source=source,
         fmt=fmt,
         sha256=hashlib.sha256(data).hexdigest(),

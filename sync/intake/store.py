@@ -27,7 +27,8 @@ CHUNK = 500  # ids a query names at once
 
 @dataclass
 class Kind:
-    """How one kind of row is checked and stored. Adding a kind is declaring one."""
+    """How one kind of row is checked and stored. Adding a kind is declaring one, in
+    ``sync.intake.kinds``."""
 
     name: str
     table: str
@@ -97,7 +98,7 @@ def _to_db(value: list) -> str:
 # --- kind-specific steps ---------------------------------------------------------------
 
 
-def _after_properties(db: Database, run: Run, rows: list[dict]) -> None:
+def after_properties(db: Database, run: Run, rows: list[dict]) -> None:
     """Homes that are new or moved get their patch membership recomputed."""
     index = run.context.get("index")
     if index is None:
@@ -114,7 +115,7 @@ _UNDER_TENANCY = (
 )
 
 
-def _after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
+def after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
     """A tenancy moved to another home (the housing system corrected its UPRN) takes its
     tenants, account, arrangements and promises with it, on phones too."""
     home = {r["tenancy_ref"]: r["uprn"] for r in rows}
@@ -137,7 +138,7 @@ def _after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
     )
 
 
-def _derive_account(row: dict, tenancies: Tenancies) -> None:
+def derive_account(row: dict, tenancies: Tenancies) -> None:
     row["legal_stage"] = codes.legal_stage(row)
     if row["arrears_weeks"] is None:
         weekly = tenancies.get(row["tenancy_ref"], (None, 0))[1]
@@ -146,7 +147,7 @@ def _derive_account(row: dict, tenancies: Tenancies) -> None:
         )
 
 
-def _after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
+def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
     """Point each tenancy at its newest snapshot, bring its arrangement up to date, and
     check the phones' arrangements and promises against it."""
     refs = sorted({r["tenancy_ref"] for r in rows})
@@ -239,6 +240,16 @@ def _sync_arrangement(db: Database, ref: str, snap: tuple, stored: dict | None) 
 
 
 # --- applying --------------------------------------------------------------------------
+
+
+def store_batch(
+    db: Database, run: Run, rows: list[tuple[int, dict]], counts: dict, errors: list
+) -> None:
+    """Store a batch of checked rows (line, row). A row naming something the database does
+    not hold is refused, by line, in ``errors``; the others are stored and counted."""
+    bad = _missing_references(db, run.kind, rows)
+    errors.extend(sorted(bad.items()))
+    _apply_chunk(db, run, [(line, row) for line, row in rows if line not in bad], counts, errors)
 
 
 def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) -> dict:
