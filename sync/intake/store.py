@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
-from sync import codes
+from sync import codes, kinds
 from sync.clock import utc_now
 from sync.intake.parse import Codes, Row
 from sync.protocol import versions
+from sync.protocol.kinds import MOVES
 from sync.records import arrangements
 from sync.records.patches import assign_properties, patch_index
 from sync.store import changes
@@ -106,23 +107,23 @@ def after_properties(db: Database, run: Run, rows: list[dict]) -> None:
     assign_properties(db, index, [(r["uprn"], r["latitude"], r["longitude"]) for r in rows])
 
 
-# A tenancy's records, by the tenancy: everything held under it moves home with it (its
-# visits stay where they happened).
-_UNDER_TENANCY = (
-    ("tenant", "SELECT person_ref, tenancy_ref FROM tenants"),
-    ("arrangement", "SELECT id, tenancy_ref FROM arrangements"),
-    ("promise", "SELECT id, tenancy_ref FROM promises"),
-)
+def _under_tenancy() -> list[tuple[str, str]]:
+    """(kind, query of (id, tenancy)) for each kind that moves home with its tenancy (its
+    people, account, arrangements and promises; its visits stay where they happened)."""
+    return [
+        (kind.name, f"SELECT {kind.key}, {kind.tenancy_column} FROM {kind.table}")
+        for kind in kinds.following_tenancy(MOVES)
+    ]
 
 
 def after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
     """A tenancy moved to another home (the housing system corrected its UPRN) takes its
     tenants, account, arrangements and promises with it, on phones too."""
     home = {r["tenancy_ref"]: r["uprn"] for r in rows}
-    held = [("account", ref, ref) for ref in home]  # (type, id, tenancy)
+    held = []  # (type, id, tenancy)
     for chunk in chunks(sorted(home)):
         marks = ",".join("?" * len(chunk))
-        for entity_type, sql in _UNDER_TENANCY:
+        for entity_type, sql in _under_tenancy():
             held += [
                 (entity_type, str(i), ref)
                 for i, ref in db.execute(f"{sql} WHERE tenancy_ref IN ({marks})", chunk)
