@@ -102,8 +102,9 @@ class PasswordChangeSchema(Schema):
         load_default=True,
         metadata={
             "description": "Sign out (revoke) every other device of yours; the one making "
-            "the change stays signed in. A signed-out phone deletes its local data, unsent "
-            "records included: sync them first, or send false to keep your devices."
+            "the change stays signed in. A signed-out device is answered 401 token-expired: "
+            "it signs in again and keeps its unsent records. Send false to keep your "
+            "devices signed in."
         },
     )
 

@@ -260,9 +260,10 @@ def test_a_password_change_signs_out_every_other_device(client, as_user):
         json={"current_password": "demo", "new_password": "a-new-password"},
     )
     assert changed.status_code == 204
-    # Signed out, not wiped: a phone keeps its unsent work until its owner signs in again.
-    signed_out = assert_problem(client.get("/me", headers=thief), 401, "signed-out")
-    assert "unsent records stay" in signed_out["detail"]
+    # Signed out, not wiped: answered as an expired sign-in, which every version of the
+    # phone app handles by keeping its unsent work until its owner signs in again.
+    signed_out = assert_problem(client.get("/me", headers=thief), 401, "token-expired")
+    assert "password was changed" in signed_out["detail"]
     assert client.get("/me", headers=mine).status_code == 200
     stolen = next(
         d for d in client.get("/devices", headers=mine).get_json() if d["name"] == "Stolen phone"
@@ -314,3 +315,47 @@ def test_weak_passwords_are_refused_wherever_a_password_is_set(client, as_user, 
         json={"current_password": "demo", "new_password": weak},
     )
     refused(change, "new_password")
+
+
+def test_a_signed_out_phone_can_still_be_wiped(client, as_user, db):
+    """Found in review: once a password change had signed a stolen phone out, revoking it
+    changed nothing, and it kept its data."""
+    stolen_device = login(client, "officer5", device="Stolen").get_json()
+    stolen = bearer(stolen_device["token"])
+    client.post(
+        "/me/password",
+        headers=as_user("officer5"),
+        json={"current_password": "demo", "new_password": "a-new-password"},
+    )
+    assert_problem(client.get("/me", headers=stolen), 401, "token-expired")
+    revoked = client.post(
+        f"/devices/{stolen_device['device']['id']}/revoke", headers=as_user("leader2")
+    )
+    assert revoked.status_code == 200, revoked.get_json()
+    assert_problem(client.get("/me", headers=stolen), 401, "invalid-token")
+
+
+def test_a_phone_still_on_its_previous_token_is_signed_out_not_wiped(client, as_user):
+    """Found by probing: a phone whose rotation answer was lost still uses its previous
+    token; after a password change elsewhere it was told to wipe (invalid-token)."""
+    old = login(client, "officer6", device="Phone").get_json()["token"]
+    assert client.post("/auth/rotate", headers=bearer(old)).status_code == 201  # answer lost
+    client.post(
+        "/me/password",
+        headers=as_user("officer6"),
+        json={"current_password": "demo", "new_password": "a-new-password"},
+    )
+    assert_problem(client.get("/me", headers=bearer(old)), 401, "token-expired")
+
+
+def test_an_admin_reset_signs_devices_out_without_wiping_them(client, as_user, db):
+    """A forgotten password is the common reset: the phone keeps its unsent work."""
+    phone = bearer(login(client, "officer2", device="Phone").get_json()["token"])
+    user_id = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
+    reset = client.post(
+        f"/users/{user_id}/password",
+        headers=as_user("admin"),
+        json={"password": "a-temporary-password"},
+    )
+    assert reset.status_code in (200, 204), reset.get_json()
+    assert_problem(client.get("/me", headers=phone), 401, "token-expired")

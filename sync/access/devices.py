@@ -132,18 +132,21 @@ def authenticate(db: Database, token: str) -> Caller:
         [digest, digest],
     ).fetchone()
     if row is None:
+        marks = ",".join("?" * len(SIGNED_OUT))
         signed_out = db.execute(
-            """SELECT 1 FROM devices d JOIN users u ON u.id = d.user_id
-               WHERE d.token_hash = ? AND d.revoked_reason = ? AND u.disabled_at IS NULL""",
-            [digest, SIGNED_OUT],
+            f"""SELECT 1 FROM devices d JOIN users u ON u.id = d.user_id
+                WHERE (d.token_hash = ? OR d.previous_token_hash = ?)
+                  AND d.revoked_reason IN ({marks}) AND u.disabled_at IS NULL""",
+            [digest, digest, *SIGNED_OUT],
         ).fetchone()
         if signed_out:
-            # Not a lost phone: its owner changed their password elsewhere. The phone keeps
-            # its unsent records and pushes them after its owner signs in again.
+            # Not a lost phone: its owner's password was changed or reset. Answered as an
+            # expired sign-in, which every version of the phone app handles by asking to
+            # sign in again and keeping its unsent records (a lost phone is revoked).
             raise Unauthenticated(
-                "Your password was changed on another device. Sign in again (your unsent "
-                "records stay on the phone).",
-                code="signed-out",
+                "Your password was changed, so this device was signed out. Sign in again "
+                "(your unsent records stay on the phone).",
+                code="token-expired",
             )
         raise Unauthenticated(
             "The token is unknown or revoked. Log in again.", code="invalid-token"
@@ -223,9 +226,11 @@ def revoke_device(db: Database, caller: Caller, device_id: int, reason: str | No
         raise NotFound(f"Device {device_id} not found.")
     with db.atomic():
         db.execute(
-            """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
-               WHERE id = ? AND revoked_at IS NULL""",
-            [utc_now(), caller.user_id, reason or "revoked", device_id],
+            # A device only signed out (a password change) can still be revoked: wiped.
+            f"""UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+               WHERE id = ? AND (revoked_at IS NULL
+                                 OR revoked_reason IN ({",".join("?" * len(SIGNED_OUT))}))""",
+            [utc_now(), caller.user_id, reason or "revoked", device_id, *SIGNED_OUT],
         )
     return get_device(db, device_id)
 

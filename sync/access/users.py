@@ -11,9 +11,10 @@ from sync.access.scope import Caller
 from sync.clock import utc_now
 from sync.errors import Conflict, NotFound, ValidationFailed
 
-# Why a device was revoked by its owner's password change: it is signed out, not lost
-# (sync.devices.authenticate answers ``signed-out``, and the phone keeps its unsent work).
-SIGNED_OUT = "password changed"
+# Why a device was revoked by a password change or an admin's reset: it is signed out, not
+# lost (sync.access.devices.authenticate answers as for an expired sign-in, and the phone
+# keeps its unsent work). Revoking it, or disabling its user, still wipes it.
+SIGNED_OUT = ("password changed", "password reset")
 
 USER_COLUMNS = (
     "id, username, display_name, email, role, team_id, must_change_password, "
@@ -205,7 +206,7 @@ def set_password(
             [hash_password(password), int(must_change), now, now, user_id],
         )
         if sign_out:
-            reason = "password reset" if must_change else SIGNED_OUT
+            reason = SIGNED_OUT[1] if must_change else SIGNED_OUT[0]
             revoke_user_devices(db, user_id, by=by, reason=reason, keep=keep_device)
 
 
@@ -251,9 +252,11 @@ def revoke_user_devices(
     db: Database, user_id: int, *, by: int | None, reason: str, keep: int | None = None
 ) -> int:
     """Revoke every active device of the user but ``keep``; how many were revoked."""
+    signed_out = ",".join("?" * len(SIGNED_OUT))
     cur = db.execute(
-        """UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
-           WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?""",
-        [utc_now(), by, reason, user_id, keep],
+        f"""UPDATE devices SET revoked_at = ?, revoked_by = ?, revoked_reason = ?
+            WHERE user_id = ? AND id IS NOT ?
+              AND (revoked_at IS NULL OR revoked_reason IN ({signed_out}))""",
+        [utc_now(), by, reason, user_id, keep, *SIGNED_OUT],
     )
     return cur.rowcount

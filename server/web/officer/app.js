@@ -32,7 +32,7 @@ async function start() {
     signedOutNote = event.detail.revoked
       ? "This device was signed out by your team leader, and its data was removed from it."
       : event.detail.passwordChanged
-        ? "Your password was changed on another device. Sign in again: nothing you recorded is lost."
+        ? "Your password was changed, so this device was signed out. Sign in again: nothing you recorded is lost."
         : "Your sign-in has expired. Sign in again: nothing you recorded is lost.";
     location.hash = "#login";
     render();

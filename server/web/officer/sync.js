@@ -8,8 +8,8 @@
 //   14 days) and upload the photos the server lacks, only then drop local records and
 //   the cursor, and bootstrap.
 // - 401 invalid-token (a revoked device): wipe everything local.
-// - 401 token-expired, or signed-out (a password changed on another device): sign in
-//   again; the outbox and the data stay.
+// - 401 token-expired (expired, or signed out by a password change): sign in again; the
+//   outbox and the data stay.
 //
 // One sync runs at a time across every tab of the app (a Web Lock), and each run reads
 // the outbox and the session from IndexedDB first, so two tabs never undo each other.
@@ -299,12 +299,12 @@ export class Engine extends EventTarget {
         return this.retry(0, "syncing", "Sending in smaller batches…");
       }
       if (error.status === 401) {
-        if (error.code === "token-expired" || error.code === "signed-out") {
+        if (error.code === "token-expired") {
           this.session = { ...this.session, token: null };
           await store.setMeta({ session: this.session });
-          const why = error.code === "signed-out" ? "Your password was changed on another device." : "Your sign-in has expired.";
+          const why = /password/i.test(error.detail || "") ? "Your password was changed." : "Your sign-in has expired.";
           this.setState("error", `${why} Sign in again: nothing unsent is lost.`);
-          this.emit("signedout", { expired: true, passwordChanged: error.code === "signed-out" });
+          this.emit("signedout", { expired: true, passwordChanged: /password/i.test(error.detail || "") });
         } else {
           // A revoked device (a lost phone): nothing personal may stay on it.
           await this.forget({ fromSync: true });
