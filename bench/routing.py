@@ -28,7 +28,7 @@ from routing.formats import READERS
 from sync import demo
 from sync.access.devices import login
 from sync.access.scope import Caller
-from sync.casework import planning
+from sync.casework import days, weeks
 from sync.clock import LONDON, london_today
 from sync.demo import field as demo_field
 from sync.store.db import open_database
@@ -222,11 +222,11 @@ def demo_figures(quick: bool) -> dict:
         db = open_database(path)
         caller = Caller(officer[0], "officer1", "officer", officer[1])
         request = {"officer_id": officer[0], "date": tomorrow, "mode": "car", "breaks": []}
-        prep = planning.prepare(db, caller, request)
+        prep = days.prepare(db, caller, request)
         ours = engine.solve(prep.inst, time_limit=0.15, exploration=3, patience=40)
         out["plan_score"] = round(ours.score, 1)
         # The peers get every candidate, not just the planner's strongest ones.
-        everyone = planning.prepare(db, caller, request, max_candidates=10**6)
+        everyone = days.prepare(db, caller, request, max_candidates=10**6)
         out["plan_candidates"] = len(everyone.chosen)
         if not quick:
             out.update(peers(everyone.inst))
@@ -237,7 +237,7 @@ def demo_figures(quick: bool) -> dict:
         started = time.perf_counter()
         stops = 0
         for (team_id,) in db.execute("SELECT id FROM teams ORDER BY id").fetchall():
-            week = planning.plan_week(db, system, team_id, {"start": monday, "days": 5})
+            week = weeks.plan_week(db, system, team_id, {"start": monday, "days": 5})
             stops += sum(p["stops"] for p in week["plans"])
         out["week_s"] = round(time.perf_counter() - started, 2)
         out["week_stops"] = stops

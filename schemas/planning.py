@@ -1,4 +1,4 @@
-"""Priorities and day plans (routing.priority, sync.planning)."""
+"""Priorities and day plans (routing.priority, sync.casework.days, plans, weeks)."""
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 

@@ -14,7 +14,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
-from sync.casework import planning
+from sync.casework import plans as planning
 from sync.clock import london_today
 from sync.protocol.kinds import Kind
 from sync.records import (

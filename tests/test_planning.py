@@ -8,7 +8,7 @@ from sqlite3 import IntegrityError
 import pytest
 
 from sync.access.scope import Caller
-from sync.casework import planning
+from sync.casework import weeks
 from sync.clock import LONDON, london_today
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, push
@@ -374,9 +374,9 @@ def test_a_week_plan_is_stored_whole_or_not_at_all(db):
         "BEGIN SELECT RAISE(ABORT, 'disk full'); END"
     )
     with pytest.raises(IntegrityError, match="disk full"):
-        planning.plan_week(db, caller, leader[1], request)
+        weeks.plan_week(db, caller, leader[1], request)
     assert counts() == before
     db.execute("DROP TRIGGER disk_full")
-    week = planning.plan_week(db, caller, leader[1], request)
+    week = weeks.plan_week(db, caller, leader[1], request)
     assert len(week["plans"]) == 2 * 3
     assert counts()[0] == before[0] + 6 and counts()[1] == before[1] + 1

@@ -5,7 +5,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 from sync.access.scope import Caller
-from sync.casework import planning
+from sync.casework import days
 from sync.clock import london_today
 from sync.retention import Periods, purge
 from tests.conftest import assert_problem
@@ -182,7 +182,7 @@ def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, a
     day = date.fromisoformat(ended) - timedelta(days=1)
     admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
     request = {"officer_id": officer_id, "date": day, "must_visit": [uprn]}
-    plan = planning.plan_day(db, Caller(admin, "admin", "admin", None), request)
+    plan = days.plan_day(db, Caller(admin, "admin", "admin", None), request)
     assert any(ref in s["tenancy_refs"] for s in plan["stops"])
     dump = "\n".join(db.iterdump())
     assert note in dump and email in dump and other in dump and f'"{ref}"' in dump

@@ -42,7 +42,7 @@ from schemas.planning import (
 from server.blueprint import Blueprint
 from server.context import caller, db
 from sync import kinds as records
-from sync.casework import cases, dashboard, planning
+from sync.casework import cases, dashboard, days, plans, weeks
 from sync.clock import london_today
 from sync.records import blobs, markers, repairs, tenancies
 from sync.records import checkins as lone_working
@@ -339,7 +339,7 @@ class Plans(MethodView):
     @plan_blp.errors(401, 403)
     def get(self, query):
         """Current day plans: mine, or my team's (team leaders)"""
-        return planning.list_plans(
+        return plans.list_plans(
             db(), caller(), day=query["date"], officer_id=query.get("officer_id")
         )
 
@@ -354,7 +354,7 @@ class Plans(MethodView):
         """
         me = caller()
         body.setdefault("officer_id", me.user_id)
-        return planning.plan_day(db(), me, body, provider=travel_provider())
+        return days.plan_day(db(), me, body, provider=travel_provider())
 
 
 @plan_blp.route("/<int:plan_id>")
@@ -363,7 +363,7 @@ class PlanById(MethodView):
     @plan_blp.errors(401, 403, 404)
     def get(self, plan_id):
         """A day plan"""
-        return planning.get_plan(db(), caller(), plan_id)
+        return plans.get_plan(db(), caller(), plan_id)
 
 
 @plan_blp.route("/<int:plan_id>/replan")
@@ -377,7 +377,7 @@ class Replan(MethodView):
         Visits done or skipped so far stay fixed; the rest is planned again from `position`
         at `at`.
         """
-        return planning.replan(db(), caller(), plan_id, body, provider=travel_provider())
+        return days.replan(db(), caller(), plan_id, body, provider=travel_provider())
 
 
 def travel_provider():
@@ -396,4 +396,4 @@ class WeekPlan(MethodView):
         No home twice in the week; paired visits are fixed stops in both officers' plans
         and bring the home into the partner's phone for that day.
         """
-        return planning.plan_week(db(), caller(), team_id, body, provider=travel_provider())
+        return weeks.plan_week(db(), caller(), team_id, body, provider=travel_provider())

@@ -72,7 +72,7 @@ def scope_clause(patch_ids: set[int] | None, uprn_column: str) -> tuple[str, lis
 
 def granted_homes(db: Database, officer_id: int, first: date, last: date) -> set[int]:
     """Homes outside an officer's patches granted to them for days from ``first`` to
-    ``last`` (the partner's home on a paired visit, sync.planning)."""
+    ``last`` (the partner's home on a paired visit, sync.casework.weeks)."""
     return {
         r[0]
         for r in db.execute(

@@ -3,7 +3,7 @@
 A case gathers the current account and the one before it, the arrangement and promises,
 the contact history (last successful contact, failed visits since, a visit yesterday),
 vulnerability, Breathing Space, and the home's position and markers. routing.priority
-scores it; sync.planning plans the visits.
+scores it; sync.casework.days plans the visits.
 """
 
 from collections import defaultdict

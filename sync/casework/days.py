@@ -8,10 +8,10 @@ rest a day; appointments and must-visits are fixed stops. The route engine
 windows. The plan says, for every stop, when to arrive, the travel and time on site, and
 why the home was chosen; and for the high-priority homes left out, why.
 
-A plan is stored (a new plan for the same officer and day supersedes the last) and
-reaches the officer's phone through sync as a ``plan`` record. Re-planning mid-day starts
-from where the officer is, at the time given, with the visits done or skipped so far
-fixed.
+A plan is stored (sync.casework.plans) and reaches the officer's phone through sync.
+Re-planning mid-day starts from where the officer is, at the time given, with the visits
+done or skipped so far fixed. A team's week is planned a day at a time
+(sync.casework.weeks).
 """
 
 from dataclasses import dataclass
@@ -24,9 +24,9 @@ from routing import engine, priority
 from routing.travel import Provider, StraightLine
 from sync.access.scope import Caller, visible_patch_ids
 from sync.casework import cases
-from sync.clock import LONDON, iso, utc_now
-from sync.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from sync.store import changes
+from sync.casework.plans import get_plan, officer_for, store
+from sync.clock import LONDON, iso
+from sync.errors import Conflict, ValidationFailed
 from sync.store.db import write_transaction
 
 LEFT_OUT_SHOWN = 20
@@ -45,26 +45,6 @@ def _seconds(day: date, clock: str) -> float:
 def _instant(day: date, seconds: float) -> str:
     midnight = datetime.combine(day, time(0), LONDON)
     return iso(midnight + timedelta(seconds=round(seconds)))
-
-
-def _officer(db: Database, caller: Caller, officer_id: int) -> dict:
-    rows = list(
-        db.query(
-            "SELECT id, username, display_name, team_id, role FROM users WHERE id = ? "
-            "AND disabled_at IS NULL",
-            [officer_id],
-        )
-    )
-    if not rows or rows[0]["role"] != "officer":
-        raise NotFound(f"Officer {officer_id} not found.")
-    officer = rows[0]
-    if caller.role == "officer" and caller.user_id != officer_id:
-        raise NotFound(f"Officer {officer_id} not found.")
-    if caller.role == "team_leader" and caller.team_id != officer["team_id"]:
-        raise NotFound(f"Officer {officer_id} not found.")
-    if caller.role not in ("officer", "team_leader", "admin"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan visits.")
-    return officer
 
 
 def _centre(homes: list[dict]) -> tuple[float, float]:
@@ -142,7 +122,7 @@ def prepare(
     """``request``: officer_id, date, start, end, window (start, end: "HH:MM"), breaks,
     mode, on_site_minutes, must_visit, appointments. ``exclude``: homes not to plan;
     ``found``: the officer's cases, when already read (a week plan reads them once)."""
-    officer = _officer(db, caller, request["officer_id"])
+    officer = officer_for(db, caller, request["officer_id"])
     day: date = request["date"]
     rules = priority.load_rules()
     if found is None:
@@ -263,16 +243,16 @@ def plan_day(
 ) -> dict:
     """Plan and store one officer's day (see ``prepare``). ``fixed``: stops already made
     (re-planning)."""
-    draft = _compose(
+    draft = compose(
         db, caller, request, provider=provider, time_limit=time_limit,
         exploration=exploration, fixed=fixed, exclude=exclude, found=found,
     )  # fmt: skip
     with write_transaction(db):
-        plan_id = _store(db, caller, *draft, replaces)
+        plan_id = store(db, caller, *draft, replaces)
     return get_plan(db, caller, plan_id)
 
 
-def _compose(
+def compose(
     db: Database,
     caller: Caller,
     request: dict,
@@ -362,47 +342,6 @@ def _left(home: dict, score: float, code: str, text: str) -> dict:
             "why": code, "text": text}  # fmt: skip
 
 
-def _store(db, caller, officer, day, request, body, replaces) -> int:
-    """Store a plan, superseding the officer's current plan for the day; its id."""
-    with write_transaction(db):
-        previous = [
-            r[0]
-            for r in db.execute(
-                "SELECT id FROM plans WHERE officer_id = ? AND plan_date = ? "
-                "AND status = 'current'",
-                [officer["id"], day.isoformat()],
-            )
-        ]
-        for plan_id in previous:
-            db.execute("UPDATE plans SET status = 'superseded' WHERE id = ?", [plan_id])
-            changes.touch(db, "plan", plan_id, None, deleted=True, owner_id=officer["id"])
-        plan_id = db.execute(
-            "INSERT INTO plans (officer_id, plan_date, status, replaces, rules_version, request, "
-            "body, created_by, created_at) VALUES (?, ?, 'current', ?, ?, ?, ?, ?, ?)",
-            [officer["id"], day.isoformat(), replaces or (previous[-1] if previous else None),
-             body["rules_version"], orjson.dumps(request).decode(), orjson.dumps(body).decode(),
-             caller.user_id, utc_now()],
-        ).lastrowid  # fmt: skip
-        changes.touch(db, "plan", plan_id, None, owner_id=officer["id"])
-    return plan_id
-
-
-PLAN_COLUMNS = "id, officer_id, plan_date, status, replaces, created_at, body"
-
-
-def plan_out(row: dict) -> dict:
-    body = orjson.loads(row.pop("body"))
-    return {**row, **body, "id": row["id"], "status": row["status"]}
-
-
-def get_plan(db: Database, caller: Caller, plan_id: int) -> dict:
-    rows = list(db.query(f"SELECT {PLAN_COLUMNS} FROM plans WHERE id = ?", [plan_id]))
-    if not rows:
-        raise NotFound(f"Plan {plan_id} not found.")
-    _officer(db, caller, rows[0]["officer_id"])
-    return plan_out(rows[0])
-
-
 def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> dict:
     """From the officer's position and time, with visits done or skipped fixed."""
     current = get_plan(db, caller, plan_id)
@@ -434,177 +373,3 @@ def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> di
     exclude = done | skipped | {f["uprn"] for f in current.get("fixed") or []}
     kw.setdefault("time_limit", 0.08)
     return plan_day(db, caller, request, fixed=fixed, replaces=plan_id, exclude=exclude, **kw)
-
-
-def read_plans(db: Database, ids: list[str], today: date) -> dict[str, dict]:
-    """For sync: a current plan for today or later (others are removed from phones)."""
-    found = {}
-    for row in db.query(
-        f"SELECT {PLAN_COLUMNS} FROM plans WHERE id IN ({','.join('?' * len(ids))}) "
-        "AND status = 'current' AND plan_date >= ?",
-        [*[int(i) for i in ids], today.isoformat()],
-    ):
-        found[str(row["id"])] = plan_out(row)
-    return found
-
-
-def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | None = None):
-    """Current plans for a day: mine (officers), my team's (team leaders), all (admins)."""
-    if caller.role not in ("officer", "team_leader", "admin"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see visit plans.")
-    where, params = ["p.plan_date = ?", "p.status = 'current'"], [day.isoformat()]
-    if caller.role == "officer":
-        where.append("p.officer_id = ?")
-        params.append(caller.user_id)
-    elif caller.role == "team_leader":
-        where.append("u.team_id = ?")
-        params.append(caller.team_id)
-    if officer_id is not None:
-        where.append("p.officer_id = ?")
-        params.append(officer_id)
-    return [
-        plan_out(row)
-        for row in db.query(
-            f"SELECT {', '.join('p.' + c for c in PLAN_COLUMNS.split(', '))} FROM plans p "
-            f"JOIN users u ON u.id = p.officer_id WHERE {' AND '.join(where)} ORDER BY u.username",
-            params,
-        )
-    ]
-
-
-def plan_week(
-    db: Database,
-    caller: Caller,
-    team_id: int,
-    request: dict,
-    *,
-    provider: Provider | None = None,
-    time_limit: float = 0.12,
-) -> dict:
-    """Plan a team's days: each officer within their patches and cover, no home twice in
-    the week unless booked, paired visits a fixed stop in both officers' plans (the home
-    is granted to the partner for that day, so it reaches their phone and their records
-    are accepted), the same working day for everyone. Each day is planned from its own
-    cases, and the week is stored in one transaction. ``request``: start, days,
-    officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
-    officer_ids)."""
-    if caller.role not in ("team_leader", "admin") or (
-        caller.role == "team_leader" and caller.team_id != team_id
-    ):
-        if caller.role == "team_leader":
-            raise NotFound(f"Team {team_id} not found.")
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan a team's week.")
-    officers = {
-        r["id"]: r
-        for r in db.query(
-            "SELECT id, username, display_name, team_id, role FROM users WHERE team_id = ? "
-            "AND role = 'officer' AND disabled_at IS NULL ORDER BY username",
-            [team_id],
-        )
-    }
-    if not officers and not db.execute("SELECT 1 FROM teams WHERE id = ?", [team_id]).fetchone():
-        raise NotFound(f"Team {team_id} not found.")
-    chosen = request.get("officer_ids") or list(officers)
-    strangers = sorted(set(chosen) - set(officers))
-    if strangers:
-        raise ValidationFailed(
-            "Plan only the team's own officers.",
-            errors={"officer_ids": [f"Not officers of this team: {strangers}."]},
-        )
-    days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
-    paired = request.get("paired") or []
-    team_patches = visible_patch_ids(db, caller)
-    team_homes = None
-    if team_patches is not None:
-        marks = ",".join("?" * len(team_patches)) or "NULL"
-        team_homes = {
-            r[0]
-            for r in db.execute(
-                f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})",
-                sorted(team_patches),
-            )
-        }
-    for visit in paired:
-        pair = set(visit["officer_ids"])
-        if visit["date"] not in days or len(pair) != 2 or not pair <= set(chosen):
-            raise ValidationFailed(
-                "A paired visit is on a day of the week planned, by two different officers "
-                "being planned.",
-                errors={"paired": ["Outside the week, or not two planned officers."]},
-            )
-        if team_homes is not None and visit["uprn"] not in team_homes:
-            raise ValidationFailed(
-                "A paired visit must be to a home in the team's patches.",
-                errors={"paired": [f"Home {visit['uprn']} is not in your team's patches."]},
-            )
-    rules = priority.load_rules()
-    common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")
-              if request.get(k) is not None}  # fmt: skip
-    planned: set[int] = {v["uprn"] for v in paired}
-    # Every day is planned first, each from its own cases (a Breathing Space starting or
-    # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
-    # then the whole week is stored in one write transaction: all of it or none. The
-    # solving happens before the write lock is taken, so phones' pushes never wait on it.
-    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
-    drafts, grants = [], []
-    for day in days:
-        for officer_id in chosen:
-            booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
-            found = list(weeks[officer_id][day])
-            mine = {c["uprn"] for c in found}
-            for visit in booked:  # the partner gets the home for the day
-                if visit["uprn"] not in mine:
-                    grants.append((officer_id, visit))
-                    found += cases.assess_all(
-                        cases.load(db, "t.uprn = :uprn", {"uprn": visit["uprn"]}, day), day, rules
-                    )
-            request_day = {
-                **common,
-                "officer_id": officer_id,
-                "date": day,
-                "appointments": [
-                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
-                ],
-            }
-            draft = _compose(
-                db, caller, request_day, provider=provider, time_limit=time_limit,
-                exploration=2, fixed=None, exclude=planned - {v["uprn"] for v in booked},
-                found=found,
-            )  # fmt: skip
-            planned |= {s["uprn"] for s in draft[3]["stops"]}
-            drafts.append((officer_id, day, booked, draft))
-    summary = []
-    with write_transaction(db):
-        for officer_id, visit in grants:
-            db.execute(
-                "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
-                "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
-                 caller.user_id, utc_now()],
-            )  # fmt: skip
-            changes.touch_homes(db, [visit["uprn"]])
-        for officer_id, day, booked, draft in drafts:
-            body = draft[3]
-            summary.append(
-                {
-                    "plan_id": _store(db, caller, *draft, None),
-                    "officer_id": officer_id,
-                    "date": day.isoformat(),
-                    "stops": body["totals"]["stops"],
-                    "score": body["totals"]["score"],
-                    "travel_s": body["totals"]["travel_s"],
-                    "paired": [v["uprn"] for v in booked],
-                }
-            )
-    loads = [s["stops"] for s in summary]
-    return {
-        "team_id": team_id,
-        "start": days[0].isoformat(),
-        "days": len(days),
-        "plans": summary,
-        "balance": {
-            "stops_min": min(loads, default=0),
-            "stops_max": max(loads, default=0),
-            "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
-        },
-    }

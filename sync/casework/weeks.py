@@ -1,0 +1,154 @@
+"""Week plans: a team's days planned together, paired visits booked in both plans."""
+
+from datetime import timedelta
+
+from sqlite_utils import Database
+
+from routing import priority
+from routing.travel import Provider
+from sync.access.scope import Caller, visible_patch_ids
+from sync.casework import cases
+from sync.casework.days import compose, officer_cases_days
+from sync.casework.plans import store
+from sync.clock import utc_now
+from sync.errors import Forbidden, NotFound, ValidationFailed
+from sync.store import changes
+from sync.store.db import write_transaction
+
+
+def plan_week(
+    db: Database,
+    caller: Caller,
+    team_id: int,
+    request: dict,
+    *,
+    provider: Provider | None = None,
+    time_limit: float = 0.12,
+) -> dict:
+    """Plan a team's days: each officer within their patches and cover, no home twice in
+    the week unless booked, paired visits a fixed stop in both officers' plans (the home
+    is granted to the partner for that day, so it reaches their phone and their records
+    are accepted), the same working day for everyone. Each day is planned from its own
+    cases, and the week is stored in one transaction. ``request``: start, days,
+    officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
+    officer_ids)."""
+    if caller.role not in ("team_leader", "admin") or (
+        caller.role == "team_leader" and caller.team_id != team_id
+    ):
+        if caller.role == "team_leader":
+            raise NotFound(f"Team {team_id} not found.")
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan a team's week.")
+    officers = {
+        r["id"]: r
+        for r in db.query(
+            "SELECT id, username, display_name, team_id, role FROM users WHERE team_id = ? "
+            "AND role = 'officer' AND disabled_at IS NULL ORDER BY username",
+            [team_id],
+        )
+    }
+    if not officers and not db.execute("SELECT 1 FROM teams WHERE id = ?", [team_id]).fetchone():
+        raise NotFound(f"Team {team_id} not found.")
+    chosen = request.get("officer_ids") or list(officers)
+    strangers = sorted(set(chosen) - set(officers))
+    if strangers:
+        raise ValidationFailed(
+            "Plan only the team's own officers.",
+            errors={"officer_ids": [f"Not officers of this team: {strangers}."]},
+        )
+    days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
+    paired = request.get("paired") or []
+    team_patches = visible_patch_ids(db, caller)
+    team_homes = None
+    if team_patches is not None:
+        marks = ",".join("?" * len(team_patches)) or "NULL"
+        team_homes = {
+            r[0]
+            for r in db.execute(
+                f"SELECT uprn FROM patch_properties WHERE patch_id IN ({marks})",
+                sorted(team_patches),
+            )
+        }
+    for visit in paired:
+        pair = set(visit["officer_ids"])
+        if visit["date"] not in days or len(pair) != 2 or not pair <= set(chosen):
+            raise ValidationFailed(
+                "A paired visit is on a day of the week planned, by two different officers "
+                "being planned.",
+                errors={"paired": ["Outside the week, or not two planned officers."]},
+            )
+        if team_homes is not None and visit["uprn"] not in team_homes:
+            raise ValidationFailed(
+                "A paired visit must be to a home in the team's patches.",
+                errors={"paired": [f"Home {visit['uprn']} is not in your team's patches."]},
+            )
+    rules = priority.load_rules()
+    common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")
+              if request.get(k) is not None}  # fmt: skip
+    planned: set[int] = {v["uprn"] for v in paired}
+    # Every day is planned first, each from its own cases (a Breathing Space starting or
+    # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
+    # then the whole week is stored in one write transaction: all of it or none. The
+    # solving happens before the write lock is taken, so phones' pushes never wait on it.
+    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
+    drafts, grants = [], []
+    for day in days:
+        for officer_id in chosen:
+            booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
+            found = list(weeks[officer_id][day])
+            mine = {c["uprn"] for c in found}
+            for visit in booked:  # the partner gets the home for the day
+                if visit["uprn"] not in mine:
+                    grants.append((officer_id, visit))
+                    found += cases.assess_all(
+                        cases.load(db, "t.uprn = :uprn", {"uprn": visit["uprn"]}, day), day, rules
+                    )
+            request_day = {
+                **common,
+                "officer_id": officer_id,
+                "date": day,
+                "appointments": [
+                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
+                ],
+            }
+            draft = compose(
+                db, caller, request_day, provider=provider, time_limit=time_limit,
+                exploration=2, fixed=None, exclude=planned - {v["uprn"] for v in booked},
+                found=found,
+            )  # fmt: skip
+            planned |= {s["uprn"] for s in draft[3]["stops"]}
+            drafts.append((officer_id, day, booked, draft))
+    summary = []
+    with write_transaction(db):
+        for officer_id, visit in grants:
+            db.execute(
+                "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
+                "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
+                 caller.user_id, utc_now()],
+            )  # fmt: skip
+            changes.touch_homes(db, [visit["uprn"]])
+        for officer_id, day, booked, draft in drafts:
+            body = draft[3]
+            summary.append(
+                {
+                    "plan_id": store(db, caller, *draft, None),
+                    "officer_id": officer_id,
+                    "date": day.isoformat(),
+                    "stops": body["totals"]["stops"],
+                    "score": body["totals"]["score"],
+                    "travel_s": body["totals"]["travel_s"],
+                    "paired": [v["uprn"] for v in booked],
+                }
+            )
+    loads = [s["stops"] for s in summary]
+    return {
+        "team_id": team_id,
+        "start": days[0].isoformat(),
+        "days": len(days),
+        "plans": summary,
+        "balance": {
+            "stops_min": min(loads, default=0),
+            "stops_max": max(loads, default=0),
+            "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
+        },
+    }
