@@ -32,6 +32,17 @@ from sync.store.db import write_transaction
 LEFT_OUT_SHOWN = 20
 MAX_CANDIDATES = 150
 DEFAULT_ON_SITE_MIN = 20
+# The working day and its lunch break, unless the request says otherwise.
+DEFAULT_WINDOW = {"start": "09:00", "end": "17:00"}
+DEFAULT_BREAKS = [{"from": "12:00", "to": "14:00", "minutes": 30}]
+# Why a home was left out of a plan, in the officer's words.
+WHY_LEFT_OUT = {
+    "breathing-space": "Breathing Space: no enforcement visit",
+    "needs-pair": "A 'no lone visits' marker: book a paired visit",
+    "visited-yesterday": "Visited yesterday",
+    "time-budget": "No time left in the day",
+    "window-clash": "The appointment window could not be met",
+}
 
 
 def _seconds(day: date, clock: str) -> float:
@@ -127,61 +138,23 @@ def prepare(
     rules = priority.load_rules()
     if found is None:
         found = officer_cases(db, officer, day, rules)
-    homes: dict[int, dict] = {}
-    for case in found:
-        home = homes.setdefault(
-            case["uprn"],
-            {"uprn": case["uprn"], "address": f"{case['address_line_1']}, {case['postcode']}",
-             "latitude": case["latitude"], "longitude": case["longitude"], "cases": [],
-             "markers": case["markers"], "visited_yesterday": case["visited_yesterday"]},
-        )  # fmt: skip
-        home["cases"].append(case)
+    homes = _homes(found)
     must = set(request.get("must_visit") or [])
     windows = {a["uprn"]: a for a in request.get("appointments") or []}
-    unknown = sorted((must | set(windows)) - set(homes))
+    fixed = must | set(windows)
+    unknown = sorted(fixed - set(homes))
     if unknown:
         raise ValidationFailed(
             "Must-visits and appointments must be current homes in the officer's patches.",
             errors={"must_visit": [f"Not in the officer's patches: {unknown}."]},
         )
-    exclude = exclude or set()
-    chosen, left_out = [], []
-    for home in homes.values():
-        visit = [c for c in home["cases"] if c["priority"]["action"] == "visit"]
-        home["score"] = round(sum(c["priority"]["score"] for c in visit), 1)
-        uprn = home["uprn"]
-        forced = uprn in must or uprn in windows
-        if uprn in exclude:
-            continue
-        held = [c for c in home["cases"] if c["priority"]["breathing_space"]]
-        suppressed = sum(
-            r["points"] for c in held for r in c["priority"]["reasons"] if "suppressed" in r
-        )
-        if not visit and not forced:
-            if held and suppressed >= rules["actions"]["visit"]:
-                left_out.append(_left(home, suppressed, "breathing-space",
-                                      "Breathing Space: no enforcement visit"))  # fmt: skip
-            continue
-        if "no_lone_visits" in home["markers"] and not forced:
-            left_out.append(_left(home, home["score"], "needs-pair",
-                                  "A 'no lone visits' marker: book a paired visit"))  # fmt: skip
-            continue
-        if home["visited_yesterday"] and not forced:
-            left_out.append(_left(home, home["score"], "visited-yesterday",
-                                  "Visited yesterday"))  # fmt: skip
-            continue
-        chosen.append(home)
+    chosen, left_out = _candidates(homes, fixed, exclude or set(), rules)
     # The route engine gets the strongest candidates (and every fixed stop): a day holds
     # 10-25 visits, and the rest are reported as left out for lack of time.
-    chosen.sort(key=lambda h: (h["uprn"] not in must and h["uprn"] not in windows, -h["score"]))
+    chosen.sort(key=lambda h: (h["uprn"] not in fixed, -h["score"]))
     chosen, spare = chosen[:max_candidates], chosen[max_candidates:]
-    left_out += [_left(h, h["score"], "time-budget", "No time left in the day") for h in spare]
-    start_at = request.get("start_at")
-    window = request.get("window") or {"start": "09:00", "end": "17:00"}
-    day_start = start_at if start_at is not None else _seconds(day, window["start"])
-    day_end = _seconds(day, window["end"])
-    if day_end <= day_start:
-        raise ValidationFailed("The day must end after it starts.", errors={"window": ["Empty."]})
+    left_out += [_left(h, h["score"], "time-budget") for h in spare]
+    window, day_start, day_end = _day_bounds(day, request)
     if not homes:
         raise ValidationFailed(
             "The officer holds no current tenancies that day.",
@@ -191,25 +164,13 @@ def prepare(
     start = _place(request.get("start"), centre, "Patch centre")
     end = _place(request.get("end"), (start["latitude"], start["longitude"]), start["label"])
     mode = request.get("mode") or "car"
-    on_site = 60 * (request.get("on_site_minutes") or rules.get("visit_on_site_minutes",
-                                                                DEFAULT_ON_SITE_MIN))  # fmt: skip
+    usual = rules.get("visit_on_site_minutes", DEFAULT_ON_SITE_MIN)
+    on_site = 60 * (request.get("on_site_minutes") or usual)
     points = [(start["latitude"], start["longitude"]), (end["latitude"], end["longitude"])]
     points += [(h["latitude"], h["longitude"]) for h in chosen]
     travel = (provider or StraightLine()).durations(points, mode)
-    n = len(points)
-    opens, closes = [0.0] * n, [engine.INFINITY] * n
-    for k, home in enumerate(chosen, start=2):
-        slot = windows.get(home["uprn"])
-        if slot:
-            opens[k] = _seconds(day, slot["from"])
-            closes[k] = _seconds(day, slot["to"])
-    breaks = tuple(
-        engine.Break(_seconds(day, b["from"]), _seconds(day, b["to"]) - 60 * b["minutes"],
-                     60 * b["minutes"])
-        for b in (request.get("breaks") if request.get("breaks") is not None
-                  else [{"from": "12:00", "to": "14:00", "minutes": 30}])
-        if _seconds(day, b["to"]) > day_start
-    )  # fmt: skip
+    opens, closes = _time_windows(day, chosen, windows)
+    breaks = request.get("breaks")
     inst = engine.Instance(
         travel=travel,
         service=[0.0, 0.0] + [float(on_site)] * len(chosen),
@@ -220,12 +181,118 @@ def prepare(
         end=1,
         day_start=day_start,
         day_end=day_end,
-        must=frozenset(k for k, h in enumerate(chosen, start=2)
-                       if h["uprn"] in must or h["uprn"] in windows),
-        breaks=breaks,
-    )  # fmt: skip
-    return Prepared(officer, day, request, rules, inst, chosen, left_out, windows, must,
-                    start, end, mode, window, on_site)  # fmt: skip
+        must=frozenset(k for k, h in enumerate(chosen, start=2) if h["uprn"] in fixed),
+        breaks=_breaks(day, DEFAULT_BREAKS if breaks is None else breaks, day_start),
+    )
+    return Prepared(
+        officer=officer,
+        day=day,
+        request=request,
+        rules=rules,
+        inst=inst,
+        chosen=chosen,
+        left_out=left_out,
+        windows=windows,
+        must=must,
+        start=start,
+        end=end,
+        mode=mode,
+        window=window,
+        on_site=on_site,
+    )
+
+
+def _homes(found: list[dict]) -> dict[int, dict]:
+    """The officer's cases by home; a home scores what its cases needing a visit score."""
+    homes: dict[int, dict] = {}
+    for case in found:
+        home = homes.get(case["uprn"])
+        if home is None:
+            home = homes[case["uprn"]] = {
+                "uprn": case["uprn"],
+                "address": f"{case['address_line_1']}, {case['postcode']}",
+                "latitude": case["latitude"],
+                "longitude": case["longitude"],
+                "cases": [],
+                "markers": case["markers"],
+                "visited_yesterday": case["visited_yesterday"],
+            }
+        home["cases"].append(case)
+    for home in homes.values():
+        visit = [c for c in home["cases"] if c["priority"]["action"] == "visit"]
+        home["score"] = round(sum(c["priority"]["score"] for c in visit), 1)
+    return homes
+
+
+def _candidates(
+    homes: dict[int, dict], fixed: set[int], exclude: set[int], rules: dict
+) -> tuple[list[dict], list[dict]]:
+    """The homes for the route engine, and the homes left out with why. A fixed stop
+    (a must-visit, an appointment) always goes; another home goes when one of its cases
+    needs a visit, unless it waits for a paired visit or was visited yesterday. A home
+    whose visit a Breathing Space holds back is reported, so the officer knows why."""
+    chosen, left_out = [], []
+    for home in homes.values():
+        uprn = home["uprn"]
+        if uprn in exclude:
+            continue
+        if uprn in fixed:
+            chosen.append(home)
+        elif not any(c["priority"]["action"] == "visit" for c in home["cases"]):
+            held = _held_by_breathing_space(home)
+            if held is not None and held >= rules["actions"]["visit"]:
+                left_out.append(_left(home, held, "breathing-space"))
+        elif "no_lone_visits" in home["markers"]:
+            left_out.append(_left(home, home["score"], "needs-pair"))
+        elif home["visited_yesterday"]:
+            left_out.append(_left(home, home["score"], "visited-yesterday"))
+        else:
+            chosen.append(home)
+    return chosen, left_out
+
+
+def _held_by_breathing_space(home: dict) -> float | None:
+    """The points a Breathing Space suppresses at the home (None: none is in force)."""
+    held = [c for c in home["cases"] if c["priority"]["breathing_space"]]
+    if not held:
+        return None
+    return sum(r["points"] for c in held for r in c["priority"]["reasons"] if "suppressed" in r)
+
+
+def _day_bounds(day: date, request: dict) -> tuple[dict, float, float]:
+    """The working window, and the seconds from midnight at which the plan starts (the
+    time given, when re-planning) and the day ends."""
+    window = request.get("window") or dict(DEFAULT_WINDOW)
+    start_at = request.get("start_at")
+    day_start = start_at if start_at is not None else _seconds(day, window["start"])
+    day_end = _seconds(day, window["end"])
+    if day_end <= day_start:
+        raise ValidationFailed("The day must end after it starts.", errors={"window": ["Empty."]})
+    return window, day_start, day_end
+
+
+def _time_windows(day: date, chosen: list[dict], windows: dict) -> tuple[list, list]:
+    """Each node's time window (opens, closes): an appointment's for a booked home; the
+    start, the end and every other home are open all day."""
+    opens, closes = [0.0] * (len(chosen) + 2), [engine.INFINITY] * (len(chosen) + 2)
+    for k, home in enumerate(chosen, start=2):
+        slot = windows.get(home["uprn"])
+        if slot:
+            opens[k] = _seconds(day, slot["from"])
+            closes[k] = _seconds(day, slot["to"])
+    return opens, closes
+
+
+def _breaks(day: date, breaks: list[dict], day_start: float) -> tuple[engine.Break, ...]:
+    """The route engine's breaks: each starts between ``from`` and ``to`` less its length.
+    A break over before the plan starts (re-planning in the afternoon) is not taken."""
+    taken = []
+    for b in breaks:
+        ends = _seconds(day, b["to"])
+        if ends > day_start:
+            length = 60 * b["minutes"]
+            taken.append(engine.Break(_seconds(day, b["from"]), ends - length, length))
+    return tuple(taken)
 
 
 def plan_day(
@@ -244,9 +311,16 @@ def plan_day(
     """Plan and store one officer's day (see ``prepare``). ``fixed``: stops already made
     (re-planning)."""
     draft = compose(
-        db, caller, request, provider=provider, time_limit=time_limit,
-        exploration=exploration, fixed=fixed, exclude=exclude, found=found,
-    )  # fmt: skip
+        db,
+        caller,
+        request,
+        provider=provider,
+        time_limit=time_limit,
+        exploration=exploration,
+        fixed=fixed,
+        exclude=exclude,
+        found=found,
+    )
     with write_transaction(db):
         plan_id = store(db, caller, *draft, replaces)
     return get_plan(db, caller, plan_id)
@@ -266,19 +340,52 @@ def compose(
 ) -> tuple[dict, date, dict, dict]:
     """A day plan, solved but not stored: (officer, day, request, body)."""
     prep = prepare(db, caller, request, provider=provider, exclude=exclude, found=found)
-    officer, day, rules, inst, chosen = prep.officer, prep.day, prep.rules, prep.inst, prep.chosen
-    windows, must, left_out, on_site = prep.windows, prep.must, prep.left_out, prep.on_site
-    start, end, mode, window, travel = prep.start, prep.end, prep.mode, prep.window, inst.travel
-    solution = engine.solve(inst, time_limit=time_limit, exploration=exploration, patience=40)
-    sched = engine.simulate(inst, solution.route)
+    day = prep.day
+    solution = engine.solve(prep.inst, time_limit=time_limit, exploration=exploration, patience=40)
+    sched = engine.simulate(prep.inst, solution.route)
+    stops = _stops(prep, solution.route, sched)
+    planned = {s["uprn"] for s in stops}
+    missed = [
+        _left(h, h["score"], "window-clash" if prep.windows.get(h["uprn"]) else "time-budget")
+        for h in prep.chosen
+        if h["uprn"] not in planned
+    ]
+    left_out = sorted(prep.left_out + missed, key=lambda h: -h["score"])
+    request_out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in request.items()}
+    body = {
+        "officer_id": prep.officer["id"],
+        "officer": prep.officer["username"],
+        "date": day.isoformat(),
+        "mode": prep.mode,
+        "rules_version": prep.rules["version"],
+        "start": prep.start,
+        "end": prep.end,
+        "window": prep.window,
+        "breaks": [_instant(day, b) for b in sched.breaks],
+        "fixed": fixed or [],
+        "stops": stops,
+        "left_out": left_out[:LEFT_OUT_SHOWN],
+        "totals": {
+            "stops": len(stops),
+            # The stops' own scores: the solver counts a stop worth nothing as 0.1, so
+            # that it still prefers visiting it to leaving it out.
+            "score": round(sum(s["score"] for s in stops), 1),
+            "travel_s": round(sched.travel),
+            "ends_at": _instant(day, sched.end_arrival),
+            "candidates": len(prep.chosen),
+        },
+        "feasible": solution.feasible and not solution.missing_must,
+    }
+    return prep.officer, day, request_out, body
+
+
+def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dict]:
+    """The route's stops in visiting order: when to arrive, the travel and time on site,
+    and why each home was chosen."""
+    day, on_site = prep.day, prep.on_site
     stops, previous = [], 0
-    for k, node in enumerate(solution.route):
-        home = chosen[node - 2]
-        reasons = sorted(
-            (r | {"tenancy_ref": c["tenancy_ref"]} for c in home["cases"]
-             for r in c["priority"]["reasons"] if "suppressed" not in r),
-            key=lambda r: -r["points"],
-        )  # fmt: skip
+    for k, node in enumerate(route):
+        home = prep.chosen[node - 2]
         stops.append(
             {
                 "seq": k + 1,
@@ -291,55 +398,38 @@ def compose(
                 "arrive_at": _instant(day, sched.arrivals[k]),
                 "start_at": _instant(day, sched.starts[k]),
                 "leave_at": _instant(day, sched.starts[k] + on_site),
-                "travel_s": round(travel[previous][node]),
+                "travel_s": round(prep.inst.travel[previous][node]),
                 "on_site_s": on_site,
-                "appointment": windows.get(home["uprn"]),
-                "must_visit": home["uprn"] in must,
+                "appointment": prep.windows.get(home["uprn"]),
+                "must_visit": home["uprn"] in prep.must,
                 "markers": home["markers"],
-                "reasons": reasons,
+                "reasons": _reasons(home),
             }
         )
         previous = node
-    planned = {s["uprn"] for s in stops}
-    for home in chosen:
-        if home["uprn"] in planned:
-            continue
-        slot = windows.get(home["uprn"])
-        why = ("window-clash", "The appointment window could not be met") if slot else (
-            "time-budget", "No time left in the day")  # fmt: skip
-        left_out.append(_left(home, home["score"], *why))
-    left_out.sort(key=lambda h: -h["score"])
-    request_out = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in request.items()}
-    body = {
-        "officer_id": officer["id"],
-        "officer": officer["username"],
-        "date": day.isoformat(),
-        "mode": mode,
-        "rules_version": rules["version"],
-        "start": start,
-        "end": end,
-        "window": window,
-        "breaks": [_instant(day, b) for b in sched.breaks],
-        "fixed": fixed or [],
-        "stops": stops,
-        "left_out": left_out[:LEFT_OUT_SHOWN],
-        "totals": {
-            "stops": len(stops),
-            # The stops' own scores: the solver counts a stop worth nothing as 0.1, so
-            # that it still prefers visiting it to leaving it out.
-            "score": round(sum(s["score"] for s in stops), 1),
-            "travel_s": round(sched.travel),
-            "ends_at": _instant(day, sched.end_arrival),
-            "candidates": len(chosen),
-        },
-        "feasible": solution.feasible and not solution.missing_must,
+    return stops
+
+
+def _reasons(home: dict) -> list[dict]:
+    """Why a home was chosen: its cases' reasons in force, the weightiest first."""
+    reasons = [
+        r | {"tenancy_ref": c["tenancy_ref"]}
+        for c in home["cases"]
+        for r in c["priority"]["reasons"]
+        if "suppressed" not in r
+    ]
+    return sorted(reasons, key=lambda r: -r["points"])
+
+
+def _left(home: dict, score: float, why: str) -> dict:
+    """A home left out of the plan, with why (a code, and ``WHY_LEFT_OUT``'s words)."""
+    return {
+        "uprn": home["uprn"],
+        "address": home["address"],
+        "score": round(score, 1),
+        "why": why,
+        "text": WHY_LEFT_OUT[why],
     }
-    return officer, day, request_out, body
-
-
-def _left(home: dict, score: float, code: str, text: str) -> dict:
-    return {"uprn": home["uprn"], "address": home["address"], "score": round(score, 1),
-            "why": code, "text": text}  # fmt: skip
 
 
 def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> dict:
@@ -355,21 +445,25 @@ def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> di
     at: datetime = update["at"]
     if at.astimezone(LONDON).date() != day:
         raise ValidationFailed("Re-plan on the plan's own day.", errors={"at": ["Another day."]})
+    made = done | skipped
     fixed = [
-        {"uprn": s["uprn"], "address": s["address"],
-         "outcome": "done" if s["uprn"] in done else "skipped"}
-        for s in current["stops"] if s["uprn"] in done | skipped
-    ] + list(current.get("fixed") or [])  # fmt: skip
+        {"uprn": s["uprn"], "address": s["address"], "outcome": _outcome(s, done)}
+        for s in current["stops"]
+        if s["uprn"] in made
+    ] + list(current.get("fixed") or [])
     request = {
         **request,
         "date": day,
         "officer_id": current["officer_id"],
         "start": {"label": "Current position", **update["position"]},
         "start_at": (at - datetime.combine(day, time(0), LONDON)).total_seconds(),
-        "must_visit": [u for u in request.get("must_visit") or [] if u not in done | skipped],
-        "appointments": [a for a in request.get("appointments") or []
-                         if a["uprn"] not in done | skipped],
-    }  # fmt: skip
-    exclude = done | skipped | {f["uprn"] for f in current.get("fixed") or []}
+        "must_visit": [u for u in request.get("must_visit") or [] if u not in made],
+        "appointments": [a for a in request.get("appointments") or [] if a["uprn"] not in made],
+    }
+    exclude = made | {f["uprn"] for f in current.get("fixed") or []}
     kw.setdefault("time_limit", 0.08)
     return plan_day(db, caller, request, fixed=fixed, replaces=plan_id, exclude=exclude, **kw)
+
+
+def _outcome(stop: dict, done: set[int]) -> str:
+    return "done" if stop["uprn"] in done else "skipped"

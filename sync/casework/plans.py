@@ -51,13 +51,21 @@ def store(db, caller, officer, day, request, body, replaces) -> int:
         for plan_id in previous:
             db.execute("UPDATE plans SET status = 'superseded' WHERE id = ?", [plan_id])
             changes.touch(db, "plan", plan_id, None, deleted=True, owner_id=officer["id"])
+        row = {
+            "officer_id": officer["id"],
+            "plan_date": day.isoformat(),
+            "status": "current",
+            "replaces": replaces or (previous[-1] if previous else None),
+            "rules_version": body["rules_version"],
+            "request": orjson.dumps(request).decode(),
+            "body": orjson.dumps(body).decode(),
+            "created_by": caller.user_id,
+            "created_at": utc_now(),
+        }
         plan_id = db.execute(
-            "INSERT INTO plans (officer_id, plan_date, status, replaces, rules_version, request, "
-            "body, created_by, created_at) VALUES (?, ?, 'current', ?, ?, ?, ?, ?, ?)",
-            [officer["id"], day.isoformat(), replaces or (previous[-1] if previous else None),
-             body["rules_version"], orjson.dumps(request).decode(), orjson.dumps(body).decode(),
-             caller.user_id, utc_now()],
-        ).lastrowid  # fmt: skip
+            f"INSERT INTO plans ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()),
+        ).lastrowid
         changes.touch(db, "plan", plan_id, None, owner_id=officer["id"])
     return plan_id
 

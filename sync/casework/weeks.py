@@ -1,6 +1,6 @@
 """Week plans: a team's days planned together, paired visits booked in both plans."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
@@ -14,6 +14,9 @@ from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound, ValidationFailed
 from sync.store import changes
 from sync.store.db import write_transaction
+
+# What every day of the week shares, when the request gives it.
+SHARED = ("mode", "window", "breaks", "on_site_minutes")
 
 
 def plan_week(
@@ -32,6 +35,76 @@ def plan_week(
     cases, and the week is stored in one transaction. ``request``: start, days,
     officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
     officer_ids)."""
+    officers = _team_officers(db, caller, team_id)
+    chosen = request.get("officer_ids") or list(officers)
+    strangers = sorted(set(chosen) - set(officers))
+    if strangers:
+        raise ValidationFailed(
+            "Plan only the team's own officers.",
+            errors={"officer_ids": [f"Not officers of this team: {strangers}."]},
+        )
+    days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
+    paired = request.get("paired") or []
+    _check_paired(db, caller, paired, days, chosen)
+    rules = priority.load_rules()
+    common = {k: request[k] for k in SHARED if request.get(k) is not None}
+    planned: set[int] = {v["uprn"] for v in paired}
+    # Every day is planned first, each from its own cases (a Breathing Space starting or
+    # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
+    # then the whole week is stored in one write transaction: all of it or none. The
+    # solving happens before the write lock is taken, so phones' pushes never wait on it.
+    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
+    drafts, grants = [], []
+    for day in days:
+        for officer_id in chosen:
+            booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
+            found = list(weeks[officer_id][day])
+            mine = {c["uprn"] for c in found}
+            for visit in booked:  # the partner gets the home for the day
+                if visit["uprn"] not in mine:
+                    grants.append((officer_id, visit))
+                    found += _home_cases(db, visit["uprn"], day, rules)
+            request_day = {
+                **common,
+                "officer_id": officer_id,
+                "date": day,
+                "appointments": [
+                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
+                ],
+            }
+            draft = compose(
+                db,
+                caller,
+                request_day,
+                provider=provider,
+                time_limit=time_limit,
+                exploration=2,
+                fixed=None,
+                exclude=planned - {v["uprn"] for v in booked},
+                found=found,
+            )
+            planned |= {s["uprn"] for s in draft[3]["stops"]}
+            drafts.append((officer_id, day, booked, draft))
+    with write_transaction(db):
+        for officer_id, visit in grants:
+            _grant_for_the_day(db, caller, officer_id, visit)
+        summary = [_stored(db, caller, *drafted) for drafted in drafts]
+    loads = [s["stops"] for s in summary]
+    return {
+        "team_id": team_id,
+        "start": days[0].isoformat(),
+        "days": len(days),
+        "plans": summary,
+        "balance": {
+            "stops_min": min(loads, default=0),
+            "stops_max": max(loads, default=0),
+            "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
+        },
+    }
+
+
+def _team_officers(db: Database, caller: Caller, team_id: int) -> dict[int, dict]:
+    """The team's officers by id, for its own team leader or an admin."""
     if caller.role not in ("team_leader", "admin") or (
         caller.role == "team_leader" and caller.team_id != team_id
     ):
@@ -48,15 +121,14 @@ def plan_week(
     }
     if not officers and not db.execute("SELECT 1 FROM teams WHERE id = ?", [team_id]).fetchone():
         raise NotFound(f"Team {team_id} not found.")
-    chosen = request.get("officer_ids") or list(officers)
-    strangers = sorted(set(chosen) - set(officers))
-    if strangers:
-        raise ValidationFailed(
-            "Plan only the team's own officers.",
-            errors={"officer_ids": [f"Not officers of this team: {strangers}."]},
-        )
-    days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
-    paired = request.get("paired") or []
+    return officers
+
+
+def _check_paired(
+    db: Database, caller: Caller, paired: list[dict], days: list[date], chosen: list[int]
+) -> None:
+    """A paired visit is on a day of the week, by two of the officers planned, to a home
+    in the team's patches (any home, for an admin)."""
     team_patches = visible_patch_ids(db, caller)
     team_homes = None
     if team_patches is not None:
@@ -81,74 +153,42 @@ def plan_week(
                 "A paired visit must be to a home in the team's patches.",
                 errors={"paired": [f"Home {visit['uprn']} is not in your team's patches."]},
             )
-    rules = priority.load_rules()
-    common = {k: request[k] for k in ("mode", "window", "breaks", "on_site_minutes")
-              if request.get(k) is not None}  # fmt: skip
-    planned: set[int] = {v["uprn"] for v in paired}
-    # Every day is planned first, each from its own cases (a Breathing Space starting or
-    # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
-    # then the whole week is stored in one write transaction: all of it or none. The
-    # solving happens before the write lock is taken, so phones' pushes never wait on it.
-    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
-    drafts, grants = [], []
-    for day in days:
-        for officer_id in chosen:
-            booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
-            found = list(weeks[officer_id][day])
-            mine = {c["uprn"] for c in found}
-            for visit in booked:  # the partner gets the home for the day
-                if visit["uprn"] not in mine:
-                    grants.append((officer_id, visit))
-                    found += cases.assess_all(
-                        cases.load(db, "t.uprn = :uprn", {"uprn": visit["uprn"]}, day), day, rules
-                    )
-            request_day = {
-                **common,
-                "officer_id": officer_id,
-                "date": day,
-                "appointments": [
-                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
-                ],
-            }
-            draft = compose(
-                db, caller, request_day, provider=provider, time_limit=time_limit,
-                exploration=2, fixed=None, exclude=planned - {v["uprn"] for v in booked},
-                found=found,
-            )  # fmt: skip
-            planned |= {s["uprn"] for s in draft[3]["stops"]}
-            drafts.append((officer_id, day, booked, draft))
-    summary = []
-    with write_transaction(db):
-        for officer_id, visit in grants:
-            db.execute(
-                "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
-                "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [officer_id, visit["uprn"], visit["date"].isoformat(), "paired visit",
-                 caller.user_id, utc_now()],
-            )  # fmt: skip
-            changes.touch_homes(db, [visit["uprn"]])
-        for officer_id, day, booked, draft in drafts:
-            body = draft[3]
-            summary.append(
-                {
-                    "plan_id": store(db, caller, *draft, None),
-                    "officer_id": officer_id,
-                    "date": day.isoformat(),
-                    "stops": body["totals"]["stops"],
-                    "score": body["totals"]["score"],
-                    "travel_s": body["totals"]["travel_s"],
-                    "paired": [v["uprn"] for v in booked],
-                }
-            )
-    loads = [s["stops"] for s in summary]
+
+
+def _home_cases(db: Database, uprn: int, day: date, rules: dict) -> list[dict]:
+    """The cases of a home outside the officer's patches (a partner's paired visit)."""
+    return cases.assess_all(cases.load(db, "t.uprn = :uprn", {"uprn": uprn}, day), day, rules)
+
+
+def _grant_for_the_day(db: Database, caller: Caller, officer_id: int, visit: dict) -> None:
+    """The partner on a paired visit holds the home for the day: it reaches their phone,
+    and their records of the visit are accepted."""
+    db.execute(
+        "INSERT OR IGNORE INTO scope_grants (officer_id, uprn, grant_date, "
+        "reason, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            officer_id,
+            visit["uprn"],
+            visit["date"].isoformat(),
+            "paired visit",
+            caller.user_id,
+            utc_now(),
+        ],
+    )
+    changes.touch_homes(db, [visit["uprn"]])
+
+
+def _stored(
+    db: Database, caller: Caller, officer_id: int, day: date, booked: list, draft: tuple
+) -> dict:
+    """Store one day's drafted plan; the week's summary line for it."""
+    totals = draft[3]["totals"]
     return {
-        "team_id": team_id,
-        "start": days[0].isoformat(),
-        "days": len(days),
-        "plans": summary,
-        "balance": {
-            "stops_min": min(loads, default=0),
-            "stops_max": max(loads, default=0),
-            "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
-        },
+        "plan_id": store(db, caller, *draft, None),
+        "officer_id": officer_id,
+        "date": day.isoformat(),
+        "stops": totals["stops"],
+        "score": totals["score"],
+        "travel_s": totals["travel_s"],
+        "paired": [v["uprn"] for v in booked],
     }
