@@ -33,6 +33,19 @@ ORDER BY t.tenancy_ref
 """
 
 
+# What a case says before its history is read: nothing known against it.
+_UNKNOWN = {
+    "arrangement": None,
+    "arrangement_kept": False,
+    "broken_promise": False,
+    "promise_due": None,
+    "last_contact": None,
+    "failed_visits": 0,
+    "vulnerable": False,
+    "visited_yesterday": False,
+}
+
+
 def _midnight(day: date) -> str:
     return iso(datetime.combine(day, datetime.min.time(), LONDON))
 
@@ -54,13 +67,8 @@ def load_days(db: Database, where: str, params: dict, days: list[date]) -> dict[
             {**params, "first": first.isoformat(), "last": last.isoformat()},
         )
     ]
-    by_ref = {c["tenancy_ref"]: c for c in cases}
-    refs = list(by_ref)
-    uprns = sorted({c["uprn"] for c in cases})
     for case in cases:
-        case.update(arrangement=None, arrangement_kept=False, broken_promise=False,
-                    promise_due=None, last_contact=None, failed_visits=0, vulnerable=False,
-                    visited_yesterday=False, markers=[])  # fmt: skip
+        case.update(_UNKNOWN, markers=[])
         status = case["arrangement_status"]
         if status == "breached":
             case["arrangement"] = "breached"
@@ -68,8 +76,16 @@ def load_days(db: Database, where: str, params: dict, days: list[date]) -> dict[
             case["arrangement"] = "live"
             previous = case["previous_balance"]
             case["arrangement_kept"] = previous is not None and case["balance"] < previous
-    broken = defaultdict(list)  # tenancy ref -> due dates of broken promises
-    for chunk in chunks(refs):
+    broken = _read_histories(db, {c["tenancy_ref"]: c for c in cases}, first)
+    visits, markers = _read_homes(db, sorted({c["uprn"] for c in cases}), first, last)
+    return {day: _as_on(day, cases, broken, visits, markers) for day in days}
+
+
+def _read_histories(db: Database, by_ref: dict[str, dict], first: date) -> dict[str, list]:
+    """Fill in each case's arrangement, pending promise, contact history and vulnerability;
+    the due dates of the promises broken since 30 days before ``first``, by tenancy."""
+    broken = defaultdict(list)
+    for chunk in chunks(list(by_ref)):
         marks = ",".join("?" * len(chunk))
         # The latest doorstep arrangement outranks the housing system's.
         for ref, status, checked in db.execute(
@@ -99,20 +115,28 @@ def load_days(db: Database, where: str, params: dict, days: list[date]) -> dict[
         ):
             contacts[ref].append((observed, channel, outcome))
         for ref, history in contacts.items():
-            case = by_ref[ref]
-            reached = [o for o, _, outcome in history if outcome == "contact_made"]
-            case["last_contact"] = reached[-1] if reached else None
-            after = case["last_contact"] or ""
-            case["failed_visits"] = sum(
-                1 for o, ch, outcome in history
-                if o > after and ch == "home_visit" and outcome == "no_access"
-            )  # fmt: skip
+            _note_contacts(by_ref[ref], history)
         for (ref,) in db.execute(
             f"SELECT DISTINCT tenancy_ref FROM tenants WHERE tenancy_ref IN ({marks}) "
             "AND vulnerabilities != '[]'",
             chunk,
         ):
             by_ref[ref]["vulnerable"] = True
+    return broken
+
+
+def _note_contacts(case: dict, history: list[tuple]) -> None:
+    """The last contact made, and the home visits without access since (oldest first)."""
+    reached = [o for o, _, outcome in history if outcome == "contact_made"]
+    case["last_contact"] = reached[-1] if reached else None
+    after = case["last_contact"] or ""
+    failed = [o for o, ch, outcome in history if ch == "home_visit" and outcome == "no_access"]
+    case["failed_visits"] = sum(1 for o in failed if o > after)
+
+
+def _read_homes(db: Database, uprns: list[int], first: date, last: date) -> tuple[dict, list]:
+    """The home visits from the day before ``first`` to ``last`` (by home), and the
+    approved warning markers in force at some time in those days."""
     markers, visits = [], defaultdict(list)
     for chunk in chunks(uprns):
         marks = ",".join("?" * len(chunk))
@@ -128,27 +152,37 @@ def load_days(db: Database, where: str, params: dict, days: list[date]) -> dict[
             "AND (end_date IS NULL OR end_date >= ?)",
             [*chunk, last.isoformat(), first.isoformat()],
         ).fetchall()
-    out = {}
-    for day in days:
-        today = day.isoformat()
-        since, until = _midnight(day - timedelta(days=1)), _midnight(day)
-        recent = (day - timedelta(days=30)).isoformat()
-        broke = {ref for ref, dues in broken.items() if any(d >= recent for d in dues)}
-        visited = {u for u, seen in visits.items() if any(since <= o < until for o in seen)}
-        in_force = defaultdict(set)
-        for uprn, code, begins, ends in markers:
-            if begins <= today and (ends is None or ends >= today):
-                in_force[uprn].add(code)
-        shown = {uprn: sorted(codes) for uprn, codes in in_force.items()}
-        out[day] = [
-            case | {"broken_promise": case["tenancy_ref"] in broke,
-                    "markers": list(shown.get(case["uprn"], ())),
-                    "visited_yesterday": case["uprn"] in visited}
-            for case in cases
-            if case["tenancy_start"] <= today
-            and (case["tenancy_end"] is None or case["tenancy_end"] >= today)
-        ]  # fmt: skip
-    return out
+    return visits, markers
+
+
+def _as_on(day: date, cases: list[dict], broken: dict, visits: dict, markers: list) -> list:
+    """The tenancies current on ``day``, each case as it stands that day: a promise broken
+    in the last 30 days, a home visit the day before, the markers in force."""
+    today = day.isoformat()
+    since, until = _midnight(day - timedelta(days=1)), _midnight(day)
+    recent = (day - timedelta(days=30)).isoformat()
+    broke = {ref for ref, dues in broken.items() if any(d >= recent for d in dues)}
+    visited = {u for u, seen in visits.items() if any(since <= o < until for o in seen)}
+    in_force = defaultdict(set)
+    for uprn, code, begins, ends in markers:
+        if begins <= today and (ends is None or ends >= today):
+            in_force[uprn].add(code)
+    shown = {uprn: sorted(codes) for uprn, codes in in_force.items()}
+    current = [
+        case
+        for case in cases
+        if case["tenancy_start"] <= today
+        and (case["tenancy_end"] is None or case["tenancy_end"] >= today)
+    ]
+    return [
+        case
+        | {
+            "broken_promise": case["tenancy_ref"] in broke,
+            "markers": list(shown.get(case["uprn"], ())),
+            "visited_yesterday": case["uprn"] in visited,
+        }
+        for case in current
+    ]
 
 
 def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> list[dict]:

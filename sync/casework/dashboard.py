@@ -206,8 +206,7 @@ def arrears_trend(db: Database, team_id: int, end: date, weeks: int = TREND_WEEK
     patches = list(
         db.query("SELECT id, name FROM patches WHERE team_id = ? ORDER BY id", [team_id])
     )
-    points = {p["id"]: [{"week_ending": e.isoformat(), "arrears": 0.0, "in_arrears": 0}
-                        for e in ends] for p in patches}  # fmt: skip
+    points = {p["id"]: _no_arrears(ends) for p in patches}
     rows = db.execute(
         "SELECT pp.patch_id, s.tenancy_ref, s.as_of, s.balance FROM account_snapshots s "
         "JOIN tenancies t ON t.tenancy_ref = s.tenancy_ref "
@@ -233,7 +232,7 @@ def arrears_trend(db: Database, team_id: int, end: date, weeks: int = TREND_WEEK
             if as_of <= day and balance > 0:
                 point["arrears"] += balance
                 point["in_arrears"] += 1
-    team = [{"week_ending": e.isoformat(), "arrears": 0.0, "in_arrears": 0} for e in ends]
+    team = _no_arrears(ends)
     for series in points.values():
         for total, point in zip(team, series, strict=True):
             point["arrears"] = round(point["arrears"], 2)
@@ -241,8 +240,10 @@ def arrears_trend(db: Database, team_id: int, end: date, weeks: int = TREND_WEEK
             total["in_arrears"] += point["in_arrears"]
     for total in team:
         total["arrears"] = round(total["arrears"], 2)
-    return {
-        "team": team,
-        "patches": [{"patch_id": p["id"], "name": p["name"], "trend": points[p["id"]]}
-                    for p in patches],
-    }  # fmt: skip
+    trends = [{"patch_id": p["id"], "name": p["name"], "trend": points[p["id"]]} for p in patches]
+    return {"team": team, "patches": trends}
+
+
+def _no_arrears(ends: list[date]) -> list[dict]:
+    """A trend to add up: each week ending in ``ends``, nothing owed yet."""
+    return [{"week_ending": e.isoformat(), "arrears": 0.0, "in_arrears": 0} for e in ends]
