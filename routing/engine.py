@@ -160,8 +160,8 @@ def _scale(inst: Instance) -> float:
     """A factor making every time a whole number: exact when the data allows (times with
     at most one decimal), otherwise 1,000 (then rounded up)."""
     values = [v for row in inst.travel for v in row] + list(inst.service)
-    values += [v for v in (*inst.opens, *inst.closes, inst.day_start, inst.day_end)
-               if math.isfinite(v)]  # fmt: skip
+    bounds = (*inst.opens, *inst.closes, inst.day_start, inst.day_end)
+    values += [v for v in bounds if math.isfinite(v)]
     for factor in (1, 10):
         if all(abs(v * factor - round(v * factor)) < 1e-6 for v in values):
             return factor
@@ -185,10 +185,13 @@ def vroom_route(inst: Instance, *, exploration: int = 5, threads: int = 2) -> li
     problem = vroom.Input()
     problem.set_durations_matrix(profile="car", matrix_input=matrix)
     breaks = [
-        vroom.Break(k + 1, time_windows=[vroom.TimeWindow(up(b.opens), down(b.closes))],
-                    service=up(b.duration))
+        vroom.Break(
+            k + 1,
+            time_windows=[vroom.TimeWindow(up(b.opens), down(b.closes))],
+            service=up(b.duration),
+        )
         for k, b in enumerate(inst.breaks)
-    ]  # fmt: skip
+    ]
     problem.add_vehicle(
         vroom.Vehicle(
             1,

@@ -1,7 +1,7 @@
 """An explainable priority and recommended action for a tenancy.
 
 ``assess(case, rules, today)`` works on plain data (a ``case`` dict, built from the
-database by sync.cases) and returns the score, the action (``visit``, ``call``,
+database by sync.casework.cases) and returns the score, the action (``visit``, ``call``,
 ``letter``, ``hold`` or ``none``) and the reasons, each with its points, in words an
 officer understands. The weights and thresholds live in a versioned rules file
 (``routing/rules/priority-v1.json``).
@@ -17,6 +17,7 @@ Rules beyond the weights:
 """
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -28,6 +29,8 @@ RULES_DIR = Path(__file__).with_name("rules")
 DEFAULT_RULES = "priority-v1"
 ENFORCEMENT = "enforcement"
 SUPPORT = "support"
+# What a reason's check finds: its points and its words, or None.
+Found = tuple[float, str] | None
 
 
 @cache
@@ -43,6 +46,152 @@ def _money(value: float) -> str:
     return f"£{value:,.2f}"
 
 
+def _balance(case: dict) -> float:
+    return case.get("balance") or 0.0
+
+
+def _arrears(case: dict, rules: dict, today: date) -> Found:
+    """Rent owed for long enough: points for the weeks and for the pounds, each capped."""
+    balance, weeks = _balance(case), case.get("arrears_weeks") or 0.0
+    a = rules["arrears"]
+    if balance > 0 and weeks >= a["min_weeks"]:
+        points = min(a["max_points"], weeks * a["points_per_week"])
+        points += min(a["max_pound_points"], balance / 100 * a["points_per_100_pounds"])
+        return points, f"{weeks:.1f} weeks of rent owed ({_money(balance)})"
+    return None
+
+
+def _rising(case: dict, rules: dict, today: date) -> Found:
+    balance, previous = _balance(case), case.get("previous_balance")
+    if previous is not None and balance > 0 and balance > previous + 0.005:
+        text = f"Arrears up {_money(balance - previous)} since the last statement"
+        return rules["rising_since_last_snapshot"], text
+    return None
+
+
+def _breached_arrangement(case: dict, rules: dict, today: date) -> Found:
+    if case.get("arrangement") == "breached":
+        return rules["breached_arrangement"], "The repayment arrangement has been broken"
+    return None
+
+
+def _broken_promise(case: dict, rules: dict, today: date) -> Found:
+    if case.get("broken_promise"):
+        return rules["broken_promise"], "A promise to pay was not kept"
+    return None
+
+
+def _promise_passed(case: dict, rules: dict, today: date) -> Found:
+    """A promised payment fell due in the last few days (and is not known to be paid)."""
+    due = _days(case.get("promise_due"), today)
+    just = rules["promise_just_passed"]
+    if due is not None and -just["days"] <= due < 0:
+        plural = "s" if due < -1 else ""
+        return just["points"], f"A promised payment was due {-due} day{plural} ago"
+    return None
+
+
+def _hearing_soon(case: dict, rules: dict, today: date) -> Found:
+    hearing = _days(case.get("hearing_date"), today)
+    soon = rules["hearing_soon"]
+    if hearing is not None and 0 <= hearing <= soon["days"]:
+        text = (
+            f"Court hearing in {hearing} days: visit, and send an up-to-date rent statement "
+            "before it"
+        )
+        return soon["points"], text
+    return None
+
+
+def _notice_expiring(case: dict, rules: dict, today: date) -> Found:
+    expiry = _days(case.get("notice_expiry_date"), today)
+    expiring = rules["notice_expiring"]
+    if expiry is not None and 0 <= expiry <= expiring["days"]:
+        return expiring["points"], f"The notice expires in {expiry} days"
+    return None
+
+
+def _no_contact(case: dict, rules: dict, today: date) -> Found:
+    """Arrears and no contact for a while: more points for every week of silence (a case
+    never contacted counts as 90 days silent)."""
+    since = (
+        _days(today.isoformat(), date.fromisoformat(case["last_contact"][:10]))
+        if case.get("last_contact")
+        else None
+    )
+    nc = rules["no_contact"]
+    if _balance(case) > 0 and (since is None or since > nc["after_days"]):
+        weeks_silent = ((since or 90) - nc["after_days"]) / 7
+        points = min(nc["max_points"], max(1.0, weeks_silent * nc["points_per_week"]))
+        text = f"No contact for {since} days" if since is not None else "No contact on record"
+        return points, text
+    return None
+
+
+def _failed_visits(case: dict, rules: dict, today: date) -> Found:
+    failed = case.get("failed_visits") or 0
+    if failed and _balance(case) > 0:
+        fv = rules["failed_visits"]
+        text = (
+            f"{failed} visit{'s' if failed > 1 else ''} without contact since the last one: "
+            "try another time of day"
+        )
+        return min(fv["max_points"], failed * fv["points_each"]), text
+    return None
+
+
+def _uc_managed_payment(case: dict, rules: dict, today: date) -> Found:
+    """Universal Credit paid to the tenant while the arrears reach a few months' rent: the
+    landlord may ask for the housing costs to be paid to it."""
+    balance, rent = _balance(case), case.get("weekly_rent") or 0.0
+    uc = rules["uc_managed_payment"]
+    monthly = rent * 52 / 12
+    claims = case.get("benefit") == "universal_credit" and not case.get("uc_managed_payment")
+    if claims and monthly > 0 and balance >= uc["months_of_rent"] * monthly:
+        text = (
+            f"Arrears of {balance / monthly:.1f} months' rent: ask Universal Credit for a "
+            "managed payment"
+        )
+        return uc["points"], text
+    return None
+
+
+def _support(case: dict, rules: dict, today: date) -> Found:
+    if case.get("vulnerable"):
+        return rules["vulnerability_support"], "A vulnerable household: a support visit"
+    return None
+
+
+def _new_tenancy(case: dict, rules: dict, today: date) -> Found:
+    started = (
+        _days(today.isoformat(), date.fromisoformat(case["tenancy_start"]))
+        if case.get("tenancy_start")
+        else None
+    )
+    nt = rules["new_tenancy"]
+    if started is not None and 0 <= started <= nt["weeks"] * 7:
+        return nt["points"], f"A new tenancy ({started // 7} weeks in): settle-in visit"
+    return None
+
+
+# Every reason, in the order an officer reads them: its code, its kind, and its check
+# (the points and the words for a case, or None when the reason does not apply).
+REASONS: tuple[tuple[str, str, Callable[[dict, dict, date], Found]], ...] = (
+    ("arrears", ENFORCEMENT, _arrears),
+    ("rising", ENFORCEMENT, _rising),
+    ("breached-arrangement", ENFORCEMENT, _breached_arrangement),
+    ("broken-promise", ENFORCEMENT, _broken_promise),
+    ("promise-passed", ENFORCEMENT, _promise_passed),
+    ("hearing-soon", ENFORCEMENT, _hearing_soon),
+    ("notice-expiring", ENFORCEMENT, _notice_expiring),
+    ("no-contact", ENFORCEMENT, _no_contact),
+    ("failed-visits", ENFORCEMENT, _failed_visits),
+    ("uc-managed-payment", ENFORCEMENT, _uc_managed_payment),
+    ("support", SUPPORT, _support),
+    ("new-tenancy", SUPPORT, _new_tenancy),
+)
+
+
 def assess(case: dict, rules: dict, today: date) -> dict:
     """``case`` keys: balance, arrears_weeks, weekly_rent, previous_balance, benefit,
     uc_managed_payment, hearing_date, notice_expiry_date, breathing_space_end (or
@@ -51,79 +200,12 @@ def assess(case: dict, rules: dict, today: date) -> dict:
     broken_promise (bool), promise_due (date text of a pending promise), last_contact
     (date text), failed_visits (since then), vulnerable (bool), tenancy_start."""
     reasons: list[dict] = []
-
-    def add(code: str, kind: str, points: float, text: str) -> None:
-        reasons.append({"code": code, "kind": kind, "points": round(points, 1), "text": text})
-
-    balance = case.get("balance") or 0.0
-    weeks = case.get("arrears_weeks") or 0.0
-    a = rules["arrears"]
-    if balance > 0 and weeks >= a["min_weeks"]:
-        points = min(a["max_points"], weeks * a["points_per_week"])
-        points += min(a["max_pound_points"], balance / 100 * a["points_per_100_pounds"])
-        add("arrears", ENFORCEMENT, points, f"{weeks:.1f} weeks of rent owed ({_money(balance)})")
-    previous = case.get("previous_balance")
-    if previous is not None and balance > 0 and balance > previous + 0.005:
-        add("rising", ENFORCEMENT, rules["rising_since_last_snapshot"],
-            f"Arrears up {_money(balance - previous)} since the last statement")  # fmt: skip
-    if case.get("arrangement") == "breached":
-        add("breached-arrangement", ENFORCEMENT, rules["breached_arrangement"],
-            "The repayment arrangement has been broken")  # fmt: skip
-    if case.get("broken_promise"):
-        add("broken-promise", ENFORCEMENT, rules["broken_promise"],
-            "A promise to pay was not kept")  # fmt: skip
-    due = _days(case.get("promise_due"), today)
-    if due is not None and -rules["promise_just_passed"]["days"] <= due < 0:
-        add("promise-passed", ENFORCEMENT, rules["promise_just_passed"]["points"],
-            f"A promised payment was due {-due} day{'s' if due < -1 else ''} ago")  # fmt: skip
-    hearing = _days(case.get("hearing_date"), today)
-    if hearing is not None and 0 <= hearing <= rules["hearing_soon"]["days"]:
-        add("hearing-soon", ENFORCEMENT, rules["hearing_soon"]["points"],
-            f"Court hearing in {hearing} days: visit, and send an up-to-date rent statement "
-            "before it")  # fmt: skip
-    expiry = _days(case.get("notice_expiry_date"), today)
-    if expiry is not None and 0 <= expiry <= rules["notice_expiring"]["days"]:
-        add("notice-expiring", ENFORCEMENT, rules["notice_expiring"]["points"],
-            f"The notice expires in {expiry} days")  # fmt: skip
-    since = (
-        _days(today.isoformat(), date.fromisoformat(case["last_contact"][:10]))
-        if case.get("last_contact")
-        else None
-    )
-    nc = rules["no_contact"]
-    if balance > 0 and (since is None or since > nc["after_days"]):
-        weeks_silent = ((since or 90) - nc["after_days"]) / 7
-        points = min(nc["max_points"], max(1.0, weeks_silent * nc["points_per_week"]))
-        text = (f"No contact for {since} days" if since is not None
-                else "No contact on record")  # fmt: skip
-        add("no-contact", ENFORCEMENT, points, text)
-    failed = case.get("failed_visits") or 0
-    if failed and balance > 0:
-        fv = rules["failed_visits"]
-        add("failed-visits", ENFORCEMENT, min(fv["max_points"], failed * fv["points_each"]),
-            f"{failed} visit{'s' if failed > 1 else ''} without contact since the last one: "
-            "try another time of day")  # fmt: skip
-    rent = case.get("weekly_rent") or 0.0
-    uc = rules["uc_managed_payment"]
-    monthly = rent * 52 / 12
-    if (case.get("benefit") == "universal_credit" and not case.get("uc_managed_payment")
-            and monthly > 0 and balance >= uc["months_of_rent"] * monthly):  # fmt: skip
-        add("uc-managed-payment", ENFORCEMENT, uc["points"],
-            f"Arrears of {balance / monthly:.1f} months' rent: ask Universal Credit for a "
-            "managed payment")  # fmt: skip
-    if case.get("vulnerable"):
-        add("support", SUPPORT, rules["vulnerability_support"],
-            "A vulnerable household: a support visit")  # fmt: skip
-    started = (
-        _days(today.isoformat(), date.fromisoformat(case["tenancy_start"]))
-        if case.get("tenancy_start")
-        else None
-    )
-    nt = rules["new_tenancy"]
-    if started is not None and 0 <= started <= nt["weeks"] * 7:
-        add("new-tenancy", SUPPORT, nt["points"],
-            f"A new tenancy ({started // 7} weeks in): settle-in visit")  # fmt: skip
-
+    for code, kind, check in REASONS:
+        found = check(case, rules, today)
+        if found is not None:
+            points, text = found
+            reasons.append({"code": code, "kind": kind, "points": round(points, 1), "text": text})
+    balance = _balance(case)
     breathing = _in_breathing_space(case, today)
     if breathing:
         for reason in reasons:
