@@ -4,7 +4,7 @@ import json
 from datetime import date
 
 from sync import demo
-from sync.demo import landlord as demo_data
+from sync.demo import geography as demo_data
 from sync.store.db import open_database
 
 AS_OF = date(2026, 11, 25)
