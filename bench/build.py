@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sync import demo
 from sync.clock import london_today
-from sync.demo import geography as demo_data
+from sync.demo import landlord as demo_data
 from sync.intake.formats import guess_format, guess_kind
 from sync.intake.run import import_file
 from sync.store.db import open_database

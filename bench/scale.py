@@ -35,7 +35,7 @@ from bench.sync import SECRET, bench_bootstrap
 from sync import demo
 from sync.access.devices import login
 from sync.clock import london_today
-from sync.demo import geography as demo_data
+from sync.demo import landlord as demo_data
 from sync.intake import store as intake_store
 from sync.store.db import open_database
 

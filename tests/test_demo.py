@@ -4,7 +4,8 @@ import json
 from datetime import date
 
 from sync import demo
-from sync.demo import geography as demo_data
+from sync.demo import landlord as demo_data
+from sync.demo.geography import grid_columns
 from sync.store.db import open_database
 
 AS_OF = date(2026, 11, 25)
@@ -73,7 +74,7 @@ def test_small_landlord_has_every_feature_a_team_leader_expects(landlord, today)
 
 
 def test_many_patches_are_laid_out_in_a_near_square_grid_of_equal_patches():
-    assert [demo_data.grid_columns(n) for n in (1, 6, 7, 12, 70)] == [1, 2, 1, 3, 7]
+    assert [grid_columns(n) for n in (1, 6, 7, 12, 70)] == [1, 2, 1, 3, 7]
     landlord = demo_data.generate(seed=5, homes_per_patch=40, patches=12, as_of=AS_OF)
     assert len(landlord.patches) == 12 and len(landlord.properties) == 12 * 40
     west_edges = {p.boundary["coordinates"][0][0][0] for p in landlord.patches}

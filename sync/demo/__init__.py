@@ -12,7 +12,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller
 from sync.access.users import create_team, create_user
-from sync.demo import geography as demo_data
+from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
 from sync.intake.run import import_rows
 from sync.records.patches import create_patch
