@@ -14,7 +14,7 @@ from datetime import date
 from sqlite_utils import Database
 
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
-from sync.casework import plans as planning
+from sync.casework import plans
 from sync.clock import london_today
 from sync.protocol.kinds import Kind
 from sync.records import (
@@ -28,23 +28,6 @@ from sync.records import (
     visits,
 )
 
-# A day plan reaches only its officer (it belongs to a person, not a home).
-PLAN_KIND = Kind("plan", table="plans", key="id", read=planning.read_plans, roles=("officer",))
-
-
-def past_plans(db: Database, officer_id: int, since: str, today: date) -> list[str]:
-    """The officer's day plans for days from ``since`` to before ``today``: a new day
-    removes them from the phone."""
-    return [
-        str(r[0])
-        for r in db.execute(
-            "SELECT id FROM plans WHERE officer_id = ? AND plan_date >= ? AND plan_date < ? "
-            "ORDER BY id",
-            [officer_id, since, today.isoformat()],
-        )
-    ]
-
-
 _DECLARED = (
     properties.PROPERTY_KIND,
     tenancies.TENANCY_KIND,
@@ -56,7 +39,7 @@ _DECLARED = (
     visits.VISIT_KIND,
     repairs.REPAIR_KIND,
     concerns.CONCERN_KIND,
-    PLAN_KIND,
+    plans.PLAN_KIND,
     checkins.CHECKIN_KIND,
 )
 KINDS: dict[str, Kind] = {}

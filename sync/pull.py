@@ -27,8 +27,9 @@ from sqlite_utils import Database
 from sync import kinds
 from sync.access import audit
 from sync.access.scope import Caller, granted_homes, visible_patch_ids
+from sync.casework import plans
 from sync.clock import london_today, utc_now
-from sync.errors import Conflict
+from sync.errors import Conflict, ValidationFailed
 from sync.protocol.cursor import decode_cursor, encode_cursor
 from sync.records import markers
 from sync.store import changes
@@ -94,7 +95,7 @@ def pull(
     today = today or london_today()
     with db.atomic():
         epoch = changes.epoch(db)
-        state = _state(cursor, secret, epoch)
+        state = _state(db, caller, cursor, secret, epoch)
         scope = _scope(db, caller, today)
         held = state["b"]
         page = _Page(
@@ -132,12 +133,23 @@ def pull(
     }
 
 
-def _state(cursor: str | None, secret: str, epoch: str) -> dict:
-    """The cursor's state (a bootstrap's, without one); a cursor from before a restore
-    is refused: the phone must reset."""
+def _state(db: Database, caller: Caller, cursor: str | None, secret: str, epoch: str) -> dict:
+    """The cursor's state (a bootstrap's, without one). A cursor from before a restore is
+    refused (the phone must reset), and so is one issued to another user's device: what
+    it says was held is theirs, and removals of it would name their records. (One of the
+    caller's own earlier devices is theirs: signing in again makes a new device.)"""
     state = (
         decode_cursor(cursor, secret) if cursor else {"e": epoch, "d": None, "b": {}, "n": set()}
     )
+    issued_to = state.get("i")
+    if issued_to is not None and issued_to != caller.device_id:
+        owner = db.execute("SELECT user_id FROM devices WHERE id = ?", [issued_to]).fetchone()
+        if owner is None or owner[0] != caller.user_id:
+            raise ValidationFailed(
+                "The cursor was issued to another user. Pull without a cursor to bootstrap.",
+                code="bad-cursor",
+                errors={"cursor": ["Not a cursor issued to you."]},
+            )
     if state["e"] != epoch:
         raise Conflict(
             "The server was restored from a backup. Upload every mutation you "
@@ -175,7 +187,8 @@ def _left_scope(page: _Page, held: dict[int, int], scope: set[int]) -> None:
         f"SELECT NULL, uprn, entity_type, entity_id FROM scope_exits WHERE {where} ORDER BY seq",
         params,
     ).fetchall()
-    for removals in _exit_changes(page, leaving).values():
+    since = min(held[p] for p in gone)
+    for removals in _exit_changes(page, leaving, since).values():
         page.out += removals
 
 
@@ -187,7 +200,7 @@ def _new_day(page: _Page, kept: set[int], since: str) -> None:
         page.out += markers.transitions(page.db, page.caller, patch_ids, since, page.today)
     page.out += [
         {"type": "plan", "id": plan_id, "op": "remove"}
-        for plan_id in kinds.past_plans(page.db, page.caller.user_id, since, page.today)
+        for plan_id in plans.past_plans(page.db, page.caller.user_id, since, page.today)
     ]
 
 
@@ -281,20 +294,26 @@ def _note_reads(db: Database, caller: Caller, out: list[dict], *, finished: bool
             )
 
 
-def _exit_changes(page: _Page, exits: list[tuple]) -> dict[int | None, list[dict]]:
+def _exit_changes(page: _Page, exits: list[tuple], since: int = 0) -> dict[int | None, list[dict]]:
     """Removals for ``exits`` (seq, uprn, entity_type, entity_id), by seq: a home the
-    caller no longer holds goes with every record held for it, so the phone needs no rule
-    of its own; a record that moved to a home the caller does not hold goes alone (a
-    phone holding its new home too keeps it: its change there follows). Each record is
-    removed once a page, however many exits name it."""
+    caller no longer holds goes with every record held for it, and with every record that
+    moved away from it since (after its exit, or after ``since`` for an exit with no seq:
+    the phone held them there); a record that moved to a home the caller does not hold
+    goes alone. A phone holding a record's new home keeps it: its change there follows.
+    So the phone needs no rule of its own. Each record is removed once a page, however
+    many exits name it."""
     db, caller, types, keep, today = page.db, page.caller, page.types, page.keep, page.today
-    leaving_homes = [uprn for _, uprn, t, _ in exits if t is None and uprn not in keep]
-    held_at = _held_at(db, leaving_homes)
-    now_at = changes.homes_of(db, [(t, i) for _, _, t, i in exits if t])
+    leaving_homes = [(seq, uprn) for seq, uprn, t, _ in exits if t is None and uprn not in keep]
+    held_at = _held_at(db, [uprn for _, uprn in leaving_homes])
+    moved = _moved_from(db, [(uprn, since if seq is None else seq) for seq, uprn in leaving_homes])
+    now_at = changes.homes_of(
+        db, [(t, i) for _, _, t, i in exits if t] + [k for ks in moved.values() for k in ks]
+    )
     out: dict[int | None, list[dict]] = defaultdict(list)
     for seq, uprn, entity_type, entity_id in exits:
         if entity_type is None and uprn not in keep:
-            leaving = _removals(db, caller, types, held_at.get(uprn, []), today)
+            gone = [k for k in moved.get(uprn, []) if now_at.get(k) not in keep]
+            leaving = _removals(db, caller, types, held_at.get(uprn, []) + gone, today)
             leaving.append({"type": "property", "id": str(uprn), "op": "remove"})
         elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
             leaving = _removals(db, caller, types, [(entity_type, entity_id)], today)
@@ -306,6 +325,20 @@ def _exit_changes(page: _Page, exits: list[tuple]) -> dict[int | None, list[dict
                 page.removed.add(key)
                 out[seq].append(change if seq is None else {"seq": seq, **change})
     return out
+
+
+def _moved_from(db: Database, homes: list[tuple[int, int]]) -> dict[int, list[tuple[str, str]]]:
+    """Home -> (entity_type, entity_id) of the records that moved away from it after the
+    given sequence number (the import corrected their home)."""
+    found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for uprn, after in homes:
+        for entity_type, entity_id in db.execute(
+            "SELECT entity_type, entity_id FROM record_moves WHERE uprn = ? AND seq > ? "
+            "ORDER BY seq",
+            [uprn, after],
+        ):
+            found[uprn].append((entity_type, entity_id))
+    return found
 
 
 def _held_at(db: Database, uprns: list[int]) -> dict[int, list[tuple[str, str]]]:

@@ -261,3 +261,61 @@ def test_changes_made_during_a_paged_bootstrap_are_not_missed(
     officer1.sync(limit=25)
     assert officer1.store == server_view(db_path, "officer1", today)
     assert officer1.store[("account", refs[0])]["balance"] == 1.5
+
+
+def test_records_that_moved_away_from_a_home_after_it_left_go_with_it(client, tokens, db, as_user):
+    """Found by probing: a redrawn boundary took a home out of officer4's patch, then the
+    import moved its tenancy to a home in patch 1, all before officer4's next pull; the
+    pull removed the home but left the tenancy, its people and account on the phone."""
+    officer4 = phone(client, tokens, "officer4")
+    officer4.sync()
+    p4 = patch_of(db, "officer4")
+    from sync.records.geometry import parse_boundary
+
+    outline = parse_boundary(
+        client.get(f"/patches/{p4}", headers=as_user("admin")).get_json()["boundary"]
+    )
+    minx, miny, maxx, maxy = outline.bounds
+    north = box(minx, (miny + maxy) / 2, maxx, maxy)
+    south_refs = db.execute(
+        "SELECT t.tenancy_ref, t.tenure, t.start_date, t.end_date, t.weekly_rent "
+        "FROM tenancies t JOIN properties p ON p.uprn = t.uprn JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn WHERE pp.patch_id = ? AND p.latitude < ? AND t.end_date IS NULL "
+        "ORDER BY t.tenancy_ref LIMIT 1",
+        [p4, (miny + maxy) / 2],
+    ).fetchone()
+    assert south_refs, "a tenancy in the southern half"
+    answer = client.patch(
+        f"/patches/{p4}", json={"boundary": mapping(north)}, headers=as_user("admin")
+    )
+    assert answer.status_code == 200
+    target = min(members(db, patch_of(db, "officer1")))
+    row = dict(zip(("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent"), south_refs))
+    moved = client.post(
+        "/imports?kind=tenancies&format=jsonl",
+        data=json.dumps(row | {"uprn": target}),
+        headers=as_user("admin"),
+    )
+    assert moved.status_code == 201, moved.get_json()
+    assert ("tenancy", row["tenancy_ref"]) in officer4.store
+    officer4.sync()
+    assert officer4.store == Phone.synced(client, tokens["officer4"])
+    assert ("tenancy", row["tenancy_ref"]) not in officer4.store
+
+
+def test_another_users_cursor_is_refused(client, tokens):
+    """Found by probing: officer2 pulling with officer1's cursor was sent a remove for each
+    of officer1's records (tenancy refs, person refs, visit ids, pending markers)."""
+    officer1, officer2 = phone(client, tokens, "officer1"), phone(client, tokens, "officer2")
+    officer1.sync()
+    answer = client.get(f"/sync/pull?cursor={officer1.cursor}", headers=officer2.headers)
+    assert_problem(answer, 422, "bad-cursor", field="cursor")
+    # The same user's cursor from another device (signing in again) is still theirs.
+    again = client.post(
+        "/auth/login",
+        json={"username": "officer1", "password": "demo", "device_name": "New phone"},
+    ).get_json()["token"]
+    answer = client.get(
+        f"/sync/pull?cursor={officer1.cursor}", headers={"Authorization": f"Bearer {again}"}
+    )
+    assert answer.status_code == 200 and answer.get_json()["changes"] == []

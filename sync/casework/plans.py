@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from sync.access.scope import Caller
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound
+from sync.protocol.kinds import Kind
 from sync.store import changes
 from sync.store.db import write_transaction
 
@@ -120,3 +121,20 @@ def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | Non
             params,
         )
     ]
+
+
+def past_plans(db: Database, officer_id: int, since: str, today: date) -> list[str]:
+    """The officer's day plans for days from ``since`` to before ``today``: a new day
+    removes them from the phone."""
+    return [
+        str(r[0])
+        for r in db.execute(
+            "SELECT id FROM plans WHERE officer_id = ? AND plan_date >= ? AND plan_date < ? "
+            "ORDER BY id",
+            [officer_id, since, today.isoformat()],
+        )
+    ]
+
+
+# A day plan reaches only its officer (it belongs to a person, not a home).
+PLAN_KIND = Kind("plan", table="plans", key="id", read=read_plans, roles=("officer",))

@@ -154,8 +154,10 @@ def homes_of(db: Database, entities: list[tuple[str, str]]) -> dict[tuple[str, s
 def _leave_old_homes(db: Database, entities: list[tuple[str, str, int | None]]) -> None:
     """A record moving to another home (the import moved its tenancy, or a tenant or marker
     to another home) leaves the old one: phones holding the old home's patches remove it,
-    unless they hold the new home too (sync.pull). A record new to the index moves
-    nowhere; nor does one belonging to a person, not a home."""
+    unless they hold the new home too (sync.pull). Every move is logged too
+    (``record_moves``), for phones that held the old home through a patch it has since
+    left. A record new to the index moves nowhere; nor does one belonging to a person,
+    not a home."""
     moving = {(t, str(i)): uprn for t, i, uprn in entities if uprn is not None}
     left = sorted(
         (old, t, i)
@@ -163,6 +165,10 @@ def _leave_old_homes(db: Database, entities: list[tuple[str, str, int | None]]) 
         if old is not None and old != moving[t, i]
     )
     for old, entity_type, entity_id in left:
+        db.execute(
+            "INSERT INTO record_moves (seq, uprn, entity_type, entity_id) VALUES (?, ?, ?, ?)",
+            [next_seq(db), old, entity_type, entity_id],
+        )
         for (patch_id,) in db.execute(
             "SELECT patch_id FROM patch_properties WHERE uprn = ? ORDER BY patch_id", [old]
         ).fetchall():

@@ -794,3 +794,23 @@ def m0013_blob_uploaders(db: Database) -> None:
             WHERE author_id IS NOT NULL;
         """
     )
+
+
+@migrations()
+def m0014_record_moves(db: Database) -> None:
+    """Every move of a record from one home to another (the import corrected its home),
+    whatever patches held the old home then. A phone that held the old home before a
+    boundary change took it out of scope must lose the records that moved away from it
+    afterwards too, though no patch it holds saw them go (sync.pull). Moves made before
+    this migration are not caught up."""
+    db.executescript(
+        """
+        CREATE TABLE record_moves (
+            seq INTEGER PRIMARY KEY,
+            uprn INTEGER NOT NULL,
+            entity_type TEXT NOT NULL,
+            entity_id TEXT NOT NULL
+        );
+        CREATE INDEX record_moves_home ON record_moves(uprn, seq);
+        """
+    )
