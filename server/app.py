@@ -111,17 +111,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.register_converter(IdConverter, integerconverter2paramschema)
     from server.resources import (
         auth,
-        field,
         health,
         homes,
         imports,
         integration,
         patches,
+        plans,
         sync,
         users,
     )
 
-    for module in (health, auth, users, patches, homes, imports, sync, field, integration):
+    for module in (health, auth, users, patches, homes, imports, sync, plans, integration):
         for blp in module.blueprints:
             api.register_blueprint(blp)
     app.register_blueprint(web.blp)

@@ -3,7 +3,7 @@ log (admins)."""
 
 from flask.views import MethodView
 
-from schemas.field import (
+from schemas.integration import (
     AuditPageSchema,
     AuditQuerySchema,
     DeliveryPageSchema,

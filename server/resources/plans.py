@@ -7,7 +7,7 @@ from flask import current_app, request, send_file
 from flask.views import MethodView
 
 from routing.travel import OsrmTable, StraightLine
-from schemas.field import (
+from schemas.integration import (
     AlertSchema,
     BlobSchema,
     ClearAlertSchema,
