@@ -11,7 +11,7 @@ from server import observability, web
 from server.blueprint import IdConverter
 from server.context import authenticate_request, close_db, limit_request
 from server.problems import Api
-from sync.records import blobs
+from sync.records import blobs as blob_store
 from sync.store.db import open_database
 
 DEFAULT_DATABASE = "var/doorstep.db"
@@ -92,7 +92,7 @@ def create_app(test_config: dict | None = None) -> Flask:
             )
         app.config["SECRET_KEY"] = "testing-only-secret"
     if not app.config.get("BLOB_DIR"):
-        app.config["BLOB_DIR"] = str(blobs.default_root(app.config["DATABASE"]))
+        app.config["BLOB_DIR"] = str(blob_store.default_root(app.config["DATABASE"]))
     logging.basicConfig(level=logging.INFO)
 
     open_database(app.config["DATABASE"]).close()
@@ -111,17 +111,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     api.register_converter(IdConverter, integerconverter2paramschema)
     from server.resources import (
         auth,
+        blobs,
+        checkins,
+        concerns,
+        dashboard,
+        evidence,
         health,
         homes,
         imports,
         integration,
+        markers,
         patches,
         plans,
+        repairs,
         sync,
         users,
     )
 
-    for module in (health, auth, users, patches, homes, imports, sync, plans, integration):
+    # In this order in the OpenAPI document: the account, the homes, sync, the field
+    # records, then what the housing system reads.
+    field = (plans, repairs, concerns, markers, checkins, blobs, evidence, dashboard)
+    for module in (health, auth, users, patches, homes, imports, sync, *field, integration):
         for blp in module.blueprints:
             api.register_blueprint(blp)
     app.register_blueprint(web.blp)

@@ -290,7 +290,13 @@ def test_records_that_moved_away_from_a_home_after_it_left_go_with_it(client, to
     )
     assert answer.status_code == 200
     target = min(members(db, patch_of(db, "officer1")))
-    row = dict(zip(("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent"), south_refs))
+    row = dict(
+        zip(
+            ("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent"),
+            south_refs,
+            strict=True,
+        )
+    )
     moved = client.post(
         "/imports?kind=tenancies&format=jsonl",
         data=json.dumps(row | {"uprn": target}),

@@ -1,0 +1,27 @@
+"""Lone working: officers overdue at a visit, and clearing an alert."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import Id
+
+
+class AlertSchema(Schema):
+    id = fields.String()
+    uprn = Id()
+    officer_id = Id()
+    username = fields.String()
+    display_name = fields.String()
+    checked_in_at = fields.String()
+    expected_out_at = fields.String()
+    flags = fields.List(fields.String())
+    address_line_1 = fields.String()
+    postcode = fields.String()
+
+
+class ClearAlertSchema(Schema):
+    note = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ClearedAlertSchema(Schema):
+    id = fields.String()
+    cleared = fields.Boolean()

@@ -1,0 +1,48 @@
+"""Safeguarding concerns as the API shows them, and clearing a home's flag."""
+
+from marshmallow import Schema, fields, validate
+
+from schemas.common import Id, PageQuerySchema, page_schema
+from sync import codes
+
+
+class ConcernSchema(Schema):
+    id = fields.String()
+    follows = fields.String(allow_none=True)
+    uprn = Id()
+    tenancy_ref = fields.String(allow_none=True)
+    category = fields.String(metadata={"enum": list(codes.CONCERN_CATEGORIES)})
+    subjects = fields.List(fields.String())
+    immediate_danger = fields.Boolean()
+    seen = fields.String()
+    referred_to = fields.String(allow_none=True)
+    referred_at = fields.String(allow_none=True)
+    referral_ref = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    raised_by = Id()
+    raised_by_username = fields.String()
+    team_id = Id(allow_none=True, metadata={"description": "The raiser's team when raised."})
+    raiser_team_id = Id(allow_none=True, metadata={"description": "The raiser's team now."})
+    observed_at = fields.String()
+    received_at = fields.String()
+    cleared = fields.Boolean(metadata={"description": "Cleared by a safeguarding lead."})
+    follow_ups = fields.List(fields.Nested(lambda: ConcernSchema(exclude=("follow_ups",))))
+
+
+class ConcernQuerySchema(PageQuerySchema):
+    uprn = Id()
+    flagged = fields.Boolean(metadata={"description": "Only concerns not yet cleared."})
+    after = fields.String(validate=validate.Length(1, 100))
+
+
+ConcernPageSchema = page_schema(ConcernSchema, fields.String)
+
+
+class ClearFlagSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+
+
+class ClearedFlagSchema(Schema):
+    uprn = Id()
+    cleared = fields.List(fields.String(), metadata={"description": "The concerns cleared."})
+    flagged = fields.Boolean(metadata={"description": "Still flagged (a newer concern)."})
