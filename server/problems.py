@@ -133,14 +133,21 @@ def from_sqlite_error(error: sqlite3.Error) -> Response:
     text = str(error).lower()
     if "full" in text:
         log.error("database full", extra={"fields": {"request_id": request_id()}})
-        return problem(503, "storage-full", "The server is out of storage; nothing was "
-                       "saved. Try again later.", headers={"Retry-After": "60"})  # fmt: skip
+        return nothing_saved("storage-full", "The server is out of storage", retry_after=60)
     if "locked" in text or "busy" in text:
-        return problem(503, "database-busy", "The server is busy; nothing was saved. Try "
-                       "again in a moment.", headers={"Retry-After": "2"})  # fmt: skip
+        return nothing_saved("database-busy", "The server is busy", retry_after=2)
     log.error("database error", exc_info=error, extra={"fields": {"request_id": request_id()}})
-    return problem(503, "storage-unavailable", "The server cannot reach its storage; nothing "
-                   "was saved. Try again later.", headers={"Retry-After": "30"})  # fmt: skip
+    return nothing_saved(
+        "storage-unavailable", "The server cannot reach its storage", retry_after=30
+    )
+
+
+def nothing_saved(code: str, why: str, retry_after: int) -> Response:
+    """A 503 that says nothing was saved, and when to send the same request again: soon
+    for a busy database, later for storage that is full or gone."""
+    when = "in a moment" if retry_after < 10 else "later"
+    detail = f"{why}; nothing was saved. Try again {when}."
+    return problem(503, code, detail, headers={"Retry-After": str(retry_after)})
 
 
 def from_domain_error(error: domain.DoorstepError) -> Response:

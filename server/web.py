@@ -96,12 +96,16 @@ def service_worker():
 
 def shell_urls() -> list[str]:
     """The addresses the service worker caches: the shell's files and the code lists."""
-    urls = ["/web/config.json"]
-    for name in SHELL:
-        folder, _, file = name.partition("/")
-        urls.append(("/app/" if file == "index.html" else f"/app/{file}") if folder == "officer"
-                    else f"/web/{file}")  # fmt: skip
-    return urls
+    return ["/web/config.json", *map(shell_url, SHELL)]
+
+
+def shell_url(name: str) -> str:
+    """Where a shell file is served: the officer app's under /app/ (its page is /app/
+    itself), the shared files under /web/."""
+    folder, _, file = name.partition("/")
+    if folder != "officer":
+        return f"/web/{file}"
+    return "/app/" if file == "index.html" else f"/app/{file}"
 
 
 @blp.get("/app/<path:name>")

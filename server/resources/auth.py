@@ -25,10 +25,7 @@ class Login(MethodView):
         it expires (30 days; rotate it before then), when the device is revoked (a lost
         phone) or when the user is disabled. Repeated failures are throttled (429).
         """
-        result = devices.login(
-            db(), body["username"], body["password"], body["device_name"],
-            address=request.remote_addr,
-        )  # fmt: skip
+        result = devices.login(db(), **body, address=request.remote_addr)
         result["user"] = users.get_user(db(), result["device"]["user_id"])
         return result
 
@@ -85,6 +82,10 @@ class MyPassword(MethodView):
         /auth/login waits (429, with Retry-After).
         """
         users.change_own_password(
-            db(), caller(), body["current_password"], body["new_password"],
-            address=request.remote_addr, sign_out_others=body["sign_out_other_devices"],
-        )  # fmt: skip
+            db(),
+            caller(),
+            body["current_password"],
+            body["new_password"],
+            address=request.remote_addr,
+            sign_out_others=body["sign_out_other_devices"],
+        )

@@ -1,6 +1,7 @@
 """Photos and signatures, stored by SHA-256: uploaded by phones, and downloaded only by
 their uploaders or by who may see a record naming them."""
 
+from functools import partial
 from pathlib import Path
 
 from flask import current_app, request, send_file
@@ -59,10 +60,8 @@ class Blob(MethodView):
         its author uploaded them. Otherwise `404`, as for a photo that does not exist.
         """
         me, database = caller(), db()
-        path, row = blobs.open_blob(
-            database, blob_root(), me, sha256,
-            lambda kind, ident: kinds.visible(database, me, kind, ident),
-        )  # fmt: skip
+        can_see = partial(kinds.visible, database, me)  # (entity_type, entity_id) -> bool
+        path, row = blobs.open_blob(database, blob_root(), me, sha256, can_see)
         return private(send_file(path, mimetype=row["content_type"], etag=sha256, max_age=86400))
 
 
