@@ -25,8 +25,12 @@ ROOT = Path(__file__).parent / "web"
 SHELL = (
     "officer/index.html",
     "officer/app.js",
-    "officer/store.js",
     "officer/sync.js",
+    "officer/push.js",
+    "officer/pull.js",
+    "officer/photos.js",
+    "officer/session.js",
+    "officer/store.js",
     "officer/manifest.webmanifest",
     "officer/icon.svg",
     "shared/api.js",

@@ -28,6 +28,18 @@ def test_the_service_worker_caches_every_shell_file_under_a_versioned_name(clien
             assert response.status_code == 200, url
 
 
+def test_the_shell_is_every_file_the_officer_app_loads(client):
+    """Offline, a module missing from the service worker's cache stops the app opening:
+    every file of the officer app (but the service worker itself) and every shared file
+    is in the shell."""
+    files = {
+        f"{path.parent.name}/{path.name}"
+        for folder in ("officer", "shared")
+        for path in (web.ROOT / folder).iterdir()
+    }
+    assert set(web.SHELL) == files - {"officer/sw.js"}
+
+
 def test_code_lists_come_from_the_server(client):
     config = client.get("/web/config.json").get_json()
     assert config["codes"]["visit_outcomes"]["contact_made"] == "Contact made with the tenant"
