@@ -25,6 +25,13 @@ ROOT = Path(__file__).parent / "web"
 SHELL = (
     "officer/index.html",
     "officer/app.js",
+    "officer/context.js",
+    "officer/login.js",
+    "officer/today.js",
+    "officer/homes.js",
+    "officer/checkins.js",
+    "officer/forms.js",
+    "officer/status.js",
     "officer/sync.js",
     "officer/push.js",
     "officer/pull.js",

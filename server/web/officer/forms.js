@@ -1,0 +1,146 @@
+// The forms that record something at a home: a visit (with a promise of payment or an
+// arrangement), a repair with a photo, a safeguarding concern. Each checks first what
+// the server would refuse, and queues the record on the phone.
+
+import { explain } from "../web/api.js";
+import { addDays, announce, field, h, londonToday, nowWithOffset } from "../web/ui.js";
+import { codes, engine } from "./context.js";
+
+export function foldout(id, title, form, open = false) {
+  return h("details.card", { open }, h("summary", h("h2.inline", { id }, title)), form);
+}
+
+function tenancyChoice(tenancies) {
+  const choices = Object.fromEntries(tenancies.map((t) => [t.tenancy_ref, t.tenancy_ref]));
+  return tenancies.length ? field("Tenancy", "tenancy_ref", "select", { choices }) : null;
+}
+
+function checkboxGroup(legend, name, choices) {
+  return h("fieldset", h("legend", legend), Object.entries(choices).map(([value, text]) =>
+    field(text, name, "checkbox", { value })));
+}
+
+// A form that records something: its controls, a Save button, and a status line beside
+// the button where the officer is looking. save(formData) queues the record and returns
+// what to say; anything it throws is said instead, and nothing is kept.
+function recordForm(titleId, saveLabel, controls, save) {
+  const status = h("p.status", { role: "alert", tabindex: "-1" });
+  const form = h("form", { "aria-labelledby": titleId },
+    controls, h("button.primary", { type: "submit" }, saveLabel), status);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      const said = await save(new FormData(form));
+      form.reset();
+      announce(status, said, "ok");
+    } catch (error) {
+      announce(status, explain(error), "bad");
+    }
+    status.focus();
+  });
+  return form;
+}
+
+export function visitForm(uprn, tenancies) {
+  return recordForm("visit-title", "Save visit", [
+    tenancyChoice(tenancies),
+    field("How", "channel", "select", { choices: codes.channels || { home_visit: "Visit" } }),
+    field("Outcome", "outcome", "select", { choices: choose(codes.visit_outcomes), required: true }),
+    field("Who was there", "present", "text", { hint: "Separate people with commas, e.g. tenant, adult son" }),
+    checkboxGroup("Offered or done", "offers", codes.offers || {}),
+    field("Notes", "notes", "textarea", { maxlength: 4000 }),
+    h("fieldset", h("legend", "Promise of payment"),
+      field("Promised amount (£)", "promise_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
+      field("Pay by", "promise_date", "date", { min: londonToday(), max: addDays(londonToday(), 366) })),
+    h("fieldset", h("legend", "Repayment arrangement"),
+      field("Agree a repayment arrangement", "arrangement", "checkbox"),
+      field("Arrangement amount (£)", "arr_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
+      field("How often", "arr_frequency", "select", { choices: codes.arrangement_frequencies || {} }),
+      field("First payment", "arr_start", "date", {
+        value: londonToday(), min: addDays(londonToday(), -30), max: addDays(londonToday(), 91),
+      })),
+  ], async (d) => {
+    const tenancy = d.get("tenancy_ref") || null;
+    const payload = clean({
+      uprn: Number(uprn), tenancy_ref: tenancy, channel: d.get("channel"), outcome: d.get("outcome"),
+      present: splitList(d.get("present")), offers: d.getAll("offers"), notes: d.get("notes") || null,
+      promise_amount: d.get("promise_amount") ? Number(d.get("promise_amount")) : null,
+      promise_date: d.get("promise_date") || null,
+    });
+    if (payload.channel === "home_visit") payload.left_at = nowWithOffset();
+    // What the server would refuse, said here, before anything is queued.
+    if (Boolean(payload.promise_amount) !== Boolean(payload.promise_date)) {
+      throw new Error("A promise of payment needs both an amount and a date.");
+    }
+    if (payload.promise_amount && !tenancy) throw new Error("A promise of payment needs a tenancy.");
+    if (d.get("arrangement") && (!tenancy || !d.get("arr_amount") || !d.get("arr_start"))) {
+      throw new Error("An arrangement needs a tenancy, an amount and a first payment date.");
+    }
+    const visitId = await engine.record("visit", "create", payload, { local: payload });
+    if (d.get("arrangement")) {
+      const arrangement = {
+        tenancy_ref: tenancy, amount: Number(d.get("arr_amount")), frequency: d.get("arr_frequency"),
+        start_date: d.get("arr_start"), visit_id: visitId,
+      };
+      await engine.record("arrangement", "create", arrangement, { local: { ...arrangement, status: "live", source: "device" } });
+    }
+    return "Visit saved on this phone. It will be sent when there is signal.";
+  });
+}
+
+export function repairForm(uprn, tenancies) {
+  return recordForm("repair-title", "Save repair", [
+    h("p.hint", "Health and safety first: damp and mould, gas, electrics and fire safety go straight to maintenance."),
+    tenancyChoice(tenancies),
+    field("What", "category", "select", { choices: choose(codes.repair_categories), required: true }),
+    field("How serious", "hazard_class", "select", { choices: choose(codes.hazard_classes), required: true }),
+    field("Where in the home", "location", "text", { required: true, maxlength: 200 }),
+    field("What you saw", "description", "textarea", { required: true, maxlength: 4000 }),
+    field("Photo", "photo", "file", { accept: "image/*", capture: "environment" }),
+  ], async (d) => {
+    const photo = d.get("photo");
+    const photos = photo && photo.size ? [await engine.addPhoto(photo)] : [];
+    const payload = clean({
+      uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),
+      hazard_class: d.get("hazard_class"), location: d.get("location"), description: d.get("description"),
+      photos,
+    });
+    await engine.record("repair", "create", payload, { local: payload });
+    return "Repair saved. It goes to maintenance when the phone syncs.";
+  });
+}
+
+export function concernForm(uprn, tenancies) {
+  return recordForm("concern-title", "Save concern", [
+    h("p.hint", "If someone is in immediate danger, call 999 first."),
+    tenancyChoice(tenancies),
+    field("Category", "category", "select", { choices: choose(codes.concern_categories), required: true }),
+    field("Who it is about", "subjects", "text", { required: true, hint: "Separate people with commas" }),
+    field("Someone is in immediate danger", "immediate_danger", "checkbox"),
+    field("What you saw or heard", "seen", "textarea", { required: true, maxlength: 4000 }),
+    field("Referred to (optional)", "referred_to", "text", { maxlength: 200 }),
+  ], async (d) => {
+    const payload = clean({
+      uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),
+      subjects: splitList(d.get("subjects")), immediate_danger: d.get("immediate_danger") === "on",
+      seen: d.get("seen"), referred_to: d.get("referred_to") || null,
+    });
+    await engine.record("concern", "create", payload, { local: payload });
+    return "Concern saved. Only you, your team leader and the safeguarding leads will see it.";
+  });
+}
+
+// A required choice starts empty: no outcome or hazard class is ever recorded by default.
+function choose(choices) {
+  return { "": "Choose…", ...(choices || {}) };
+}
+
+function splitList(text) {
+  return (text || "").split(",").map((s) => s.trim()).filter(Boolean);
+}
+
+// Leave out empty optional values, so the payload says only what was recorded.
+function clean(payload) {
+  return Object.fromEntries(Object.entries(payload).filter(([, v]) =>
+    v !== null && v !== undefined && v !== "" && !(Array.isArray(v) && v.length === 0)));
+}
