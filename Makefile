@@ -1,5 +1,6 @@
-# make run  - install into .venv, build the demo landlord once, serve it on :8000
-# make test - install, lint, and run the whole test suite (CI runs this)
+# make run         - install into .venv, build the demo landlord once, serve it on :8000
+# make test        - install, lint, and run the whole test suite (CI runs this)
+# make test-fast   - lint, and the tests that are neither slow nor start processes or a browser
 
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ DEMO_DB := var/demo.db
 # Demo only. A real deployment sets its own DOORSTEP_SECRET_KEY (see docs/deploy.md).
 DEMO_SECRET := demo-only-secret-do-not-use-in-production
 
-.PHONY: install run demo test lint format bench clean browser
+.PHONY: install run demo test test-fast lint format bench clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +69,11 @@ test: lint browser
 	$(BIN)/python -m bench.load --quick
 	$(BIN)/python -m bench.scale --quick
 	$(BIN)/python -m bench.schemathesis --quick
+
+# For the edit-test loop: no Hypothesis state machine, fuzzer, gunicorn, doorstep
+# command or browser (the markers are in pyproject.toml). make test still runs them all.
+test-fast: lint
+	$(BIN)/pytest -q -m "not slow and not browser and not process"
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'

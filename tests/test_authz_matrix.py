@@ -276,6 +276,7 @@ def world(db_path, tokens, db):
     return db_path, headers, sides
 
 
+@pytest.mark.slow
 def test_every_operation_has_a_rule_and_every_role_gets_it(world, tmp_path):
     db_path, headers, sides = world
     client = create_app({"TESTING": True, "DATABASE": str(db_path)}).test_client()

@@ -21,6 +21,8 @@ from sync.store.db import open_database
 from tests.conftest import doorstep, http
 from tests.phone import Outbox, home_of
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(

@@ -3,7 +3,11 @@ problem+json naming the problem (bench.fuzz runs 100 examples per operation)."""
 
 import os
 
+import pytest
+
 from bench import fuzz
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = 6
 

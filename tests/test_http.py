@@ -168,6 +168,7 @@ def assert_problem_over_http(answer, status: int, code: str) -> dict:
     return body
 
 
+@pytest.mark.process
 def test_gunicorn_answers_every_error_as_a_problem(server):
     # Longer than gunicorn's request line: gunicorn itself refuses it.
     answer = raw(server, "GET", "/sync/pull?cursor=" + "x" * 9000)
@@ -185,6 +186,7 @@ def test_gunicorn_answers_every_error_as_a_problem(server):
     assert set(answer[1]["Allow"].split(", ")) == {"POST", "OPTIONS"}
 
 
+@pytest.mark.process
 def test_a_body_claimed_too_big_is_refused_at_once_unread(server):
     started = time.monotonic()
     body = json.dumps(LOGIN).encode()

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -273,6 +274,7 @@ def test_import_over_http_is_admin_only_and_reports_rows(client, as_user):
 money = st.floats(min_value=-5000, max_value=50000, allow_nan=False).map(lambda x: round(x, 2))
 
 
+@pytest.mark.slow
 @settings(
     max_examples=25,
     deadline=None,

@@ -8,6 +8,8 @@ import pytest
 from bench.gunicorn import GUNICORN, Gunicorn, free_port
 from tests.conftest import doorstep, http
 
+pytestmark = pytest.mark.process
+
 
 @pytest.fixture
 def server(db_path, tmp_path):

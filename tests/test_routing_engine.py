@@ -10,6 +10,8 @@ import pytest
 
 from tests.route_check import check_op, check_optw
 
+pytestmark = pytest.mark.process  # each runs python -m routing.solve
+
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "instances" / "routing"
 CASES = [
     ("op", "tsiligirides_1_budget_040.txt"),

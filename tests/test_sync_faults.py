@@ -14,9 +14,13 @@ import urllib.error
 import urllib.request
 import uuid
 
+import pytest
+
 from bench.gunicorn import Gunicorn
 from server.app import create_app
 from sync.store.db import open_database
+
+pytestmark = pytest.mark.process
 
 NOW = "2026-11-25T10:00:00+00:00"
 

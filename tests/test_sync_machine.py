@@ -24,6 +24,8 @@ from sync.records.geometry import parse_boundary
 from sync.store.db import open_database
 from tests.phone import Outbox, Phone, server_view
 
+pytestmark = pytest.mark.slow
+
 USERS = ("officer1", "officer2", "leader1")
 
 

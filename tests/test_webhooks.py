@@ -90,6 +90,7 @@ def _field_work(client, as_user, db):
     return mutations
 
 
+@pytest.mark.process
 def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_path, receiver):
     mutations = _field_work(client, as_user, db)
     env = {
@@ -190,6 +191,7 @@ class Recorder:
         self.server.server_close()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("status", [301, 302, 303, 307])
 def test_a_redirect_is_a_failure_never_followed(client, as_user, db, db_path, status):
     """A receiver answering a redirect to an internal address: nothing (not the body, not
@@ -232,6 +234,7 @@ def test_a_redirect_is_a_failure_never_followed(client, as_user, db, db_path, st
         redirecting.close()
 
 
+@pytest.mark.process
 @pytest.mark.parametrize(
     "url", ["http://hooks.example.gov.uk/doorstep", "ftp://hooks.example.gov.uk/", "hooks"]
 )
