@@ -1,6 +1,7 @@
 # make run         - install into .venv, build the demo landlord once, serve it on :8000
 # make test        - install, lint, and run the whole test suite (CI runs this)
 # make test-fast   - lint, and the tests that are neither slow nor start processes or a browser
+# make screenshots - run the browser tests to refresh docs/screenshots/
 
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ DEMO_DB := var/demo.db
 # Demo only. A real deployment sets its own DOORSTEP_SECRET_KEY (see docs/deploy.md).
 DEMO_SECRET := demo-only-secret-do-not-use-in-production
 
-.PHONY: install run demo test test-fast lint format bench clean browser
+.PHONY: install run demo test test-fast screenshots lint format bench clean browser
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +75,11 @@ test: lint browser
 # command or browser (the markers are in pyproject.toml). make test still runs them all.
 test-fast: lint
 	$(BIN)/pytest -q -m "not slow and not browser and not process"
+
+# The browser tests save their screenshots in var/screenshots/ (untracked); this runs
+# them to refresh the ones in docs/screenshots/ that the README shows.
+screenshots: install browser
+	DOORSTEP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_browser.py
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'
