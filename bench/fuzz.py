@@ -130,9 +130,8 @@ def from_schema(schema: dict, depth: int = 0):
         required = set(schema.get("required", []))
         return st.fixed_dictionaries(
             {k: from_schema(v, depth + 1) for k, v in props.items() if k in required},
-            optional={k: from_schema(v, depth + 1) for k, v in props.items()
-                      if k not in required},
-        )  # fmt: skip
+            optional={k: from_schema(v, depth + 1) for k, v in props.items() if k not in required},
+        )
     return HOSTILE_JSON
 
 

@@ -67,21 +67,58 @@ def a_phones_day(db, username: str, seed: int) -> tuple[list[dict], dict[str, by
         sha = hashlib.sha256(image).hexdigest()
         photos[sha] = image
         uprn, ref, _ = rng.choice(homes)
-        phone.make("repair", {"uprn": uprn, "tenancy_ref": ref, "location": "Bedroom",
-                              "category": "damp_mould", "hazard_class": "significant",
-                              "description": f"Mould behind the wardrobe ({k})",
-                              "photos": [sha]}, at)  # fmt: skip
+        repair = {
+            "uprn": uprn,
+            "tenancy_ref": ref,
+            "location": "Bedroom",
+            "category": "damp_mould",
+            "hazard_class": "significant",
+            "description": f"Mould behind the wardrobe ({k})",
+            "photos": [sha],
+        }
+        phone.make("repair", repair, at)
     uprn, ref, _ = rng.choice(homes)
-    phone.make("concern", {"uprn": uprn, "tenancy_ref": ref, "category": "adult_at_risk",
-                           "subjects": ["Tenant"], "immediate_danger": False,
-                           "seen": "No heating; tenant unwell."}, at)  # fmt: skip
+    concern = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "category": "adult_at_risk",
+        "subjects": ["Tenant"],
+        "immediate_danger": False,
+        "seen": "No heating; tenant unwell.",
+    }
+    phone.make("concern", concern, at)
     return phone.batch, photos
+
+
+def pull_to_end(base: str, token: str, cursor: str | None = None) -> str:
+    """Pull every page after ``cursor``; returns the cursor at the end."""
+    while True:
+        url = f"{base}/sync/pull?limit=5000" + (f"&cursor={cursor}" if cursor else "")
+        page = json.loads(http("GET", url, token)[1])
+        cursor = page["cursor"]
+        if not page["has_more"]:
+            return cursor
+
+
+def push_day(base: str, device: dict) -> list[dict]:
+    """Push the phone's day; a 503 (busy) is retried after its Retry-After, as the
+    protocol says. Returns the results."""
+    while True:
+        try:
+            _, body = http(
+                "POST", f"{base}/sync/push", device["token"], {"mutations": device["day"]}
+            )
+            return json.loads(body)["results"]
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                raise
+            time.sleep(float(exc.headers.get("Retry-After", "1")))
 
 
 def storm(db_path: Path, phones: int, workers: int) -> dict:
     db = open_database(db_path)
-    officers = [r[0] for r in db.execute(
-        "SELECT username FROM users WHERE role = 'officer' ORDER BY username")]  # fmt: skip
+    query = "SELECT username FROM users WHERE role = 'officer' ORDER BY username"
+    officers = [r[0] for r in db.execute(query)]
     devices = []
     for i in range(phones):
         username = officers[i % len(officers)]
@@ -89,18 +126,11 @@ def storm(db_path: Path, phones: int, workers: int) -> dict:
         day, photos = a_phones_day(db, username, seed=i)
         devices.append({"token": token, "day": day, "photos": photos})
     db.close()
-    server = Gunicorn(db_path, db_path.with_suffix(".load.log"), workers=workers,
-                      secret=SECRET).start()  # fmt: skip
+    log = db_path.with_suffix(".load.log")
+    server = Gunicorn(db_path, log, workers=workers, secret=SECRET).start()
     # Each phone bootstrapped earlier in the day: the storm's pulls are incremental.
     for device in devices:
-        cursor = None
-        while True:
-            url = f"{server.base}/sync/pull?limit=5000" + (f"&cursor={cursor}" if cursor else "")
-            page = json.loads(http("GET", url, device["token"])[1])
-            cursor = page["cursor"]
-            if not page["has_more"]:
-                break
-        device["cursor"] = cursor
+        device["cursor"] = pull_to_end(server.base, device["token"])
     latencies, errors, acked = [], [], {}
     lock = threading.Lock()
     barrier = threading.Barrier(len(devices))
@@ -109,29 +139,11 @@ def storm(db_path: Path, phones: int, workers: int) -> dict:
         barrier.wait()
         started = time.perf_counter()
         try:
-            while True:  # a 503 (busy) is retried, as the protocol says
-                try:
-                    _, body = http("POST", f"{server.base}/sync/push", device["token"],
-                                   {"mutations": device["day"]})  # fmt: skip
-                    break
-                except urllib.error.HTTPError as exc:
-                    if exc.code != 503:
-                        raise
-                    time.sleep(float(exc.headers.get("Retry-After", "1")))
-            results = json.loads(body)["results"]
+            results = push_day(server.base, device)
             for sha, image in device["photos"].items():
-                http("PUT", f"{server.base}/blobs/{sha}", device["token"], data=image,
-                     content_type="image/jpeg")  # fmt: skip
-            cursor, pages = device["cursor"], 0
-            while True:
-                url = f"{server.base}/sync/pull?limit=5000" + (
-                    f"&cursor={cursor}" if cursor else ""
-                )
-                _, page = http("GET", url, device["token"])
-                page = json.loads(page)
-                cursor, pages = page["cursor"], pages + 1
-                if not page["has_more"]:
-                    break
+                url = f"{server.base}/blobs/{sha}"
+                http("PUT", url, device["token"], data=image, content_type="image/jpeg")
+            pull_to_end(server.base, device["token"], device["cursor"])
             with lock:
                 latencies.append(time.perf_counter() - started)
                 for mutation, result in zip(device["day"], results, strict=True):
@@ -148,8 +160,8 @@ def storm(db_path: Path, phones: int, workers: int) -> dict:
         t.join(timeout=600)
     wall = time.perf_counter() - wall
     server.stop()
-    return check(db_path, latencies, errors, acked, wall, sum(len(d["day"]) for d in devices),
-                 len(devices))  # fmt: skip
+    records = sum(len(d["day"]) for d in devices)
+    return check(db_path, latencies, errors, acked, wall, records, len(devices))
 
 
 def check(db_path, latencies, errors, acked, wall, records, phones) -> dict:
@@ -157,14 +169,24 @@ def check(db_path, latencies, errors, acked, wall, records, phones) -> dict:
     stored = dict(
         db.execute("SELECT mutation_id, status FROM mutations WHERE duplicate_of IS NULL")
     )
-    lost = sum(1 for mid, (_, status) in acked.items()
-               if status in ("applied", "conflict") and stored.get(mid) not in
-               ("applied", "conflict"))  # fmt: skip
+    kept = ("applied", "conflict")
+    lost = sum(
+        1 for mid, (_, status) in acked.items() if status in kept and stored.get(mid) not in kept
+    )
     duplicated = 0
-    for table, kind in (("visits", "visit"), ("repairs", "repair"), ("concerns", "concern"),
-                        ("checkins", "checkin"), ("arrangements", "arrangement")):  # fmt: skip
-        ids = [m["entity_id"] for m, s in acked.values()
-               if m["entity_type"] == kind and m["op"] == "create" and s == "applied"]  # fmt: skip
+    tables = {
+        "visits": "visit",
+        "repairs": "repair",
+        "concerns": "concern",
+        "checkins": "checkin",
+        "arrangements": "arrangement",
+    }
+    for table, kind in tables.items():
+        ids = [
+            m["entity_id"]
+            for m, s in acked.values()
+            if m["entity_type"] == kind and m["op"] == "create" and s == "applied"
+        ]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             found = db.execute(
@@ -214,13 +236,18 @@ def main(argv=None) -> None:
         print(json.dumps({k: v for k, v in figures.items() if k != "error_samples"}))
         return
     f = figures
-    print(f"Reconnect storm: {f['phones']} phones at once, {f['records']:,} records "
-          f"({homes_per_patch} homes a patch), gunicorn with {args.workers} workers")  # fmt: skip
-    print(f"  one phone's sync   p50 {f['storm_p50_ms']} ms, p95 {f['storm_p95_ms']} ms, "
-          f"p99 {f['storm_p99_ms']} ms  (target p95 <= 3,000)")  # fmt: skip
+    print(
+        f"Reconnect storm: {f['phones']} phones at once, {f['records']:,} records "
+        f"({homes_per_patch} homes a patch), gunicorn with {args.workers} workers"
+    )
+    print(
+        f"  one phone's sync   p50 {f['storm_p50_ms']} ms, p95 {f['storm_p95_ms']} ms, "
+        f"p99 {f['storm_p99_ms']} ms  (target p95 <= 3,000)"
+    )
     print(f"  throughput         {f['records_per_s']:,} records/s over {f['wall_s']} s")
-    print(f"  errors {f['storm_errors']}, lost {f['storm_lost']}, "
-          f"duplicated {f['storm_duplicated']}")  # fmt: skip
+    print(
+        f"  errors {f['storm_errors']}, lost {f['storm_lost']}, duplicated {f['storm_duplicated']}"
+    )
     for sample in f["error_samples"]:
         print(f"    {sample}")
 

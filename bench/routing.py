@@ -119,16 +119,25 @@ def pyvrp_score(inst: engine.Instance, seconds: int) -> float | None:
     places = {node: model.add_location(x=0, y=0) for node in nodes}
     first = model.add_depot(places[inst.start], tw_early=early, tw_late=late)
     last = model.add_depot(places[inst.end], tw_early=early, tw_late=late)
-    model.add_vehicle_type(num_available=1, start_depot=first, end_depot=last,
-                           tw_early=early, tw_late=late, unit_distance_cost=0,
-                           unit_duration_cost=1)  # fmt: skip
+    model.add_vehicle_type(
+        num_available=1,
+        start_depot=first,
+        end_depot=last,
+        tw_early=early,
+        tw_late=late,
+        unit_distance_cost=0,
+        unit_duration_cost=1,
+    )
     for node in inst.candidates:
         closes = inst.closes[node] if inst.closes[node] != engine.INFINITY else inst.day_end
         model.add_client(
-            places[node], service_duration=round(inst.service[node]),
-            tw_early=round(max(inst.opens[node], inst.day_start)), tw_late=round(closes),
-            prize=round(inst.score[node] * 1000), required=False,
-        )  # fmt: skip
+            places[node],
+            service_duration=round(inst.service[node]),
+            tw_early=round(max(inst.opens[node], inst.day_start)),
+            tw_late=round(closes),
+            prize=round(inst.score[node] * 1000),
+            required=False,
+        )
     for a in nodes:
         for b in nodes:
             if a != b:
@@ -262,16 +271,20 @@ def main(argv=None) -> None:
     print(
         f"  two teams' weeks       {f['week_s']:8.2f} s   ({f['week_stops']} stops)  target <= 10"
     )
-    peers_line = ", ".join(
-        f"{name} {f.get(f'{name}_score')}" for name in ("vroom", "ortools", "pyvrp")
-        if f"{name}_score" in f
-    )  # fmt: skip
-    print(f"  plan score             {f['plan_score']}  ({f['plan_candidates']} candidates)"
-          + (f"; peers: {peers_line}" if peers_line else ""))  # fmt: skip
-    print(f"  OP gap to best known   {f['op_gap_pct']:.3f}% mean over {f['op_instances']} "
-          f"(worst {f['op_worst_gap_pct']}%)  target <= 0.5")  # fmt: skip
-    print(f"  OPTW gap to best known {f['optw_gap_pct']:.3f}% mean over {f['optw_instances']} "
-          f"(worst {f['optw_worst_gap_pct']}%)  target <= 1.0")  # fmt: skip
+    compared = [name for name in ("vroom", "ortools", "pyvrp") if f"{name}_score" in f]
+    peers_line = ", ".join(f"{name} {f.get(f'{name}_score')}" for name in compared)
+    print(
+        f"  plan score             {f['plan_score']}  ({f['plan_candidates']} candidates)"
+        + (f"; peers: {peers_line}" if peers_line else "")
+    )
+    print(
+        f"  OP gap to best known   {f['op_gap_pct']:.3f}% mean over {f['op_instances']} "
+        f"(worst {f['op_worst_gap_pct']}%)  target <= 0.5"
+    )
+    print(
+        f"  OPTW gap to best known {f['optw_gap_pct']:.3f}% mean over {f['optw_instances']} "
+        f"(worst {f['optw_worst_gap_pct']}%)  target <= 1.0"
+    )
 
 
 if __name__ == "__main__":

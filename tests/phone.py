@@ -101,6 +101,10 @@ class Outbox:
             "payload": payload,
         }
 
+    def create(self, entity_type, payload, **kwargs):
+        """A new record, under a fresh id."""
+        return self.make(entity_type, str(uuid.uuid4()), "create", payload, **kwargs)
+
 
 def push(client, headers, *mutations, cursor=None):
     """A push; ``cursor``: the pushing phone's, which tells the server what it holds."""

@@ -26,8 +26,10 @@ def check_optw(path, route) -> tuple[bool, float, float]:
     """(feasible, score, return time): service starts within each window, back by the
     depot's closing time; travel is Euclidean truncated to one decimal."""
     rows = _rows(path)[2:]
-    pts = {int(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[-2]),
-                       float(r[-1])) for r in rows}  # fmt: skip
+    pts = {
+        int(r[0]): (float(r[1]), float(r[2]), float(r[3]), float(r[4]), float(r[-2]), float(r[-1]))
+        for r in rows
+    }
     if len(set(route)) != len(route) or any(v == 0 or v not in pts for v in route):
         return False, 0.0, math.inf
 

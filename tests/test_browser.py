@@ -78,9 +78,8 @@ def call(method, url, body=None, token=None):
 
 
 def api_login(base, username):
-    return call("POST", f"{base}/auth/login", {
-        "username": username, "password": DEMO_PASSWORD, "device_name": "test",
-    })["token"]  # fmt: skip
+    body = {"username": username, "password": DEMO_PASSWORD, "device_name": "test"}
+    return call("POST", f"{base}/auth/login", body)["token"]
 
 
 @pytest.fixture
@@ -102,11 +101,12 @@ def problems(page) -> list[str]:
     """Collect page errors and console errors: a broken script must fail the test."""
     seen = []
     page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
-    page.on(
-        "console",
-        lambda m: m.type == "error" and "Failed to load resource" not in m.text
-        and seen.append(f"console: {m.text}"),
-    )  # fmt: skip
+
+    def console(message):
+        if message.type == "error" and "Failed to load resource" not in message.text:
+            seen.append(f"console: {message.text}")
+
+    page.on("console", console)
     return seen
 
 
@@ -248,26 +248,31 @@ def stored(page, key: str) -> dict | None:
     )
 
 
+def overdue_checkin(outbox, uprn) -> dict:
+    """A check-in at ``uprn`` from three hours ago, due out two hours ago: overdue."""
+    now = datetime.now(UTC)
+    began = (now - timedelta(hours=3)).isoformat()
+    due_out = (now - timedelta(hours=2)).isoformat()
+    checkin = {"uprn": uprn, "checked_in_at": began, "expected_out_at": due_out}
+    return outbox.make("checkin", str(uuid.uuid4()), "create", checkin, None, began)
+
+
 def late_checkin(base, db_path) -> tuple[int, str]:
     """An officer1 check-in two hours overdue, pushed from another of their devices: its
     alert is the team leader's to clear. Returns (uprn, check-in id)."""
     db = open_database(db_path)
     uprn, _ = home_of(db, "officer1")
     db.close()
-    now = datetime.now(UTC)
-    checkin = {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
-               "expected_out_at": (now - timedelta(hours=2)).isoformat()}  # fmt: skip
-    late = Outbox().make("checkin", str(uuid.uuid4()), "create", checkin, None,
-                         checkin["checked_in_at"])  # fmt: skip
-    pushed = call("POST", f"{base}/sync/push", {"mutations": [late]},
-                  token=api_login(base, "officer1"))  # fmt: skip
+    late = overdue_checkin(Outbox(), uprn)
+    token = api_login(base, "officer1")
+    pushed = call("POST", f"{base}/sync/push", {"mutations": [late]}, token=token)
     assert pushed["results"][0]["status"] == "applied"
     return uprn, late["entity_id"]
 
 
 def clear_alert(base, checkin_id):
-    call("POST", f"{base}/lone-working/alerts/{checkin_id}/clear", {"note": "Phoned: safe."},
-         token=api_login(base, "leader1"))  # fmt: skip
+    url = f"{base}/lone-working/alerts/{checkin_id}/clear"
+    call("POST", url, {"note": "Phoned: safe."}, token=api_login(base, "leader1"))
 
 
 def assert_check_out_kept_the_clearing(held: dict, errors: list) -> None:
@@ -394,8 +399,8 @@ def seed_review(base, db_path) -> dict:
 
     person, version = tenant["person_ref"], tenant["version"]
     push(leader, desk.make("tenant", person, "update", {"mobile": "07700 900111"}, version, stamp))
-    conflict = push(officer, phone.make("tenant", person, "update", {"mobile": "07700 900222"},
-                                        version, stamp))  # fmt: skip
+    edit = phone.make("tenant", person, "update", {"mobile": "07700 900222"}, version, stamp)
+    conflict = push(officer, edit)
     assert conflict["results"][0]["status"] == "conflict"
     rejected = push(
         officer,
@@ -404,17 +409,17 @@ def seed_review(base, db_path) -> dict:
         ),
     )
     assert rejected["results"][0]["status"] == "rejected"
-    marker = {"uprn": uprn, "tenancy_ref": ref, "code": "dangerous_animals",
-              "description": "Two large dogs loose in the garden.",
-              "source_incident": "Officer threatened at the gate",
-              "review_date": (now + timedelta(days=60)).date().isoformat()}  # fmt: skip
-    assert push(officer, phone.make("marker", str(uuid.uuid4()), "create", marker, None, stamp))[
-        "results"][0]["status"] == "applied"  # fmt: skip
-    checkin = {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
-               "expected_out_at": (now - timedelta(hours=2)).isoformat()}  # fmt: skip
-    late = phone.make(
-        "checkin", str(uuid.uuid4()), "create", checkin, None, checkin["checked_in_at"]
-    )
+    marker = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "code": "dangerous_animals",
+        "description": "Two large dogs loose in the garden.",
+        "source_incident": "Officer threatened at the gate",
+        "review_date": (now + timedelta(days=60)).date().isoformat(),
+    }
+    raised = phone.make("marker", str(uuid.uuid4()), "create", marker, None, stamp)
+    assert push(officer, raised)["results"][0]["status"] == "applied"
+    late = overdue_checkin(phone, uprn)
     assert push(officer, late)["results"][0]["status"] == "applied"
     return {"person": person, "uprn": uprn}
 
@@ -456,16 +461,20 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
         console.get_by_role("heading", name="Warning markers awaiting approval (1)")
     ).to_be_visible()
     console.screenshot(path=SHOTS / "console-review.png", full_page=True)
-    for button, after in [("Use other value", "Conflicts (0)"),
-                          ("is safe: clear the alert", "Lone working alerts (0)"),
-                          ("Approve", "Warning markers awaiting approval (0)"),
-                          ("as reviewed", "Rejected records (0)")]:  # fmt: skip
+    for button, after in [
+        ("Use other value", "Conflicts (0)"),
+        ("is safe: clear the alert", "Lone working alerts (0)"),
+        ("Approve", "Warning markers awaiting approval (0)"),
+        ("as reviewed", "Rejected records (0)"),
+    ]:
         console.get_by_role("button", name=button).click()
         expect(console.get_by_role("heading", name=after)).to_be_visible(timeout=WAIT)
     leader = api_login(base, "leader1")
     person = call("GET", f"{base}/tenancies?uprn={seeded['uprn']}", token=leader)["items"]
-    tenants = [t for p in person for t in call(
-        "GET", f"{base}/tenancies/{p['tenancy_ref']}", token=leader)["tenants"]]  # fmt: skip
+    refs = [p["tenancy_ref"] for p in person]
+    tenants = [
+        t for ref in refs for t in call("GET", f"{base}/tenancies/{ref}", token=leader)["tenants"]
+    ]
     assert {"07700 900222"} == {
         t["mobile"] for t in tenants if t["person_ref"] == seeded["person"]
     }

@@ -126,28 +126,54 @@ def field_items(client, as_user, db, uprn) -> dict:
     phone = Outbox()
     now = datetime.now(UTC)
     review = (now.date() + timedelta(days=30)).isoformat()
+    payloads = {
+        "repair": {
+            "uprn": uprn,
+            "location": "Hall",
+            "category": "gas",
+            "hazard_class": "emergency",
+            "description": "Smell of gas.",
+        },
+        "concern": {
+            "uprn": uprn,
+            "category": "adult_at_risk",
+            "subjects": ["Tenant"],
+            "immediate_danger": False,
+            "seen": "No food in the home.",
+        },
+        "marker": {
+            "uprn": uprn,
+            "code": "dangerous_animals",
+            "description": "Dog",
+            "source_incident": "Bitten 2026-11",
+            "review_date": review,
+        },
+        "checkin": {
+            "uprn": uprn,
+            "checked_in_at": (now - timedelta(hours=3)).isoformat(),
+            "expected_out_at": (now - timedelta(hours=2)).isoformat(),
+        },
+    }
     made = {
         kind: phone.make(kind, str(uuid.uuid4()), "create", payload)
-        for kind, payload in (
-            ("repair", {"uprn": uprn, "location": "Hall", "category": "gas",
-                        "hazard_class": "emergency", "description": "Smell of gas."}),
-            ("concern", {"uprn": uprn, "category": "adult_at_risk", "subjects": ["Tenant"],
-                         "immediate_danger": False, "seen": "No food in the home."}),
-            ("marker", {"uprn": uprn, "code": "dangerous_animals", "description": "Dog",
-                        "source_incident": "Bitten 2026-11", "review_date": review}),
-            ("checkin", {"uprn": uprn, "checked_in_at": (now - timedelta(hours=3)).isoformat(),
-                         "expected_out_at": (now - timedelta(hours=2)).isoformat()}),
-        )
-    }  # fmt: skip
+        for kind, payload in payloads.items()
+    }
     results = push(client, as_user("officer1"), *made.values())["results"]
     assert all(r["status"] == "applied" for r in results), results
     leader = as_user("leader1")
-    client.post(f"/markers/{made['marker']['entity_id']}/decision", json={"approve": True},
-                headers=leader)  # fmt: skip
-    client.post(f"/lone-working/alerts/{made['checkin']['entity_id']}/clear",
-                json={"note": "Safe"}, headers=leader)  # fmt: skip
-    client.post(f"/concerns/flags/{uprn}/clear", json={"reason": "Referred"},
-                headers=as_user("safeguarding1"))  # fmt: skip
+    client.post(
+        f"/markers/{made['marker']['entity_id']}/decision", json={"approve": True}, headers=leader
+    )
+    client.post(
+        f"/lone-working/alerts/{made['checkin']['entity_id']}/clear",
+        json={"note": "Safe"},
+        headers=leader,
+    )
+    client.post(
+        f"/concerns/flags/{uprn}/clear",
+        json={"reason": "Referred"},
+        headers=as_user("safeguarding1"),
+    )
     photo = bytes.fromhex("ffd8ffe000104a46494600")
     sha = hashlib.sha256(photo).hexdigest()
     client.put(f"/blobs/{sha}", data=photo, headers=as_user("officer1"))

@@ -109,14 +109,14 @@ def test_a_visit_with_offers_a_promise_and_a_photo(client, as_user, tokens, db):
     assert ("visit", visit_id) not in maintenance and ("promise", visit_id) not in maintenance
 
     # A correction is a new record naming the first; the evidence shows both in order.
-    fix = phone.make(
-        "visit",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made", "corrects": visit_id,
-         "notes": "Correction: DHP form posted, not left."},
-        observed_at=ago(minutes=5),
-    )  # fmt: skip
+    correction = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "outcome": "contact_made",
+        "corrects": visit_id,
+        "notes": "Correction: DHP form posted, not left.",
+    }
+    fix = phone.create("visit", correction, observed_at=ago(minutes=5))
     assert twice(client, as_user("officer1"), fix)[0]["status"] == "applied"
     evidence = client.get(f"/tenancies/{ref}/evidence", headers=as_user("officer1")).get_json()
     mine = [e for e in evidence["entries"] if e["record"]["id"] in (visit_id, fix["entity_id"])]
@@ -127,17 +127,11 @@ def test_a_visit_with_offers_a_promise_and_a_photo(client, as_user, tokens, db):
     assert_problem(client.get(f"/tenancies/{ref}/evidence", headers=as_user("officer4")), 404)
 
     # A correction must name a visit at the same home; a promise needs a date.
-    stray = phone.make(
-        "visit",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "outcome": "no_access", "corrects": str(uuid.uuid4())},
+    stray = phone.create(
+        "visit", {"uprn": uprn, "outcome": "no_access", "corrects": str(uuid.uuid4())}
     )
-    bad_promise = phone.make(
-        "visit",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "outcome": "contact_made", "promise_amount": 5},
+    bad_promise = phone.create(
+        "visit", {"uprn": uprn, "outcome": "contact_made", "promise_amount": 5}
     )
     results = push(client, as_user("officer1"), stray, bad_promise)["results"]
     assert results[0]["code"] == "unknown-entity" and "payload.corrects" in results[0]["errors"]
@@ -158,11 +152,13 @@ def test_uploads_are_checked_by_hash_type_and_size(client, as_user):
     )
     assert_problem(client.put("/blobs/" + "Z" * 64, data=PNG, headers=as_user("officer1")), 422)
     big = PNG + b"\0" * (10 * 1024 * 1024)
-    assert_problem(
-        client.put(f"/blobs/{hashlib.sha256(big).hexdigest()}", data=big,
-                   headers=as_user("officer1")),
-        413,
-    )  # fmt: skip
+    url = f"/blobs/{hashlib.sha256(big).hexdigest()}"
+    assert_problem(client.put(url, data=big, headers=as_user("officer1")), 413)
+
+
+def _account(ref, as_of, balance, **extra) -> dict:
+    """An account row of the nightly import, on no benefit unless ``extra`` says so."""
+    return {"tenancy_ref": ref, "as_of": as_of, "balance": balance, "benefit": "none", **extra}
 
 
 def _accounts(client, as_user, rows):
@@ -177,17 +173,13 @@ def _accounts(client, as_user, rows):
 def test_doorstep_arrangements_are_checked_against_the_next_import(client, as_user, tokens, db):
     _, ref = home_of(db, "officer1")
     today = datetime.now(UTC).date()
-    _accounts(
-        client,
-        as_user,
-        [{"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 600.0, "benefit": "none"}],
-    )
+    _accounts(client, as_user, [_account(ref, today.isoformat(), 600.0)])
     phone = Outbox()
 
     def agree(amount, **extra):
-        payload = {"tenancy_ref": ref, "amount": amount, "frequency": "weekly",
-                   "start_date": today.isoformat(), **extra}  # fmt: skip
-        return phone.make("arrangement", str(uuid.uuid4()), "create", payload, observed_at=ago())
+        terms = {"amount": amount, "frequency": "weekly", "start_date": today.isoformat()}
+        payload = {"tenancy_ref": ref, **terms, **extra}
+        return phone.create("arrangement", payload, observed_at=ago())
 
     first = agree(10)
     second = agree(20, income_expenditure={"income_monthly": 1200, "expenditure_monthly": 1050})
@@ -206,16 +198,14 @@ def test_doorstep_arrangements_are_checked_against_the_next_import(client, as_us
     officer1 = Phone(client, tokens["officer1"])
     officer1.sync()
     later = today + timedelta(days=14)
-    _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
-                                 "balance": 560.0, "benefit": "none"}])  # fmt: skip
+    _accounts(client, as_user, [_account(ref, later.isoformat(), 560.0)])
     kept = held(client, tokens, "officer1")[("arrangement", second["entity_id"])]
     assert kept["status"] == "live" and kept["checked_at"] is not None
     officer1.sync()
     assert officer1.store[("arrangement", second["entity_id"])] == kept
     # Five weeks on, five instalments due (with 5 days' grace): at most £500, but £560.
     later = today + timedelta(days=35)
-    _accounts(client, as_user, [{"tenancy_ref": ref, "as_of": later.isoformat(),
-                                 "balance": 560.0, "benefit": "none"}])  # fmt: skip
+    _accounts(client, as_user, [_account(ref, later.isoformat(), 560.0)])
     breached = held(client, tokens, "officer1")[("arrangement", second["entity_id"])]
     assert breached["status"] == "breached"
     assert "£560.00" in breached["status_reason"] and "£500.00" in breached["status_reason"]
@@ -230,26 +220,23 @@ def test_promises_are_kept_or_broken_by_payments(client, as_user, tokens, db):
     phone = Outbox()
 
     def promise(amount, days_ago, due_days_ago):
-        return phone.make(
-            "visit",
-            str(uuid.uuid4()),
-            "create",
-            {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made",
-             "promise_amount": amount,
-             "promise_date": (today - timedelta(days=due_days_ago)).isoformat()},
-            observed_at=ago(days=days_ago),
-        )  # fmt: skip
+        due = (today - timedelta(days=due_days_ago)).isoformat()
+        visit = {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made"}
+        payload = visit | {"promise_amount": amount, "promise_date": due}
+        return phone.create("visit", payload, observed_at=ago(days=days_ago))
 
     kept, broken = promise(50, 20, 14), promise(500, 20, 12)
     twice(client, as_user("officer1"), kept, broken)
-    _accounts(client, as_user, [
-        {"tenancy_ref": ref, "as_of": (today - timedelta(days=13)).isoformat(), "balance": 900.0,
-         "benefit": "none", "last_payment_date": (today - timedelta(days=15)).isoformat(),
-         "last_payment_amount": 50.0},
-        {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 850.0, "benefit": "none",
-         "last_payment_date": (today - timedelta(days=15)).isoformat(),
-         "last_payment_amount": 50.0},
-    ])  # fmt: skip
+    paid = {
+        "last_payment_date": (today - timedelta(days=15)).isoformat(),
+        "last_payment_amount": 50.0,
+    }
+    earlier = (today - timedelta(days=13)).isoformat()
+    _accounts(
+        client,
+        as_user,
+        [_account(ref, earlier, 900.0, **paid), _account(ref, today.isoformat(), 850.0, **paid)],
+    )
     store = held(client, tokens, "leader1")
     assert store[("promise", kept["entity_id"])]["status"] == "kept"
     assert store[("promise", broken["entity_id"])]["status"] == "broken"
@@ -257,14 +244,14 @@ def test_promises_are_kept_or_broken_by_payments(client, as_user, tokens, db):
 
 
 def _repair(phone, uprn, hazard="emergency", observed_at=None):
-    return phone.make(
-        "repair",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "location": "Kitchen ceiling", "category": "electrical",
-         "hazard_class": hazard, "description": "Water dripping through the light fitting."},
-        observed_at=observed_at or ago(hours=2),
-    )  # fmt: skip
+    payload = {
+        "uprn": uprn,
+        "location": "Kitchen ceiling",
+        "category": "electrical",
+        "hazard_class": hazard,
+        "description": "Water dripping through the light fitting.",
+    }
+    return phone.create("repair", payload, observed_at=observed_at or ago(hours=2))
 
 
 def test_a_repair_referral_reaches_maintenance_with_its_deadlines(client, as_user, tokens, db):
@@ -298,19 +285,18 @@ def test_a_repair_referral_reaches_maintenance_with_its_deadlines(client, as_use
     assert_problem(client.post(url, json=step, headers=stale), 412, field="If-Match")
     done = client.post(url, json=step, headers=as_user("repairs1") | {"If-Match": tag})
     assert done.status_code == 200 and done.get_json()["status"] == "acknowledged"
+
     # The old ETag no longer matches: two workers cannot both record a step unseen.
-    assert_problem(client.post(url, json={"action": "investigated"},
-                               headers=as_user("repairs1") | {"If-Match": tag}), 412)  # fmt: skip
+    def record(username, action, tag):
+        headers = as_user(username) | {"If-Match": tag}
+        return client.post(url, json={"action": action}, headers=headers)
+
+    assert_problem(record("repairs1", "investigated", tag), 412)
     tag = done.headers["ETag"]
-    assert_problem(
-        client.post(url, json={"action": "completed"},
-                    headers=as_user("repairs1") | {"If-Match": tag}),
-        409, "invalid-transition",
-    )  # fmt: skip
-    assert_problem(client.post(url, json=step, headers=as_user("officer1") | {"If-Match": tag}),
-                   403)  # fmt: skip
-    assert_problem(client.get(f"/repairs/{emergency['entity_id']}", headers=as_user("officer4")),
-                   404)  # fmt: skip
+    assert_problem(record("repairs1", "completed", tag), 409, "invalid-transition")
+    assert_problem(record("officer1", "acknowledged", tag), 403)
+    elsewhere = client.get(f"/repairs/{emergency['entity_id']}", headers=as_user("officer4"))
+    assert_problem(elsewhere, 404)
 
     # Officers see the status on their phones; the repairs system gets every step.
     store = held(client, tokens, "officer1")
@@ -358,10 +344,15 @@ def test_a_repairs_photo_uploaded_later_reaches_phones_holding_it(client, as_use
     uprn, _ = home_of(db, "officer1")
     phone, sha = Phone(client, tokens["officer1"]), hashlib.sha256(PNG).hexdigest()
     phone.sync()
-    repair = Outbox().make("repair", str(uuid.uuid4()), "create",
-                           {"uprn": uprn, "location": "Kitchen", "category": "damp_mould",
-                            "hazard_class": "routine", "description": "Mould.",
-                            "photos": [sha]})  # fmt: skip
+    payload = {
+        "uprn": uprn,
+        "location": "Kitchen",
+        "category": "damp_mould",
+        "hazard_class": "routine",
+        "description": "Mould.",
+        "photos": [sha],
+    }
+    repair = Outbox().create("repair", payload)
     result = push(client, as_user("officer1"), repair, cursor=phone.cursor)["results"][0]
     assert result["missing_photos"] == [sha]
     phone.sync()
@@ -392,9 +383,7 @@ def _concern(phone, uprn, observed_at=None, **extra):
         "seen": "Child alone at home at 21:00.",
         **extra,
     }
-    return phone.make(
-        "concern", str(uuid.uuid4()), "create", payload, observed_at=observed_at or ago(hours=1)
-    )
+    return phone.create("concern", payload, observed_at=observed_at or ago(hours=1))
 
 
 def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, tokens, db):
@@ -403,8 +392,8 @@ def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, token
     phone = Outbox()
     concern = _concern(phone, uprn)
     assert twice(client, as_user("officer1"), concern)[0]["status"] == "applied"
-    follow = _concern(phone, uprn, follows=concern["entity_id"], referred_to="Children's Services",
-                      referral_ref="MASH-1234")  # fmt: skip
+    referral = {"referred_to": "Children's Services", "referral_ref": "MASH-1234"}
+    follow = _concern(phone, uprn, follows=concern["entity_id"], **referral)
     assert twice(client, as_user("officer1"), follow)[0]["status"] == "applied"
 
     key = ("concern", concern["entity_id"])
@@ -419,14 +408,14 @@ def test_a_safeguarding_concern_reaches_only_its_audience(client, as_user, token
     assert_problem(client.get("/concerns", headers=as_user("repairs1")), 403)
     one = client.get(f"/concerns/{concern['entity_id']}", headers=as_user("leader1")).get_json()
     assert [f["referral_ref"] for f in one["follow_ups"]] == ["MASH-1234"]
-    assert_problem(client.get(f"/concerns/{concern['entity_id']}", headers=as_user("officer2")),
-                   404)  # fmt: skip
+    url = f"/concerns/{concern['entity_id']}"
+    assert_problem(client.get(url, headers=as_user("officer2")), 404)
 
     # Every read is audited: the sync pulls and the API reads, by whom.
     audit = client.get(f"/audit?entity_id={concern['entity_id']}", headers=as_user("admin"))
     readers = {(e["username"], e["action"]) for e in audit.get_json()["items"]}
-    assert {("officer1", "sync-read"), ("leader1", "sync-read"), ("leader1", "read"),
-            ("safeguarding1", "read")} <= readers  # fmt: skip
+    synced = {("officer1", "sync-read"), ("leader1", "sync-read")}
+    assert synced | {("leader1", "read"), ("safeguarding1", "read")} <= readers
     assert not any(u in ("officer2", "leader2") for u, _ in readers)
     # A rejected concern's text stays out of the review queue admins read.
     stray = _concern(phone, uprn, tenancy_ref="NOT-THIS-HOME")
@@ -448,8 +437,8 @@ def test_when_an_officer_moves_team_both_leaders_see_what_they_need(client, as_u
     phone = Outbox()
     before = _concern(phone, uprn)
     assert push(client, as_user("officer1"), before)["results"][0]["status"] == "applied"
-    moved = client.patch(f"/users/{ids['officer1']}", json={"team_id": new_team},
-                         headers=as_user("admin"))  # fmt: skip
+    url = f"/users/{ids['officer1']}"
+    moved = client.patch(url, json={"team_id": new_team}, headers=as_user("admin"))
     assert moved.status_code == 200, moved.get_json()
     after = _concern(phone, uprn)
     assert push(client, as_user("officer1"), after)["results"][0]["status"] == "applied"
@@ -481,8 +470,8 @@ def test_a_flag_raised_offline_survives_a_concurrent_clearing(client, as_user, d
     late = _concern(phone, uprn, observed_at=ago(minutes=30))
     url = f"/concerns/flags/{uprn}/clear"
     assert_problem(client.post(url, json={"reason": "x"}, headers=as_user("leader1")), 403)
-    cleared = client.post(url, json={"reason": "Referred; case open with CSC."},
-                          headers=as_user("safeguarding1")).get_json()  # fmt: skip
+    reason = {"reason": "Referred; case open with CSC."}
+    cleared = client.post(url, json=reason, headers=as_user("safeguarding1")).get_json()
     assert cleared["flagged"] is False and len(cleared["cleared"]) == 1
     assert push(client, as_user("officer1"), late)["results"][0]["status"] == "applied"
     flagged = client.get(f"/concerns?uprn={uprn}&flagged=true", headers=as_user("safeguarding1"))
@@ -495,10 +484,14 @@ def test_concurrent_clearings_of_one_flag_clear_it_once(app, as_user, db):
     the home (never 503 because the database was busy, nor a second clearing of nothing)."""
     client = app.test_client()
     phone = Outbox()
-    homes = [r[0] for r in db.execute(
-        "SELECT pp.uprn FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
-        "JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1' "
-        "ORDER BY pp.uprn LIMIT 3")]  # fmt: skip
+    homes = [
+        r[0]
+        for r in db.execute(
+            "SELECT pp.uprn FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
+            "JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1' "
+            "ORDER BY pp.uprn LIMIT 3"
+        )
+    ]
     concerns = {uprn: [_concern(phone, uprn), _concern(phone, uprn)] for uprn in homes}
     results = push(client, as_user("officer1"), *(c for cs in concerns.values() for c in cs))
     assert {r["status"] for r in results["results"]} == {"applied"}
@@ -521,34 +514,35 @@ def test_concurrent_clearings_of_one_flag_clear_it_once(app, as_user, db):
             ).fetchone()[0]
             == 1
         )
+
     # One after the others, the same: the flag is down, so there is nothing to clear.
-    again = client.post(f"/concerns/flags/{homes[0]}/clear", json={"reason": "Again."},
-                        headers=as_user("safeguarding1"))  # fmt: skip
-    assert_problem(again, 409, "already-cleared", field="uprn")
+    def clear(uprn, reason):
+        url = f"/concerns/flags/{uprn}/clear"
+        return client.post(url, json={"reason": reason}, headers=as_user("safeguarding1"))
+
+    assert_problem(clear(homes[0], "Again."), 409, "already-cleared", field="uprn")
     # A concern synced after the clearing raises the flag again, and can be cleared.
     late = _concern(phone, homes[0])
     assert push(client, as_user("officer1"), late)["results"][0]["status"] == "applied"
-    cleared = client.post(f"/concerns/flags/{homes[0]}/clear", json={"reason": "Seen."},
-                          headers=as_user("safeguarding1"))  # fmt: skip
+    cleared = clear(homes[0], "Seen.")
     assert cleared.status_code == 200 and cleared.get_json()["cleared"] == [late["entity_id"]]
     # A home that never had a concern has no flag to clear.
     quiet = db.execute(
         "SELECT uprn FROM properties WHERE uprn NOT IN (SELECT uprn FROM concerns) LIMIT 1"
     ).fetchone()[0]
-    assert_problem(client.post(f"/concerns/flags/{quiet}/clear", json={"reason": "x"},
-                               headers=as_user("safeguarding1")), 404)  # fmt: skip
+    assert_problem(clear(quiet, "x"), 404)
 
 
 def _marker(phone, uprn, code="no_lone_visits"):
     review = (datetime.now(UTC).date() + timedelta(days=90)).isoformat()
-    return phone.make(
-        "marker",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "code": code, "description": "Tenant threatened officer with a dog.",
-         "source_incident": "Incident 2026-11 at the door", "review_date": review},
-        observed_at=ago(minutes=20),
-    )  # fmt: skip
+    payload = {
+        "uprn": uprn,
+        "code": code,
+        "description": "Tenant threatened officer with a dog.",
+        "source_incident": "Incident 2026-11 at the door",
+        "review_date": review,
+    }
+    return phone.create("marker", payload, observed_at=ago(minutes=20))
 
 
 def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user, tokens, db):
@@ -566,15 +560,16 @@ def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user
     officer2.sync()
     pending = client.get("/markers", headers=as_user("leader1")).get_json()["items"]
     assert {m["marker_ref"] for m in pending} == {marker["entity_id"], doubtful["entity_id"]}
-    assert_problem(client.post(f"/markers/{marker['entity_id']}/decision", json={"approve": True},
-                               headers=as_user("officer1")), 403)  # fmt: skip
-    url = f"/markers/{marker['entity_id']}/decision"
-    decided = client.post(url, json={"approve": True}, headers=as_user("leader1"))
+
+    def decide(username, marker, **decision):
+        url = f"/markers/{marker['entity_id']}/decision"
+        return client.post(url, json=decision, headers=as_user(username))
+
+    assert_problem(decide("officer1", marker, approve=True), 403)
+    decided = decide("leader1", marker, approve=True)
     assert decided.get_json()["status"] == "approved"
-    assert_problem(client.post(url, json={"approve": False}, headers=as_user("leader1")), 409)
-    client.post(f"/markers/{doubtful['entity_id']}/decision",
-                json={"approve": False, "note": "No incident on file."},
-                headers=as_user("leader1"))  # fmt: skip
+    assert_problem(decide("leader1", marker, approve=False), 409)
+    decide("leader1", doubtful, approve=False, note="No incident on file.")
     officer2.sync()
     assert officer2.store[key]["status"] == "approved"
     # Who received the marker is audited, one entry per sync page naming it.
@@ -585,21 +580,21 @@ def test_a_field_marker_waits_for_approval_then_reaches_everyone(client, as_user
     assert ("marker", doubtful["entity_id"]) not in held(client, tokens, "officer1")
 
     # The approved "no lone visits" marker flags every visit record at the home.
-    visit = phone.make("visit", str(uuid.uuid4()), "create",
-                       {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"})  # fmt: skip
+    visit = phone.create("visit", {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"})
     assert "no-lone-visits" in push(client, as_user("officer2"), visit)["results"][0]["flags"]
+
+
+def _checkin(phone, uprn, checked_in_at, expected_out_at):
+    payload = {"uprn": uprn, "checked_in_at": checked_in_at, "expected_out_at": expected_out_at}
+    return phone.create("checkin", payload)
 
 
 def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user, tokens, db):
     uprn, _ = home_of(db, "officer1")
     cover(client, as_user, db, "officer2", "officer1")
     phone = Outbox()
-    late = phone.make("checkin", str(uuid.uuid4()), "create",
-                      {"uprn": uprn, "checked_in_at": ago(hours=2),
-                       "expected_out_at": ago(hours=1)})  # fmt: skip
-    fine = phone.make("checkin", str(uuid.uuid4()), "create",
-                      {"uprn": uprn, "checked_in_at": ago(minutes=20),
-                       "expected_out_at": ago(minutes=-40)})  # fmt: skip
+    late = _checkin(phone, uprn, ago(hours=2), ago(hours=1))
+    fine = _checkin(phone, uprn, ago(minutes=20), ago(minutes=-40))
     twice(client, as_user("officer1"), late, fine)
     key = ("checkin", late["entity_id"])
     assert key in held(client, tokens, "officer1") and key in held(client, tokens, "leader1")
@@ -614,14 +609,12 @@ def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user,
     assert client.get("/lone-working/alerts", headers=as_user("leader1")).get_json() == []
 
     # Still checked in past the finish: cleared by the team leader, with a note.
-    silent = phone.make("checkin", str(uuid.uuid4()), "create",
-                        {"uprn": uprn, "checked_in_at": ago(hours=3),
-                         "expected_out_at": ago(hours=2)})  # fmt: skip
+    silent = _checkin(phone, uprn, ago(hours=3), ago(hours=2))
     push(client, as_user("officer1"), silent)
     url = f"/lone-working/alerts/{silent['entity_id']}/clear"
     assert_problem(client.post(url, json={"note": "x"}, headers=as_user("leader2")), 404)
-    cleared = client.post(url, json={"note": "Phoned: safe, forgot to check out."},
-                          headers=as_user("leader1"))  # fmt: skip
+    note = {"note": "Phoned: safe, forgot to check out."}
+    cleared = client.post(url, json=note, headers=as_user("leader1"))
     assert cleared.get_json() == {"id": silent["entity_id"], "cleared": True}
     assert client.get("/lone-working/alerts", headers=as_user("leader1")).get_json() == []
     assert_problem(client.post(url, json={"note": "again"}, headers=as_user("leader1")), 409)
@@ -633,9 +626,7 @@ def test_a_check_out_after_a_cleared_alert_brings_the_clearing_back(client, as_u
     uprn, _ = home_of(db, "officer1")
     phone, outbox = Phone(client, tokens["officer1"]), Outbox()
     phone.sync()
-    late = outbox.make("checkin", str(uuid.uuid4()), "create",
-                       {"uprn": uprn, "checked_in_at": ago(hours=3),
-                        "expected_out_at": ago(hours=2)})  # fmt: skip
+    late = _checkin(outbox, uprn, ago(hours=3), ago(hours=2))
     push(client, as_user("officer1"), late, cursor=phone.cursor)
     assert phone.sync() == 1  # the check-in as stored (its times in UTC)
     url = f"/lone-working/alerts/{late['entity_id']}/clear"
@@ -654,21 +645,53 @@ def test_a_check_out_after_a_cleared_alert_brings_the_clearing_back(client, as_u
 @pytest.mark.parametrize(
     ("entity_type", "payload", "field"),
     [
-        ("repair", {"uprn": 1, "location": "x", "category": "gas", "hazard_class": "urgent",
-                    "description": "x"}, "payload.hazard_class"),
-        ("concern", {"uprn": 1, "category": "child", "subjects": [], "immediate_danger": False,
-                     "seen": "x"}, "payload.subjects"),
-        ("marker", {"uprn": 1, "code": "no_lone_visits", "description": "x",
-                    "source_incident": "x"}, "payload.review_date"),
-        ("checkin", {"uprn": 1, "checked_in_at": "2026-11-25T10:00:00+00:00",
-                     "expected_out_at": "2026-11-25T09:00:00+00:00"}, "payload.expected_out_at"),
-        ("arrangement", {"tenancy_ref": "T1", "amount": 0, "frequency": "weekly",
-                         "start_date": "2026-11-25"}, "payload.amount"),
+        (
+            "repair",
+            {
+                "uprn": 1,
+                "location": "x",
+                "category": "gas",
+                "hazard_class": "urgent",
+                "description": "x",
+            },
+            "payload.hazard_class",
+        ),
+        (
+            "concern",
+            {
+                "uprn": 1,
+                "category": "child",
+                "subjects": [],
+                "immediate_danger": False,
+                "seen": "x",
+            },
+            "payload.subjects",
+        ),
+        (
+            "marker",
+            {"uprn": 1, "code": "no_lone_visits", "description": "x", "source_incident": "x"},
+            "payload.review_date",
+        ),
+        (
+            "checkin",
+            {
+                "uprn": 1,
+                "checked_in_at": "2026-11-25T10:00:00+00:00",
+                "expected_out_at": "2026-11-25T09:00:00+00:00",
+            },
+            "payload.expected_out_at",
+        ),
+        (
+            "arrangement",
+            {"tenancy_ref": "T1", "amount": 0, "frequency": "weekly", "start_date": "2026-11-25"},
+            "payload.amount",
+        ),
     ],
-)  # fmt: skip
-def test_bad_field_records_are_rejected_naming_the_field(client, as_user, entity_type, payload,
-                                                         field):  # fmt: skip
-    mutation = Outbox().make(entity_type, str(uuid.uuid4()), "create", payload)
+)
+def test_bad_field_records_are_rejected_naming_the_field(
+    client, as_user, entity_type, payload, field
+):
+    mutation = Outbox().create(entity_type, payload)
     (result,) = push(client, as_user("officer1"), mutation)["results"]
     assert result["status"] == "rejected" and result["code"] == "invalid-payload"
     assert field in result["errors"], result

@@ -68,20 +68,25 @@ def test_routes_that_need_more_keep_their_own_limits(client, as_user, db):
     uprn, ref = home_of(db, "officer1")
     phone = Outbox()
     visits = [
-        phone.make("visit", f"00000000-0000-4000-8000-{i:012d}", "create",
-                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access",
-                    "notes": "x" * 1000})
+        phone.make(
+            "visit",
+            f"00000000-0000-4000-8000-{i:012d}",
+            "create",
+            {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", "notes": "x" * 1000},
+        )
         for i in range(200)
-    ]  # fmt: skip
+    ]
     results = push(client, as_user("officer1"), *visits)["results"]
     assert {r["status"] for r in results} == {"applied"}
     # A patch's boundary traced at full detail: some 4,000 points.
     team_id = db.execute("SELECT id FROM teams LIMIT 1").fetchone()[0]
     ring = [
-        [-2.0 + 0.001 * math.cos(2 * math.pi * i / 4000),
-         51.0 + 0.001 * math.sin(2 * math.pi * i / 4000)]
+        [
+            -2.0 + 0.001 * math.cos(2 * math.pi * i / 4000),
+            51.0 + 0.001 * math.sin(2 * math.pi * i / 4000),
+        ]
         for i in range(4000)
-    ]  # fmt: skip
+    ]
     boundary = {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
     body = {"name": "Traced", "team_id": team_id, "boundary": boundary}
     assert len(json.dumps(body)) > 64 * 1024
@@ -104,9 +109,11 @@ def test_the_import_limit_is_configured_for_imports_only(db_path, db, as_user):
     response = client.post(
         "/imports?kind=properties&format=csv",
         headers=as_user("admin") | {"Transfer-Encoding": "chunked"},
-        environ_overrides={"wsgi.input": io.BytesIO(b"uprn\n" * 300),
-                           "wsgi.input_terminated": True},
-    )  # fmt: skip
+        environ_overrides={
+            "wsgi.input": io.BytesIO(b"uprn\n" * 300),
+            "wsgi.input_terminated": True,
+        },
+    )
     assert_problem(response, 413, "payload-too-large")
     assert db.execute("SELECT count(*) FROM import_runs").fetchone()[0] == runs
 

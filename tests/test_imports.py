@@ -327,8 +327,9 @@ def test_a_tenancy_moved_to_another_home_moves_on_phones(client, tokens, db, db_
     patch's (found in review: only the tenancy row moved)."""
     _, ref = home_of(db, "officer1")
     target, _ = home_of(db, "officer2")
-    tenants = [r[0] for r in db.execute("SELECT person_ref FROM tenants WHERE tenancy_ref = ?",
-                                        [ref])]  # fmt: skip
+    tenants = [
+        r[0] for r in db.execute("SELECT person_ref FROM tenants WHERE tenancy_ref = ?", [ref])
+    ]
     phones = {name: Phone(client, tokens[name]) for name in ("officer1", "officer2", "leader1")}
     officer1, officer2 = phones["officer1"], phones["officer2"]
     for phone in phones.values():

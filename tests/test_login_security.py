@@ -47,10 +47,12 @@ def test_an_address_hammering_many_users_is_throttled(client):
 
 
 def test_tokens_expire_and_rotate(client, db):
-    expired = login(db, "officer1", demo.DEMO_PASSWORD, "old phone",
-                    lifetime=timedelta(seconds=-1))["token"]  # fmt: skip
-    assert_problem(client.get("/me", headers={"Authorization": f"Bearer {expired}"}), 401,
-                   "token-expired")  # fmt: skip
+    expired = login(
+        db, "officer1", demo.DEMO_PASSWORD, "old phone", lifetime=timedelta(seconds=-1)
+    )["token"]
+    assert_problem(
+        client.get("/me", headers={"Authorization": f"Bearer {expired}"}), 401, "token-expired"
+    )
     fresh = login(db, "officer1", demo.DEMO_PASSWORD, "phone")
     assert fresh["device"]["expires_at"] > datetime.now(UTC).isoformat()
     old = {"Authorization": f"Bearer {fresh['token']}"}

@@ -24,8 +24,12 @@ def _record(kind: str, uprn: int, ref: str) -> dict:
     if kind == "visit":
         payload = {"tenancy_ref": ref, "channel": "home_visit", "outcome": "contact_made"}
     else:
-        payload = {"location": "Bedroom", "category": "damp_mould", "hazard_class": "routine",
-                   "description": "Mould."}  # fmt: skip
+        payload = {
+            "location": "Bedroom",
+            "category": "damp_mould",
+            "hazard_class": "routine",
+            "description": "Mould.",
+        }
     payload |= {"uprn": uprn, "photos": [SHA]}
     return Outbox().make(kind, str(uuid.uuid4()), "create", payload)
 
@@ -122,13 +126,13 @@ def test_photos_uploaded_before_uploaders_were_kept_stay_with_who_uploaded_them(
             [user_id, user_id, f"token{user_id}", now],
         )
     for n, (user_id, visit_id) in enumerate(((1, "v-1"), (4, "v-4"), (4, "v-rejected"))):
+        status = "rejected" if visit_id == "v-rejected" else "applied"
         db.execute(
             "INSERT INTO mutations (mutation_id, device_id, user_id, entity_type, entity_id, "
             "op, received_at, content_hash, body, status, result) "
             "VALUES (?, ?, ?, 'visit', ?, 'create', ?, 'h', '{}', ?, '{}')",
-            [f"m{n}", user_id, user_id, visit_id, now,
-             "rejected" if visit_id == "v-rejected" else "applied"],
-        )  # fmt: skip
+            [f"m{n}", user_id, user_id, visit_id, now, status],
+        )
         db.execute(
             "INSERT INTO record_blobs (entity_type, entity_id, sha256) VALUES ('visit', ?, ?)",
             [visit_id, SHA],

@@ -1,7 +1,6 @@
 """Priorities and day plans over HTTP: every plan respects its hard rules."""
 
 import json
-import uuid
 from datetime import datetime, timedelta
 from sqlite3 import IntegrityError
 
@@ -42,6 +41,16 @@ def _import(client, as_user, rows):
     assert response.status_code == 201 and response.get_json()["rejected"] == 0, (
         response.get_json()
     )
+
+
+def _account(ref, as_of, balance, **extra) -> dict:
+    """An account row of the nightly import, on no benefit unless ``extra`` says so."""
+    return {"tenancy_ref": ref, "as_of": as_of, "balance": balance, "benefit": "none", **extra}
+
+
+def _paired(home, day, officer_ids) -> dict:
+    """A paired visit to ``home`` on ``day``, from 10:00 to 10:30."""
+    return {"uprn": home, "date": day, "from": "10:00", "to": "10:30", "officer_ids": officer_ids}
 
 
 def check_rules(plan: dict, request: dict) -> None:
@@ -93,28 +102,24 @@ def test_breathing_space_suppresses_enforcement_and_a_kept_arrangement_needs_not
 ):
     (_, ref), (_, other) = _visit_cases(db, "officer1")[:2]
     today = london_today().isoformat()
-    _import(client, as_user, [
-        {"tenancy_ref": ref, "as_of": today, "balance": 2500.0, "benefit": "none",
-         "breathing_space_type": "standard", "breathing_space_start": today},
-    ])  # fmt: skip
+    space = {"breathing_space_type": "standard", "breathing_space_start": today}
+    _import(client, as_user, [_account(ref, today, 2500.0, **space)])
     held = client.get(f"/tenancies/{ref}/priority", headers=as_user("officer1")).get_json()
     support = [r for r in held["reasons"] if r["kind"] == "support"]
     assert held["breathing_space"] is True
     assert held["score"] == round(sum(r["points"] for r in support), 1)
-    assert all(r["suppressed"].startswith("Breathing Space")
-               for r in held["reasons"] if r["kind"] == "enforcement")  # fmt: skip
+    enforcement = [r for r in held["reasons"] if r["kind"] == "enforcement"]
+    assert all(r["suppressed"].startswith("Breathing Space") for r in enforcement)
     assert any(r["code"] == "arrears" for r in held["reasons"])
     # A support visit stays possible; nothing else.
     assert held["action"] in (("visit", "call", "letter") if support else ("hold", "none"))
     # An arrangement agreed, then kept at the next import: nothing needed.
     phone = Outbox()
     start = (london_today() - timedelta(days=14)).isoformat()
-    agreed = phone.make("arrangement", str(uuid.uuid4()), "create",
-                        {"tenancy_ref": other, "amount": 10.0, "frequency": "weekly",
-                         "start_date": start})  # fmt: skip
+    terms = {"tenancy_ref": other, "amount": 10.0, "frequency": "weekly", "start_date": start}
+    agreed = phone.create("arrangement", terms)
     assert push(client, as_user("officer1"), agreed)["results"][0]["status"] == "applied"
-    _import(client, as_user, [{"tenancy_ref": other, "as_of": today, "balance": 100.0,
-                               "benefit": "none"}])  # fmt: skip
+    _import(client, as_user, [_account(other, today, 100.0)])
     kept = client.get(f"/tenancies/{other}/priority", headers=as_user("officer1")).get_json()
     assert kept["action"] == "none" and kept["score"] == 0
 
@@ -166,16 +171,23 @@ def test_no_lone_visits_and_visited_yesterday_homes_are_left_out_with_why(client
     flagged, rested = first["stops"][0]["uprn"], first["stops"][1]["uprn"]
     phone = Outbox()
     review = (london_today() + timedelta(days=60)).isoformat()
-    marker = phone.make("marker", str(uuid.uuid4()), "create",
-                        {"uprn": flagged, "code": "no_lone_visits", "description": "Knife",
-                         "source_incident": "Incident 77", "review_date": review})  # fmt: skip
+    marker = phone.create(
+        "marker",
+        {
+            "uprn": flagged,
+            "code": "no_lone_visits",
+            "description": "Knife",
+            "source_incident": "Incident 77",
+            "review_date": review,
+        },
+    )
     yesterday = datetime.combine(london_today(), datetime.min.time(), LONDON) - timedelta(hours=10)
-    visit = phone.make("visit", str(uuid.uuid4()), "create",
-                       {"uprn": rested, "outcome": "no_access"},
-                       observed_at=yesterday.isoformat())  # fmt: skip
+    visit = phone.create(
+        "visit", {"uprn": rested, "outcome": "no_access"}, observed_at=yesterday.isoformat()
+    )
     push(client, as_user("officer1"), marker, visit)
-    client.post(f"/markers/{marker['entity_id']}/decision", json={"approve": True},
-                headers=as_user("leader1"))  # fmt: skip
+    decision = f"/markers/{marker['entity_id']}/decision"
+    client.post(decision, json={"approve": True}, headers=as_user("leader1"))
     today_plan = _plan(client, as_user("officer1"), date=london_today().isoformat())
     why = {h["uprn"]: h["why"] for h in today_plan["left_out"]}
     assert flagged not in {s["uprn"] for s in today_plan["stops"]}
@@ -184,8 +196,8 @@ def test_no_lone_visits_and_visited_yesterday_homes_are_left_out_with_why(client
 
 
 def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db):
-    plan = _plan(client, as_user("officer1"), date=london_today().isoformat(),
-                 window={"start": "09:00", "end": "17:00"})  # fmt: skip
+    window = {"start": "09:00", "end": "17:00"}
+    plan = _plan(client, as_user("officer1"), date=london_today().isoformat(), window=window)
     done, skipped = plan["stops"][0], plan["stops"][1]
     at = datetime.combine(london_today(), datetime.min.time(), LONDON) + timedelta(hours=11)
     body = {
@@ -205,29 +217,23 @@ def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db)
     planned = {s["uprn"] for s in again["stops"]}
     assert not planned & {done["uprn"], skipped["uprn"]}
     assert all(datetime.fromisoformat(s["arrive_at"]) >= at for s in again["stops"])
-    again_twice = client.post(f"/plans/{plan['id']}/replan", json=body,
-                              headers=as_user("officer1"))  # fmt: skip
+    again_twice = client.post(
+        f"/plans/{plan['id']}/replan", json=body, headers=as_user("officer1")
+    )
     assert_problem(again_twice, 409, "superseded")
 
 
 def test_bad_plan_requests_name_the_field(client, as_user, db):
     outside = _visit_cases(db, "officer4")[0][0]
-    assert_problem(
-        client.post("/plans", json={"date": TOMORROW.isoformat(), "must_visit": [outside]},
-                    headers=as_user("officer1")),
-        422, field="must_visit",
-    )  # fmt: skip
-    assert_problem(
-        client.post("/plans", json={"date": TOMORROW.isoformat(),
-                                    "window": {"start": "17:00", "end": "09:00"}},
-                    headers=as_user("officer1")),
-        422, field="window",
-    )  # fmt: skip
-    assert_problem(
-        client.post("/plans", json={"date": TOMORROW.isoformat(), "officer_id": 10**6},
-                    headers=as_user("leader1")),
-        404,
-    )  # fmt: skip
+
+    def plan(username, **body):
+        body = {"date": TOMORROW.isoformat(), **body}
+        return client.post("/plans", json=body, headers=as_user(username))
+
+    assert_problem(plan("officer1", must_visit=[outside]), 422, field="must_visit")
+    backwards = {"start": "17:00", "end": "09:00"}
+    assert_problem(plan("officer1", window=backwards), 422, field="window")
+    assert_problem(plan("leader1", officer_id=10**6), 404)
 
 
 def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
@@ -238,9 +244,8 @@ def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
     request = {
         "start": start.isoformat(),
         "days": 2,
-        "paired": [{"uprn": home, "date": start.isoformat(), "from": "10:00", "to": "10:30",
-                    "officer_ids": [ids["officer1"], ids["officer2"]]}],
-    }  # fmt: skip
+        "paired": [_paired(home, start.isoformat(), [ids["officer1"], ids["officer2"]])],
+    }
     response = client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader1"))
     assert response.status_code == 201, response.get_json()
     week = response.get_json()
@@ -248,8 +253,8 @@ def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
     seen = {}
     for day in week["plans"]:
         plan = client.get(f"/plans/{day['plan_id']}", headers=as_user("leader1")).get_json()
-        check_rules(plan, {"appointments": plan["stops"] and [
-            {"uprn": s["uprn"]} for s in plan["stops"] if s["appointment"]]})  # fmt: skip
+        appointments = [{"uprn": s["uprn"]} for s in plan["stops"] if s["appointment"]]
+        check_rules(plan, {"appointments": plan["stops"] and appointments})
         for stop in plan["stops"]:
             if stop["uprn"] != home:
                 assert stop["uprn"] not in seen, "a home twice in the week"
@@ -260,8 +265,7 @@ def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
     officer2 = Phone(client, tokens["officer2"])
     officer2.sync()
     assert ("property", str(home)) in officer2.store
-    visit = Outbox().make("visit", str(uuid.uuid4()), "create",
-                          {"uprn": home, "outcome": "contact_made"})  # fmt: skip
+    visit = Outbox().create("visit", {"uprn": home, "outcome": "contact_made"})
     result = push(client, as_user("officer2"), visit)["results"][0]
     assert result["status"] == "applied" and "paired-visit" in result["flags"]
     assert_problem(
@@ -276,9 +280,8 @@ def test_no_enforcement_visit_during_a_breathing_space(client, as_user, db):
     first = _plan(client, as_user("officer1"))
     top = first["stops"][0]
     today = london_today().isoformat()
-    rows = [{"tenancy_ref": ref, "as_of": today, "balance": 3000.0, "benefit": "none",
-             "breathing_space_type": "mental_health_crisis", "breathing_space_start": today}
-            for ref in top["tenancy_refs"]]  # fmt: skip
+    space = {"breathing_space_type": "mental_health_crisis", "breathing_space_start": today}
+    rows = [_account(ref, today, 3000.0, **space) for ref in top["tenancy_refs"]]
     _import(client, as_user, rows)
     plan = _plan(client, as_user("officer1"))
     check_rules(plan, {})
@@ -296,10 +299,8 @@ def test_a_paired_visit_needs_two_officers_and_a_home_of_the_team(client, as_use
     start = london_today().isoformat()
 
     def week(home, officers):
-        paired = [{"uprn": home, "date": start, "from": "10:00", "to": "10:30",
-                   "officer_ids": officers}]  # fmt: skip
-        return client.post(f"/teams/{team_id}/week-plan", headers=as_user("leader1"),
-                           json={"start": start, "days": 1, "paired": paired})  # fmt: skip
+        body = {"start": start, "days": 1, "paired": [_paired(home, start, officers)]}
+        return client.post(f"/teams/{team_id}/week-plan", headers=as_user("leader1"), json=body)
 
     mine, elsewhere = _visit_cases(db, "officer1")[0][0], _visit_cases(db, "officer4")[0][0]
     # One officer named twice would be sent alone to a "paired" visit.
@@ -327,12 +328,12 @@ def test_a_week_plan_assesses_every_day_on_that_day(client, as_user, db):
             [ref, uprn, uprn, ref, ref, (start - timedelta(days=365)).isoformat()],
         ).fetchone()
     )
-    _import(client, as_user, [
-        {"tenancy_ref": ref, "as_of": london_today().isoformat(), "balance": 6000.0,
-         "benefit": "none", "breathing_space_type": "standard",
-         "breathing_space_start": (start - timedelta(days=50)).isoformat(),
-         "breathing_space_end": (start + timedelta(days=1)).isoformat()},
-    ])  # fmt: skip
+    space = {
+        "breathing_space_type": "standard",
+        "breathing_space_start": (start - timedelta(days=50)).isoformat(),
+        "breathing_space_end": (start + timedelta(days=1)).isoformat(),
+    }
+    _import(client, as_user, [_account(ref, london_today().isoformat(), 6000.0, **space)])
     request = {"start": start.isoformat(), "days": 5, "officer_ids": [officer]}
     response = client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader1"))
     assert response.status_code == 201, response.get_json()
@@ -358,14 +359,13 @@ def test_a_week_plan_is_stored_whole_or_not_at_all(db):
     request = {
         "start": start,
         "days": 2,
-        "paired": [{"uprn": home, "date": start, "from": "10:00", "to": "10:30",
-                    "officer_ids": [ids["officer1"], ids["officer2"]]}],
-    }  # fmt: skip
+        "paired": [_paired(home, start, [ids["officer1"], ids["officer2"]])],
+    }
     caller = Caller(leader[0], "leader1", "team_leader", leader[1])
 
     def counts():
-        return [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in ("plans", "scope_grants", "sync_index")]  # fmt: skip
+        tables = ("plans", "scope_grants", "sync_index")
+        return [db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables]
 
     before = counts()
     db.execute(

@@ -98,9 +98,13 @@ def test_cli_create_user_then_log_in(tmp_path):
     )
     assert short.returncode == 2
     common = doorstep(
-        "create-user", "y", "--role", "admin", database=database,
+        "create-user",
+        "y",
+        "--role",
+        "admin",
+        database=database,
         DOORSTEP_NEW_PASSWORD="Password123",
-    )  # fmt: skip
+    )
     assert common.returncode == 2 and "commonly used" in common.stderr
 
 

@@ -86,11 +86,14 @@ def _big_day(db, count=300):
     uprn, ref = home_of(db, "officer1")
     phone = Outbox()
     return [
-        phone.make("visit", str(uuid.uuid4()), "create",
-                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access",
-                    "notes": "x" * 3000})
+        phone.make(
+            "visit",
+            str(uuid.uuid4()),
+            "create",
+            {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", "notes": "x" * 3000},
+        )
         for _ in range(count)
-    ]  # fmt: skip
+    ]
 
 
 def test_a_full_disk_is_a_503_with_nothing_half_written_and_the_retry_succeeds(

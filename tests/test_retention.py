@@ -54,9 +54,15 @@ SEEN = "Bruising on her arm; said her ex-partner 7c2e calls at night"
 
 
 def _concern(uprn, ref):
-    return {"uprn": uprn, "tenancy_ref": ref, "category": "domestic_abuse",
-            "subjects": ["Tenant", "Ex-partner 5d81"], "immediate_danger": False,
-            "seen": SEEN, "referred_to": "MARAC 9a3f"}  # fmt: skip
+    return {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "category": "domestic_abuse",
+        "subjects": ["Tenant", "Ex-partner 5d81"],
+        "immediate_danger": False,
+        "seen": SEEN,
+        "referred_to": "MARAC 9a3f",
+    }
 
 
 def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_user, db):
@@ -73,8 +79,9 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
         phone.make("concern", str(uuid.uuid4()), "create", _concern(uprn, ref)),
     )
     tomorrow = (london_today() + timedelta(days=1)).isoformat()
-    planned = client.post("/plans", json={"date": tomorrow, "must_visit": [uprn]},
-                          headers=as_user("officer1"))  # fmt: skip
+    planned = client.post(
+        "/plans", json={"date": tomorrow, "must_visit": [uprn]}, headers=as_user("officer1")
+    )
     assert planned.status_code == 201, planned.get_json()
     export = client.get(f"/tenants/{person}/export", headers=as_user("admin"))
     assert export.status_code == 200
@@ -90,8 +97,9 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
     assert all(r["tenancy_ref"] == ref for r in stop["reasons"])
     json.dumps(body)
     audit = client.get("/audit?entity_type=tenant", headers=as_user("admin")).get_json()
-    assert any(e["action"] == "subject-export" and e["entity_ids"] == [person]
-               for e in audit["items"])  # fmt: skip
+    assert any(
+        e["action"] == "subject-export" and e["entity_ids"] == [person] for e in audit["items"]
+    )
     assert_problem(client.get(f"/tenants/{person}/export", headers=as_user("leader1")), 403)
     assert_problem(client.get("/tenants/NOBODY/export", headers=as_user("admin")), 404)
 
@@ -107,8 +115,8 @@ def test_only_a_safeguarding_lead_exports_what_a_concern_says(client, as_user, d
     ).fetchone()[0]
     concern_id = str(uuid.uuid4())
     phone = Outbox()
-    results = push(client, as_user("officer1"),
-                   phone.make("concern", concern_id, "create", _concern(uprn, ref)))  # fmt: skip
+    made = phone.make("concern", concern_id, "create", _concern(uprn, ref))
+    results = push(client, as_user("officer1"), made)
     assert results["results"][0]["status"] == "applied"
     assert_problem(client.get("/concerns", headers=as_user("admin")), 403)
 
@@ -170,12 +178,12 @@ def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, a
     note = "Said her ex-partner calls at night"
     email, other = "purge-check-3f9@example.com", "purge-check-7c1@example.com"
     phone = Outbox()
+    visit = {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made", "notes": note}
     sent = [
-        phone.make("visit", str(uuid.uuid4()), "create",
-                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made", "notes": note}),
+        phone.make("visit", str(uuid.uuid4()), "create", visit),
         phone.make("tenant", person, "update", {"email": email}, base_version=version),
         phone.make("tenant", person, "update", {"email": other}, base_version=version),
-    ]  # fmt: skip
+    ]
     first = push(client, as_user(officer), *sent)["results"]
     assert [r["status"] for r in first] == ["applied", "applied", "conflict"], first
     # A day plan from while the tenancy ran, with its home as a stop.
@@ -208,8 +216,9 @@ def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, a
     assert email not in "\n".join(db.iterdump())
 
 
-def test_records_kept_after_a_purge_name_no_tenancy_on_phones(db, db_path, client, as_user,
-                                                             tokens, today):  # fmt: skip
+def test_records_kept_after_a_purge_name_no_tenancy_on_phones(
+    db, db_path, client, as_user, tokens, today
+):
     """A repair naming a purged tenancy is kept with no tenancy, on phones too (found in
     review: the server nulled its tenancy_ref without renumbering it)."""
     ref, uprn, ended = db.execute(
@@ -220,10 +229,15 @@ def test_records_kept_after_a_purge_name_no_tenancy_on_phones(db, db_path, clien
     ).fetchone()
     phone = Phone(client, tokens["officer1"])
     phone.sync()
-    repair = Outbox().make("repair", str(uuid.uuid4()), "create",
-                           {"uprn": uprn, "tenancy_ref": ref, "location": "Kitchen",
-                            "category": "damp_mould", "hazard_class": "routine",
-                            "description": "Mould."})  # fmt: skip
+    payload = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "location": "Kitchen",
+        "category": "damp_mould",
+        "hazard_class": "routine",
+        "description": "Mould.",
+    }
+    repair = Outbox().make("repair", str(uuid.uuid4()), "create", payload)
     assert push(client, as_user("officer1"), repair)["results"][0]["status"] == "applied"
     phone.sync()
     assert phone.store[("repair", repair["entity_id"])]["tenancy_ref"] == ref

@@ -22,6 +22,17 @@ CASES = [
 ]
 
 
+def solve(*args: str) -> subprocess.CompletedProcess:
+    """``python -m routing.solve`` with ``args``, as its documentation runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "routing.solve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def best_known(fmt: str, name: str) -> float:
     column = "best_known_score" if fmt == "op" else "best_prize"
     for line in (BENCH / fmt / "best_known.csv").read_text().splitlines()[1:]:
@@ -35,10 +46,8 @@ def best_known(fmt: str, name: str) -> float:
 @pytest.mark.parametrize(("fmt", "name"), CASES)
 def test_solver_routes_are_feasible_and_score_what_they_claim(fmt, name):
     path = BENCH / fmt / name
-    run = subprocess.run(
-        [sys.executable, "-m", "routing.solve", "--format", fmt, str(path), "--time-limit", "0.5"],
-        capture_output=True, text=True, timeout=60, check=True,
-    )  # fmt: skip
+    run = solve("--format", fmt, str(path), "--time-limit", "0.5")
+    assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
     feasible, score, cost = (check_op if fmt == "op" else check_optw)(path, out["route"])
     assert feasible and out["feasible"]
@@ -50,8 +59,5 @@ def test_solver_routes_are_feasible_and_score_what_they_claim(fmt, name):
 def test_a_bad_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.txt"
     bad.write_text("not a number\n")
-    run = subprocess.run(
-        [sys.executable, "-m", "routing.solve", "--format", "op", str(bad)],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    run = solve("--format", "op", str(bad))
     assert run.returncode == 2 and "cannot read" in run.stderr

@@ -164,8 +164,12 @@ def _run(*args, database) -> str:
     env = {**os.environ, "DOORSTEP_DATABASE": str(database)}
     done = subprocess.run(
         [sys.executable, "-m", "server.cli", *args],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 

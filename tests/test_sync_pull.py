@@ -102,19 +102,37 @@ def field_records(db, username) -> list[dict]:
     uprn, ref = home_of(db, username)
     now = datetime.now(UTC)
     outbox = Outbox()
-    made = [
-        ("visit", {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made",
-                   "promise_amount": 20.0, "promise_date": now.date().isoformat()}),
-        ("repair", {"uprn": uprn, "location": "Hall", "category": "water_leak",
-                    "hazard_class": "routine", "description": "Drip"}),
-        ("concern", {"uprn": uprn, "category": "adult_at_risk", "subjects": ["Tenant"],
-                     "immediate_danger": False, "seen": "Confused"}),
-        ("checkin", {"uprn": uprn, "checked_in_at": now.isoformat(),
-                     "expected_out_at": (now + timedelta(hours=1)).isoformat()}),
-    ]  # fmt: skip
+    made = {
+        "visit": {
+            "uprn": uprn,
+            "tenancy_ref": ref,
+            "outcome": "contact_made",
+            "promise_amount": 20.0,
+            "promise_date": now.date().isoformat(),
+        },
+        "repair": {
+            "uprn": uprn,
+            "location": "Hall",
+            "category": "water_leak",
+            "hazard_class": "routine",
+            "description": "Drip",
+        },
+        "concern": {
+            "uprn": uprn,
+            "category": "adult_at_risk",
+            "subjects": ["Tenant"],
+            "immediate_danger": False,
+            "seen": "Confused",
+        },
+        "checkin": {
+            "uprn": uprn,
+            "checked_in_at": now.isoformat(),
+            "expected_out_at": (now + timedelta(hours=1)).isoformat(),
+        },
+    }
     return [
         outbox.make(kind, str(uuid.uuid4()), "create", payload, observed_at=now.isoformat())
-        for kind, payload in made
+        for kind, payload in made.items()
     ]
 
 

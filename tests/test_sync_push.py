@@ -554,6 +554,15 @@ def feed_of(client, as_user, topic: str) -> list[dict]:
     return items
 
 
+def resolve_conflict_of(client, as_user, mutation: dict, choose: str):
+    """leader1 resolves the conflict ``mutation`` left, choosing ``choose``: the conflict
+    as reviewers see it, and the answer to the resolution."""
+    listed = client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
+    conflict = next(c for c in listed if c["mutation_id"] == mutation["mutation_id"])
+    url = f"/sync/conflicts/{conflict['id']}/resolve"
+    return conflict, client.post(url, json={"choose": choose}, headers=as_user("leader1"))
+
+
 def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
     """A tenant contact edit from a phone writes a ``tenant.changed`` event with the record
     (the fields it changed, their values, who and when); once, however often it is sent.
@@ -565,10 +574,8 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
         "WHERE t.person_ref = ?",
         [person],
     ).fetchone()
-    edit = Outbox().make(
-        "tenant", person, "update",
-        {"mobile": "07700 900311", "interpreter_needed": True}, version,
-    )  # fmt: skip
+    contact = {"mobile": "07700 900311", "interpreter_needed": True}
+    edit = Outbox().make("tenant", person, "update", contact, version)
     assert push(client, as_user("officer1"), edit)["results"][0]["status"] == "applied"
     again = push(client, as_user("officer1"), edit)["results"][0]
     assert again["status"] == "duplicate"
@@ -588,10 +595,10 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
     }
 
     # Partly applied: the email is new, the mobile clashes and waits for review.
+    clashing = {"mobile": "07700 900322", "email": "new@example.com"}
     clash = Outbox().make(
-        "tenant", person, "update", {"mobile": "07700 900322", "email": "new@example.com"},
-        version, observed_at="2026-11-25T11:00:00+00:00",
-    )  # fmt: skip
+        "tenant", person, "update", clashing, version, observed_at="2026-11-25T11:00:00+00:00"
+    )
     result = push(client, as_user("leader1"), clash)["results"][0]
     assert result["status"] == "conflict"
     events = feed_of(client, as_user, "tenant.changed")
@@ -605,13 +612,7 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
     assert len(feed_of(client, as_user, "tenant.changed")) == 2
 
     # Review chooses leader1's number: the housing system hears of it.
-    conflict = next(
-        c
-        for c in client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
-        if c["mutation_id"] == clash["mutation_id"]
-    )
-    resolved = client.post(f"/sync/conflicts/{conflict['id']}/resolve",
-                           json={"choose": "other"}, headers=as_user("leader1"))  # fmt: skip
+    conflict, resolved = resolve_conflict_of(client, as_user, clash, "other")
     assert resolved.status_code == 200, resolved.get_json()
     events = feed_of(client, as_user, "tenant.changed")
     assert len(events) == 3
@@ -628,13 +629,7 @@ def test_contact_and_status_edits_reach_the_housing_system(client, as_user, db):
         "conflict_id": conflict["id"],
     }
     # Keeping the value changes nothing, so tells nothing.
-    other = next(
-        c
-        for c in client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
-        if c["mutation_id"] == refused["mutation_id"]
-    )
-    client.post(f"/sync/conflicts/{other['id']}/resolve", json={"choose": "kept"},
-                headers=as_user("leader1"))  # fmt: skip
+    resolve_conflict_of(client, as_user, refused, "kept")
     assert len(feed_of(client, as_user, "tenant.changed")) == 3
 
     # An arrangement's status edit.

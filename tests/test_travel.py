@@ -36,8 +36,12 @@ class FakeOsrm:
             def do_GET(self):
                 fake.paths.append(self.path)
                 count = self.path.split("/")[4].split("?")[0].count(";") + 1
-                body = {"code": "Ok", "durations": [[0 if i == j else 600 for j in range(count)]
-                                                    for i in range(count)]}  # fmt: skip
+                body = {
+                    "code": "Ok",
+                    "durations": [
+                        [0 if i == j else 600 for j in range(count)] for i in range(count)
+                    ],
+                }
                 data = json.dumps(body).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -69,8 +73,9 @@ def test_a_road_network_provider_plugs_in(db_path, as_user):
         client = create_app(
             {"TESTING": True, "DATABASE": str(db_path), "OSRM_URL": osrm.url}
         ).test_client()
-        plan = client.post("/plans", json={"date": london_today().isoformat()},
-                           headers=as_user("officer1")).get_json()  # fmt: skip
+        plan = client.post(
+            "/plans", json={"date": london_today().isoformat()}, headers=as_user("officer1")
+        ).get_json()
         assert plan["stops"]
         assert {s["travel_s"] for s in plan["stops"]} == {600 + MODES["car"].overhead_s}
     finally:

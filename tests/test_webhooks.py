@@ -74,20 +74,32 @@ def receiver():
 
 def _field_work(client, as_user, db):
     uprn, ref = home_of(db, "officer1")
+    repair = {
+        "uprn": uprn,
+        "location": "Bathroom",
+        "category": "damp_mould",
+        "hazard_class": "significant",
+        "description": "Black mould over the bath.",
+    }
+    visit = {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"}
     phone = Outbox()
-    mutations = [
-        phone.make("repair", str(uuid.uuid4()), "create",
-                   {"uprn": uprn, "location": "Bathroom", "category": "damp_mould",
-                    "hazard_class": "significant", "description": "Black mould over the bath."})
-        for _ in range(3)
-    ] + [
-        phone.make("visit", str(uuid.uuid4()), "create",
-                   {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"})
-        for _ in range(2)
-    ]  # fmt: skip
+    made = [("repair", repair)] * 3 + [("visit", visit)] * 2
+    mutations = [phone.make(kind, str(uuid.uuid4()), "create", dict(p)) for kind, p in made]
     results = push(client, as_user("officer1"), *mutations)["results"]
     assert all(r["status"] == "applied" for r in results)
     return mutations
+
+
+def deliver_once(env: dict) -> subprocess.CompletedProcess:
+    """One pass of the real ``doorstep deliver --once`` command, with ``env``."""
+    return subprocess.run(
+        [sys.executable, "-m", "server.cli", "deliver", "--once"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 @pytest.mark.process
@@ -103,10 +115,7 @@ def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_pat
     }
     targets = outbox.targets_from_env(env)
     # The first pass by the real command: every attempt fails (the receiver's first).
-    run = subprocess.run(
-        [sys.executable, "-m", "server.cli", "deliver", "--once"],
-        env=env, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    run = deliver_once(env)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.splitlines()[-1])["failed"] > 0
     # Later passes, each after the backoff has passed.
@@ -125,9 +134,10 @@ def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_pat
     statuses = db.execute("SELECT DISTINCT status FROM deliveries").fetchall()
     assert statuses == [("delivered",)]
     referral = next(
-        body for (path, _), body in receiver.accepted.items()
+        body
+        for (path, _), body in receiver.accepted.items()
         if path == "/repairs" and body["data"]["id"] == mutations[0]["entity_id"]
-    )  # fmt: skip
+    )
     assert referral["topic"] == "repair.reported"
     assert referral["data"]["deadlines"][0]["name"] == "investigate"
 
@@ -208,10 +218,7 @@ def test_a_redirect_is_a_failure_never_followed(client, as_user, db, db_path, st
             "DOORSTEP_WEBHOOK_SECRET": SECRET,
             "DOORSTEP_WEBHOOK_ALLOW_HTTP": "1",
         }
-        run = subprocess.run(
-            [sys.executable, "-m", "server.cli", "deliver", "--once"],
-            env=env, capture_output=True, text=True, timeout=60, check=False,
-        )  # fmt: skip
+        run = deliver_once(env)
         assert run.returncode == 0, run.stderr
         assert json.loads(run.stdout.splitlines()[-1]) == {"delivered": 0, "failed": 3, "dead": 0}
         targets = outbox.targets_from_env(env)
@@ -247,10 +254,7 @@ def test_a_webhook_url_must_be_https(db_path, url):
     with pytest.raises(ValueError, match="DOORSTEP_REPAIRS_WEBHOOK_URL") as refused:
         outbox.targets_from_env(env)
     assert "https://" in str(refused.value)
-    run = subprocess.run(
-        [sys.executable, "-m", "server.cli", "deliver", "--once"],
-        env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+    run = deliver_once({**os.environ, **env})
     assert run.returncode == 2 and "DOORSTEP_REPAIRS_WEBHOOK_URL" in run.stderr
     if url.startswith("http:"):
         assert "DOORSTEP_WEBHOOK_ALLOW_HTTP=1" in str(refused.value)
