@@ -83,8 +83,9 @@ class PushSchema(Schema):
         fields.Raw(allow_none=True, metadata=_mutation_json_schema()),
         required=True,
         metadata={
-            "description": f"Up to {MAX_BATCH} mutations, each checked on its own "
-            "(a malformed one is rejected, not the batch)."
+            "description": f"Up to {MAX_BATCH} mutations, each checked on its own: a "
+            "malformed one, or any other JSON value (null, a number, a list), is answered "
+            "rejected invalid-mutation, not the batch."
         },
     )
     # Any value is taken (one the server cannot use is ignored): an upload is never

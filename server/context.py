@@ -1,7 +1,8 @@
 """Per-request limits, database connection and caller."""
 
 from flask import current_app, g, request
-from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge
+from gunicorn.http.errors import ParseException
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, RequestURITooLarge
 
 from sync.access.devices import authenticate
 from sync.access.scope import Caller
@@ -62,17 +63,22 @@ def limit_request() -> None:
 class _Capped:
     """A body without Content-Length (chunked), refused once it passes its limit. werkzeug
     stops reading at the limit without a word: a body cut short there would be taken for
-    the whole of it (an import's first 64 MB). This reads one byte past to tell."""
+    the whole of it (an import's first 64 MB). This reads one byte past to tell. A body
+    whose chunked framing is broken (gunicorn raises an ``OSError`` of its own, such as
+    ``InvalidChunkSize``) is a bad request, not a server error."""
 
     def __init__(self, stream, limit: int):
         self._stream, self._left = stream, limit
 
     def read(self, size: int | None = -1) -> bytes:
         size = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._stream.read(size)
-        self._left -= len(data)
-        if not self._left and self._stream.read(1):
-            raise RequestEntityTooLarge()
+        try:
+            data = self._stream.read(size)
+            self._left -= len(data)
+            if not self._left and self._stream.read(1):
+                raise RequestEntityTooLarge()
+        except (OSError, ParseException) as exc:
+            raise BadRequest(f"The request body could not be read: {exc}.") from None
         return data
 
 

@@ -294,6 +294,12 @@ WEAK = [
     ("1111111111", "repeated"),
     ("password123", "commonly used"),
     ("QwertyUIOP", "commonly used"),  # the list is matched whatever the case
+    # Found by probing: spaces, case, invisible and fullwidth characters got past.
+    (" 1111111111", "repeated"),
+    ("        a ", "repeated"),
+    ("Aaaaaaaaaa", "repeated"),
+    ("password123\u200b", "commonly used"),
+    ("\uff30\uff41\uff53\uff53\uff57\uff4f\uff52\uff44\uff11\uff12\uff13", "commonly used"),
 ]
 
 

@@ -208,3 +208,17 @@ def test_a_body_claimed_too_big_is_refused_at_once_unread(server):
     assert time.monotonic() - started < 2
     status, _, _ = http("POST", f"{server}/auth/login", LOGIN)
     assert status == 201  # the worker is free
+
+
+@pytest.mark.process
+def test_a_broken_chunked_body_is_a_bad_request(server):
+    """Found by probing: a chunk size of ``zz`` raised gunicorn's InvalidChunkSize inside
+    the app, answered 500."""
+    answer = raw(
+        server,
+        "POST",
+        "/auth/login",
+        {"Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        b"zz\r\n{}\r\n0\r\n\r\n",
+    )
+    assert_problem_over_http(answer, 400, "bad-request")

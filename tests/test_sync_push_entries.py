@@ -86,3 +86,19 @@ def test_an_op_no_kind_takes_is_invalid_op(client, as_user, db, op):
     result = push(client, as_user("officer1"), mutation)["results"][0]
     assert result["status"] == "rejected" and result["code"] == "invalid-op", result
     assert result["errors"] == {"op": ["One of: create."]}
+
+
+def test_an_edit_outside_your_patches_is_answered_as_an_unknown_record(client, as_user, db):
+    """Found by probing: a tenant edit out of scope answered "Home <uprn> is not in your
+    patches", mapping sequential person refs to homes across the landlord."""
+    uprn, ref = home_of(db, "officer1")
+    person, version = db.execute(
+        "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ? LIMIT 1", [ref]
+    ).fetchone()
+    outbox = Outbox()
+    theirs = outbox.make("tenant", person, "update", {"email": "x@example.com"}, version)
+    missing = outbox.make("tenant", "P99999999", "update", {"email": "x@example.com"}, 1)
+    first, second = push(client, as_user("officer4"), theirs, missing)["results"]
+    assert first["code"] == second["code"] == "unknown-entity"
+    assert str(uprn) not in first["reason"]
+    assert first["reason"].replace(person, "X") == second["reason"].replace("P99999999", "X")

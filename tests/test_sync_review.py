@@ -1,6 +1,7 @@
 """What team leaders see: conflicts, rejected mutations, arrangements and device status."""
 
 import json
+import uuid
 
 from tests.conftest import assert_one_wins, assert_problem, at_once
 from tests.phone import Phone
@@ -208,3 +209,20 @@ def test_arrangement_status_edits_follow_the_same_rules(client, as_user, tokens,
         Outbox().make("arrangement", ref, "update", {"status": "forgotten"}, version + 1),
     )["results"][0]
     assert invalid["code"] == "invalid-payload"
+
+
+def test_a_rejected_concern_keeps_its_text_out_of_review_however_its_kind_is_spelt(
+    client, as_user, db
+):
+    """Found by probing: ``entity_type: "Concern"`` was rejected (an unknown kind) and its
+    text shown to admins in the review queue."""
+    uprn, _ = home_of(db, "officer1")
+    secret = "Bruises seen on the younger child"
+    for spelt in ("concern", "Concern", " CONCERN "):
+        mutation = Outbox().make(
+            spelt, str(uuid.uuid4()), "create", {"uprn": uprn, "seen": secret, "subjects": []}
+        )
+        push(client, as_user("officer1"), mutation)
+    page = client.get("/sync/rejections", headers=as_user("admin")).get_json()
+    assert len(page["items"]) >= 3
+    assert secret not in json.dumps(page)

@@ -270,3 +270,30 @@ def test_a_webhook_url_must_be_https(db_path, url):
 def test_backoff_doubles_up_to_a_ceiling():
     assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3)] == [30, 60, 120]
     assert outbox.backoff(30) == timedelta(hours=6)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [" https://hooks.example.gov.uk/doorstep", "https://user:pw@hooks.example.gov.uk/h"],
+)
+def test_a_webhook_url_with_spaces_or_sign_in_details_is_refused(url):
+    """Found by probing: a URL with a user name and password crashed `doorstep deliver`,
+    and one with a leading space was taken."""
+    env = {"DOORSTEP_HMS_WEBHOOK_URL": url, "DOORSTEP_WEBHOOK_SECRET": SECRET}
+    with pytest.raises(ValueError, match="DOORSTEP_HMS_WEBHOOK_URL"):
+        outbox.targets_from_env(env)
+
+
+def test_a_target_no_longer_configured_never_holds_up_the_others(client, as_user, db):
+    """Found by probing: deliver_due took the 100 oldest due deliveries of any target and
+    skipped those of a target no longer configured, so 100 of them starved the rest."""
+    _field_work(client, as_user, db)
+    gone = outbox.Target("hms", "https://old.example.gov.uk/", ("",), SECRET)
+    outbox.enqueue(db, [gone])  # queued for a target since removed from the settings
+    receiver = Receiver(failures=0)
+    try:
+        target = outbox.Target("repairs", f"{receiver.url}/repairs", ("repair.",), SECRET)
+        counts = outbox.deliver_due(db, [target], limit=1)
+        assert counts["delivered"] == 1
+    finally:
+        receiver.close()

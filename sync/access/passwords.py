@@ -10,6 +10,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+import unicodedata
 
 N, R, P = 2**15, 8, 1
 _MAXMEM = 128 * N * R * 2
@@ -73,10 +74,20 @@ def weakness(password: str) -> str | None:
     (the schemas and ``doorstep create-user``); the demo's ``demo`` is set directly."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         return f"Between {MIN_LENGTH} and {MAX_LENGTH} characters."
-    if not password.strip():
+    plain = _plain(password)
+    if not plain:
         return "Must not be only spaces."
-    if len(set(password)) == 1:
+    if len(set(plain)) == 1:
         return "Must not be one character repeated."
-    if password.strip().lower() in _common():
+    if plain in _common() or plain.replace(" ", "") in _common():
         return "Too easy to guess: it is on a list of commonly used passwords."
     return None
+
+
+def _plain(password: str) -> str:
+    """What a password is to a guesser: compatibility forms folded (fullwidth letters),
+    invisible characters (zero-width spaces) dropped, case folded, spaces around it
+    trimmed."""
+    folded = unicodedata.normalize("NFKC", password)
+    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
+    return visible.strip().casefold()

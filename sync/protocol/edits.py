@@ -69,12 +69,19 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
         history = versions.field_versions(batch.db, record.entity_type, entity_id)
         if current is not None and not batch.writes_now:
             batch.records[key], batch.history[key] = current, history
+    # A record outside the caller's patches is answered as one that does not exist: its
+    # existence, and its home, are private (person refs are sequential).
+    unknown = Rejected(
+        f"No {record.entity_type} {entity_id} in your patches: it may not exist yet.",
+        code="unknown-entity",
+    )
     if current is None:
-        raise Rejected(
-            f"No {record.entity_type} {entity_id}: it may not exist yet.", code="unknown-entity"
-        )
+        raise unknown
     uprn = current["uprn"]
-    flags = home_access(batch, uprn, batch.home(uprn))
+    try:
+        flags = home_access(batch, uprn, batch.home(uprn))
+    except Rejected:
+        raise unknown from None
     base = m["base_version"]
     if base is None or base > current["version"]:
         raise Rejected(

@@ -23,6 +23,7 @@ URLs must be https; ``DOORSTEP_WEBHOOK_ALLOW_HTTP=1`` allows http for local test
 
 import hashlib
 import hmac
+import http.client
 import time
 import urllib.error
 import urllib.parse
@@ -115,7 +116,15 @@ ALLOW_HTTP = "DOORSTEP_WEBHOOK_ALLOW_HTTP"
 def _checked_url(setting: str, url: str, allow_http: bool) -> str:
     """The URL if it is https (or http where allowed) with a host; else ValueError naming
     the setting, so a plain-text or odd target is refused before anything is sent."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        raise ValueError(f"{setting} must be a URL without spaces, not {url!r}.")
     parts = urllib.parse.urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        # Sign-in details in a URL end up in logs; webhooks are signed instead.
+        raise ValueError(
+            f"{setting} must not carry a user name or password: webhooks are signed with "
+            "DOORSTEP_WEBHOOK_SECRET."
+        )
     schemes = ("https", "http") if allow_http else ("https",)
     if parts.scheme in schemes and parts.hostname:
         return url
@@ -217,7 +226,7 @@ def _post(target: Target, event_id: str, body: bytes) -> str | None:
             to = f" to {location}" if location else ""
             return f"HTTP {exc.code}: redirect{to} not followed"
         return f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
 
 
@@ -233,17 +242,19 @@ def deliver_due(
     by_name = {t.name: t for t in targets}
     enqueue(db, targets)
     now = now or datetime.now(UTC)
+    # Only the configured targets' deliveries: a target no longer configured keeps its
+    # queue for later, and never holds up the others.
+    names = sorted(by_name)
     due = db.execute(
         "SELECT d.id, d.target, d.attempts, o.event_id, o.body FROM deliveries d "
         "JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'pending' "
+        f"AND d.target IN ({','.join('?' * len(names))}) "
         "AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
-        [iso(now), limit],
+        [*names, iso(now), limit],
     ).fetchall()
     counts = {"delivered": 0, "failed": 0, "dead": 0}
     for delivery_id, name, attempts, event_id, body in due:
-        target = by_name.get(name)
-        if target is None:  # a target no longer configured keeps its queue for later
-            continue
+        target = by_name[name]
         error = _post(target, event_id, body.encode())
         attempts += 1
         with db.atomic():

@@ -154,7 +154,8 @@ def _rejection_out(row: dict) -> dict:
     body = row["body"]
     # A rejected safeguarding concern keeps its text out of the review queue, whose
     # readers (admins, any team leader of the team) are not the concern's audience.
-    if isinstance(body, dict) and body.get("entity_type") == "concern" and "payload" in body:
+    kind = body.get("entity_type") if isinstance(body, dict) else None
+    if isinstance(kind, str) and kind.strip().lower() == "concern" and "payload" in body:
         body["payload"] = WITHHELD
     return row
 

@@ -394,6 +394,15 @@ CREATE INDEX record_blobs_author ON record_blobs(author_id, sha256)
 
 CREATE INDEX record_blobs_sha ON record_blobs(sha256);
 
+CREATE TABLE record_moves (
+    seq INTEGER PRIMARY KEY,
+    uprn INTEGER NOT NULL,
+    entity_type TEXT NOT NULL,
+    entity_id TEXT NOT NULL
+);
+
+CREATE INDEX record_moves_home ON record_moves(uprn, seq);
+
 CREATE TABLE repair_events (
     id INTEGER PRIMARY KEY,
     repair_id TEXT NOT NULL REFERENCES repairs(id),
