@@ -12,7 +12,7 @@ USERNAME = validate.Regexp(
 
 
 class PasswordPolicy(validate.Length):
-    """The policy of sync.passwords.weakness. A Length, so the OpenAPI shows the lengths."""
+    """The policy of sync.access.passwords.weakness. A Length, so the OpenAPI shows the lengths."""
 
     def __init__(self):
         super().__init__(min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH)

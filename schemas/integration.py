@@ -4,18 +4,18 @@ and a tenant's subject access export."""
 from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
-from sync.protocol import outbox
+from sync import kinds
 
 
 class FeedQuerySchema(PageQuerySchema):
     after = Id(load_default=0, metadata={"description": "The last `seq` already stored."})
-    topic = fields.String(validate=validate.OneOf(outbox.TOPICS))
+    topic = fields.String(validate=validate.OneOf(kinds.topics()))
 
 
 class EventSchema(Schema):
     seq = Id(metadata={"description": "Position in the feed: pass the last as `after`."})
     id = fields.String(metadata={"description": "The event id: deduplicate on it."})
-    topic = fields.String(metadata={"enum": list(outbox.TOPICS)})
+    topic = fields.String(metadata={"enum": list(kinds.topics())})
     occurred_at = fields.String()
     data = fields.Dict()
 

@@ -158,7 +158,7 @@ class Day(Check):
 
 
 class Sha256(Text):
-    """A SHA-256 digest in lower-case hex (a photo or signature, sync.blobs)."""
+    """A SHA-256 digest in lower-case hex (a photo or signature, sync.records.blobs)."""
 
     _HEX = re.compile(r"^[0-9a-f]{64}$")
 

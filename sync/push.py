@@ -1,6 +1,6 @@
 """Push: a batch of mutations made offline, each with its own final result.
 
-A batch is one write transaction (sync.batch). A mutation id seen before with the same
+A batch is one write transaction (sync.protocol.batch). A mutation id seen before with the same
 content is a ``duplicate`` answered with the original result; with other content it is
 ``rejected`` (``mutation-id-reused``). A rejected mutation is kept for review and never
 blocks the ones after it. Mutations are applied in device sequence order, so within a

@@ -270,7 +270,7 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
 
 # Who may export a tenant's data for a subject access request. A safeguarding concern is
 # special-category data that only its raiser, their team leaders and the safeguarding
-# leads may read (sync.safeguarding), so only a lead exports what concerns say (the lead
+# leads may read (sync.records.concerns), so only a lead exports what concerns say (the lead
 # decides what of them is released: a concern names third parties, and telling may put
 # someone at risk). A lead sees no rent accounts, so the rest is the admin's export, which
 # lists the concerns held without their text: between the two, the request is answered.

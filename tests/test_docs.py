@@ -1,11 +1,11 @@
 """The docs keep up with the code: commands, code lists, import columns and tables."""
 
+import re
 from pathlib import Path
 
 from server.cli import build_parser
-from sync import codes
+from sync import codes, kinds
 from sync.intake.kinds import KINDS
-from sync.protocol import outbox
 from sync.store.db import connect, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,10 +53,18 @@ def test_every_table_is_documented(tmp_path):
             assert f"`{table}`" in data, table
 
 
-def test_every_outbox_topic_is_documented():
+def test_every_outbox_topic_is_declared_by_its_kind_and_documented():
+    """The topics are the kinds' (sync.kinds); every event the code writes names one."""
     api = read("docs/api.md")
-    for topic in outbox.TOPICS:
+    declared = kinds.topics()
+    for topic in declared:
         assert f"`{topic}`" in api, topic
+    written = set()
+    for path in (ROOT / "sync").rglob("*.py"):
+        text = path.read_text()
+        written |= set(re.findall(r'(?:event|outbox\.add)\([^"]*"([a-z]+\.[a-z_]+)"', text))
+        written |= {f"promise.{s}" for s in ("kept", "broken") if 'f"promise.{status}"' in text}
+    assert written and written <= set(declared), written - set(declared)
 
 
 def test_every_document_is_linked_from_the_readme():

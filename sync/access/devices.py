@@ -71,7 +71,7 @@ def login(
 ) -> dict:
     """Check the password and register a device. Returns the device and its token,
     which is shown this once and never stored. Failed attempts are throttled per user and
-    per ``address`` (sync.throttle)."""
+    per ``address`` (sync.access.throttle)."""
     # Counted as a failure before the password is looked at (one write transaction with
     # the check), so parallel guesses cannot all pass the check; a success takes it back.
     attempt = throttle.attempt(db, username, address)

@@ -5,7 +5,7 @@ must wait 30 s, then 1 min, 2 min ... at most 15 min after the last failure, wha
 password. An address gets ``ADDRESS_FREE`` failures (offices share addresses) before the
 same backoff. The check comes before the password is looked at, so a locked account
 reveals nothing; a successful login clears the user's count. A password change counts its
-current password the same way (sync.users.change_own_password): one counter per user,
+current password the same way (sync.access.users.change_own_password): one counter per user,
 whichever of the two a guess comes through.
 
 Check and count are one step (``attempt``): in one write transaction the attempt is

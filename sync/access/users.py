@@ -220,7 +220,7 @@ def change_own_password(
     sign_out_others: bool = True,
 ) -> None:
     """The caller's own change. A wrong current password counts as a failed login (same
-    per-user and per-address counter and backoff, sync.throttle): a stolen device token
+    per-user and per-address counter and backoff, sync.access.throttle): a stolen device token
     gets no more guesses than the login screen gives. The caller's other devices are
     signed out unless ``sign_out_others`` is false; the device making the change stays."""
     attempt = throttle.attempt(db, caller.username, address)

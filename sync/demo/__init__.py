@@ -1,6 +1,12 @@
 """The demo landlord: teams, users, patches and homes loaded through the real import.
 
 Demo-only: every demo user's password is ``demo``. Never run this against a live database.
+
+The landlord is generated in stages (landlord.py runs them: geography, homes, tenancies,
+people, accounts, legal steps, markers), from name pools in data/, then a week of field
+work is pushed through the real sync protocol (field.py).
+
+Imports: anything; nothing imports the demo but the ``doorstep`` command, tests and bench.
 """
 
 import csv

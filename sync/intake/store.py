@@ -47,7 +47,7 @@ class Kind:
     # How a row is known to the sync protocol: (entity type, entity id, uprn).
     sync_entity: Callable[[dict, "Tenancies"], tuple[str, str, int]] | None = None
     # Fields phones may also edit: the table has a ``version``; the import keeps a
-    # phone's edit the housing system has not confirmed (sync.versions).
+    # phone's edit the housing system has not confirmed (sync.protocol.versions).
     versioned: tuple[str, ...] = ()
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
@@ -186,7 +186,7 @@ ARRANGEMENT_FIELDS = ("amount", "frequency", "start_date", "status")
 def _sync_arrangements(db: Database, refs: list[str]) -> None:
     """The housing system's arrangement (id = the tenancy ref) follows the current
     snapshot, except for a status a phone changed that the housing system has not yet
-    confirmed (sync.versions)."""
+    confirmed (sync.protocol.versions)."""
     marks = ",".join("?" * len(refs))
     current = {
         r[0]: r[1:]

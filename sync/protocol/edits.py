@@ -1,5 +1,5 @@
 """Edits to mutable records made on phones: a tenant's contact details and an
-arrangement's status. Fields merge on the base version (sync.versions)."""
+arrangement's status. Fields merge on the base version (sync.protocol.versions)."""
 
 from sync import codes
 from sync.checks import Boolean, Email, Record, Text

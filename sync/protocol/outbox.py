@@ -46,19 +46,6 @@ MAX_RETRY_S = 6 * 3600
 TIMEOUT_S = 10
 MAX_ERROR_CHARS = 500
 
-TOPICS = (
-    "visit.recorded",
-    "promise.kept",
-    "promise.broken",
-    "arrangement.agreed",
-    "arrangement.changed",
-    "tenant.changed",
-    "repair.reported",
-    "repair.updated",
-    "marker.raised",
-    "marker.decided",
-)
-
 
 # An event's one row in the outbox: every writer uses these (a push's batch stages it).
 EVENT_INSERT = (

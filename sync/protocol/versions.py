@@ -84,7 +84,7 @@ def change_event(record: MutableRecord, row: dict, changed: dict, **about) -> di
     system: the record (``row``, as read by ``record.select``), the fields ``changed`` with
     their new values, and ``about`` it (version, who, the source, when it was observed).
     An arrangement's event also carries its ``status`` and ``reason``, as the server's own
-    status changes do (sync.arrangements)."""
+    status changes do (sync.records.arrangements)."""
     values = {
         f: bool(v) if f in record.booleans and v is not None else v for f, v in changed.items()
     }

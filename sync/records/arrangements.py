@@ -3,7 +3,7 @@
 An arrangement agreed on a phone is a new record (id: a UUID from the phone) with the
 amount, frequency and start date, optionally backed by an income and expenditure summary.
 It replaces any live doorstep arrangement of the tenancy. The housing system's own
-arrangement for a tenancy keeps the tenancy ref as its id (sync.imports).
+arrangement for a tenancy keeps the tenancy ref as its id (sync.intake).
 
 After each account import, live doorstep arrangements and pending promises of payment
 are checked (``check_tenancy``):

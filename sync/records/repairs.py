@@ -1,5 +1,5 @@
 """Repair referrals: raised on a phone during a visit, worked by maintenance under Awaab's
-Law deadlines (sync.awaab).
+Law deadlines (sync.records.awaab).
 
 A referral is created offline and pushed (health and safety first: the clock starts at
 the observation time on the phone). Maintenance then records each step, time-stamped and
@@ -7,7 +7,7 @@ by whom: reported -> acknowledged -> investigated -> made safe -> completed, or 
 with a reason; ``summary_sent`` and ``works_started`` meet deadlines without changing the
 status. Every step is guarded by the record's ETag (``If-Match``), so two people cannot
 overwrite each other's step unseen. Each referral and step is an outbox event for the
-repairs system (sync.outbox).
+repairs system (sync.protocol.outbox).
 """
 
 from datetime import UTC, datetime, timedelta

@@ -3,7 +3,7 @@
 Each is Pre-Action Protocol evidence: who, when, where, what was offered, and what
 happened. A correction is a new record naming the one it ``corrects``. A promise of
 payment made on a visit is kept in ``promises`` and checked against later account imports
-(sync.arrangements).
+(sync.records.arrangements).
 """
 
 from datetime import timedelta
