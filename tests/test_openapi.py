@@ -73,3 +73,11 @@ def test_the_protocol_docs_list_every_type_and_kind():
         for kind, cell in re.findall(r"^\| `(\w+)` \| ([^|]+) \|", ops, re.M)
     }
     assert documented == {name: set(kind.ops) for name, kind in kinds.pushed().items()}
+
+
+def test_the_officer_app_names_every_kind_and_op():
+    """The sync screen's words for what is waiting (server/web/officer/status.js)."""
+    js = (Path(__file__).parent.parent / "server/web/officer/status.js").read_text()
+    labels = js.split("const KINDS = {")[1].split("};")[0]
+    named = set(re.findall(r'"(\w+ \w+)":', labels))
+    assert named == {f"{name} {op}" for name, kind in kinds.pushed().items() for op in kind.ops}
