@@ -25,6 +25,10 @@ class ConcernSchema(Schema):
     raiser_team_id = Id(allow_none=True, metadata={"description": "The raiser's team now."})
     observed_at = fields.String()
     received_at = fields.String()
+    flags = fields.List(
+        fields.String(),
+        metadata={"description": "What the server noticed on arrival, e.g. clock-ahead."},
+    )
     cleared = fields.Boolean(metadata={"description": "Cleared by a safeguarding lead."})
     follow_ups = fields.List(fields.Nested(lambda: ConcernSchema(exclude=("follow_ups",))))
 

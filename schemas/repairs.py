@@ -45,6 +45,10 @@ class RepairSchema(Schema):
     reported_by = Id()
     reported_by_username = fields.String()
     received_at = fields.String()
+    flags = fields.List(
+        fields.String(),
+        metadata={"description": "What the server noticed on arrival, e.g. clock-ahead."},
+    )
     investigated_at = fields.String(allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     version = Id()

@@ -122,6 +122,12 @@ RESULT_JSON_SCHEMA = {
             "description": "The record's version now (mutable records).",
         },
         "flags": {"type": "array", "items": {"type": "string"}},
+        "observed_at": {
+            "type": "string",
+            "format": "date-time",
+            "description": "clock-ahead only: the time the record was kept at (the time the "
+            "server received it), in the UTC offset the phone sent.",
+        },
         "conflicts": {
             "type": "array",
             "description": "Fields whose value the server kept: field, kept, yours.",

@@ -21,7 +21,7 @@ from sync import kinds
 from sync.access.devices import advance_acknowledged
 from sync.access.scope import Caller
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
-from sync.clock import iso
+from sync.clock import ahead_by, iso
 from sync.errors import TooLarge
 from sync.protocol.batch import Batch, Op, Rejected, chunks, dumps
 from sync.protocol.cursor import pulled_through
@@ -145,12 +145,18 @@ def _one(
         kind, op, payload = _check(batch.caller, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
+        batch.clock_ahead = _clamp_observed(clean, batch.now)
         if kind.writes_now:
             with batch.db.atomic():
                 outcome = op.apply(batch, clean, payload)
         else:
             outcome = op.apply(batch, clean, payload)
         result = {**base, **outcome}
+        if batch.clock_ahead:
+            flags = result.setdefault("flags", [])
+            if "clock-ahead" not in flags:
+                flags.append("clock-ahead")
+            result["observed_at"] = clean["observed_at"].isoformat()
         batch.keep_staged()
     except Rejected as exc:
         batch.staged.clear()
@@ -161,6 +167,20 @@ def _one(
     if key is not None:  # a copy later in the same batch is a duplicate of this one
         batch.seen[key] = (row_id, digest, result, batch.caller.user_id)
     return result
+
+
+def _clamp_observed(clean: dict, received: datetime) -> bool:
+    """An ``observed_at`` more than ``CLOCK_AHEAD`` past the time the server received the
+    push is the phone's clock, not the officer: the record is kept, but at the time of
+    receipt (in the phone's own UTC offset, as it sent it), so no legal clock runs from a
+    time that has not come yet. True when it was clamped (the record is flagged
+    ``clock-ahead``)."""
+    observed = clean["observed_at"]
+    if ahead_by(observed, received) is None:
+        return False
+    clean["observed_at"] = received.astimezone(observed.tzinfo)
+    clean["observed_iso"] = iso(received)
+    return True
 
 
 def _envelope(raw) -> tuple[dict | None, dict]:
@@ -191,6 +211,7 @@ def push(
 ) -> dict:
     """Apply a batch; one result per mutation, in the order sent. ``pulled``: what the
     phone holds, from the cursor it sent (``sync.protocol.cursor.pulled_through``)."""
+    received = datetime.now(UTC)  # before waiting for the write lock
     parsed = []
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
@@ -200,7 +221,7 @@ def push(
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
     with write_transaction(db):
-        batch = Batch(db, caller, datetime.now(UTC), pulled)
+        batch = Batch(db, caller, received, pulled)
         # Keyed as stored: a malformed mutation by its content hash.
         batch.seen = _already_stored(db, [p[5] for p in parsed if p[5] is not None])
         for kind in kinds.pushed().values():

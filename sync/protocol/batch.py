@@ -93,6 +93,8 @@ class Batch:
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
         self.writes_now = False  # whether its record writes happen at once (in a savepoint)
+        # Whether its observed_at ran ahead of the server and was clamped (sync.push).
+        self.clock_ahead = False
         self._granted: set[int] | None = None
 
     # Reads
@@ -154,6 +156,8 @@ class Batch:
         flags = home_access(self, uprn, home)
         if "no_lone_visits" in home.markers:
             flags.append("no-lone-visits")
+        if self.clock_ahead:
+            flags.append("clock-ahead")
         return home, flags
 
     def known_ids(self, kind: str, table: str, ids, key: str = "id") -> set[str]:
@@ -205,6 +209,7 @@ class Batch:
     def begin(self, mutation_id: str, writes_now: bool) -> None:
         """The mutation ``mutation_id`` is about to be applied."""
         self.mutation_id, self.writes_now = mutation_id, writes_now
+        self.clock_ahead = False
         self.staged.clear()
 
     def later(self, sql: str, row: tuple) -> None:

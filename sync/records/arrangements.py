@@ -69,13 +69,16 @@ NEW_ARRANGEMENT = Record(
 
 ARRANGEMENT_COLUMNS = (
     "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
-    "starting_balance, created_by, visit_id, observed_at, status_reason, checked_at, version"
+    "starting_balance, created_by, visit_id, observed_at, status_reason, checked_at, version, "
+    "flags"
 )
 
 
 def arrangement_out(row: dict) -> dict:
     if row.get("income_expenditure"):
         row["income_expenditure"] = orjson.loads(row["income_expenditure"])
+    if "flags" in row:
+        row["flags"] = orjson.loads(row["flags"])
     return row
 
 
@@ -84,7 +87,7 @@ PROMISE_COLUMNS = "p.id, p.tenancy_ref, p.amount, p.due_date, p.made_on, p.statu
 
 _COLUMNS = (
     "id, tenancy_ref, source, amount, frequency, start_date, status, income_expenditure, "
-    "starting_balance, created_by, visit_id, observed_at, version, updated_at"
+    "starting_balance, created_by, visit_id, observed_at, version, updated_at, flags"
 )
 
 
@@ -129,7 +132,7 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
         )
     db.execute(
         f"INSERT INTO arrangements ({_COLUMNS}) VALUES "
-        "(?, ?, 'device', ?, ?, ?, 'live', ?, ?, ?, ?, ?, 1, ?)",
+        "(?, ?, 'device', ?, ?, ?, 'live', ?, ?, ?, ?, ?, 1, ?, ?)",
         [
             m["entity_id"],
             ref,
@@ -142,6 +145,7 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
             new["visit_id"],
             m["observed_iso"],
             batch.now_iso,
+            dumps_text(flags),
         ],
     )
     # The server adds the starting balance, so the phone gets the record back.

@@ -2,9 +2,10 @@
 working days.
 
 - The clock starts when the landlord is aware: the observation time on the phone, not
-  the sync time. That day is day 0; working days count from the next working day (seen
-  on a Saturday, day 1 is Monday). A deadline of N working days ends at midnight at the
-  end of day N, Europe/London.
+  the sync time; never a time after the server received the referral (a phone's clock
+  running fast does not put a deadline off). That day is day 0; working days count
+  from the next working day (seen on a Saturday, day 1 is Monday). A deadline of N
+  working days ends at midnight at the end of day N, Europe/London.
 - Emergency hazards: investigate and make safe within 24 elapsed hours, through nights,
   weekends, bank holidays and clock changes.
 - Significant hazards: investigate within 10 working days; then, counted from the day the
@@ -131,6 +132,17 @@ RULES = {
     ),
     "routine": (),
 }
+
+
+def aware_from(observed_at: str, received_at: str | None) -> datetime:
+    """When the landlord became aware of a referral: when the officer saw it, by the
+    phone's clock, and never later than when the server received it. A phone whose clock
+    ran fast would otherwise start the clock in the future (pushes clamp such a time on
+    arrival, sync.push; this holds for records stored before that too)."""
+    observed = datetime.fromisoformat(observed_at)
+    if received_at is None:
+        return observed
+    return min(observed, datetime.fromisoformat(received_at))
 
 
 def check_calendar(observed_at: datetime) -> None:

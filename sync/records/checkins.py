@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from sync.access import audit
 from sync.access.scope import Caller
 from sync.checks import Integer, Moment, Record
-from sync.clock import iso, utc_now
+from sync.clock import ahead_by, iso, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import Kind
@@ -58,6 +58,14 @@ CHECK_OUT = Record({"checked_out_at": Moment(required=True, nullable=False)})
 def apply_check_in(batch: Batch, m: dict, checkin: dict) -> dict:
     uprn = checkin["uprn"]
     _, flags = batch.place(uprn)
+    # A check-in ahead of the server is the phone's clock: the visit is moved back by as
+    # much, so its alert falls when the officer is really overdue, not hours later.
+    ahead = ahead_by(checkin["checked_in_at"], batch.now)
+    if ahead is not None:
+        checkin["checked_in_at"] -= ahead
+        checkin["expected_out_at"] -= ahead
+        if "clock-ahead" not in flags:
+            flags.append("clock-ahead")
     batch.claim("checkin", m["entity_id"], "A check-in", uprn)
     batch.db.execute(
         "INSERT INTO checkins (id, uprn, officer_id, checked_in_at, expected_out_at, flags, "
@@ -78,30 +86,37 @@ def apply_check_in(batch: Batch, m: dict, checkin: dict) -> dict:
 
 def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
     row = batch.db.execute(
-        "SELECT officer_id, uprn, checked_in_at, checked_out_at, version FROM checkins "
+        "SELECT officer_id, uprn, checked_in_at, checked_out_at, version, flags FROM checkins "
         "WHERE id = ?",
         [m["entity_id"]],
     ).fetchone()
     if row is None or row[0] != batch.caller.user_id:
         raise Rejected("No check-in of yours has this id.", code="unknown-entity")
-    _, uprn, checked_in, checked_out, version = row
+    _, uprn, checked_in, checked_out, version, stored_flags = row
     if checked_out is not None:
         raise Rejected(f"Already checked out at {checked_out}.", code="already-checked-out")
+    flags = []
+    if ahead_by(checkout["checked_out_at"], batch.now) is not None:
+        checkout["checked_out_at"] = batch.now
+        flags.append("clock-ahead")
     if checkout["checked_out_at"] < datetime.fromisoformat(checked_in):
         raise Rejected(
             "Check-out is before check-in.",
             code="invalid-payload",
             errors={"payload.checked_out_at": ["Before checked_in_at."]},
         )
+    kept = orjson.loads(stored_flags)
+    kept += [f for f in flags if f not in kept]
     batch.db.execute(
-        "UPDATE checkins SET checked_out_at = ?, version = version + 1 WHERE id = ?",
-        [iso(checkout["checked_out_at"]), m["entity_id"]],
+        "UPDATE checkins SET checked_out_at = ?, flags = ?, version = version + 1 WHERE id = ?",
+        [iso(checkout["checked_out_at"]), dumps_text(kept), m["entity_id"]],
     )
     # Exactly as the phone holds it, unless the server changed the check-in since the
-    # phone last had it (a team leader cleared its alert): then it goes back to the phone.
-    held = batch.holds("checkin", m["entity_id"], uprn)
+    # phone last had it (a team leader cleared its alert), or the server moved the time
+    # back to its own (the phone's clock ran fast): then it goes back to the phone.
+    held = not flags and batch.holds("checkin", m["entity_id"], uprn)
     batch.touch("checkin", m["entity_id"], uprn, batch.caller.device_id if held else None)
-    return {"status": "applied", "version": version + 1, "flags": []}
+    return {"status": "applied", "version": version + 1, "flags": flags}
 
 
 CHECKIN_COLUMNS = (

@@ -53,8 +53,8 @@ NEW_CONCERN = Record(
 _INSERT = (
     "INSERT INTO concerns (id, follows, uprn, tenancy_ref, category, subjects, "
     "immediate_danger, seen, referred_to, referred_at, referral_ref, outcome, raised_by, "
-    "team_id, observed_at, received_at) VALUES "
-    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "team_id, observed_at, received_at, flags) VALUES "
+    "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -94,6 +94,7 @@ def apply_create(batch: Batch, m: dict, concern: dict) -> dict:
             batch.caller.team_id,
             m["observed_iso"],
             batch.now_iso,
+            dumps_text(flags),
         ),
     )
     batch.touch("concern", m["entity_id"], uprn, None)
@@ -104,13 +105,14 @@ CONCERN_COLUMNS = (
     "c.id, c.follows, c.uprn, c.tenancy_ref, c.category, c.subjects, c.immediate_danger, "
     "c.seen, c.referred_to, c.referred_at, c.referral_ref, c.outcome, c.raised_by, "
     "u.username AS raised_by_username, c.team_id, u.team_id AS raiser_team_id, "
-    "c.observed_at, c.received_at, "
+    "c.observed_at, c.received_at, c.flags, "
     "c.cleared_by_clearance IS NOT NULL AS cleared"
 )
 
 
 def concern_out(row: dict) -> dict:
     row["subjects"] = orjson.loads(row["subjects"])
+    row["flags"] = orjson.loads(row["flags"])
     row["immediate_danger"] = bool(row["immediate_danger"])
     row["cleared"] = bool(row["cleared"])
     return row

@@ -9,6 +9,7 @@ through the sync removal, as does any marker once it ends.
 
 from datetime import timedelta
 
+import orjson
 from sqlite_utils import Database
 
 from sync import codes
@@ -18,7 +19,7 @@ from sync.checks import Day, Integer, Record, Text
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
 from sync.protocol import outbox
-from sync.protocol.batch import Batch, Op, Rejected, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import OUTLIVES, Kind
 from sync.store import changes
 from sync.store.pages import page
@@ -40,7 +41,7 @@ NEW_MARKER = Record(
 _INSERT = (
     "INSERT INTO warning_markers (marker_ref, uprn, tenancy_ref, code, description, "
     "source_incident, start_date, review_date, end_date, imported_at, updated_at, status, "
-    "raised_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'pending', ?)"
+    "raised_by, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, 'pending', ?, ?)"
 )
 
 
@@ -69,6 +70,7 @@ def apply_create(batch: Batch, m: dict, marker: dict) -> dict:
             batch.now_iso,
             batch.now_iso,
             batch.caller.user_id,
+            dumps_text(flags),
         ),
     )
     batch.touch("marker", m["entity_id"], uprn, None)
@@ -102,6 +104,7 @@ def _read_markers(db: Database, ids: list[str], today) -> dict[str, dict]:
     )
     for row in rows.values():
         row["review_overdue"] = row["review_date"] < day
+        row["flags"] = orjson.loads(row["flags"])
     return {
         ref: row
         for ref, row in rows.items()
@@ -120,7 +123,7 @@ def _marker_audience(caller: Caller, row: dict) -> bool:
 
 MARKER_COLUMNS = (
     "marker_ref, uprn, tenancy_ref, code, description, source_incident, start_date, "
-    "review_date, end_date, status, raised_by"
+    "review_date, end_date, status, raised_by, flags"
 )
 # Who received which warning markers is audited (one entry per page).
 MARKER_KIND = Kind(

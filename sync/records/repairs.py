@@ -65,8 +65,8 @@ NEW_REPAIR = Record(
 )
 _INSERT = (
     "INSERT INTO repairs (id, uprn, tenancy_ref, location, category, hazard_class, "
-    "description, photos, status, observed_at, reported_by, received_at, version, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, 1, ?)"
+    "description, photos, status, observed_at, reported_by, received_at, version, updated_at, "
+    "flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'reported', ?, ?, ?, 1, ?, ?)"
 )
 _EVENT = (
     "INSERT INTO repair_events (repair_id, action, at, by_user, note, recorded_at) "
@@ -100,6 +100,7 @@ def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
             batch.caller.user_id,
             batch.now_iso,
             batch.now_iso,
+            dumps_text(flags),
         ),
     )
     batch.later(
@@ -146,12 +147,13 @@ REPAIR_KIND = Kind(
 COLUMNS = (
     "r.id, r.uprn, r.tenancy_ref, r.location, r.category, r.hazard_class, r.description, "
     "r.photos, r.status, r.observed_at, r.reported_by, u.username AS reported_by_username, "
-    "r.received_at, r.investigated_at, r.cancel_reason, r.version, r.updated_at"
+    "r.received_at, r.investigated_at, r.cancel_reason, r.version, r.updated_at, r.flags"
 )
 
 
 def _out(row: dict, events: list[dict], now: datetime, uploaded: set[tuple[str, int]]) -> dict:
     row["photos"] = orjson.loads(row["photos"])
+    row["flags"] = orjson.loads(row["flags"])
     # Missing until its reporter uploads it: only then does the repair grant it (blobs).
     row["missing_photos"] = [p for p in row["photos"] if (p, row["reported_by"]) not in uploaded]
     done = {}
@@ -160,7 +162,7 @@ def _out(row: dict, events: list[dict], now: datetime, uploaded: set[tuple[str, 
     row["events"] = events
     row["deadlines"] = awaab.deadlines(
         row["hazard_class"],
-        datetime.fromisoformat(row["observed_at"]),
+        awaab.aware_from(row["observed_at"], row["received_at"]),
         done,
         now,
         closed=row["status"] == "cancelled",

@@ -814,3 +814,13 @@ def m0014_record_moves(db: Database) -> None:
         CREATE INDEX record_moves_home ON record_moves(uprn, seq);
         """
     )
+
+
+@migrations()
+def m0015_record_flags(db: Database) -> None:
+    """Repairs, concerns, arrangements and warning markers carry the flags the server
+    noticed when a phone pushed them, as visits and check-ins do: ``clock-ahead`` above
+    all, a record whose ``observed_at`` ran ahead of the server and was clamped to the
+    time of receipt (sync.push). Records made before this migration have none."""
+    for table in ("repairs", "concerns", "arrangements", "warning_markers"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")

@@ -52,7 +52,8 @@ CREATE TABLE "arrangements" (
     status_reason TEXT,
     checked_at TEXT,
     version INTEGER NOT NULL DEFAULT 1,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE INDEX arrangements_tenancy ON arrangements(tenancy_ref, status);
@@ -127,7 +128,8 @@ CREATE TABLE concerns (
     team_id INTEGER REFERENCES teams(id),
     observed_at TEXT NOT NULL,
     received_at TEXT NOT NULL,
-    cleared_by_clearance INTEGER REFERENCES concern_clearances(id)
+    cleared_by_clearance INTEGER REFERENCES concern_clearances(id),
+    flags TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE INDEX concerns_raiser ON concerns(raised_by);
@@ -431,7 +433,8 @@ CREATE TABLE repairs (
     investigated_at TEXT,
     cancel_reason TEXT,
     version INTEGER NOT NULL DEFAULT 1,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE INDEX repairs_status ON repairs(status, hazard_class);
@@ -588,7 +591,8 @@ CREATE TABLE warning_markers (
     raised_by INTEGER REFERENCES users(id),
     decided_by INTEGER REFERENCES users(id),
     decided_at TEXT,
-    decision_note TEXT
+    decision_note TEXT,
+    flags TEXT NOT NULL DEFAULT '[]'
 );
 
 CREATE INDEX warning_markers_status ON warning_markers(status);

@@ -1,0 +1,191 @@
+"""A phone whose clock runs fast: its records are kept, at the time the server received
+them, flagged ``clock-ahead``; no legal clock runs from a time that has not come yet."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import orjson
+import pytest
+
+from sync.records import awaab
+from tests.phone import Outbox, Phone, home_of, push
+
+BST = timezone(timedelta(hours=1))
+
+
+def ahead(**delta) -> str:
+    """A time this far past now, as a phone in British Summer Time would send it."""
+    return (datetime.now(UTC) + timedelta(**delta)).astimezone(BST).isoformat()
+
+
+def close_to_now(text: str) -> bool:
+    return abs(datetime.fromisoformat(text) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def _repair(uprn, observed_at, hazard="emergency"):
+    payload = {
+        "uprn": uprn,
+        "location": "Hall",
+        "category": "electrical",
+        "hazard_class": hazard,
+        "description": "Exposed wiring at the consumer unit.",
+    }
+    return Outbox().create("repair", payload, observed_at=observed_at)
+
+
+def test_a_repair_seen_in_the_future_starts_its_clock_on_arrival(client, as_user, tokens, db):
+    uprn, _ = home_of(db, "officer1")
+    sent = ahead(hours=5)
+    repair = _repair(uprn, sent)
+    (result,) = push(client, as_user("officer1"), repair)["results"]
+    assert result["status"] == "applied" and "clock-ahead" in result["flags"]
+    # The time used, in the phone's own offset as it sent it.
+    assert result["observed_at"].endswith("+01:00") and close_to_now(result["observed_at"])
+
+    stored = client.get(f"/repairs/{repair['entity_id']}", headers=as_user("repairs1")).get_json()
+    assert stored["flags"] == ["clock-ahead"] and close_to_now(stored["observed_at"])
+    assert stored["observed_at"].endswith("+00:00")  # stored in UTC, like every instant
+    due = next(d for d in stored["deadlines"] if d["name"] == "investigate")["due_at"]
+    seen = datetime.fromisoformat(stored["observed_at"])
+    assert datetime.fromisoformat(due) == seen + timedelta(hours=24)
+    assert datetime.fromisoformat(due) < datetime.fromisoformat(sent) + timedelta(hours=24)
+    event = stored["events"][0]
+    assert event["action"] == "reported" and event["at"] == stored["observed_at"]
+
+    # The phone gets the record back flagged; the mutation log keeps what it sent.
+    held = Phone.synced(client, tokens["officer1"])
+    assert held[("repair", repair["entity_id"])]["flags"] == ["clock-ahead"]
+    (body,) = db.execute(
+        "SELECT body FROM mutations WHERE mutation_id = ?", [repair["mutation_id"]]
+    ).fetchone()
+    assert orjson.loads(body)["observed_at"] == sent
+
+    # A resend is a duplicate with the first answer.
+    (again,) = push(client, as_user("officer1"), repair)["results"]
+    assert again["status"] == "duplicate" and again["original"] == result
+
+
+def test_a_phone_a_few_minutes_fast_is_believed(client, as_user, db):
+    uprn, _ = home_of(db, "officer1")
+    sent = ahead(minutes=4)
+    repair = _repair(uprn, sent)
+    (result,) = push(client, as_user("officer1"), repair)["results"]
+    assert result["status"] == "applied" and "clock-ahead" not in result["flags"]
+    assert "observed_at" not in result
+    stored = client.get(f"/repairs/{repair['entity_id']}", headers=as_user("repairs1")).get_json()
+    assert datetime.fromisoformat(stored["observed_at"]) == datetime.fromisoformat(sent)
+    assert stored["flags"] == []
+
+
+def test_the_offset_is_honoured_not_the_clock_face(client, as_user, db):
+    """10:00+01:00 is 09:00 UTC: a phone on summer time sent at the right moment is not
+    ahead, however its clock face reads against UTC."""
+    uprn, _ = home_of(db, "officer1")
+    now_in_bst = datetime.now(UTC).astimezone(BST).isoformat()
+    (result,) = push(client, as_user("officer1"), _repair(uprn, now_in_bst))["results"]
+    assert result["status"] == "applied" and "clock-ahead" not in result["flags"]
+
+
+@pytest.mark.parametrize("kind", ["visit", "concern", "arrangement", "marker"])
+def test_every_kind_of_record_is_kept_and_flagged(client, as_user, tokens, db, kind):
+    uprn, ref = home_of(db, "officer1")
+    soon = (datetime.now(UTC) + timedelta(days=40)).date().isoformat()
+    payloads = {
+        "visit": {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made"},
+        "concern": {
+            "uprn": uprn,
+            "category": "child",
+            "subjects": ["Child, about 6"],
+            "immediate_danger": False,
+            "seen": "Child alone at 21:00.",
+        },
+        "arrangement": {
+            "tenancy_ref": ref,
+            "amount": 10,
+            "frequency": "weekly",
+            "start_date": datetime.now(UTC).date().isoformat(),
+        },
+        "marker": {
+            "uprn": uprn,
+            "code": "dangerous_animals",
+            "description": "Large dog loose in the garden.",
+            "source_incident": "Officer bitten on the leg.",
+            "review_date": soon,
+        },
+    }
+    record = Outbox().create(kind, payloads[kind], observed_at=ahead(days=2))
+    (result,) = push(client, as_user("officer1"), record)["results"]
+    assert result["status"] == "applied", result
+    assert "clock-ahead" in result["flags"] and close_to_now(result["observed_at"])
+    held = Phone.synced(client, tokens["officer1"])[(kind, record["entity_id"])]
+    assert "clock-ahead" in held["flags"]
+    if "observed_at" in held:
+        assert close_to_now(held["observed_at"])
+    if kind == "marker":  # raised today, not on the phone's day after tomorrow
+        assert held["start_date"] == datetime.now(UTC).astimezone(BST).date().isoformat()
+
+
+def test_an_edit_from_a_fast_phone_is_applied_and_flagged(client, as_user, db):
+    _, ref = home_of(db, "officer1")
+    person, version = db.execute(
+        "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ?", [ref]
+    ).fetchone()
+    edit = Outbox().make(
+        "tenant",
+        person,
+        "update",
+        {"mobile": "07700 900123"},
+        base_version=version,
+        observed_at=ahead(hours=3),
+    )
+    (result,) = push(client, as_user("officer1"), edit)["results"]
+    assert result["status"] == "applied" and "clock-ahead" in result["flags"]
+    (observed,) = db.execute(
+        "SELECT observed_at FROM field_versions WHERE entity_type = 'tenant' "
+        "AND entity_id = ? AND field = 'mobile'",
+        [person],
+    ).fetchone()
+    assert close_to_now(observed)
+
+
+def test_a_check_in_from_a_fast_phone_alerts_on_time(client, as_user, tokens, db):
+    uprn, _ = home_of(db, "officer1")
+    phone = Outbox()
+    start = datetime.now(UTC) + timedelta(hours=2)
+    checkin = phone.create(
+        "checkin",
+        {
+            "uprn": uprn,
+            "checked_in_at": start.isoformat(),
+            "expected_out_at": (start + timedelta(minutes=45)).isoformat(),
+        },
+        observed_at=start.isoformat(),
+    )
+    (result,) = push(client, as_user("officer1"), checkin)["results"]
+    assert result["status"] == "applied" and "clock-ahead" in result["flags"]
+    held = Phone.synced(client, tokens["officer1"])[("checkin", checkin["entity_id"])]
+    checked_in = datetime.fromisoformat(held["checked_in_at"])
+    assert close_to_now(held["checked_in_at"]) and held["flags"] == ["clock-ahead"]
+    assert datetime.fromisoformat(held["expected_out_at"]) - checked_in == timedelta(minutes=45)
+
+    out = phone.make(
+        "checkin",
+        checkin["entity_id"],
+        "update",
+        {"checked_out_at": (start + timedelta(minutes=40)).isoformat()},
+        base_version=1,
+        observed_at=(start + timedelta(minutes=40)).isoformat(),
+    )
+    (result,) = push(client, as_user("officer1"), out)["results"]
+    assert result["status"] == "applied" and "clock-ahead" in result["flags"]
+    (checked_out,) = db.execute(
+        "SELECT checked_out_at FROM checkins WHERE id = ?", [checkin["entity_id"]]
+    ).fetchone()
+    assert close_to_now(checked_out)
+
+
+def test_awareness_is_never_after_receipt():
+    """A record stored before pushes were clamped still has its clock from receipt."""
+    start = awaab.aware_from("2026-11-03T09:00:00+00:00", "2026-11-02T08:00:00+00:00")
+    assert start == datetime.fromisoformat("2026-11-02T08:00:00+00:00")
+    earlier = awaab.aware_from("2026-11-01T09:00:00+00:00", "2026-11-02T08:00:00+00:00")
+    assert earlier == datetime.fromisoformat("2026-11-01T09:00:00+00:00")
