@@ -14,6 +14,11 @@ Rules beyond the weights:
   promises, legal dates, Universal Credit requests, chasing contact); a support visit for
   a vulnerable tenant or a new tenancy stays possible.
 - A hearing soon always needs a visit, with an up-to-date rent statement before it.
+- **A notice that is not valid** (the wrong type for the tenure, too short, no date,
+  lapsed; a claim before it allowed or after it lapsed: sync.records.notices) supports
+  no step: the reasons that rest on it (the notice expiring, the hearing of a claim made
+  on it) are suppressed, and a ``notice-invalid`` reason says why, so the legal team
+  looks at it before anyone acts on it.
 """
 
 import json
@@ -29,6 +34,9 @@ RULES_DIR = Path(__file__).with_name("rules")
 DEFAULT_RULES = "priority-v1"
 ENFORCEMENT = "enforcement"
 SUPPORT = "support"
+LEGAL = "legal"
+# The reasons that urge a step resting on the notice (and the claim made on it).
+RESTS_ON_NOTICE = ("notice-expiring", "hearing-soon")
 # What a reason's check finds: its points and its words, or None.
 Found = tuple[float, str] | None
 
@@ -156,6 +164,15 @@ def _uc_managed_payment(case: dict, rules: dict, today: date) -> Found:
     return None
 
 
+def _notice_invalid(case: dict, rules: dict, today: date) -> Found:
+    """A notice that is not valid: no points, but an officer must know before acting."""
+    status = case.get("notice_status")
+    if status in ("invalid", "lapsed"):
+        why = (case.get("notice_problem") or f"the notice is {status}").rstrip(".")
+        return 0.0, f"The notice is {status} ({why}): no step may rest on it; ask legal"
+    return None
+
+
 def _support(case: dict, rules: dict, today: date) -> Found:
     if case.get("vulnerable"):
         return rules["vulnerability_support"], "A vulnerable household: a support visit"
@@ -187,6 +204,7 @@ REASONS: tuple[tuple[str, str, Callable[[dict, dict, date], Found]], ...] = (
     ("no-contact", ENFORCEMENT, _no_contact),
     ("failed-visits", ENFORCEMENT, _failed_visits),
     ("uc-managed-payment", ENFORCEMENT, _uc_managed_payment),
+    ("notice-invalid", LEGAL, _notice_invalid),
     ("support", SUPPORT, _support),
     ("new-tenancy", SUPPORT, _new_tenancy),
 )
@@ -194,7 +212,8 @@ REASONS: tuple[tuple[str, str, Callable[[dict, dict, date], Found]], ...] = (
 
 def assess(case: dict, rules: dict, today: date) -> dict:
     """``case`` keys: balance, arrears_weeks, weekly_rent, previous_balance, benefit,
-    uc_managed_payment, hearing_date, notice_expiry_date, breathing_space_end (or
+    uc_managed_payment, hearing_date, notice_expiry_date, notice_status (``valid``,
+    ``invalid``, ``lapsed`` or None) and notice_problem (words), breathing_space_end (or
     breathing_space_start with no end), arrangement (status of the live doorstep or
     housing-system arrangement: live / breached / None), arrangement_kept (bool),
     broken_promise (bool), promise_due (date text of a pending promise), last_contact
@@ -207,6 +226,10 @@ def assess(case: dict, rules: dict, today: date) -> dict:
             reasons.append({"code": code, "kind": kind, "points": round(points, 1), "text": text})
     balance = _balance(case)
     breathing = _in_breathing_space(case, today)
+    if case.get("notice_status") in ("invalid", "lapsed"):
+        for reason in reasons:
+            if reason["code"] in RESTS_ON_NOTICE:
+                reason["suppressed"] = f"The notice is {case['notice_status']}"
     if breathing:
         for reason in reasons:
             if reason["kind"] == ENFORCEMENT:

@@ -2,6 +2,8 @@
 
 from marshmallow import Schema, fields
 
+from schemas.homes import LegalSchema
+
 
 class EvidenceEntrySchema(Schema):
     kind = fields.String(metadata={"enum": ["contact", "arrangement", "promise"]})
@@ -12,3 +14,11 @@ class EvidenceEntrySchema(Schema):
 class EvidenceSchema(Schema):
     tenancy_ref = fields.String()
     entries = fields.List(fields.Nested(EvidenceEntrySchema))
+    notice = fields.Nested(
+        LegalSchema,
+        allow_none=True,
+        metadata={
+            "description": "The current notice and claim, with the notice's validity "
+            "(null: no notice)."
+        },
+    )

@@ -88,6 +88,17 @@ class ArrangementSchema(Schema):
     status = fields.String(metadata={"enum": list(codes.ARRANGEMENT_STATUSES)})
 
 
+class NoticeProblemSchema(Schema):
+    rule = fields.String(metadata={"description": "The rule broken (docs/data.md)."})
+    field = fields.String(metadata={"description": "The account field at fault."})
+    text = fields.String()
+
+
+class NoticeValiditySchema(Schema):
+    status = fields.String(metadata={"enum": ["valid", "invalid", "lapsed"]})
+    problems = fields.List(fields.Nested(NoticeProblemSchema))
+
+
 class LegalSchema(Schema):
     notice_type = fields.String(allow_none=True, metadata={"enum": list(codes.NOTICE_TYPES)})
     notice_served_date = fields.String(allow_none=True)
@@ -98,6 +109,11 @@ class LegalSchema(Schema):
     order_date = fields.String(allow_none=True)
     warrant_date = fields.String(allow_none=True)
     eviction_date = fields.String(allow_none=True)
+    notice_validity = fields.Nested(
+        NoticeValiditySchema,
+        allow_none=True,
+        metadata={"description": "Whether the notice is valid by tenure and law; null: none."},
+    )
 
 
 class BreathingSpaceSchema(Schema):

@@ -27,6 +27,15 @@ class RowErrorSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
+class RowWarningSchema(Schema):
+    line = Id()
+    rule = fields.String(
+        metadata={"description": "The rule of law the stored row breaks (docs/import-formats.md)."}
+    )
+    field = fields.String(metadata={"description": "The column at fault."})
+    message = fields.String()
+
+
 class ImportRunSchema(Schema):
     id = Id()
     kind = fields.String()
@@ -43,6 +52,11 @@ class ImportRunSchema(Schema):
     rejected = Id()
     errors = fields.List(
         fields.Nested(RowErrorSchema), metadata={"description": "Bad rows by line (first 1,000)."}
+    )
+    warnings = Id(metadata={"description": "Stored rows that break a rule of law."})
+    warning_lines = fields.List(
+        fields.Nested(RowWarningSchema),
+        metadata={"description": "Each warning by line and rule (first 1,000)."},
     )
 
 

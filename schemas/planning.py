@@ -10,7 +10,7 @@ CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:
 
 class ReasonSchema(Schema):
     code = fields.String()
-    kind = fields.String(metadata={"enum": ["enforcement", "support"]})
+    kind = fields.String(metadata={"enum": ["enforcement", "support", "legal"]})
     points = fields.Float()
     text = fields.String(metadata={"description": "For the officer."})
     suppressed = fields.String(

@@ -48,11 +48,17 @@ def cmd_import(args) -> int:
     print(
         f"{path.name}: {run['kind']} read {run['rows_read']}, inserted {run['inserted']}, "
         f"updated {run['updated']}, unchanged {run['unchanged']}, "
-        f"rejected {run['rejected']} (run {run['id']})"
+        f"rejected {run['rejected']}, warnings {run['warnings']} (run {run['id']})"
     )
     for err in run["errors"]:
         reasons = "; ".join(f"{f}: {' '.join(m)}" for f, m in err["errors"].items())
         print(f"  line {err['line']}: {reasons}")
+    # Stored, but against a rule of law: the tenancy shows it, and a person should look.
+    for warning in run["warning_lines"]:
+        print(
+            f"  line {warning['line']}: warning {warning['rule']} ({warning['field']}): "
+            f"{warning['message']}"
+        )
     if kind == "properties":
         report = coverage_report(db, limit=0)
         if report["outside_count"] or report["overlap_count"]:

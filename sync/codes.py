@@ -11,7 +11,7 @@ PATCH_MANAGER_ROLES = ("team_leader", "admin")
 
 PROPERTY_KINDS = ("dwelling", "garage")
 
-TENURES = ("secure", "introductory", "flexible", "assured", "starter", "garage")
+TENURES = ("secure", "introductory", "flexible", "assured", "starter", "non_secure", "garage")
 
 CONTACT_METHODS = ("phone", "sms", "email", "letter", "visit")
 
@@ -38,10 +38,12 @@ BENEFITS = ("none", "housing_benefit", "universal_credit")
 ARRANGEMENT_FREQUENCIES = ("weekly", "fortnightly", "four_weekly", "monthly")
 ARRANGEMENT_STATUSES = ("live", "breached", "completed", "cancelled")
 
+# Which tenure each fits, and its minimum period and life: sync.records.notices.
 NOTICE_TYPES = {
     "nosp": "Notice of Seeking Possession (secure and flexible tenancies)",
+    "notice_of_proceedings": "Notice of proceedings (introductory tenancies)",
     "section_8": "Section 8 notice (assured and starter tenancies)",
-    "notice_to_quit": "Notice to Quit / notice of proceedings (introductory, non-secure)",
+    "notice_to_quit": "Notice to Quit (non-secure tenancies)",
 }
 ORDER_TYPES = ("adjourned", "suspended", "outright", "dismissed")
 BREATHING_SPACE_TYPES = ("standard", "mental_health_crisis")

@@ -15,13 +15,15 @@ from routing import priority
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.clock import LONDON, iso
 from sync.errors import Forbidden, NotFound
+from sync.records import notices
 from sync.store.rows import chunks
 
 _CASES = """
 SELECT t.tenancy_ref, t.uprn, t.start_date AS tenancy_start, t.end_date AS tenancy_end,
-       t.weekly_rent, p.address_line_1, p.postcode, p.latitude, p.longitude,
+       t.weekly_rent, t.tenure, p.address_line_1, p.postcode, p.latitude, p.longitude,
        s.as_of, s.balance, s.arrears_weeks, s.benefit, s.uc_managed_payment, s.hearing_date,
-       s.notice_expiry_date, s.breathing_space_start, s.breathing_space_end,
+       s.notice_type, s.notice_served_date, s.notice_expiry_date, s.claim_date,
+       s.breathing_space_start, s.breathing_space_end,
        s.arrangement_status,
        (SELECT q.balance FROM account_snapshots q WHERE q.tenancy_ref = t.tenancy_ref
          AND q.as_of < s.as_of ORDER BY q.as_of DESC LIMIT 1) AS previous_balance
@@ -180,9 +182,20 @@ def _as_on(day: date, cases: list[dict], broken: dict, visits: dict, markers: li
             "broken_promise": case["tenancy_ref"] in broke,
             "markers": list(shown.get(case["uprn"], ())),
             "visited_yesterday": case["uprn"] in visited,
+            **_notice(case, day),
         }
         for case in current
     ]
+
+
+def _notice(case: dict, day: date) -> dict:
+    """Whether the case's notice is valid on ``day`` (a notice lapses with time), and the
+    first problem in words: the priority rests no step on a notice that is not valid."""
+    found = notices.validity(case["tenure"], case["tenancy_start"], case, day)
+    if found is None:
+        return {"notice_status": None, "notice_problem": None}
+    first = found["problems"][0]["text"] if found["problems"] else None
+    return {"notice_status": found["status"], "notice_problem": first}
 
 
 def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> list[dict]:

@@ -19,11 +19,13 @@ from sync.intake.parse import (
 )
 from sync.intake.store import (
     Kind,
+    Tenancies,
     after_accounts,
     after_properties,
     after_tenancies,
     derive_account,
 )
+from sync.records import notices
 
 
 def _out_of_order(row: dict, pairs, errors: dict) -> None:
@@ -182,6 +184,16 @@ ACCOUNT = Row(
     whole=_consistent,
 )
 
+
+def account_warnings(row: dict, tenancies: Tenancies) -> list[dict]:
+    """The rules of law the row's notice and claim break, as of the row's date
+    (sync.records.notices): the row is stored all the same, and the tenancy shows it."""
+    if row["tenancy_ref"] not in tenancies:
+        return []
+    _, _, tenure, start = tenancies[row["tenancy_ref"]]
+    return notices.problems(tenure, start, row, notices.day(row["as_of"]))
+
+
 MARKER = Row(
     {
         "marker_ref": _ref(),
@@ -294,6 +306,7 @@ KINDS: dict[str, Kind] = {
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
             reads_tenancies=True,
             derive=derive_account,
+            warn=account_warnings,
             after=after_accounts,
             has_updated_at=False,
             # The phone holds a tenancy's current account; its history stays on the server.

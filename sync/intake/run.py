@@ -70,7 +70,11 @@ def import_rows(
         for batch in _batches(checked_rows(kind.row, kind.key, records, counts, errors)):
             store_batch(db, run, batch, counts, errors)
     errors.sort(key=lambda e: e[0])
-    _finish_run(db, run_id, counts, errors)
+    refused = {line for line, _ in errors}
+    warnings = sorted(
+        ((line, w) for line, w in run.warnings if line not in refused), key=lambda w: w[0]
+    )
+    _finish_run(db, run_id, counts, errors, warnings)
     return get_run(db, run_id)
 
 
@@ -98,12 +102,18 @@ def _start_run(
         ).lastrowid
 
 
-def _finish_run(db: Database, run_id: int, counts: dict, errors: list[tuple[int, dict]]) -> None:
-    """Record the run's counts, and its bad rows by line."""
+def _finish_run(
+    db: Database,
+    run_id: int,
+    counts: dict,
+    errors: list[tuple[int, dict]],
+    warnings: list[tuple[int, dict]],
+) -> None:
+    """Record the run's counts, its bad rows by line, and its stored rows' warnings."""
     with db.atomic():
         db.execute(
             """UPDATE import_runs SET finished_at = ?, rows_read = ?, inserted = ?,
-               updated = ?, unchanged = ?, rejected = ? WHERE id = ?""",
+               updated = ?, unchanged = ?, rejected = ?, warnings = ? WHERE id = ?""",
             [
                 utc_now(),
                 counts["rows_read"],
@@ -111,8 +121,14 @@ def _finish_run(db: Database, run_id: int, counts: dict, errors: list[tuple[int,
                 counts["updated"],
                 counts["unchanged"],
                 len(errors),
+                len(warnings),
                 run_id,
             ],
+        )
+        db.conn.executemany(
+            "INSERT INTO import_warnings (run_id, line, rule, field, message) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(run_id, line, w["rule"], w["field"], w["text"]) for line, w in warnings],
         )
         db.conn.executemany(
             "INSERT INTO import_errors (run_id, line, errors) VALUES (?, ?, ?)",
@@ -157,6 +173,13 @@ def get_run(db: Database, run_id: int, *, max_errors: int = MAX_REPORTED_ERRORS)
             [run_id, max_errors],
         )
     ]
+    run["warning_lines"] = list(
+        db.query(
+            "SELECT line, rule, field, message FROM import_warnings WHERE run_id = ? "
+            "ORDER BY line, id LIMIT ?",
+            [run_id, max_errors],
+        )
+    )
     return run
 
 

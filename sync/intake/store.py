@@ -17,7 +17,7 @@ from sync.clock import utc_now
 from sync.intake.parse import Codes, Row
 from sync.protocol import versions
 from sync.protocol.kinds import MOVES
-from sync.records import arrangements
+from sync.records import arrangements, notices
 from sync.records.patches import assign_properties, patch_index
 from sync.store import changes
 from sync.store.db import write_transaction
@@ -51,6 +51,9 @@ class Kind:
     versioned: tuple[str, ...] = ()
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
+    # The rules of law a row breaks, though it is stored (the housing system's row is a
+    # fact): each a dict of ``rule``, ``field`` and ``text``, reported by line.
+    warn: Callable[[dict, "Tenancies"], list[dict]] | None = None
 
     def __post_init__(self):
         self.values = operator.itemgetter(*self.columns)
@@ -82,14 +85,16 @@ class Kind:
         return values
 
 
-# tenancy_ref -> (uprn, weekly rent) of the tenancies a chunk of rows names.
-Tenancies = dict[str, tuple[int, float]]
+# tenancy_ref -> (uprn, weekly rent, tenure, start date) of the tenancies a chunk of rows
+# names.
+Tenancies = dict[str, tuple[int, float, str, str]]
 
 
 @dataclass
 class Run:
     kind: Kind
     context: dict = field(default_factory=dict)
+    warnings: list[tuple[int, dict]] = field(default_factory=list)  # (line, warning)
 
 
 def _to_db(value: list) -> str:
@@ -140,6 +145,8 @@ def after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
 
 
 def derive_account(row: dict, tenancies: Tenancies) -> None:
+    tenure = tenancies.get(row["tenancy_ref"], (None, 0, None))[2]
+    row["notice_type"] = notices.import_type(row["notice_type"], tenure)
     row["legal_stage"] = codes.legal_stage(row)
     if row["arrears_weeks"] is None:
         weekly = tenancies.get(row["tenancy_ref"], (None, 0))[1]
@@ -301,9 +308,9 @@ def _tenancies(db: Database, rows: list[tuple[int, dict]]) -> Tenancies:
     found: Tenancies = {}
     for chunk in chunks(refs, CHUNK):
         found.update(
-            (ref, (uprn, rent))
-            for ref, uprn, rent in db.execute(
-                "SELECT tenancy_ref, uprn, weekly_rent FROM tenancies "
+            (ref, (uprn, rent, tenure, start))
+            for ref, uprn, rent, tenure, start in db.execute(
+                "SELECT tenancy_ref, uprn, weekly_rent, tenure, start_date FROM tenancies "
                 f"WHERE tenancy_ref IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
@@ -362,6 +369,9 @@ def _apply_chunk(
         if kind.derive:
             for _, row in rows:
                 kind.derive(row, tenancies)
+        if kind.warn:
+            for line, row in rows:
+                run.warnings += [(line, w) for w in kind.warn(row, tenancies)]
         stored = _existing(db, kind, [r for _, r in rows])
         tally = dict.fromkeys(("inserted", "updated", "unchanged"), 0)
         try:

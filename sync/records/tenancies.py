@@ -17,6 +17,7 @@ from sync.errors import Forbidden, NotFound
 from sync.protocol.edits import TENANT_EDIT, prefetch_records
 from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import TENANT
+from sync.records import notices
 from sync.records.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.records.properties import active_markers, patch_ids_of
 from sync.records.visits import VISIT_COLUMNS, visit_out
@@ -96,10 +97,16 @@ def tenant_out(row: dict) -> dict:
 _GROUPED = frozenset(f for group in ACCOUNT_GROUPS.values() for f in group)
 
 
-def account_out(row: dict, today: date) -> dict:
-    """A snapshot row as the API shows it: related fields grouped, empty groups null."""
+def account_out(row: dict, today: date, tenancy: dict | None = None) -> dict:
+    """A snapshot row as the API shows it: related fields grouped, empty groups null.
+    With its ``tenancy`` (tenure, start date), the notice's validity on ``today``
+    (sync.records.notices): ``legal.notice_validity``."""
     out = {k: v for k, v in row.items() if k not in _GROUPED}
     out["legal"] = {k: row[k] for k in ACCOUNT_GROUPS["legal"]}
+    if tenancy is not None:
+        out["legal"]["notice_validity"] = notices.validity(
+            tenancy["tenure"], tenancy["start_date"], row, today
+        )
     for group, renames in _GROUP_KEYS.items():
         values = {new: row[old] for old, new in renames.items()}
         present = any(v for v in values.values())
@@ -145,6 +152,7 @@ def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> li
         ):
             tenants[t.pop("tenancy_ref")].append(tenant_out(t))
     if caller.sees_finance:
+        of = {r["tenancy_ref"]: r for r in rows}
         ids = [r["current_snapshot_id"] for r in rows if r["current_snapshot_id"]]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -153,7 +161,7 @@ def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> li
                 f"WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                snapshots[s["id"]] = account_out(s, today)
+                snapshots[s["id"]] = account_out(s, today, of[s["tenancy_ref"]])
     patches = patch_ids_of(db, [r["uprn"] for r in rows])
     for row in rows:
         snapshot_id = row.pop("current_snapshot_id")
@@ -266,7 +274,7 @@ def account_history(
 ) -> dict:
     """Account snapshots, newest first; ``after`` is the last ``as_of`` already seen."""
     today = today or london_today()
-    _get_row(db, caller, tenancy_ref, today)
+    tenancy = _get_row(db, caller, tenancy_ref, today)
     if not caller.sees_finance:
         raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see rent accounts.")
     where, params = "tenancy_ref = ?", [tenancy_ref]
@@ -281,7 +289,7 @@ def account_history(
         )
     )
     result = page(rows, limit, "as_of")
-    result["items"] = [account_out(r, today) for r in result["items"]]
+    result["items"] = [account_out(r, today, tenancy) for r in result["items"]]
     return {"tenancy_ref": tenancy_ref, **result}
 
 
@@ -299,7 +307,7 @@ def protocol_evidence(
     """A tenancy's Pre-Action Protocol evidence in date order: every contact attempt
     (with what was offered and any correction), arrangement and promise."""
     today = today or london_today()
-    _get_row(db, caller, tenancy_ref, today)
+    tenancy = _get_row(db, caller, tenancy_ref, today)
     if not caller.sees_finance:
         raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears evidence.")
     entries = []
@@ -328,7 +336,19 @@ def protocol_evidence(
     ):
         entries.append({"kind": "promise", "at": row.pop("observed_at"), "record": row})
     entries.sort(key=lambda e: (e["at"], e["kind"]))
-    return {"tenancy_ref": tenancy_ref, "entries": entries}
+    return {"tenancy_ref": tenancy_ref, "entries": entries, "notice": _notice(db, tenancy, today)}
+
+
+def _notice(db: Database, tenancy: dict, today: date) -> dict | None:
+    """The current account's notice and claim, with whether the notice is valid: what a
+    claim would rest on."""
+    snapshot = tenancy["current_snapshot_id"]
+    rows = list(
+        db.query(f"SELECT {SNAPSHOT_COLUMNS} FROM account_snapshots WHERE id = ?", [snapshot])
+    )
+    if not rows or not rows[0]["notice_type"]:
+        return None
+    return account_out(rows[0], today, tenancy)["legal"]
 
 
 def _read_tenancies(db: Database, ids: list[str], today: date) -> dict[str, dict]:
@@ -355,12 +375,17 @@ def _read_accounts(db: Database, ids: list[str], today: date) -> dict[str, dict]
     columns = ", ".join(f"s.{c.strip()}" for c in SNAPSHOT_COLUMNS.split(","))
     rows = load(
         db,
-        f"SELECT {columns} FROM tenancies t JOIN account_snapshots s "
-        "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks})",
+        f"SELECT {columns}, t.tenure AS _tenure, t.start_date AS _start FROM tenancies t "
+        "JOIN account_snapshots s ON s.id = t.current_snapshot_id "
+        "WHERE t.tenancy_ref IN ({marks})",
         ids,
         "tenancy_ref",
     )
-    return {ref: account_out(row, today) for ref, row in rows.items()}
+    out = {}
+    for ref, row in rows.items():
+        tenancy = {"tenure": row.pop("_tenure"), "start_date": row.pop("_start")}
+        out[ref] = account_out(row, today, tenancy)
+    return out
 
 
 TENANCY_KIND = Kind("tenancy", table="tenancies", key="tenancy_ref", read=_read_tenancies)

@@ -824,3 +824,47 @@ def m0015_record_flags(db: Database) -> None:
     time of receipt (sync.push). Records made before this migration have none."""
     for table in ("repairs", "concerns", "arrangements", "warning_markers"):
         db.execute(f"ALTER TABLE {table} ADD COLUMN flags TEXT NOT NULL DEFAULT '[]'")
+
+
+@migrations()
+def m0016_notices_by_tenure(db: Database) -> None:
+    """A ``non_secure`` tenure (some temporary housing: its notice is a Notice to Quit),
+    and every import run's warnings: a stored row that breaks a rule of law (a notice
+    that does not fit the tenure, too short, lapsed; a claim before the notice allows it),
+    by line and rule. The tenancies table is rebuilt for its tenure check; the rows that
+    name a tenancy keep naming it (their foreign keys are checked at commit, once the
+    tenancies are back)."""
+    db.executescript(
+        """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TEMP TABLE tenancies_copy AS SELECT * FROM tenancies;
+        DROP TABLE tenancies;
+        CREATE TABLE tenancies (
+            tenancy_ref TEXT PRIMARY KEY,
+            uprn INTEGER NOT NULL REFERENCES properties(uprn),
+            tenure TEXT NOT NULL CHECK (tenure IN ('secure', 'introductory', 'flexible',
+                'assured', 'starter', 'non_secure', 'garage')),
+            start_date TEXT NOT NULL,
+            end_date TEXT,
+            weekly_rent REAL NOT NULL,
+            current_snapshot_id INTEGER REFERENCES account_snapshots(id),
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        INSERT INTO tenancies SELECT tenancy_ref, uprn, tenure, start_date, end_date,
+            weekly_rent, current_snapshot_id, imported_at, updated_at FROM tenancies_copy;
+        DROP TABLE tenancies_copy;
+        CREATE INDEX tenancies_uprn ON tenancies(uprn);
+
+        ALTER TABLE import_runs ADD COLUMN warnings INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE import_warnings (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES import_runs(id),
+            line INTEGER NOT NULL,
+            rule TEXT NOT NULL,
+            field TEXT NOT NULL,
+            message TEXT NOT NULL
+        );
+        CREATE INDEX import_warnings_run ON import_warnings(run_id);
+        """
+    )

@@ -237,8 +237,20 @@ CREATE TABLE import_runs (
     inserted INTEGER NOT NULL DEFAULT 0,
     updated INTEGER NOT NULL DEFAULT 0,
     unchanged INTEGER NOT NULL DEFAULT 0,
-    rejected INTEGER NOT NULL DEFAULT 0
+    rejected INTEGER NOT NULL DEFAULT 0,
+    warnings INTEGER NOT NULL DEFAULT 0
 );
+
+CREATE TABLE import_warnings (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES import_runs(id),
+    line INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    field TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+
+CREATE INDEX import_warnings_run ON import_warnings(run_id);
 
 CREATE TABLE login_failures (
     id INTEGER PRIMARY KEY,
@@ -492,7 +504,7 @@ CREATE TABLE teams (
 CREATE TABLE tenancies (
     tenancy_ref TEXT PRIMARY KEY,
     uprn INTEGER NOT NULL REFERENCES properties(uprn),
-    tenure TEXT NOT NULL CHECK (tenure IN ('secure', 'introductory', 'flexible', 'assured', 'starter', 'garage')),
+    tenure TEXT NOT NULL CHECK (tenure IN ('secure', 'introductory', 'flexible', 'assured', 'starter', 'non_secure', 'garage')),
     start_date TEXT NOT NULL,
     end_date TEXT,
     weekly_rent REAL NOT NULL,
