@@ -10,9 +10,14 @@ Rules beyond the weights:
 
 - A case whose doorstep arrangement is being kept needs nothing (``none``), unless a
   legal date or a support need calls for contact.
-- **Breathing Space** suppresses every enforcement reason (arrears, breaches, broken
-  promises, legal dates, Universal Credit requests, chasing contact); a support visit for
-  a vulnerable tenant or a new tenancy stays possible.
+- **Breathing Space** freezes the moratorium debt (the arrears owed at its start) and
+  suppresses every enforcement reason (breaches, broken promises, legal dates, Universal
+  Credit requests, and the arrears themselves); the priority never recommends an
+  enforcement step during one. Ongoing rent (fallen due since the start) is still owed:
+  the arrears, their rise, silence and failed visits are counted again on the **ongoing
+  arrears** only, as ``ongoing-rent`` reasons (``ongoing-arrears`` ...), so new arrears
+  are not hidden with the frozen debt. A support visit for a vulnerable tenant or
+  a new tenancy stays possible. ``moratorium`` says what may and may not be asked.
 - A hearing soon always needs a visit, with an up-to-date rent statement before it.
 - **A notice that is not valid** (the wrong type for the tenure, too short, no date,
   lapsed; a claim before it allowed or after it lapsed: sync.records.notices) supports
@@ -23,7 +28,7 @@ Rules beyond the weights:
 
 import json
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -35,6 +40,10 @@ DEFAULT_RULES = "priority-v1"
 ENFORCEMENT = "enforcement"
 SUPPORT = "support"
 LEGAL = "legal"
+ONGOING = "ongoing-rent"
+# During a Breathing Space these count the ongoing arrears (rent fallen due since it
+# began), which the landlord may still ask for; the moratorium debt is frozen.
+ON_ONGOING = ("arrears", "rising", "no-contact", "failed-visits")
 # The reasons that urge a step resting on the notice (and the claim made on it).
 RESTS_ON_NOTICE = ("notice-expiring", "hearing-soon")
 # What a reason's check finds: its points and its words, or None.
@@ -218,14 +227,29 @@ def assess(case: dict, rules: dict, today: date) -> dict:
     housing-system arrangement: live / breached / None), arrangement_kept (bool),
     broken_promise (bool), promise_due (date text of a pending promise), last_contact
     (date text), failed_visits (since then), vulnerable (bool), tenancy_start."""
+    breathing = _in_breathing_space(case, today)
+    moratorium = _moratorium(case) if breathing else None
     reasons: list[dict] = []
     for code, kind, check in REASONS:
         found = check(case, rules, today)
         if found is not None:
             points, text = found
             reasons.append({"code": code, "kind": kind, "points": round(points, 1), "text": text})
+    if breathing:  # the enforcement reasons are suppressed below; ongoing rent still counts
+        ongoing = _ongoing_view(case, moratorium)
+        for code, _, check in REASONS:
+            found = check(ongoing, rules, today) if code in ON_ONGOING else None
+            if found is not None:
+                points, text = found
+                reasons.append(
+                    {
+                        "code": f"ongoing-{code}",
+                        "kind": ONGOING,
+                        "points": round(points, 1),
+                        "text": f"Ongoing rent since the Breathing Space began: {text}",
+                    }
+                )
     balance = _balance(case)
-    breathing = _in_breathing_space(case, today)
     if case.get("notice_status") in ("invalid", "lapsed"):
         for reason in reasons:
             if reason["code"] in RESTS_ON_NOTICE:
@@ -263,8 +287,50 @@ def assess(case: dict, rules: dict, today: date) -> dict:
         "score": score,
         "action": action,
         "breathing_space": breathing,
+        "moratorium": moratorium,
         "reasons": reasons,
         "rules_version": rules["version"],
+    }
+
+
+def _moratorium(case: dict) -> dict:
+    """The Breathing Space in force: the moratorium debt still owed (frozen; unknown, the
+    whole balance), the ongoing arrears, and what an officer may and may not do."""
+    owed = max(_balance(case), 0.0)
+    debt = case.get("moratorium_debt")
+    frozen = owed if debt is None else min(max(debt, 0.0), owed)
+    ongoing = round(owed - frozen, 2)
+    end = case.get("breathing_space_end")
+    span = f"{case['breathing_space_start'][:10]} to {end[:10]}" if end else "open-ended"
+    kind = (case.get("breathing_space_type") or "").replace("_", " ")
+    text = (
+        f"Breathing Space ({kind or 'in force'}, {span}): a support and welfare visit. Do not "
+        f"ask for the moratorium debt of {_money(frozen)}, nor seek a promise or an "
+        "arrangement for it, nor take any enforcement step"
+    )
+    text += f"; ongoing rent of {_money(ongoing)} may be asked for." if ongoing else "."
+    return {
+        "type": case.get("breathing_space_type"),
+        "start_date": case["breathing_space_start"][:10],
+        "end_date": end[:10] if end else None,
+        "moratorium_debt": round(frozen, 2),
+        "ongoing_arrears": ongoing,
+        "text": text,
+    }
+
+
+def _ongoing_view(case: dict, moratorium: dict) -> dict:
+    """The case as the ongoing rent alone makes it: the arrears since the start, in pounds
+    and weeks, and the ongoing part of the previous balance."""
+    ongoing, debt = moratorium["ongoing_arrears"], case.get("moratorium_debt")
+    rent = case.get("weekly_rent") or 0.0
+    previous = case.get("previous_balance")
+    if previous is not None:
+        previous = 0.0 if debt is None else max(previous - max(debt, 0.0), 0.0)
+    return case | {
+        "balance": ongoing,
+        "arrears_weeks": round(ongoing / rent, 2) if rent > 0 else 0.0,
+        "previous_balance": previous,
     }
 
 
@@ -273,4 +339,4 @@ def _in_breathing_space(case: dict, today: date) -> bool:
     if not start or date.fromisoformat(start[:10]) > today:
         return False
     end = case.get("breathing_space_end")
-    return end is None or date.fromisoformat(end[:10]) >= today - timedelta(days=0)
+    return end is None or date.fromisoformat(end[:10]) >= today

@@ -4,6 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Day, Id, PageQuerySchema, page_schema
 from sync import codes
+from sync.records import breathing
 
 
 class MarkerSchema(Schema):
@@ -99,6 +100,15 @@ class NoticeValiditySchema(Schema):
     problems = fields.List(fields.Nested(NoticeProblemSchema))
 
 
+class UnlawfulStepSchema(Schema):
+    step = fields.String(metadata={"enum": [s for s, _, _ in breathing.STEPS]})
+    date = fields.String()
+    rule = fields.String(metadata={"enum": list(breathing.RULES)})
+    message = fields.String()
+    flag_id = Id(metadata={"description": "Its item in GET /sync/flagged."})
+    reviewed = fields.Boolean()
+
+
 class LegalSchema(Schema):
     notice_type = fields.String(allow_none=True, metadata={"enum": list(codes.NOTICE_TYPES)})
     notice_served_date = fields.String(allow_none=True)
@@ -114,13 +124,64 @@ class LegalSchema(Schema):
         allow_none=True,
         metadata={"description": "Whether the notice is valid by tenure and law; null: none."},
     )
+    step_basis = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": list(breathing.STEP_BASES),
+            "description": "Why a step inside a Breathing Space stands.",
+        },
+    )
+    unlawful_steps = fields.List(
+        fields.Nested(UnlawfulStepSchema),
+        metadata={"description": "Steps the import found inside a Breathing Space."},
+    )
 
 
 class BreathingSpaceSchema(Schema):
     type = fields.String(metadata={"enum": list(codes.BREATHING_SPACE_TYPES)})
     start_date = fields.String()
     end_date = fields.String(allow_none=True)
+    notified_by = fields.String(allow_none=True, metadata={"description": "Who told us."})
+    active = fields.Boolean(metadata={"description": "In force today (start and end included)."})
+    moratorium_debt = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The arrears owed at the start, frozen: no request for payment, "
+            "promise, arrangement or enforcement step for them. While it runs, the part of "
+            "the balance still owed; null: not known (the whole balance counts as frozen)."
+        },
+    )
+    ongoing_arrears = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "While it runs: rent fallen due since the start and unpaid "
+            "(balance less the moratorium debt), which may be asked for; else null."
+        },
+    )
+    debt_as_of = fields.String(
+        allow_none=True,
+        metadata={"description": "The snapshot (or row) the moratorium debt was read from."},
+    )
+
+
+class BreathingSpaceHistoryItemSchema(Schema):
+    id = Id()
+    type = fields.String(metadata={"enum": list(codes.BREATHING_SPACE_TYPES)})
+    start_date = fields.String()
+    end_date = fields.String(allow_none=True)
+    notified_by = fields.String(allow_none=True)
+    moratorium_debt = fields.Float(allow_none=True)
+    debt_as_of = fields.String(allow_none=True)
+    debt_source = fields.String(allow_none=True, metadata={"enum": ["import", "snapshot"]})
+    first_seen = fields.String(metadata={"description": "The first snapshot that showed it."})
+    last_seen = fields.String()
     active = fields.Boolean()
+    ongoing_arrears = fields.Float(allow_none=True)
+
+
+class BreathingSpaceHistorySchema(Schema):
+    tenancy_ref = fields.String()
+    items = fields.List(fields.Nested(BreathingSpaceHistoryItemSchema))
 
 
 class AccountSchema(Schema):

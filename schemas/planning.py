@@ -10,7 +10,13 @@ CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:
 
 class ReasonSchema(Schema):
     code = fields.String()
-    kind = fields.String(metadata={"enum": ["enforcement", "support", "legal"]})
+    kind = fields.String(
+        metadata={
+            "enum": ["enforcement", "ongoing-rent", "support", "legal"],
+            "description": "`ongoing-rent`: during a Breathing Space, rent fallen due since "
+            "it began, which may be asked for (the moratorium debt is frozen).",
+        }
+    )
     points = fields.Float()
     text = fields.String(metadata={"description": "For the officer."})
     suppressed = fields.String(
@@ -19,12 +25,26 @@ class ReasonSchema(Schema):
     tenancy_ref = fields.String()
 
 
+class MoratoriumSchema(Schema):
+    type = fields.String(allow_none=True)
+    start_date = fields.String()
+    end_date = fields.String(allow_none=True)
+    moratorium_debt = fields.Float(metadata={"description": "Frozen: never asked for."})
+    ongoing_arrears = fields.Float(metadata={"description": "Rent due since the start."})
+    text = fields.String()
+
+
 class PrioritySchema(Schema):
     tenancy_ref = fields.String()
     uprn = Id()
     score = fields.Float()
     action = fields.String(metadata={"enum": list(priority.ACTIONS)})
     breathing_space = fields.Boolean()
+    moratorium = fields.Nested(
+        MoratoriumSchema,
+        allow_none=True,
+        metadata={"description": "The Breathing Space in force: what may and may not be asked."},
+    )
     reasons = fields.List(fields.Nested(ReasonSchema))
     rules_version = fields.String()
     visited_yesterday = fields.Boolean()

@@ -6,6 +6,7 @@ from schemas.common import Id, PageQuerySchema, page_schema
 from sync import kinds
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
 from sync.push import ENVELOPE, MAX_BATCH
+from sync.records import breathing
 
 
 class PullQuerySchema(Schema):
@@ -121,7 +122,13 @@ RESULT_JSON_SCHEMA = {
             "type": "integer",
             "description": "The record's version now (mutable records).",
         },
-        "flags": {"type": "array", "items": {"type": "string"}},
+        "flags": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "What the server noticed, the record kept: e.g. `clock-ahead`, "
+            "`breathing-space` (it asked for a Breathing Space's frozen debt: sent to review, "
+            "GET /sync/flagged).",
+        },
         "observed_at": {
             "type": "string",
             "format": "date-time",
@@ -220,3 +227,53 @@ class RejectionSchema(Schema):
 
 
 RejectionPageSchema = page_schema(RejectionSchema, Id)
+
+
+class FlagQuerySchema(PageQuerySchema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "reviewed"]))
+    after = Id(metadata={"description": "The last flagged item id of the previous page."})
+
+
+class FlagSchema(Schema):
+    id = Id()
+    flag = fields.String(metadata={"enum": ["breathing-space"]})
+    rule = fields.String(
+        metadata={
+            "enum": list(breathing.RULES),
+            "description": "The rule it touched (docs/sync-protocol.md).",
+        }
+    )
+    message = fields.String(metadata={"description": "The rule and the figures, in words."})
+    tenancy_ref = fields.String()
+    uprn = Id()
+    source = fields.String(
+        metadata={"enum": ["push", "import"], "description": "A phone's record or an import row."}
+    )
+    entity_type = fields.String(allow_none=True, metadata={"description": "push: the record."})
+    entity_id = fields.String(allow_none=True)
+    step = fields.String(
+        allow_none=True,
+        metadata={"enum": [s for s, _, _ in breathing.STEPS], "description": "import: the step."},
+    )
+    step_date = fields.String(allow_none=True)
+    run_id = Id(allow_none=True, metadata={"description": "import: the run that first sent it."})
+    line = Id(allow_none=True)
+    user_id = Id(allow_none=True, metadata={"description": "push: the officer who recorded it."})
+    username = fields.String(allow_none=True)
+    observed_at = fields.String(allow_none=True)
+    created_at = fields.String()
+    reviewed_at = fields.String(allow_none=True)
+    reviewed_by = Id(allow_none=True)
+    reviewed_by_username = fields.String(allow_none=True)
+    review_note = fields.String(allow_none=True)
+
+
+FlagPageSchema = page_schema(FlagSchema, Id)
+
+
+class FlagReviewSchema(Schema):
+    note = fields.String(
+        required=True,
+        validate=validate.Length(1, 2000),
+        metadata={"description": "What the leader found and did."},
+    )

@@ -99,11 +99,12 @@ _UNLINK_CORRECTIONS = (
 
 
 def _delete_under(db: Database, ref: str) -> None:
-    """Delete the tenancy's records of every purged kind, and its account's history. A
-    promise goes before the visit that made it (its id is the visit's)."""
+    """Delete the tenancy's records of every purged kind, and its account's history (its
+    snapshots, Breathing Spaces and review items). A promise goes before the visit that
+    made it (its id is the visit's)."""
     tables = [k.table for k in PURGED if k.table != "tenancies"]
     tables.sort(key=lambda table: table != "promises")
-    for table in [*tables, "account_snapshots"]:
+    for table in [*tables, "account_snapshots", "breathing_spaces", "review_flags"]:
         db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
 
 
@@ -362,6 +363,9 @@ def _held_about(db: Database, person_ref: str) -> dict:
         "home": (rows("SELECT * FROM properties WHERE uprn = ?", [uprn]) or [None])[0],
         "rent_account_history": rows(
             "SELECT * FROM account_snapshots WHERE tenancy_ref = ? ORDER BY as_of", [ref]
+        ),
+        "breathing_spaces": rows(
+            "SELECT * FROM breathing_spaces WHERE tenancy_ref = ? ORDER BY start_date", [ref]
         ),
         "contact_records": rows(
             "SELECT * FROM visits WHERE tenancy_ref = ? ORDER BY observed_at", [ref]

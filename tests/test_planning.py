@@ -328,10 +328,12 @@ def test_a_week_plan_assesses_every_day_on_that_day(client, as_user, db):
             [ref, uprn, uprn, ref, ref, (start - timedelta(days=365)).isoformat()],
         ).fetchone()
     )
+    # All of it the moratorium debt: no ongoing rent unpaid to ask for while it lasts.
     space = {
         "breathing_space_type": "standard",
         "breathing_space_start": (start - timedelta(days=50)).isoformat(),
         "breathing_space_end": (start + timedelta(days=1)).isoformat(),
+        "moratorium_debt": 6000.0,
     }
     _import(client, as_user, [_account(ref, london_today().isoformat(), 6000.0, **space)])
     request = {"start": start.isoformat(), "days": 5, "officer_ids": [officer]}

@@ -5,6 +5,7 @@ from flask.views import MethodView
 from schemas.homes import (
     AccountHistoryQuerySchema,
     AccountHistorySchema,
+    BreathingSpaceHistorySchema,
     MarkerSchema,
     PropertyPageSchema,
     PropertyQuerySchema,
@@ -81,6 +82,19 @@ class AccountHistory(MethodView):
         return tenancies.account_history(
             db(), caller(), tenancy_ref, after=after.isoformat() if after else None, **query
         )
+
+
+@tenancy_blp.route("/<string:tenancy_ref>/breathing-spaces")
+class BreathingSpaces(MethodView):
+    @tenancy_blp.response(200, BreathingSpaceHistorySchema)
+    @tenancy_blp.errors(401, 403, 404)
+    def get(self, tenancy_ref):
+        """Every Breathing Space a tenancy has had, oldest first
+
+        Type, start, end, who told us, and the moratorium debt (the arrears owed at the
+        start, frozen), with the ongoing arrears while one runs. Rent account roles only.
+        """
+        return tenancies.breathing_spaces(db(), caller(), tenancy_ref)
 
 
 @tenancy_blp.route("/<string:tenancy_ref>/markers")

@@ -7,6 +7,10 @@ from schemas.sync import (
     ConflictPageSchema,
     ConflictQuerySchema,
     ConflictSchema,
+    FlagPageSchema,
+    FlagQuerySchema,
+    FlagReviewSchema,
+    FlagSchema,
     PullQuerySchema,
     PullSchema,
     PushResultSchema,
@@ -106,3 +110,28 @@ class ReviewRejection(MethodView):
     def post(self, rejection_id):
         """Mark a rejected mutation as reviewed"""
         return review.mark_reviewed(db(), caller(), rejection_id)
+
+
+@blp.route("/flagged")
+class Flagged(MethodView):
+    @blp.arguments(FlagQuerySchema, location="query")
+    @blp.response(200, FlagPageSchema)
+    @blp.errors(401, 403)
+    def get(self, query):
+        """List flagged records and import steps on my team's homes (team leaders, admins)
+
+        Records phones pushed and import rows that touched a rule (a Breathing Space's
+        frozen debt asked for, an enforcement step inside a moratorium): each was kept,
+        and names its rule.
+        """
+        return review.list_flags(db(), caller(), **query)
+
+
+@blp.route("/flagged/<int:flag_id>/review")
+class ReviewFlag(MethodView):
+    @blp.arguments(FlagReviewSchema)
+    @blp.response(200, FlagSchema)
+    @blp.errors(401, 403, 404, 409)
+    def post(self, body, flag_id):
+        """Mark a flagged record or import step reviewed, with a note"""
+        return review.review_flag(db(), caller(), flag_id, body["note"])

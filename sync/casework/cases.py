@@ -23,13 +23,16 @@ SELECT t.tenancy_ref, t.uprn, t.start_date AS tenancy_start, t.end_date AS tenan
        t.weekly_rent, t.tenure, p.address_line_1, p.postcode, p.latitude, p.longitude,
        s.as_of, s.balance, s.arrears_weeks, s.benefit, s.uc_managed_payment, s.hearing_date,
        s.notice_type, s.notice_served_date, s.notice_expiry_date, s.claim_date,
-       s.breathing_space_start, s.breathing_space_end,
+       s.breathing_space_type, s.breathing_space_start, s.breathing_space_end,
+       coalesce(b.moratorium_debt, s.moratorium_debt) AS moratorium_debt,
        s.arrangement_status,
        (SELECT q.balance FROM account_snapshots q WHERE q.tenancy_ref = t.tenancy_ref
          AND q.as_of < s.as_of ORDER BY q.as_of DESC LIMIT 1) AS previous_balance
 FROM tenancies t
 JOIN properties p ON p.uprn = t.uprn
 JOIN account_snapshots s ON s.id = t.current_snapshot_id
+LEFT JOIN breathing_spaces b ON b.tenancy_ref = t.tenancy_ref
+  AND b.start_date = s.breathing_space_start
 WHERE (t.end_date IS NULL OR t.end_date >= :first) AND t.start_date <= :last AND {where}
 ORDER BY t.tenancy_ref
 """

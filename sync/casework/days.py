@@ -411,14 +411,22 @@ def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dic
 
 
 def _reasons(home: dict) -> list[dict]:
-    """Why a home was chosen: its cases' reasons in force, the weightiest first."""
+    """Why a home was chosen: its cases' reasons in force, the weightiest first; a case in
+    a Breathing Space says first that the visit is for support and welfare (a must-visit
+    too), and what may not be asked (routing.priority)."""
     reasons = [
         r | {"tenancy_ref": c["tenancy_ref"]}
         for c in home["cases"]
         for r in c["priority"]["reasons"]
         if "suppressed" not in r
     ]
-    return sorted(reasons, key=lambda r: -r["points"])
+    held = [
+        {"code": "breathing-space", "kind": priority.SUPPORT, "points": 0.0}
+        | {"text": c["priority"]["moratorium"]["text"], "tenancy_ref": c["tenancy_ref"]}
+        for c in home["cases"]
+        if c["priority"].get("moratorium")
+    ]
+    return held + sorted(reasons, key=lambda r: -r["points"])
 
 
 def _left(home: dict, score: float, why: str) -> dict:

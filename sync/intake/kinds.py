@@ -25,7 +25,7 @@ from sync.intake.store import (
     after_tenancies,
     derive_account,
 )
-from sync.records import notices
+from sync.records import breathing, notices
 
 
 def _out_of_order(row: dict, pairs, errors: dict) -> None:
@@ -145,6 +145,9 @@ def _consistent(row: dict) -> dict:
         errors.setdefault("breathing_space_type", []).append(
             "Required with breathing_space_start."
         )
+    for given in ("breathing_space_notified_by", "moratorium_debt"):
+        if row[given] is not None and not space_start:
+            errors.setdefault(given, []).append("Only with breathing_space_start.")
     if row["uc_managed_payment"] and row["benefit"] != "universal_credit":
         errors.setdefault("uc_managed_payment", []).append("Only for Universal Credit claimants.")
     _out_of_order(row, _LEGAL_ORDER, errors)
@@ -179,19 +182,50 @@ ACCOUNT = Row(
         "breathing_space_type": Code(codes.BREATHING_SPACE_TYPES),
         "breathing_space_start": Date(),
         "breathing_space_end": Date(),
+        "breathing_space_notified_by": _text(),
+        "moratorium_debt": _money(),
+        "moratorium_step_basis": Code(breathing.STEP_BASES),
     },
     defaults={"uc_managed_payment": int},
     whole=_consistent,
 )
 
 
-def account_warnings(row: dict, tenancies: Tenancies) -> list[dict]:
+def account_warnings(row: dict, tenancies: Tenancies, spaces: dict) -> list[dict]:
     """The rules of law the row's notice and claim break, as of the row's date
-    (sync.records.notices): the row is stored all the same, and the tenancy shows it."""
+    (sync.records.notices), and its enforcement steps dated inside a Breathing Space
+    (sync.records.breathing; ``spaces``: the batch's tenancies' history): the row is
+    stored all the same, and the tenancy shows it."""
     if row["tenancy_ref"] not in tenancies:
         return []
-    _, _, tenure, start = tenancies[row["tenancy_ref"]]
-    return notices.problems(tenure, start, row, notices.day(row["as_of"]))
+    uprn, _, tenure, start = tenancies[row["tenancy_ref"]]
+    found = notices.problems(tenure, start, row, notices.day(row["as_of"]))
+    # A step inside a moratorium also goes to review: what it is about, for the record.
+    about = {"tenancy_ref": row["tenancy_ref"], "as_of": row["as_of"], "uprn": uprn}
+    steps = breathing.step_problems(row, with_own_space(row, spaces))
+    return found + [p | about for p in steps]
+
+
+def with_own_space(row: dict, spaces: dict) -> list[dict]:
+    """The tenancy's Breathing Spaces as known, with the one the row shows (its end and
+    moratorium debt, when given, as the row says)."""
+    known = list(spaces.get(row["tenancy_ref"], ()))
+    start = row["breathing_space_start"]
+    if start is None:
+        return known
+    same = next((s for s in known if s["start_date"] == start), None)
+    own = {
+        "start_date": start,
+        "end_date": row["breathing_space_end"],
+        "moratorium_debt": row["moratorium_debt"]
+        if row["moratorium_debt"] is not None
+        else (same or {}).get("moratorium_debt"),
+    }
+    return [s for s in known if s is not same] + [own]
+
+
+def read_spaces(db, rows: list[dict]) -> dict:
+    return breathing.history(db, {r["tenancy_ref"] for r in rows})
 
 
 MARKER = Row(
@@ -302,11 +336,15 @@ KINDS: dict[str, Kind] = {
                 "breathing_space_type",
                 "breathing_space_start",
                 "breathing_space_end",
+                "breathing_space_notified_by",
+                "moratorium_debt",
+                "moratorium_step_basis",
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
             reads_tenancies=True,
             derive=derive_account,
             warn=account_warnings,
+            warn_reads=read_spaces,
             after=after_accounts,
             has_updated_at=False,
             # The phone holds a tenancy's current account; its history stays on the server.

@@ -63,7 +63,7 @@ def import_rows(
     """Validate and apply records; record the run. Returns the run with its errors."""
     kind = KINDS[kind_name]
     run_id = _start_run(db, kind.name, fmt=fmt, source=source, sha256=sha256, by=started_by)
-    run = Run(kind)
+    run = Run(kind, run_id=run_id)
     counts = {"rows_read": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     errors: list[tuple[int, dict]] = []
     with _collector_paused():

@@ -14,6 +14,7 @@ from sqlite_utils import Database
 
 from sync import codes, kinds
 from sync.clock import utc_now
+from sync.intake import moratoria
 from sync.intake.parse import Codes, Row
 from sync.protocol import versions
 from sync.protocol.kinds import MOVES
@@ -52,8 +53,10 @@ class Kind:
     after: Callable[[Database, "Run", list[dict]], None] | None = None
     has_updated_at: bool = True
     # The rules of law a row breaks, though it is stored (the housing system's row is a
-    # fact): each a dict of ``rule``, ``field`` and ``text``, reported by line.
-    warn: Callable[[dict, "Tenancies"], list[dict]] | None = None
+    # fact): each a dict of ``rule``, ``field`` and ``text``, reported by line. Its third
+    # argument is what ``warn_reads(db, rows)`` read for the batch (None without one).
+    warn: Callable[[dict, "Tenancies", object], list[dict]] | None = None
+    warn_reads: Callable[[Database, list[dict]], object] | None = None
 
     def __post_init__(self):
         self.values = operator.itemgetter(*self.columns)
@@ -95,6 +98,7 @@ class Run:
     kind: Kind
     context: dict = field(default_factory=dict)
     warnings: list[tuple[int, dict]] = field(default_factory=list)  # (line, warning)
+    run_id: int | None = None
 
 
 def _to_db(value: list) -> str:
@@ -156,9 +160,11 @@ def derive_account(row: dict, tenancies: Tenancies) -> None:
 
 
 def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
-    """Point each tenancy at its newest snapshot, bring its arrangement up to date, and
-    check the phones' arrangements and promises against it."""
+    """Point each tenancy at its newest snapshot, keep the Breathing Spaces it shows, bring
+    its arrangement up to date, check the phones' arrangements and promises against it,
+    and send its steps taken inside a moratorium to review."""
     refs = sorted({r["tenancy_ref"] for r in rows})
+    moratoria.note_spaces(db, rows)
     for chunk in chunks(refs, CHUNK):
         marks = ",".join("?" * len(chunk))
         db.execute(
@@ -185,6 +191,7 @@ def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
         for ref in chunk:
             if ref in watched:
                 arrangements.check_tenancy(db, ref)
+    moratoria.flag_steps(db, run, rows)
 
 
 ARRANGEMENT_FIELDS = ("amount", "frequency", "start_date", "status")
@@ -370,8 +377,9 @@ def _apply_chunk(
             for _, row in rows:
                 kind.derive(row, tenancies)
         if kind.warn:
+            read = kind.warn_reads(db, [r for _, r in rows]) if kind.warn_reads else None
             for line, row in rows:
-                run.warnings += [(line, w) for w in kind.warn(row, tenancies)]
+                run.warnings += [(line, w) for w in kind.warn(row, tenancies, read)]
         stored = _existing(db, kind, [r for _, r in rows])
         tally = dict.fromkeys(("inserted", "updated", "unchanged"), 0)
         try:

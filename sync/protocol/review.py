@@ -1,4 +1,5 @@
-"""What team leaders review: conflicts between two values, and rejected mutations."""
+"""What team leaders review: conflicts between two values, rejected mutations, and
+records or import steps flagged because they touched a rule (a Breathing Space)."""
 
 import json
 
@@ -213,3 +214,67 @@ def mark_reviewed(db: Database, caller: Caller, rejection_id: int) -> dict:
             )
         )
     )
+
+
+# --- flagged records and import steps -------------------------------------------------------
+
+FLAG_COLUMNS = (
+    "f.id, f.flag, f.rule, f.message, f.tenancy_ref, f.uprn, f.source, f.entity_type, "
+    "f.entity_id, f.step, f.step_date, f.run_id, f.line, f.user_id, u.username, "
+    "f.observed_at, f.created_at, f.reviewed_at, f.reviewed_by, "
+    "r.username AS reviewed_by_username, f.review_note"
+)
+
+
+def _flag_rows(db: Database, caller: Caller, where: str, params: list) -> list[dict]:
+    clause, args = scope_clause(visible_patch_ids(db, caller), "f.uprn")
+    return list(
+        db.query(
+            f"SELECT {FLAG_COLUMNS} FROM review_flags f LEFT JOIN users u ON u.id = f.user_id "
+            f"LEFT JOIN users r ON r.id = f.reviewed_by WHERE {clause} AND {where}",
+            [*args, *params],
+        )
+    )
+
+
+def list_flags(
+    db: Database,
+    caller: Caller,
+    *,
+    status: str = "open",
+    after: int | None = None,
+    limit: int = 100,
+) -> dict:
+    """Records pushed and import steps that touched a rule (a Breathing Space above all:
+    sync.records.breathing), on homes in the caller's team (all, for admins), oldest
+    first. Each was kept, and names the rule."""
+    require_role(caller, REVIEWER_ROLES, "review flagged records")
+    where = "f.reviewed_at IS NULL" if status == "open" else "f.reviewed_at IS NOT NULL"
+    params: list = []
+    if after is not None:
+        where += " AND f.id > ?"
+        params.append(after)
+    rows = _flag_rows(db, caller, f"{where} ORDER BY f.id LIMIT ?", [*params, limit + 1])
+    return page(rows, limit, "id")
+
+
+def review_flag(db: Database, caller: Caller, flag_id: int, note: str) -> dict:
+    """Mark a flagged record or step reviewed, with the leader's note. Once: a second
+    review is refused (409), so the first note stands."""
+    if not _flag_rows(db, caller, "f.id = ?", [flag_id]):
+        raise NotFound(f"Flagged item {flag_id} not found.")
+    require_role(caller, REVIEWER_ROLES, "review flagged records")
+    with write_transaction(db):
+        done = db.execute(
+            "UPDATE review_flags SET reviewed_at = ?, reviewed_by = ?, review_note = ? "
+            "WHERE id = ? AND reviewed_at IS NULL",
+            [utc_now(), caller.user_id, note, flag_id],
+        ).rowcount
+    row = _flag_rows(db, caller, "f.id = ?", [flag_id])[0]
+    if not done:
+        raise Conflict(
+            "This flagged item is already reviewed.",
+            code="already-reviewed",
+            errors={"flag_id": [f"Reviewed at {row['reviewed_at']}."]},
+        )
+    return row

@@ -35,6 +35,7 @@ from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.edits import ARRANGEMENT_STATUS_EDIT, prefetch_homes_of
 from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import ARRANGEMENT
+from sync.records import breathing
 from sync.store import changes
 from sync.store.rows import load
 
@@ -113,7 +114,17 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
     known = batch.known_ids("arrangement", "arrangements", [m["entity_id"]])
     if m["entity_id"] in known:
         raise Rejected("An arrangement with this id already exists.", code="already-exists")
+    # During a Breathing Space an arrangement for the frozen debt is recorded (field work
+    # is never lost), flagged and sent to a team leader's review.
+    moratorium = breathing.moratoria_on(db, [ref], agreed_on).get(ref)
+    frozen = moratorium is not None and moratorium["moratorium_debt"] > 0
+    if frozen:
+        flags.append(breathing.FLAG)
     batch.claim("arrangement", m["entity_id"], "An arrangement", uprn)
+    if frozen:
+        breathing.stage_flags(
+            batch, m, "arrangement", uprn, {"breathing-space-arrangement": moratorium}
+        )
     replaced = db.execute(
         "SELECT id FROM arrangements WHERE tenancy_ref = ? AND source = 'device' "
         "AND status = 'live'",

@@ -17,7 +17,7 @@ from sync.errors import Forbidden, NotFound
 from sync.protocol.edits import TENANT_EDIT, prefetch_records
 from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import TENANT
-from sync.records import notices
+from sync.records import breathing, notices
 from sync.records.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.records.properties import active_markers, patch_ids_of
 from sync.records.visits import VISIT_COLUMNS, visit_out
@@ -42,7 +42,8 @@ SNAPSHOT_COLUMNS = (
     "arrangement_frequency, arrangement_start, arrangement_status, legal_stage, notice_type, "
     "notice_served_date, notice_expiry_date, claim_date, hearing_date, order_type, order_date, "
     "warrant_date, eviction_date, breathing_space_type, breathing_space_start, "
-    "breathing_space_end, imported_at"
+    "breathing_space_end, breathing_space_notified_by, moratorium_debt, moratorium_step_basis, "
+    "imported_at"
 )
 
 ACCOUNT_GROUPS = {
@@ -64,7 +65,13 @@ ACCOUNT_GROUPS = {
         "warrant_date",
         "eviction_date",
     ),
-    "breathing_space": ("breathing_space_type", "breathing_space_start", "breathing_space_end"),
+    "breathing_space": (
+        "breathing_space_type",
+        "breathing_space_start",
+        "breathing_space_end",
+        "breathing_space_notified_by",
+        "moratorium_debt",
+    ),
 }
 _GROUP_KEYS = {
     "universal_credit": {
@@ -82,6 +89,7 @@ _GROUP_KEYS = {
         "breathing_space_type": "type",
         "breathing_space_start": "start_date",
         "breathing_space_end": "end_date",
+        "breathing_space_notified_by": "notified_by",
     },
 }
 
@@ -95,14 +103,20 @@ def tenant_out(row: dict) -> dict:
 
 
 _GROUPED = frozenset(f for group in ACCOUNT_GROUPS.values() for f in group)
+_GROUPED |= {"moratorium_step_basis"}
 
 
-def account_out(row: dict, today: date, tenancy: dict | None = None) -> dict:
+def account_out(
+    row: dict, today: date, tenancy: dict | None = None, moratorium: dict | None = None
+) -> dict:
     """A snapshot row as the API shows it: related fields grouped, empty groups null.
     With its ``tenancy`` (tenure, start date), the notice's validity on ``today``
-    (sync.records.notices): ``legal.notice_validity``."""
+    (sync.records.notices): ``legal.notice_validity``. With the tenancy's ``moratorium``
+    (``moratoria``), its Breathing Space's moratorium debt and, while it runs, the
+    ongoing arrears; and the steps taken inside one: ``legal.unlawful_steps``."""
     out = {k: v for k, v in row.items() if k not in _GROUPED}
     out["legal"] = {k: row[k] for k in ACCOUNT_GROUPS["legal"]}
+    out["legal"]["step_basis"] = row.get("moratorium_step_basis")
     if tenancy is not None:
         out["legal"]["notice_validity"] = notices.validity(
             tenancy["tenure"], tenancy["start_date"], row, today
@@ -121,12 +135,34 @@ def account_out(row: dict, today: date, tenancy: dict | None = None) -> dict:
         out["universal_credit"]["managed_payment"] = bool(
             out["universal_credit"]["managed_payment"]
         )
+    if moratorium is not None:
+        out["legal"]["unlawful_steps"] = moratorium["unlawful"]
     bs = out["breathing_space"]
     if bs:
-        bs["active"] = bs["start_date"] <= today.isoformat() and (
-            bs["end_date"] is None or bs["end_date"] >= today.isoformat()
-        )
+        _split(bs, row, today, moratorium)
     return out
+
+
+def _split(bs: dict, row: dict, today: date, moratorium: dict | None) -> None:
+    """The Breathing Space's moratorium debt (as kept in its history, else as the row gave
+    it) and, while it runs, the ongoing arrears: rent fallen due since it began."""
+    bs["active"] = breathing.in_force(bs, today)
+    known = next(
+        (s for s in (moratorium or {}).get("spaces", ()) if s["start_date"] == bs["start_date"]),
+        None,
+    )
+    debt = known["moratorium_debt"] if known else row.get("moratorium_debt")
+    bs["debt_as_of"] = known["debt_as_of"] if known else None
+    if bs["active"]:
+        bs.update(breathing.split(row["balance"], debt))
+    else:
+        bs["moratorium_debt"], bs["ongoing_arrears"] = debt, None
+
+
+def moratoria(db: Database, refs) -> dict[str, dict]:
+    """Each tenancy's Breathing Space history and unlawful steps (``account_out``)."""
+    spaces, unlawful = breathing.history(db, refs), breathing.unlawful_steps(db, refs)
+    return {r: {"spaces": spaces.get(r, []), "unlawful": unlawful.get(r, [])} for r in refs}
 
 
 def _tenancy_status(row: dict, today: date) -> str:
@@ -153,6 +189,7 @@ def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> li
             tenants[t.pop("tenancy_ref")].append(tenant_out(t))
     if caller.sees_finance:
         of = {r["tenancy_ref"]: r for r in rows}
+        held = moratoria(db, list(of))
         ids = [r["current_snapshot_id"] for r in rows if r["current_snapshot_id"]]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
@@ -161,7 +198,8 @@ def _decorate(db: Database, caller: Caller, rows: list[dict], today: date) -> li
                 f"WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                snapshots[s["id"]] = account_out(s, today, of[s["tenancy_ref"]])
+                ref = s["tenancy_ref"]
+                snapshots[s["id"]] = account_out(s, today, of[ref], held[ref])
     patches = patch_ids_of(db, [r["uprn"] for r in rows])
     for row in rows:
         snapshot_id = row.pop("current_snapshot_id")
@@ -289,8 +327,29 @@ def account_history(
         )
     )
     result = page(rows, limit, "as_of")
-    result["items"] = [account_out(r, today, tenancy) for r in result["items"]]
+    held = moratoria(db, [tenancy_ref])[tenancy_ref]
+    result["items"] = [account_out(r, today, tenancy, held) for r in result["items"]]
     return {"tenancy_ref": tenancy_ref, **result}
+
+
+def breathing_spaces(
+    db: Database, caller: Caller, tenancy_ref: str, today: date | None = None
+) -> dict:
+    """Every Breathing Space the tenancy has had, oldest first (type, start, end, who told
+    us, the moratorium debt and the snapshot it was read from), with whether it runs
+    today and, while it does, the ongoing arrears (finance roles)."""
+    today = today or london_today()
+    _get_row(db, caller, tenancy_ref, today)
+    if not caller.sees_finance:
+        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see rent accounts.")
+    running = breathing.moratoria_on(db, [tenancy_ref], today).get(tenancy_ref)
+    items = []
+    for space in breathing.history(db, [tenancy_ref]).get(tenancy_ref, []):
+        space.pop("tenancy_ref")
+        space["active"] = running is not None and running["id"] == space["id"]
+        space["ongoing_arrears"] = running["ongoing_arrears"] if space["active"] else None
+        items.append(space)
+    return {"tenancy_ref": tenancy_ref, "items": items}
 
 
 def tenancy_markers(
@@ -382,9 +441,10 @@ def _read_accounts(db: Database, ids: list[str], today: date) -> dict[str, dict]
         "tenancy_ref",
     )
     out = {}
+    held = moratoria(db, list(rows))
     for ref, row in rows.items():
         tenancy = {"tenure": row.pop("_tenure"), "start_date": row.pop("_start")}
-        out[ref] = account_out(row, today, tenancy)
+        out[ref] = account_out(row, today, tenancy, held[ref])
     return out
 
 

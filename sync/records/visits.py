@@ -14,7 +14,7 @@ from sync import codes
 from sync.checks import Day, Integer, Many, Moment, Number, Record, Sha256, Text
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.kinds import STAYS, Kind
-from sync.records import blobs
+from sync.records import blobs, breathing
 from sync.store.rows import load
 
 MAX_PHOTOS = 10
@@ -103,7 +103,7 @@ def _corrected_home(batch: Batch, visit_id: str) -> int | None:
 def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     """Append-only: a visit never conflicts. A second create of one id is refused."""
     uprn = visit["uprn"]
-    _, flags = batch.place(uprn, visit["tenancy_ref"])
+    home, flags = batch.place(uprn, visit["tenancy_ref"])
     if visit["corrects"] is not None and _corrected_home(batch, visit["corrects"]) != uprn:
         raise Rejected(
             "A correction must name an earlier visit record at the same home.",
@@ -119,7 +119,11 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
                 code="invalid-payload",
                 errors={"payload.promise_date": ["Not between the visit and a year on."]},
             )
+    asked = _asked_in_moratorium(batch, m, visit, home)
+    if asked:
+        flags.append(breathing.FLAG)
     batch.claim("visit", m["entity_id"], "A visit", uprn)
+    breathing.stage_flags(batch, m, "visit", uprn, asked)
     missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
     # The stored record and the outbox event share their values: each formatted once.
     out = {
@@ -192,6 +196,21 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     if missing:
         result["missing_photos"] = missing
     return result
+
+
+def _asked_in_moratorium(batch: Batch, m: dict, visit: dict, home) -> dict:
+    """The rules a visit touched by asking for the frozen debt of a tenancy in a
+    Breathing Space on the day it was made (its own tenancy, else any at the home): rule
+    -> that tenancy's moratorium. Recorded all the same, flagged, and sent to review."""
+    refs = [visit["tenancy_ref"]] if visit["tenancy_ref"] else sorted(home.tenancies)
+    if not refs:
+        return {}
+    found = {}
+    on = batch.local_day(m["observed_at"])
+    for moratorium in breathing.moratoria_on(batch.db, refs, on).values():
+        for rule in breathing.visit_rules(visit, moratorium):
+            found.setdefault(rule, moratorium)
+    return found
 
 
 def _read_visits(db, ids: list[str], today) -> dict[str, dict]:

@@ -868,3 +868,89 @@ def m0016_notices_by_tenure(db: Database) -> None:
         CREATE INDEX import_warnings_run ON import_warnings(run_id);
         """
     )
+
+
+@migrations()
+def m0017_breathing_space_history(db: Database) -> None:
+    """Every Breathing Space a tenancy has had (``breathing_spaces``: type, start, end,
+    who told us, and its moratorium debt: the arrears owed at the start), derived from the
+    account snapshots, which may now also say who notified the landlord, the moratorium
+    debt, and the basis of a step taken inside one; and ``review_flags``, what a team
+    leader reviews because it touched a rule: a record pushed asking for the frozen debt,
+    or an imported step dated inside a moratorium. Spaces already imported are taken from
+    the snapshots, their debt from the balance on or before the start (else the first
+    after it)."""
+    db.executescript(
+        """
+        ALTER TABLE account_snapshots ADD COLUMN breathing_space_notified_by TEXT;
+        ALTER TABLE account_snapshots ADD COLUMN moratorium_debt REAL;
+        ALTER TABLE account_snapshots ADD COLUMN moratorium_step_basis TEXT
+            CHECK (moratorium_step_basis IN ('court_permission', 'ongoing_rent_only'));
+
+        CREATE TABLE breathing_spaces (
+            id INTEGER PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            type TEXT NOT NULL CHECK (type IN ('standard', 'mental_health_crisis')),
+            start_date TEXT NOT NULL,
+            end_date TEXT,
+            notified_by TEXT,
+            moratorium_debt REAL,
+            debt_as_of TEXT,
+            debt_source TEXT CHECK (debt_source IN ('import', 'snapshot')),
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (tenancy_ref, start_date)
+        );
+
+        INSERT INTO breathing_spaces (tenancy_ref, type, start_date, end_date, first_seen,
+                                      last_seen, updated_at)
+        SELECT s.tenancy_ref, s.breathing_space_type, s.breathing_space_start,
+               s.breathing_space_end, g.first_seen, g.last_seen,
+               strftime('%Y-%m-%dT%H:%M:%f+00:00', 'now')
+        FROM (SELECT tenancy_ref, breathing_space_start, min(as_of) AS first_seen,
+                     max(as_of) AS last_seen
+              FROM account_snapshots WHERE breathing_space_start IS NOT NULL
+              GROUP BY tenancy_ref, breathing_space_start) g
+        JOIN account_snapshots s ON s.tenancy_ref = g.tenancy_ref AND s.as_of = g.last_seen;
+
+        UPDATE breathing_spaces SET debt_source = 'snapshot', debt_as_of = coalesce(
+            (SELECT max(q.as_of) FROM account_snapshots q
+             WHERE q.tenancy_ref = breathing_spaces.tenancy_ref
+               AND q.as_of <= breathing_spaces.start_date),
+            (SELECT min(q.as_of) FROM account_snapshots q
+             WHERE q.tenancy_ref = breathing_spaces.tenancy_ref));
+        UPDATE breathing_spaces SET moratorium_debt =
+            (SELECT max(q.balance, 0) FROM account_snapshots q
+             WHERE q.tenancy_ref = breathing_spaces.tenancy_ref
+               AND q.as_of = breathing_spaces.debt_as_of);
+
+        CREATE TABLE review_flags (
+            id INTEGER PRIMARY KEY,
+            flag TEXT NOT NULL,
+            rule TEXT NOT NULL,
+            message TEXT NOT NULL,
+            tenancy_ref TEXT NOT NULL,
+            uprn INTEGER NOT NULL,
+            source TEXT NOT NULL CHECK (source IN ('push', 'import')),
+            entity_type TEXT,
+            entity_id TEXT,
+            step TEXT,
+            step_date TEXT,
+            run_id INTEGER REFERENCES import_runs(id),
+            line INTEGER,
+            user_id INTEGER REFERENCES users(id),
+            observed_at TEXT,
+            created_at TEXT NOT NULL,
+            reviewed_at TEXT,
+            reviewed_by INTEGER REFERENCES users(id),
+            review_note TEXT
+        );
+        CREATE UNIQUE INDEX review_flags_record ON review_flags(entity_type, entity_id, rule)
+            WHERE source = 'push';
+        CREATE UNIQUE INDEX review_flags_step ON review_flags(tenancy_ref, rule, step_date)
+            WHERE source = 'import';
+        CREATE INDEX review_flags_open ON review_flags(reviewed_at, id);
+        CREATE INDEX review_flags_tenancy ON review_flags(tenancy_ref);
+        """
+    )

@@ -31,6 +31,9 @@ CREATE TABLE account_snapshots (
     breathing_space_start TEXT,
     breathing_space_end TEXT,
     imported_at TEXT NOT NULL,
+    breathing_space_notified_by TEXT,
+    moratorium_debt REAL,
+    moratorium_step_basis TEXT CHECK (moratorium_step_basis IN ('court_permission', 'ongoing_rent_only')),
     UNIQUE (tenancy_ref, as_of)
 );
 
@@ -84,6 +87,22 @@ CREATE TABLE blobs (
     content_type TEXT NOT NULL,
     uploaded_by INTEGER NOT NULL REFERENCES users(id),
     uploaded_at TEXT NOT NULL
+);
+
+CREATE TABLE breathing_spaces (
+    id INTEGER PRIMARY KEY,
+    tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+    type TEXT NOT NULL CHECK (type IN ('standard', 'mental_health_crisis')),
+    start_date TEXT NOT NULL,
+    end_date TEXT,
+    notified_by TEXT,
+    moratorium_debt REAL,
+    debt_as_of TEXT,
+    debt_source TEXT CHECK (debt_source IN ('import', 'snapshot')),
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (tenancy_ref, start_date)
 );
 
 CREATE TABLE checkins (
@@ -452,6 +471,38 @@ CREATE TABLE repairs (
 CREATE INDEX repairs_status ON repairs(status, hazard_class);
 
 CREATE INDEX repairs_uprn ON repairs(uprn);
+
+CREATE TABLE review_flags (
+    id INTEGER PRIMARY KEY,
+    flag TEXT NOT NULL,
+    rule TEXT NOT NULL,
+    message TEXT NOT NULL,
+    tenancy_ref TEXT NOT NULL,
+    uprn INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('push', 'import')),
+    entity_type TEXT,
+    entity_id TEXT,
+    step TEXT,
+    step_date TEXT,
+    run_id INTEGER REFERENCES import_runs(id),
+    line INTEGER,
+    user_id INTEGER REFERENCES users(id),
+    observed_at TEXT,
+    created_at TEXT NOT NULL,
+    reviewed_at TEXT,
+    reviewed_by INTEGER REFERENCES users(id),
+    review_note TEXT
+);
+
+CREATE INDEX review_flags_open ON review_flags(reviewed_at, id);
+
+CREATE UNIQUE INDEX review_flags_record ON review_flags(entity_type, entity_id, rule)
+    WHERE source = 'push';
+
+CREATE UNIQUE INDEX review_flags_step ON review_flags(tenancy_ref, rule, step_date)
+    WHERE source = 'import';
+
+CREATE INDEX review_flags_tenancy ON review_flags(tenancy_ref);
 
 CREATE TABLE scope_exits (
     seq INTEGER PRIMARY KEY,
