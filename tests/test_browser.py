@@ -606,3 +606,41 @@ def test_the_app_refuses_what_would_lose_or_misrecord_work(browser, server):
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     phone.close()
     assert errors == []
+
+
+def test_the_app_warns_before_asking_for_a_breathing_spaces_frozen_debt(browser, server, today):
+    """A home in a Breathing Space: the home says what is frozen; a visit asking for the
+    arrears is warned of before it is saved, and a second Save records it, flagged."""
+    base = server.base
+    admin, leader = api_login(base, "admin"), api_login(base, "leader1")
+    query = f"{base}/tenancies?patch_id=1&status=current&limit=1"
+    tenancy = call("GET", query, token=leader)["items"][0]
+    ref, uprn = tenancy["tenancy_ref"], tenancy["uprn"]
+    space = {
+        "breathing_space_type": "standard",
+        "breathing_space_start": (today - timedelta(days=10)).isoformat(),
+        "breathing_space_end": (today + timedelta(days=50)).isoformat(),
+        "moratorium_debt": 500.0,
+    }
+    row = {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 650.0, "benefit": "none"}
+    call("POST", f"{base}/imports?kind=accounts&format=jsonl", row | space, token=admin)
+    context, page, errors = officer_signs_in(browser, base)
+    page.goto(f"{base}/app/#home/{uprn}")
+    expect(page.get_by_text(re.compile("£500.00 frozen; ongoing rent £150.00"))).to_be_visible()
+    visit = open_form(page, "Record a visit")
+    visit.get_by_label("Tenancy").select_option(ref)
+    visit.get_by_label("Outcome").select_option("contact_made")
+    visit.get_by_label("Notes").fill("Asked for payment of arrears.")
+    visit.get_by_role("button", name="Save visit").click()
+    status = visit.locator(".status")
+    expect(status).to_contain_text(f"Breathing Space on tenancy {ref}")
+    expect(status).to_contain_text("asking for payment of the arrears")
+    visit.get_by_role("button", name="Save visit").click()
+    expect(status).to_contain_text("Visit saved")
+    page.goto(f"{base}/app/#sync")
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.get_by_text("Nothing waiting.")).to_be_visible(timeout=WAIT)
+    flagged = call("GET", f"{base}/sync/flagged", token=leader)["items"]
+    assert [(f["tenancy_ref"], f["rule"]) for f in flagged] == [(ref, "breathing-space-request")]
+    context.close()
+    assert errors == []

@@ -1,9 +1,10 @@
 // The forms that record something at a home: a visit (with a promise of payment or an
 // arrangement), a repair with a photo, a safeguarding concern. Each checks first what
-// the server would refuse, and queues the record on the phone.
+// the server would refuse, and queues the record on the phone; and warns, before it is
+// saved, of a visit asking for a Breathing Space's frozen debt.
 
 import { explain } from "../web/api.js";
-import { addDays, announce, field, h, londonToday, nowWithOffset } from "../web/ui.js";
+import { addDays, announce, field, h, londonToday, money, nowWithOffset } from "../web/ui.js";
 import { codes, engine } from "./context.js";
 
 export function foldout(id, title, form, open = false) {
@@ -21,8 +22,8 @@ function checkboxGroup(legend, name, choices) {
 }
 
 // A form that records something: its controls, a Save button, and a status line beside
-// the button where the officer is looking. save(formData) queues the record and returns
-// what to say; anything it throws is said instead, and nothing is kept.
+// the button where the officer is looking. save(formData, form) queues the record and
+// returns what to say; anything it throws is said instead, and nothing is kept.
 function recordForm(titleId, saveLabel, controls, save) {
   const status = h("p.status", { role: "alert", tabindex: "-1" });
   const form = h("form", { "aria-labelledby": titleId },
@@ -30,8 +31,9 @@ function recordForm(titleId, saveLabel, controls, save) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      const said = await save(new FormData(form));
+      const said = await save(new FormData(form), form);
       form.reset();
+      delete form.dataset.confirmed;
       announce(status, said, "ok");
     } catch (error) {
       announce(status, explain(error), "bad");
@@ -59,7 +61,7 @@ export function visitForm(uprn, tenancies) {
       field("First payment", "arr_start", "date", {
         value: londonToday(), min: addDays(londonToday(), -30), max: addDays(londonToday(), 91),
       })),
-  ], async (d) => {
+  ], async (d, form) => {
     const tenancy = d.get("tenancy_ref") || null;
     const payload = clean({
       uprn: Number(uprn), tenancy_ref: tenancy, channel: d.get("channel"), outcome: d.get("outcome"),
@@ -75,6 +77,18 @@ export function visitForm(uprn, tenancies) {
     if (payload.promise_amount && !tenancy) throw new Error("A promise of payment needs a tenancy.");
     if (d.get("arrangement") && (!tenancy || !d.get("arr_amount") || !d.get("arr_start"))) {
       throw new Error("An arrangement needs a tenancy, an amount and a first payment date.");
+    }
+    // A Breathing Space: said before anything is queued; a second Save records it anyway
+    // (the server keeps it, flagged for the team leader).
+    const refs = tenancy ? [tenancy] : tenancies.map((t) => t.tenancy_ref);
+    const warning = frozenAsk(refs, {
+      promise: payload.promise_amount || 0,
+      arrangement: Boolean(d.get("arrangement")) || (payload.offers || []).includes("arrangement"),
+      asks: asksForArrears(payload.notes),
+    });
+    if (warning && form.dataset.confirmed !== warning) {
+      form.dataset.confirmed = warning;
+      throw new Error(warning);
     }
     const visitId = await engine.record("visit", "create", payload, { local: payload });
     if (d.get("arrangement")) {
@@ -128,6 +142,49 @@ export function concernForm(uprn, tenancies) {
     await engine.record("concern", "create", payload, { local: payload });
     return "Concern saved. Only you, your team leader and the safeguarding leads will see it.";
   });
+}
+
+// Notes that ask for payment of arrears, as the server reads them
+// (sync/records/breathing.py): an ask, then the arrears or debt; or a payment of them.
+const ASKS = new RegExp(
+  "\\b(ask|asked|asking|request|requested|requesting|demand|demanded|demanding|chase|" +
+  "chased|chasing|press|pressed|pressing|urge|urged)\\b[^.;!?]{0,60}?" +
+  "\\b(arrears|debt|debts|owed|owing|outstanding|balance)\\b" +
+  "|\\b(pay|payment|payments|repay|repayment|clear|pay off)\\b[^.;!?]{0,20}?" +
+  "\\b(of|off|towards?|the|on)\\b[^.;!?]{0,15}?\\b(arrears|debt)\\b", "i");
+
+function asksForArrears(notes) {
+  return Boolean(notes && ASKS.test(notes));
+}
+
+// The Breathing Space running today for a tenancy, from the phone's account record.
+function breathingSpace(ref) {
+  const account = engine.one("account", ref);
+  const space = account && account.breathing_space;
+  const today = londonToday();
+  if (!space || space.start_date > today || (space.end_date && space.end_date < today)) return null;
+  return space;
+}
+
+// What a visit is about to ask of a tenancy's frozen moratorium debt, in words; null when
+// nothing. A promise of no more than the ongoing arrears is for ongoing rent: allowed.
+export function frozenAsk(refs, ask) {
+  for (const ref of refs) {
+    const space = breathingSpace(ref);
+    const debt = space && space.moratorium_debt;
+    if (!space || (debt !== null && debt !== undefined && debt <= 0)) continue;
+    const ongoing = space.ongoing_arrears || 0;
+    const what = [];
+    if (ask.promise > ongoing + 0.005) what.push(`a promise of more than the ongoing rent owed (${money(ongoing)})`);
+    if (ask.arrangement) what.push("a repayment arrangement");
+    if (ask.asks) what.push("asking for payment of the arrears");
+    if (!what.length) continue;
+    const frozen = debt === null || debt === undefined ? "" : ` of ${money(debt)}`;
+    return `Breathing Space on tenancy ${ref}: the moratorium debt${frozen} is frozen, and ` +
+      `this visit records ${what.join(", ")}. Only ongoing rent (${money(ongoing)}) may be ` +
+      "asked for. Save again to record it anyway: it will be flagged for your team leader.";
+  }
+  return null;
 }
 
 // A required choice starts empty: no outcome or hazard class is ever recorded by default.

@@ -56,7 +56,7 @@ export function homeInfo(uprn) {
       tenants.filter((t) => t.reasonable_adjustments).map((t) => h("p.meta", `Adjustments: ${t.reasonable_adjustments}`)),
       account ? h("p",
         `Balance ${money(account.balance)} (${account.arrears_weeks ?? 0} weeks) · legal stage ${account.legal_stage}`,
-        account.breathing_space ? h("strong", ` · Breathing Space: no enforcement`) : "") : null,
+        account.breathing_space ? h("strong", breathingSpaceLine(account.breathing_space)) : "") : null,
     ));
   }
   const recent = engine.list("visit").filter((v) => String(v.uprn) === String(uprn))
@@ -96,4 +96,17 @@ export function homeWarnings(uprn, planned = []) {
   const codesHere = new Set([...planned, ...markersAt(uprn).map((m) => m.code)]);
   return [...codesHere].map((code) =>
     h(code === "no_lone_visits" ? "li.tag.bad" : "li.tag.warn", label("marker_codes", code)));
+}
+
+// A Breathing Space on the account: the frozen moratorium debt and, while it runs, the
+// ongoing rent that may still be asked for.
+function breathingSpaceLine(space) {
+  const today = londonToday();
+  const running = space.start_date <= today && (!space.end_date || space.end_date >= today);
+  if (!running) return "";
+  const until = space.end_date ? ` until ${space.end_date}` : "";
+  const frozen = space.moratorium_debt === null || space.moratorium_debt === undefined
+    ? "the arrears are frozen" : `${money(space.moratorium_debt)} frozen`;
+  const ongoing = space.ongoing_arrears ? `; ongoing rent ${money(space.ongoing_arrears)} may be asked for` : "";
+  return ` · Breathing Space${until}: no enforcement, ${frozen}${ongoing}`;
 }
