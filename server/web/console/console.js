@@ -311,9 +311,10 @@ function nextMonday() {
 // --- review -----------------------------------------------------------------------
 
 async function reviewView() {
-  const [conflicts, rejections, alerts, markers] = await Promise.all([
+  const [conflicts, rejections, flagged, alerts, markers] = await Promise.all([
     allPages("/sync/conflicts?status=open", session.token),
     allPages("/sync/rejections?reviewed=false", session.token),
+    allPages("/sync/flagged?status=open", session.token),
     call("GET", "/lone-working/alerts"),
     allPages("/markers", session.token),
   ]);
@@ -366,7 +367,26 @@ async function reviewView() {
           h("button", { type: "button", "aria-label": `Mark ${r.username}'s rejected ${r.entity_type || "record"} as reviewed`, onclick: act("POST", `/sync/rejections/${r.id}/review`, undefined, "Marked as reviewed.") }, "Mark reviewed"),
         ]))
       : h("p", "Nothing rejected."),
+    h("h2", `Flagged by a rule: Breathing Space (${flagged.length})`),
+    flagged.length
+      ? table(["Tenancy", "What", "Rule", "When", "Your note"], flagged.map((f) => [
+          f.tenancy_ref,
+          f.source === "import" ? `Import: ${f.step} of ${f.step_date} (run ${f.run_id}, line ${f.line})`
+            : `${f.entity_type} by ${f.username || "?"}`,
+          h("span", h("strong", f.rule), " ", f.message),
+          when(f.observed_at || f.created_at),
+          reviewNote(f, act),
+        ]))
+      : h("p", "Nothing flagged."),
   ];
+}
+
+// A flagged item's review: the leader's note, then "Mark reviewed".
+function reviewNote(item, act) {
+  const note = h("input", { type: "text", maxlength: 2000, "aria-label": `Note on flagged item ${item.id}` });
+  const button = h("button", { type: "button" }, "Mark reviewed");
+  button.addEventListener("click", () => act("POST", `/sync/flagged/${item.id}/review`, { note: note.value }, "Marked as reviewed.")());
+  return h("span", note, " ", button);
 }
 
 // A screen's status line, saying what the last action on the screen before it did.
