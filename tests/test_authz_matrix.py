@@ -7,6 +7,7 @@ Outcomes: ``ok`` (the request got past access control: any status but 401, 403 a
 """
 
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ RULES = {
     "GET /tenancies/{tenancy_ref}/account-history": Rule(CASEWORK, scope="patch"),
     "GET /tenancies/{tenancy_ref}/markers": Rule(EVERYONE, scope="patch"),
     "GET /tenancies/{tenancy_ref}/evidence": Rule(CASEWORK, scope="patch"),
+    "GET /tenancies/{tenancy_ref}/breathing-spaces": Rule(CASEWORK, scope="patch"),
     "GET /tenancies/{tenancy_ref}/priority": Rule(CASEWORK, scope="patch"),
     "GET /imports": Rule(ADMIN),
     "POST /imports": Rule(ADMIN, query="?kind=properties&format=csv"),
@@ -119,6 +121,10 @@ RULES = {
         LEADERS, scope="patch", body={"choose": "kept"}
     ),
     "GET /sync/rejections": Rule(LEADERS),
+    "GET /sync/flagged": Rule(LEADERS),
+    "POST /sync/flagged/{flag_id}/review": Rule(
+        LEADERS, scope="own", body={"note": "Seen"}, overrides=OTHERS_403
+    ),
     # Where the role alone rules a caller out, any id gets 403 (so none is revealed).
     "POST /sync/rejections/{rejection_id}/review": Rule(
         LEADERS, scope="own", overrides=OTHERS_403
@@ -253,7 +259,40 @@ def _make(client, headers, officer, uprn, ref, db) -> dict:
         "sha256": sha,
         "plan_id": plan["id"],
         "person_ref": person,
+        "flag_id": _flagged(client, headers, officer, uprn, ref, db),
     }
+
+
+def _flagged(client, headers, officer, uprn, ref, db) -> int:
+    """A visit asking for the frozen debt in a Breathing Space: an item for review."""
+    today = datetime.now(UTC).date()
+    start = (today - timedelta(days=10)).isoformat()
+    space = {
+        "breathing_space_type": "standard",
+        "breathing_space_start": start,
+        "breathing_space_end": (today + timedelta(days=50)).isoformat(),
+    }
+    rows = [
+        {"tenancy_ref": ref, "as_of": start, "balance": 500.0, "benefit": "none"},
+        {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 650.0, "benefit": "none"}
+        | space,
+    ]
+    client.post(
+        "/imports?kind=accounts&format=jsonl",
+        data="\n".join(json.dumps(r) for r in rows),
+        headers=headers["admin"],
+    )
+    visit = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "outcome": "contact_made",
+        "offers": ["arrangement"],
+    }
+    mutation = Outbox().create("visit", visit, observed_at=datetime.now(UTC).isoformat())
+    push(client, headers[officer], mutation)
+    return db.execute(
+        "SELECT id FROM review_flags WHERE entity_id = ?", [mutation["entity_id"]]
+    ).fetchone()[0]
 
 
 @pytest.fixture

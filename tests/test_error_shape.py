@@ -47,6 +47,8 @@ FORBIDDEN = {
     ("POST", "/sync/conflicts/{conflict_id}/resolve"): ("officer1", {"choose": "other"}),
     ("GET", "/sync/rejections"): ("officer1", None),
     ("POST", "/sync/rejections/{rejection_id}/review"): ("officer1", None),
+    ("GET", "/sync/flagged"): ("officer1", None),
+    ("POST", "/sync/flagged/{flag_id}/review"): ("officer1", {"note": "Seen"}),
     ("GET", "/tenancies/{tenancy_ref}/evidence"): ("repairs1", None),
     ("POST", "/repairs/{repair_id}/actions"): ("officer1", {"action": "acknowledged"}),
     ("GET", "/concerns"): ("repairs1", None),
@@ -117,7 +119,47 @@ def review_items(client, as_user, db, uprn) -> dict:
         "conflict_id": conflict_ids[0],
         "resolved_id": conflict_ids[1],
         "rejection_id": rejection,
+        "flag_id": flagged_item(client, as_user, db),
     }
+
+
+def flagged_item(client, as_user, db) -> int:
+    """A visit asking for the frozen debt during a Breathing Space: flagged for review,
+    and reviewed once (a second review is the 409)."""
+    ref = db.execute(
+        "SELECT t.tenancy_ref FROM tenancies t JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id JOIN users u ON u.id = p.officer_id "
+        "WHERE u.username = 'officer1' AND t.end_date IS NULL ORDER BY t.uprn LIMIT 1"
+    ).fetchone()[0]
+    uprn = db.execute("SELECT uprn FROM tenancies WHERE tenancy_ref = ?", [ref]).fetchone()[0]
+    today = datetime.now(UTC).date()
+    space = {
+        "benefit": "none",
+        "breathing_space_type": "standard",
+        "breathing_space_start": (today - timedelta(days=10)).isoformat(),
+        "breathing_space_end": (today + timedelta(days=50)).isoformat(),
+    }
+    rows = [
+        {"tenancy_ref": ref, "as_of": space["breathing_space_start"], "balance": 500.0},
+        {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 650.0, **space},
+    ]
+    client.post(
+        "/imports?kind=accounts&format=jsonl",
+        data="\n".join(json.dumps({"benefit": "none"} | r) for r in rows),
+        headers=as_user("admin"),
+    )
+    visit = {
+        "uprn": uprn,
+        "tenancy_ref": ref,
+        "outcome": "contact_made",
+        "offers": ["arrangement"],
+        "notes": "Asked for payment of arrears.",
+    }
+    mutation = Outbox().create("visit", visit, observed_at=datetime.now(UTC).isoformat())
+    client.post("/sync/push", json={"mutations": [mutation]}, headers=as_user("officer1"))
+    flag = db.execute("SELECT id FROM review_flags ORDER BY id LIMIT 1").fetchone()[0]
+    client.post(f"/sync/flagged/{flag}/review", json={"note": "Seen"}, headers=as_user("admin"))
+    return flag
 
 
 def field_items(client, as_user, db, uprn) -> dict:
@@ -214,6 +256,7 @@ CONFLICT = {
     ("PATCH", "/patches/{patch_id}"): "rename-to-other-patch",
     ("GET", "/sync/pull"): "?cursor=old-epoch-cursor",
     ("POST", "/sync/conflicts/{conflict_id}/resolve"): {"choose": "kept"},  # resolved already
+    ("POST", "/sync/flagged/{flag_id}/review"): {"note": "again"},  # reviewed already
     ("POST", "/repairs/{repair_id}/actions"): {"action": "completed"},  # from reported
     ("POST", "/markers/{marker_ref}/decision"): {"approve": False},  # decided already
     ("POST", "/lone-working/alerts/{checkin_id}/clear"): {"note": "again"},  # cleared already

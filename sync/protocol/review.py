@@ -261,9 +261,10 @@ def list_flags(
 def review_flag(db: Database, caller: Caller, flag_id: int, note: str) -> dict:
     """Mark a flagged record or step reviewed, with the leader's note. Once: a second
     review is refused (409), so the first note stands."""
+    # The role first: a caller it rules out learns nothing of which ids exist.
+    require_role(caller, REVIEWER_ROLES, "review flagged records")
     if not _flag_rows(db, caller, "f.id = ?", [flag_id]):
         raise NotFound(f"Flagged item {flag_id} not found.")
-    require_role(caller, REVIEWER_ROLES, "review flagged records")
     with write_transaction(db):
         done = db.execute(
             "UPDATE review_flags SET reviewed_at = ?, reviewed_by = ?, review_note = ? "
