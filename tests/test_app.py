@@ -95,3 +95,24 @@ def test_the_change_index_keeps_every_row_when_rekeyed_by_sequence(tmp_path):
         rows[2],
         ("tenant", "P1", 100, 9, 0, None, None),
     ]
+
+
+def test_commits_are_durable_whatever_the_build_default(tmp_path, monkeypatch):
+    """An acknowledged mutation must survive a power loss: the connection asks for
+    synchronous=FULL itself rather than trusting the build (some default to NORMAL in WAL
+    mode, which may lose the last commits)."""
+    import sqlite3
+
+    from sync.store import db as store
+
+    said, real_connect = [], sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = real_connect(*args, **kwargs)
+        conn.set_trace_callback(said.append)
+        return conn
+
+    monkeypatch.setattr(store.sqlite3, "connect", traced)
+    db = connect(tmp_path / "d.db")
+    assert "PRAGMA synchronous = FULL" in said
+    assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
