@@ -3,13 +3,15 @@
 import logging
 import os
 
+import orjson
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import observability, web
 from server.blueprint import IdConverter
-from server.context import authenticate_request, close_db, limit_request
+from server.context import authenticate_request, hold_connections, limit_request
 from server.problems import Api
 from sync.records import blobs as blob_store
 from sync.store.db import open_database
@@ -24,6 +26,31 @@ Every error is an RFC 9457 `application/problem+json` document with a stable `co
 and, where the request was at fault, `errors` naming each offending field.
 Lists page by key: pass a page's `next_after` as `after` to get the next page.
 """
+
+
+class JSONProvider(DefaultJSONProvider):
+    """API responses by orjson: a bootstrap page's changes dump in an eighth of the time.
+    The same content as the standard library's: keys in the order given, dates and
+    datetimes as Flask writes them (passed through to its ``default``), UTF-8 rather than
+    ``\\u`` escapes. What orjson refuses (an integer past 64 bits) and debug mode's indented
+    output go the standard library's way; so do ``dumps`` calls (the OpenAPI document,
+    problem documents), which are few and small."""
+
+    OPTIONS = (
+        orjson.OPT_NON_STR_KEYS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
+    )
+
+    def response(self, *args, **kwargs):
+        if self.compact is False or (self.compact is None and self._app.debug):
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj, default=self.default, option=self.OPTIONS)
+        except TypeError:
+            return super().response(*args, **kwargs)
+        return self._app.response_class(body + b"\n", mimetype=self.mimetype)
 
 
 def config_from_env(environ=os.environ) -> dict:
@@ -53,6 +80,7 @@ def config_from_env(environ=os.environ) -> dict:
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask("doorstep", static_folder=None)
+    app.json = JSONProvider(app)
     app.json.sort_keys = False  # keys in schema order; sorting costs a bootstrap ~15%
     app.config.from_mapping(
         DATABASE=DEFAULT_DATABASE,
@@ -96,7 +124,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logging.basicConfig(level=logging.INFO)
 
     open_database(app.config["DATABASE"]).close()
-    app.teardown_appcontext(close_db)
+    hold_connections(app)
     if app.config.get("PROXIES"):
         # Behind N reverse proxies: the client's address (for login throttling and logs)
         # and scheme come from their X-Forwarded-* headers, trusted N hops deep only.

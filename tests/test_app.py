@@ -3,6 +3,7 @@
 import pytest
 
 from server.app import config_from_env, create_app
+from sync import demo
 from sync.store import changes
 from sync.store.db import connect, migrate, open_database
 from sync.store.migrations import migrations
@@ -116,3 +117,49 @@ def test_commits_are_durable_whatever_the_build_default(tmp_path, monkeypatch):
     db = connect(tmp_path / "d.db")
     assert "PRAGMA synchronous = FULL" in said
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_responses_are_dumped_by_orjson_with_flasks_content(tmp_path):
+    """orjson writes API responses (UTF-8, not escapes); what Flask wrote for dates stays,
+    and what orjson cannot write (an integer past 64 bits) is still answered."""
+    from datetime import date, datetime
+
+    app = create_app({"TESTING": True, "DATABASE": str(tmp_path / "d.db")})
+    with app.app_context():
+        given = {"name": "Zoë", 7: [1.5, None], "day": date(2026, 1, 2)}
+        given["at"] = datetime(2026, 1, 2, 3, 4, 5)
+        body = app.json.response(given).get_data()
+        assert (
+            body
+            == (
+                '{"name":"Zoë","7":[1.5,null],"day":"Fri, 02 Jan 2026 00:00:00 GMT",'
+                '"at":"Fri, 02 Jan 2026 03:04:05 GMT"}\n'
+            ).encode()
+        )
+        assert app.json.response({"big": 2**70}).get_json() == {"big": 2**70}
+
+
+def test_each_thread_keeps_one_connection_and_requests_pay_no_checkpoint(db_path, as_user):
+    """A worker's connection is opened once and kept, so a request no longer ends in the
+    checkpoint that closing the last connection makes (the WAL stays for SQLite's own
+    checkpoints); another thread gets a connection of its own."""
+    import threading
+    from pathlib import Path
+
+    from server.context import db
+
+    app = create_app({"TESTING": True, "DATABASE": str(db_path)})
+    seen = []
+    app.before_request(lambda: seen.append((threading.get_ident(), db())))
+    client = app.test_client()
+    assert client.get("/me", headers=as_user("officer1")).status_code == 200
+    signed_in = {"username": "officer1", "password": demo.DEMO_PASSWORD, "device_name": "x"}
+    assert client.post("/auth/login", json=signed_in).status_code == 201
+    other = threading.Thread(target=lambda: app.test_client().get("/healthz"))
+    other.start()
+    other.join()
+    (mine, first), (_, second), (theirs, third) = seen
+    assert first is second and mine != theirs and third is not first
+    assert not first.conn.in_transaction
+    wal = Path(f"{db_path}-wal")
+    assert wal.exists() and wal.stat().st_size > 0  # the login wrote; nobody checkpointed
