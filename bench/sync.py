@@ -7,10 +7,14 @@
 bootstrap: one officer's whole first pull, all pages, server time (in-process WSGI).
 push200: a push of 200 mutations over HTTP to gunicorn on loopback.
 storm: 30 phones at once against gunicorn, each pushing 200 then pulling.
-apply vs insert: our per-mutation apply cost (push.push, in process: checks, apply, store,
-  commit) against a plain executemany of one row as wide per mutation into a plain table of
-  the same database (same WAL, same durable commit); medians of 5 batches of 1,000, each
-  side starting from a checkpointed WAL.
+apply: our per-mutation apply cost (push.push, in process: checks, apply, store, commit);
+  floor: the principled floor, the exact rows a push of the same mix writes (read by
+  bench.floor from a push rolled back, not hand-listed), replayed into the same tables by
+  plain executemany in one BEGIN IMMEDIATE at synchronous=FULL; insert: one plain row as
+  wide per mutation. Medians of 5 batches of 1,000 (visits, one contact edit in ten), each
+  side starting from an empty WAL, whose bytes after the commit are reported too.
+grown: the same on the demo grown by --grow logged mutations (a million by default) and
+  their records, built by bulk SQL from each officer's pushes (bench.floor.grow).
 Figures are medians; the machines here are small (2 cores) and noisy.
 """
 
@@ -25,6 +29,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from bench.floor import grow, written
 from bench.gunicorn import Gunicorn
 from server.app import create_app
 from sync import demo, push
@@ -255,78 +260,134 @@ def bench_storm(db_path, phones, per_phone):
     }
 
 
-def bench_apply_vs_insert(db_path, token_user, homes, tenants, count, runs):
-    """Median over ``runs`` batches of ``count`` mutations, each against its floor."""
-    db = open_database(db_path)
+def _caller(db, username) -> Caller:
     row = db.execute(
-        "SELECT d.id, u.id, u.team_id FROM devices d JOIN users u "
+        "SELECT d.id, u.id, u.team_id, u.role FROM devices d JOIN users u "
         "ON u.id = d.user_id WHERE u.username = ? ORDER BY d.id DESC LIMIT 1",
-        [token_user],
+        [username],
     ).fetchone()
-    caller = Caller(
-        user_id=row[1], username=token_user, role="officer", team_id=row[2], device_id=row[0]
-    )
-    # A plain table in the same database, so the floor pays what our writes pay: the WAL,
-    # and a durable commit (synchronous=FULL). A TEMP table would skip both.
-    db.execute(
-        "CREATE TABLE bench_floor (a TEXT, b TEXT, c INTEGER, d INTEGER, e INTEGER, "
-        "f TEXT, g TEXT, h TEXT, i INTEGER, j TEXT, k TEXT, l TEXT, m TEXT, n TEXT, "
-        "o TEXT)"
-    )
-    applies, inserts = [], []
+    return Caller(user_id=row[1], username=username, role=row[3], team_id=row[2], device_id=row[0])
+
+
+def _wal_bytes(db_path) -> int:
+    wal = Path(f"{db_path}-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def _from_empty_wal(db) -> None:
+    """Each side starts from an empty WAL, so neither pays to checkpoint the other's pages
+    (SQLite checkpoints in whichever commit takes the WAL past 1,000 pages)."""
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def bench_apply(db_path, username, homes, count, runs, size, insert=False):
+    """Per mutation, medians over ``runs`` batches of ``count``: our apply (push.push in
+    process: checks, apply, store, commit), its principled floor (what a push of the same
+    mix writes, replayed: bench.floor), and with ``insert`` one plain row as wide per
+    mutation. Each batch's floor is captured from a push of it that is rolled back, then
+    replayed and committed; the push timed is another batch of the same mix. ``size``
+    names the figures (``""`` for the fresh demo, ``"_1m"`` for a million mutations)."""
+    db = open_database(db_path)
+    caller = _caller(db, username)
+    seq = db.execute(
+        "SELECT coalesce(max(device_seq), 0) + 1 FROM mutations WHERE device_id = ?",
+        [caller.device_id],
+    ).fetchone()[0]
+    if insert:
+        # A plain table in the same database, so the floor pays what our writes pay: the
+        # WAL, and a durable commit (synchronous=FULL). A TEMP table would skip both.
+        db.execute(f"CREATE TABLE bench_insert ({', '.join(f'c{i}' for i in range(15))})")
+    applies, floors, inserts, wal_apply, wal_floor, rows = [], [], [], [], [], []
     for run in range(runs):
-        edits = tenants[600 + run * (count // 10) :]
-        batch = a_day(homes, edits, count, start_seq=10**6 + run * count, tag=f"apply{run}")
-        # Each side starts from an empty WAL, so neither pays to checkpoint the other's pages
-        # (SQLite checkpoints in whichever commit takes the WAL past 1,000 pages).
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Contact edits on tenants as they stand now (earlier runs edited some).
+        _, edits = homes_and_tenants(db, username)
+        floor_batch = a_day(homes, edits, count, start_seq=seq, tag=f"floor{size}{run}")
+        seq += count
+        batch = a_day(homes, edits[count // 10 :], count, start_seq=seq, tag=f"apply{size}{run}")
+        seq += count
+        floor = written(db, lambda b=floor_batch: push.push(db, caller, b))
+        rows.append(floor.rows / count)
+        _from_empty_wal(db)
+        start = time.perf_counter()
+        floor.replay(db)
+        floors.append((time.perf_counter() - start) / count * 1e6)
+        wal_floor.append(_wal_bytes(db_path) / count)
+        _from_empty_wal(db)
         start = time.perf_counter()
         result = push.push(db, caller, batch)
         applies.append((time.perf_counter() - start) / count * 1e6)
-        assert all(r["status"] == "applied" for r in result["results"])
-        # The physical floor: the same number of rows, as wide, in one executemany.
-        rows = [
-            (
-                m["mutation_id"],
-                m["entity_id"],
-                1,
-                2,
-                m["device_seq"],
-                m["entity_type"],
-                m["op"],
-                NOW,
-                None,
-                NOW,
-                "hash" * 16,
-                json.dumps(m),
-                "applied",
-                "{}",
-                "x",
-            )
-            for m in batch
-        ]
-        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        start = time.perf_counter()
-        with db.atomic():
-            db.conn.executemany(
-                "INSERT INTO bench_floor VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        inserts.append((time.perf_counter() - start) / count * 1e6)
-    db.execute("DROP TABLE bench_floor")
+        wal_apply.append(_wal_bytes(db_path) / count)
+        assert all(r["status"] == "applied" for r in result["results"]), result["results"][:2]
+        if insert:  # the one-row floor: as many rows, as wide, in one executemany
+            plain = [
+                (
+                    *(m["mutation_id"], m["entity_id"], 1, 2, m["device_seq"]),
+                    *(m["entity_type"], m["op"], NOW, None, NOW, "hash" * 16),
+                    *(json.dumps(m), "applied", "{}", "x"),
+                )
+                for m in batch
+            ]
+            _from_empty_wal(db)
+            start = time.perf_counter()
+            with db.atomic():
+                db.conn.executemany(f"INSERT INTO bench_insert VALUES ({'?, ' * 14}?)", plain)
+            inserts.append((time.perf_counter() - start) / count * 1e6)
+    if insert:
+        db.execute("DROP TABLE bench_insert")
     db.close()
-    apply_us, insert_us = statistics.median(applies), statistics.median(inserts)
-    return {
-        "sqlite_insert_us": round(insert_us, 2),
-        "apply_us": round(apply_us, 1),
-        "apply_vs_insert": round(apply_us / insert_us, 1),
+    apply_us, floor_us = statistics.median(applies), statistics.median(floors)
+    figures = {
+        f"apply_us{size}": round(apply_us, 1),
+        f"floor_us{size}": round(floor_us, 1),
+        f"apply_vs_floor{size}": round(apply_us / floor_us, 2),
+        f"wal_bytes_per_mutation{size}": round(statistics.median(wal_apply)),
+        f"floor_wal_bytes_per_mutation{size}": round(statistics.median(wal_floor)),
+        f"rows_per_mutation{size}": round(statistics.median(rows), 2),
     }
+    if insert:
+        insert_us = statistics.median(inserts)
+        figures["sqlite_insert_us"] = round(insert_us, 2)
+        figures["floor_vs_insert"] = round(floor_us / insert_us, 2)
+        figures["apply_vs_insert"] = round(apply_us / insert_us, 1)
+    return figures
+
+
+def grow_database(db_path, mutations, per_template) -> float:
+    """Log ``mutations`` more mutations and their records, by bulk SQL (bench.floor.grow),
+    copied from one day's push of each officer, as their phones would have sent them.
+    Returns the seconds it took."""
+    start = time.perf_counter()
+    db = open_database(db_path)
+    officers = [
+        r[0]
+        for r in db.execute("SELECT username FROM users WHERE role = 'officer' ORDER BY username")
+    ]
+    templates = []
+    for username in officers:
+        login(db, username, demo.DEMO_PASSWORD, "grown phone")
+        caller = _caller(db, username)
+        homes, tenants = homes_and_tenants(db, username)
+        work = a_day(homes, tenants, per_template, start_seq=1, tag="grown")
+        templates.append(written(db, lambda w=work, c=caller: push.push(db, c, w)))
+    grow(db, templates, mutations, per_template)
+    db.close()
+    return time.perf_counter() - start
+
+
+def _size_name(mutations: int) -> str:
+    return f"_{mutations // 10**6}m" if mutations % 10**6 == 0 else f"_{mutations // 1000}k"
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--grow",
+        type=int,
+        help="mutations to log before measuring apply again (default: 1,000,000; 20,000 "
+        "with --quick; 0: none)",
+    )
     args = parser.parse_args(argv)
     homes_per_patch = 60 if args.quick else 1800
     with tempfile.TemporaryDirectory() as tmp:
@@ -338,20 +399,24 @@ def main(argv=None) -> None:
         db.close()
         figures = {"homes_per_patch": homes_per_patch}
         figures.update(bench_bootstrap(path, token, runs=2 if args.quick else 7))
-        figures.update(
-            bench_apply_vs_insert(
-                path,
-                "officer1",
-                homes,
-                tenants,
-                200 if args.quick else 1000,
-                2 if args.quick else 5,
-            )
-        )
+        count, runs = (200, 2) if args.quick else (1000, 5)
+        figures.update(bench_apply(path, "officer1", homes, count, runs, "", True))
+        db = open_database(path)
+        homes, tenants = homes_and_tenants(db, "officer1")  # as the apply left them
+        db.close()
         figures.update(bench_push200(path, token, homes, tenants, runs=3 if args.quick else 15))
         figures.update(
             bench_storm(path, phones=6 if args.quick else 30, per_phone=50 if args.quick else 200)
         )
+        # Last: the grown database serves nothing else.
+        grown = args.grow if args.grow is not None else (20_000 if args.quick else 10**6)
+        if grown:
+            size = _size_name(grown)
+            figures[f"grow_s{size}"] = round(grow_database(path, grown, count), 1)
+            figures.update(bench_apply(path, "officer1", homes, count, runs, size))
+            figures[f"apply_growth{size}"] = round(
+                figures[f"apply_us{size}"] / figures["apply_us"], 2
+            )
     if args.json:
         print(json.dumps(figures))
         return
@@ -364,9 +429,20 @@ def main(argv=None) -> None:
     )
     print(f"  push of 200 over HTTP    {f['push200_ms']:8.1f} ms")
     print(
-        f"  apply per mutation       {f['apply_us']:8.1f} us  (plain insert "
-        f"{f['sqlite_insert_us']} us; ratio {f['apply_vs_insert']})"
+        f"  apply per mutation       {f['apply_us']:8.1f} us  floor {f['floor_us']} us "
+        f"(x{f['apply_vs_floor']}), {f['rows_per_mutation']} rows; one plain row "
+        f"{f['sqlite_insert_us']} us (floor x{f['floor_vs_insert']}, apply "
+        f"x{f['apply_vs_insert']}); WAL {f['wal_bytes_per_mutation']:,} B a mutation "
+        f"(floor {f['floor_wal_bytes_per_mutation']:,})"
     )
+    for size in sorted(k[len("grow_s") :] for k in f if k.startswith("grow_s")):
+        print(
+            f"  apply, {size[1:]} logged     {f['apply_us' + size]:8.1f} us  floor "
+            f"{f['floor_us' + size]} us (x{f['apply_vs_floor' + size]}); growth "
+            f"x{f['apply_growth' + size]}; WAL {f['wal_bytes_per_mutation' + size]:,} B a "
+            f"mutation (floor {f['floor_wal_bytes_per_mutation' + size]:,}); built in "
+            f"{f['grow_s' + size]} s"
+        )
     print(
         f"  storm: {f['storm_phones']} phones x push+pull: p50 {f['storm_p50_ms']} ms, "
         f"p95 {f['storm_p95_ms']} ms, wall {f['storm_wall_s']} s; errors "
