@@ -26,7 +26,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-import uuid
 from pathlib import Path
 
 from bench.floor import grow, written
@@ -36,6 +35,7 @@ from sync import demo, push
 from sync.access.devices import login
 from sync.access.scope import Caller
 from sync.clock import london_today
+from sync.ids import uuid7
 from sync.store.db import open_database
 
 NOW = "2026-11-25T17:00:00+00:00"
@@ -81,7 +81,7 @@ def a_day(homes, tenants, count, start_seq=1, tag=""):
         else:
             m = (
                 "visit",
-                str(uuid.uuid4()),
+                uuid7(),
                 "create",
                 None,
                 {
@@ -97,7 +97,7 @@ def a_day(homes, tenants, count, start_seq=1, tag=""):
             )
         out.append(
             {
-                "mutation_id": str(uuid.uuid4()),
+                "mutation_id": uuid7(),
                 "device_seq": seq,
                 "entity_type": m[0],
                 "entity_id": m[1],

@@ -11,7 +11,6 @@ declaring its ``Kind`` in its own module. See docs/sync-protocol.md.
 """
 
 import hashlib
-import uuid
 from datetime import UTC, datetime
 
 import orjson
@@ -23,6 +22,7 @@ from sync.access.scope import Caller
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
 from sync.clock import ahead_by, iso
 from sync.errors import TooLarge
+from sync.ids import uuid7
 from sync.protocol.batch import Batch, Op, Rejected, chunks, dumps
 from sync.protocol.cursor import pulled_through
 from sync.protocol.kinds import Kind
@@ -117,7 +117,7 @@ def _one(
     given = raw.get("mutation_id")
     base = {"mutation_id": given if isinstance(given, str) else None}
     # One with no usable id is stored for review under an id of its own, never looked up.
-    mutation_id = key if key is not None else f"invalid:{uuid.uuid4()}"
+    mutation_id = key if key is not None else f"invalid:{uuid7()}"
     seen = batch.seen.get(key) if key is not None else None
     if seen and seen[3] != batch.caller.user_id:
         # Another user's id: say nothing of what it was or did.

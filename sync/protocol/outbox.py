@@ -28,7 +28,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -38,6 +37,7 @@ from sqlite_utils import Database
 from sync.access.scope import Caller, require_role
 from sync.clock import iso, utc_now
 from sync.errors import Conflict, NotFound
+from sync.ids import uuid7
 from sync.store.pages import page
 
 MAX_ATTEMPTS = 8
@@ -61,7 +61,7 @@ def event_row(event_id: str, topic: str, entity_id: str, data: dict, now: str) -
 
 def add(db: Database, topic: str, entity_id: str, data: dict) -> str:
     """Write one event; call inside the transaction that writes the record."""
-    event_id = str(uuid.uuid4())
+    event_id = uuid7()
     db.execute(EVENT_INSERT, event_row(event_id, topic, entity_id, data, utc_now()))
     return event_id
 
