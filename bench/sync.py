@@ -352,11 +352,11 @@ def bench_apply(db_path, username, homes, count, runs, size, insert=False):
     return figures
 
 
-def grow_database(db_path, mutations, per_template) -> float:
+def grow_database(db_path, mutations, per_template) -> tuple[float, float]:
     """Log ``mutations`` more mutations and their records, by bulk SQL (bench.floor.grow),
     copied from one day's push of each officer, as their phones would have sent them.
-    Returns the seconds it took."""
-    start = time.perf_counter()
+    Returns the seconds it took, and the bytes of database a mutation added."""
+    start, before = time.perf_counter(), Path(db_path).stat().st_size
     db = open_database(db_path)
     officers = [
         r[0]
@@ -371,7 +371,7 @@ def grow_database(db_path, mutations, per_template) -> float:
         templates.append(written(db, lambda w=work, c=caller: push.push(db, c, w)))
     grow(db, templates, mutations, per_template)
     db.close()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, (Path(db_path).stat().st_size - before) / mutations
 
 
 def _size_name(mutations: int) -> str:
@@ -412,7 +412,9 @@ def main(argv=None) -> None:
         grown = args.grow if args.grow is not None else (20_000 if args.quick else 10**6)
         if grown:
             size = _size_name(grown)
-            figures[f"grow_s{size}"] = round(grow_database(path, grown, count), 1)
+            took, per_mutation = grow_database(path, grown, count)
+            figures[f"grow_s{size}"] = round(took, 1)
+            figures[f"db_bytes_per_mutation{size}"] = round(per_mutation)
             figures.update(bench_apply(path, "officer1", homes, count, runs, size))
             figures[f"apply_growth{size}"] = round(
                 figures[f"apply_us{size}"] / figures["apply_us"], 2
@@ -441,7 +443,7 @@ def main(argv=None) -> None:
             f"{f['floor_us' + size]} us (x{f['apply_vs_floor' + size]}); growth "
             f"x{f['apply_growth' + size]}; WAL {f['wal_bytes_per_mutation' + size]:,} B a "
             f"mutation (floor {f['floor_wal_bytes_per_mutation' + size]:,}); built in "
-            f"{f['grow_s' + size]} s"
+            f"{f['grow_s' + size]} s, {f['db_bytes_per_mutation' + size]:,} B a mutation"
         )
     print(
         f"  storm: {f['storm_phones']} phones x push+pull: p50 {f['storm_p50_ms']} ms, "
