@@ -13,6 +13,7 @@ LAYERS = {
     "sync.clock": 0,
     "sync.codes": 0,
     "sync.errors": 0,
+    "sync.ids": 0,
     "sync.store": 1,
     "sync.access": 2,
     "sync.protocol": 3,
