@@ -45,6 +45,48 @@ NOTICE_TYPES = {
     "section_8": "Section 8 notice (assured and starter tenancies)",
     "notice_to_quit": "Notice to Quit (non-secure tenancies)",
 }
+# A rent account's transactions (the nightly import's ``transactions``). The amount is
+# signed as it moves the balance: a charge adds to what is owed, a payment or benefit
+# credit takes from it (a returned direct debit is a payment with a positive amount).
+TRANSACTION_TYPES = {
+    "opening": "Balance brought forward",
+    "charge": "Rent or other charge",
+    "payment": "Payment by the tenant",
+    "benefit": "Benefit credit",
+    "adjustment": "Adjustment (write-off, correction, refund)",
+}
+# How a payment was made, and where a benefit credit came from.
+PAYMENT_METHODS = {
+    "direct_debit": "Direct debit",
+    "standing_order": "Standing order",
+    "card": "Debit or credit card",
+    "bank_transfer": "Bank transfer",
+    "cash": "Cash (PayPoint, Post Office or office)",
+    "cheque": "Cheque",
+}
+BENEFIT_METHODS = {
+    "housing_benefit": "Housing Benefit",
+    "managed_payment": "Universal Credit managed payment to landlord",
+    "third_party_deduction": "Universal Credit deduction towards arrears",
+    "dhp": "Discretionary Housing Payment",
+}
+
+# Letters the housing system sent (the nightly import's ``letters``): the Pre-Action
+# Protocol's written contact (sync.casework.evidence reads them against its checklist).
+LETTER_TYPES = {
+    "arrears_reminder": "Arrears reminder",
+    "arrears_letter": "Arrears letter: the cause, finances, benefits and repayment",
+    "income_expenditure_form": "Income and expenditure form",
+    "arrangement_confirmation": "Repayment arrangement set out in writing, with time limits",
+    "rent_statement": "Rent statement",
+    "benefit_advice": "Benefit entitlement and housing costs help",
+    "debt_advice": "Free debt advice services",
+    "pre_action_letter": "Pre-action letter: offer to discuss the case or mediation",
+    "notice_cover_letter": "Notice served, with its covering letter",
+    "hearing_letter": "The date and time of the hearing",
+    "breathing_space_acknowledgement": "Breathing Space acknowledged",
+}
+
 ORDER_TYPES = ("adjourned", "suspended", "outright", "dismissed")
 BREATHING_SPACE_TYPES = ("standard", "mental_health_crisis")
 

@@ -24,6 +24,7 @@ from sync.records import (
     markers,
     properties,
     repairs,
+    statements,
     tenancies,
     visits,
 )
@@ -33,6 +34,7 @@ _DECLARED = (
     tenancies.TENANCY_KIND,
     tenancies.TENANT_KIND,
     tenancies.ACCOUNT_KIND,
+    statements.STATEMENT_KIND,
     arrangements.ARRANGEMENT_KIND,
     arrangements.PROMISE_KIND,
     markers.MARKER_KIND,

@@ -51,8 +51,18 @@ NAMING_TENANCY = tuple(
 )
 # Records with versioned fields and conflicts (sync.protocol.versions).
 VERSIONED = tuple(name for name, kind in kinds.KINDS.items() if kind.versioned)
-# Purged with their tenancy (its account among them: its id is the tenancy's).
+# Purged with their tenancy (its account and statement among them: their id is the
+# tenancy's, their rows its own, its snapshots and transactions).
 PURGED = kinds.following_tenancy(MOVES, STAYS)
+_OWN_ROW = {kind.name for kind in PURGED if kind.table == "tenancies"}
+# The tenancy's history from the housing system, deleted with it.
+_HISTORY = (
+    "account_snapshots",
+    "rent_transactions",
+    "letters",
+    "breathing_spaces",
+    "review_flags",
+)
 # Kept when their tenancy is purged, with the tenancy taken off them.
 OUTLIVING = kinds.following_tenancy(OUTLIVES)
 
@@ -99,12 +109,12 @@ _UNLINK_CORRECTIONS = (
 
 
 def _delete_under(db: Database, ref: str) -> None:
-    """Delete the tenancy's records of every purged kind, and its account's history (its
-    snapshots, Breathing Spaces and review items). A promise goes before the visit that
-    made it (its id is the visit's)."""
+    """Delete the tenancy's history (first: a letter names a tenant; its snapshots,
+    transactions, Breathing Spaces and review items) and its records of every purged kind.
+    A promise goes before the visit that made it (its id is the visit's)."""
     tables = [k.table for k in PURGED if k.table != "tenancies"]
     tables.sort(key=lambda table: table != "promises")
-    for table in [*tables, "account_snapshots", "breathing_spaces", "review_flags"]:
+    for table in [*_HISTORY, *tables]:
         db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
 
 
@@ -196,14 +206,14 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
         refs = [t[0] for t in tenancies]
         counts["tenancies"] = len(refs)
         for kind in PURGED:
-            if kind.name != "account":
+            if kind.name not in _OWN_ROW:
                 counts[kind.table] = 0
         gone: list[tuple[str, str]] = []
         for ref, uprn in tenancies:
             held = _tenancy_records(db, ref)
             gone += held
             for entity_type, entity_id in held:
-                if entity_type not in ("tenancy", "account"):
+                if entity_type != "tenancy" and entity_type not in _OWN_ROW:
                     counts[kinds.KINDS[entity_type].table] += 1
                 changes.touch(db, entity_type, entity_id, uprn, deleted=True)
             db.execute(
@@ -367,6 +377,10 @@ def _held_about(db: Database, person_ref: str) -> dict:
         "breathing_spaces": rows(
             "SELECT * FROM breathing_spaces WHERE tenancy_ref = ? ORDER BY start_date", [ref]
         ),
+        "rent_transactions": rows(
+            "SELECT * FROM rent_transactions WHERE tenancy_ref = ? ORDER BY posted_on", [ref]
+        ),
+        "letters": rows("SELECT * FROM letters WHERE tenancy_ref = ? ORDER BY sent_on", [ref]),
         "contact_records": rows(
             "SELECT * FROM visits WHERE tenancy_ref = ? ORDER BY observed_at", [ref]
         ),

@@ -110,6 +110,8 @@ RULES = {
     "GET /tenancies/{tenancy_ref}/markers": Rule(EVERYONE, scope="patch"),
     "GET /tenancies/{tenancy_ref}/evidence": Rule(CASEWORK, scope="patch"),
     "GET /tenancies/{tenancy_ref}/breathing-spaces": Rule(CASEWORK, scope="patch"),
+    "GET /tenancies/{tenancy_ref}/bundle.pdf": Rule(CASEWORK, scope="patch"),
+    "GET /tenancies/{tenancy_ref}/statement": Rule(CASEWORK, scope="patch"),
     "GET /tenancies/{tenancy_ref}/priority": Rule(CASEWORK, scope="patch"),
     "GET /imports": Rule(ADMIN),
     "POST /imports": Rule(ADMIN, query="?kind=properties&format=csv"),

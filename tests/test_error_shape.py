@@ -50,6 +50,8 @@ FORBIDDEN = {
     ("GET", "/sync/flagged"): ("officer1", None),
     ("POST", "/sync/flagged/{flag_id}/review"): ("officer1", {"note": "Seen"}),
     ("GET", "/tenancies/{tenancy_ref}/evidence"): ("repairs1", None),
+    ("GET", "/tenancies/{tenancy_ref}/bundle.pdf"): ("repairs1", None),
+    ("GET", "/tenancies/{tenancy_ref}/statement"): ("repairs1", None),
     ("POST", "/repairs/{repair_id}/actions"): ("officer1", {"action": "acknowledged"}),
     ("GET", "/concerns"): ("repairs1", None),
     ("GET", "/concerns/{concern_id}"): ("repairs1", None),

@@ -66,8 +66,9 @@ def test_an_import_reaches_only_the_phones_in_scope(client, tokens, db, as_user)
         {"tenancy_ref": ref, "as_of": "2099-01-01", "balance": 321.5, "benefit": "none"}
     )
     client.post("/imports?kind=accounts&format=jsonl", data=line, headers=as_user("admin"))
-    assert officer1.sync() == 1
+    assert officer1.sync() == 2  # the account, and the statement of a tenancy in arrears
     assert officer1.store[("account", ref)]["balance"] == 321.5
+    assert officer1.store[("statement", ref)]["account_balance"] == 321.5
     assert officer2.sync() == 0
 
 

@@ -1,30 +1,95 @@
 """A tenancy's case, as the officer and the court need it: its Pre-Action Protocol
-evidence, and its priority with the reasons in words. (The tenancy records themselves
-are in homes.py.)"""
+evidence (as JSON, or as a PDF court bundle), its rent statement, and its priority with
+the reasons in words. (The tenancy records themselves are in homes.py.)"""
 
+from flask import Response, request
 from flask.views import MethodView
 
 from schemas.evidence import EvidenceSchema
 from schemas.planning import PrioritySchema
+from schemas.statements import StatementSchema
 from server.blueprint import Blueprint
 from server.context import caller, db
-from sync.casework import cases
+from sync.casework import bundle, cases, evidence
 from sync.clock import london_today
-from sync.records import tenancies
+from sync.errors import Forbidden
+from sync.records import statements, tenancies
 
 blp = Blueprint(
     "evidence", __name__, url_prefix="/tenancies", description="Pre-Action Protocol evidence"
 )
 blueprints = [blp]
 
+PDF = "application/pdf"
+_PDF_DOC = {
+    "responses": {
+        "200": {
+            "description": "With `Accept: application/pdf`: the court bundle, on numbered pages.",
+            "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+def _bundle(tenancy_ref: str) -> Response:
+    today = london_today()
+    found = evidence.protocol_evidence(db(), caller(), tenancy_ref, today)
+    statement = statements.tenancy_statement(db(), tenancy_ref, today)
+    pdf = bundle.render(found, statement, today)
+    name = f"bundle-{tenancy_ref}-{today.isoformat()}.pdf"
+    return Response(
+        pdf,
+        mimetype=PDF,
+        headers={
+            "Content-Disposition": f'inline; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _wants_pdf() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", PDF])
+    return (
+        best == PDF
+        and request.accept_mimetypes[PDF] > request.accept_mimetypes["application/json"]
+    )
+
 
 @blp.route("/<string:tenancy_ref>/evidence")
 class Evidence(MethodView):
     @blp.response(200, EvidenceSchema)
+    @blp.doc(**_PDF_DOC)
     @blp.errors(401, 403, 404)
     def get(self, tenancy_ref):
-        """A tenancy's Pre-Action Protocol evidence, in date order"""
-        return tenancies.protocol_evidence(db(), caller(), tenancy_ref)
+        """A tenancy's Pre-Action Protocol evidence: JSON, or the court bundle as a PDF
+        (`Accept: application/pdf`)"""
+        if _wants_pdf():
+            return _bundle(tenancy_ref)
+        return evidence.protocol_evidence(db(), caller(), tenancy_ref, london_today())
+
+
+@blp.route("/<string:tenancy_ref>/bundle.pdf")
+class Bundle(MethodView):
+    @blp.doc(**_PDF_DOC)
+    @blp.errors(401, 403, 404)
+    def get(self, tenancy_ref):
+        """The court bundle as a PDF: the evidence on numbered pages (a link needs no
+        Accept header)"""
+        return _bundle(tenancy_ref)
+
+
+@blp.route("/<string:tenancy_ref>/statement")
+class Statement(MethodView):
+    @blp.response(200, StatementSchema)
+    @blp.errors(401, 403, 404)
+    def get(self, tenancy_ref):
+        """A tenancy's rent statement: the running balance, the last 13 weeks and since
+        arrears began, checked against the rent account"""
+        today = london_today()
+        tenancies.find_tenancy(db(), caller(), tenancy_ref, today)
+        if not caller().sees_finance:
+            raise Forbidden(f"A {caller().role.replace('_', ' ')} may not see rent accounts.")
+        return statements.tenancy_statement(db(), tenancy_ref, today)
 
 
 @blp.route("/<string:tenancy_ref>/priority")

@@ -3,8 +3,8 @@
 Demo-only: every demo user's password is ``demo``. Never run this against a live database.
 
 The landlord is generated in stages (landlord.py runs them: geography, homes, tenancies,
-people, accounts, legal steps, markers), from name pools in data/, then a week of field
-work is pushed through the real sync protocol (field.py).
+people, accounts, legal steps, markers, transactions and letters), from name pools in
+data/, then a week of field work is pushed through the real sync protocol (field.py).
 
 Imports: anything; nothing imports the demo but the ``doorstep`` command, tests and bench.
 """
@@ -24,7 +24,15 @@ from sync.intake.run import import_rows
 from sync.records.patches import create_patch
 
 DEMO_PASSWORD = "demo"
-KIND_ORDER = ("properties", "tenancies", "tenants", "accounts", "markers")
+KIND_ORDER = (
+    "properties",
+    "tenancies",
+    "tenants",
+    "accounts",
+    "markers",
+    "transactions",
+    "letters",
+)
 
 
 def demo_logins(patches: int = 6) -> list[tuple[str, str]]:
@@ -144,6 +152,8 @@ EXPORT_FORMATS = {
     "tenants": "jsonl",
     "accounts": "csv",
     "markers": "csv",
+    "transactions": "csv",
+    "letters": "csv",
 }
 
 

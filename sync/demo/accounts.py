@@ -214,9 +214,14 @@ def _payment_dates(rng: random.Random, mode: str, begin: date, as_of: date) -> l
     return dates[::-1]
 
 
+def ledger_start(as_of: date) -> date:
+    """The first day of the ledger the snapshots replay: five weeks before the first."""
+    return as_of - days(7 * (WINDOW_WEEKS - 1) + 35)
+
+
 def _ledger(rng: random.Random, t: Tenancy, as_of: date) -> tuple[int, list, list]:
     """(opening balance, charges, payments) over the window: lists of (date, pence)."""
-    begin = as_of - days(7 * (WINDOW_WEEKS - 1) + 35)
+    begin = ledger_start(as_of)
     target = round(t.weeks * t.rent)
     if not t.current:
         payments = _former_payments(rng, begin, as_of)
@@ -344,6 +349,7 @@ def accounts(rng: random.Random, tenancies: list[Tenancy], as_of: date) -> list[
     snapshot_dates = [as_of - days(7 * k) for k in range(WINDOW_WEEKS - 1, -1, -1)]
     for t in sorted(tenancies, key=lambda t: t.ref):
         opening, charges, payments = _ledger(rng, t, as_of)
+        t.ledger = (opening, charges, payments)  # the statement's last weeks (transactions)
         last_paid = None
         if not t.current:
             last_paid = (

@@ -4,7 +4,8 @@
 patches they are cut into (``geography``), their addresses (``homes``), a current tenancy
 for each and an older ended one for a few (``tenancies``), the tenants (``people``), six
 weekly rent account snapshots with arrangements and Breathing Space (``accounts``) and legal
-steps (``legal``), and warning markers (``markers``).
+steps (``legal``), warning markers (``markers``), and the rent transactions the snapshots
+agree with and the letters sent (``transactions``).
 
 Every row is a dict in the nightly import format (``sync.intake.run.import_rows``): dates are
 ISO strings, booleans are bools. The output depends only on the arguments of ``generate``:
@@ -22,7 +23,7 @@ from shapely.geometry import shape
 
 from sync import codes
 from sync.clock import london_today
-from sync.demo import accounts, geography, homes, markers, people, tenancies
+from sync.demo import accounts, geography, homes, markers, people, tenancies, transactions
 from sync.demo.geography import PatchPlan
 
 
@@ -34,6 +35,8 @@ class Landlord:
     tenants: list[dict]
     accounts: list[dict]
     markers: list[dict]
+    transactions: list[dict]
+    letters: list[dict]
 
 
 def generate(
@@ -60,7 +63,19 @@ def generate(
     account_rows = accounts.accounts(account_rng, drawn, as_of)
     marker_rows = markers.markers(marker_rng, drawn, as_of)
     tenancy_rows = tenancies.tenancy_rows(drawn)
-    return Landlord(plans, properties, tenancy_rows, tenants, account_rows, marker_rows)
+    # A stream of its own, drawn after the others: their rows stay as they were.
+    history_rng = random.Random(master.getrandbits(64))
+    transaction_rows, letter_rows = transactions.history(history_rng, drawn, as_of)
+    return Landlord(
+        plans,
+        properties,
+        tenancy_rows,
+        tenants,
+        account_rows,
+        marker_rows,
+        transaction_rows,
+        letter_rows,
+    )
 
 
 # --- summary ---------------------------------------------------------------------------

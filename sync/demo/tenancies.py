@@ -38,6 +38,8 @@ class Tenancy:
     legal: dict | None = None
     breathing: dict | None = None
     trend: str = "stable"
+    # (balance before the ledger, charges, payments) the snapshots replay: sync.demo.accounts
+    ledger: tuple | None = None
 
     @property
     def current(self) -> bool:

@@ -25,7 +25,7 @@ from sync.intake.store import (
     after_tenancies,
     derive_account,
 )
-from sync.records import breathing, notices
+from sync.records import breathing, notices, statements
 
 
 def _out_of_order(row: dict, pairs, errors: dict) -> None:
@@ -244,6 +244,49 @@ MARKER = Row(
 )
 
 
+_METHODS = {"payment": codes.PAYMENT_METHODS, "benefit": codes.BENEFIT_METHODS}
+
+
+def _transaction(row: dict) -> dict:
+    """A payment names how it was paid, a benefit credit where it came from; nothing else
+    names a method. Only the balance brought forward may be nil."""
+    errors: dict = {}
+    methods = _METHODS.get(row["type"])
+    if methods is None and row["method"] is not None:
+        errors["method"] = [f"Only for a payment or a benefit credit, not {row['type']!r}."]
+    elif methods is not None and row["method"] not in methods:
+        errors["method"] = [f"A {row['type']} needs one of: {', '.join(methods)}."]
+    if row["amount"] == 0 and row["type"] != "opening":
+        errors["amount"] = ["Must not be zero."]
+    return errors
+
+
+TRANSACTION = Row(
+    {
+        "transaction_ref": _ref(),
+        "tenancy_ref": _ref(),
+        "posted_on": Date(required=True, nullable=False),
+        "type": Code(codes.TRANSACTION_TYPES, required=True, nullable=False),
+        "method": Code((*codes.PAYMENT_METHODS, *codes.BENEFIT_METHODS)),
+        # Signed as it moves the balance: a charge adds, a payment takes away.
+        "amount": Decimal(-1_000_000, 1_000_000, required=True, nullable=False),
+        "description": _text(),
+    },
+    whole=_transaction,
+)
+
+LETTER = Row(
+    {
+        "letter_ref": _ref(),
+        "tenancy_ref": _ref(),
+        "person_ref": _text(40),
+        "sent_on": Date(required=True, nullable=False),
+        "type": Code(codes.LETTER_TYPES, required=True, nullable=False),
+        "description": _text(500),
+    }
+)
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -375,6 +418,35 @@ KINDS: dict[str, Kind] = {
                 ("tenancy_ref", "tenancies", "tenancy_ref"),
             ),
             sync_entity=lambda r, _: ("marker", r["marker_ref"], r["uprn"]),
+        ),
+        Kind(
+            "transactions",
+            "rent_transactions",
+            ("transaction_ref",),
+            TRANSACTION,
+            (
+                "transaction_ref",
+                "tenancy_ref",
+                "posted_on",
+                "type",
+                "method",
+                "amount",
+                "description",
+            ),
+            references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
+            # Phones hold a statement for each tenancy in arrears, not the transactions.
+            after=lambda db, run, rows: statements.touch(db, {r["tenancy_ref"] for r in rows}),
+        ),
+        Kind(
+            "letters",
+            "letters",
+            ("letter_ref",),
+            LETTER,
+            ("letter_ref", "tenancy_ref", "person_ref", "sent_on", "type", "description"),
+            references=(
+                ("tenancy_ref", "tenancies", "tenancy_ref"),
+                ("person_ref", "tenants", "person_ref"),
+            ),
         ),
     )
 }

@@ -18,7 +18,7 @@ from sync.intake import moratoria
 from sync.intake.parse import Codes, Row
 from sync.protocol import versions
 from sync.protocol.kinds import MOVES
-from sync.records import arrangements, notices
+from sync.records import arrangements, notices, statements
 from sync.records.patches import assign_properties, patch_index
 from sync.store import changes
 from sync.store.db import write_transaction
@@ -162,7 +162,8 @@ def derive_account(row: dict, tenancies: Tenancies) -> None:
 def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
     """Point each tenancy at its newest snapshot, keep the Breathing Spaces it shows, bring
     its arrangement up to date, check the phones' arrangements and promises against it,
-    and send its steps taken inside a moratorium to review."""
+    and send its steps taken inside a moratorium to review. Phones hold a statement for
+    each tenancy in arrears: one that fell into arrears gets it, one that left loses it."""
     refs = sorted({r["tenancy_ref"] for r in rows})
     moratoria.note_spaces(db, rows)
     for chunk in chunks(refs, CHUNK):
@@ -191,6 +192,7 @@ def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
         for ref in chunk:
             if ref in watched:
                 arrangements.check_tenancy(db, ref)
+        statements.touch(db, chunk)
     moratoria.flag_steps(db, run, rows)
 
 

@@ -18,9 +18,7 @@ from sync.protocol.edits import TENANT_EDIT, prefetch_records
 from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import TENANT
 from sync.records import breathing, notices
-from sync.records.arrangements import ARRANGEMENT_COLUMNS, PROMISE_COLUMNS, arrangement_out
 from sync.records.properties import active_markers, patch_ids_of
-from sync.records.visits import VISIT_COLUMNS, visit_out
 from sync.store.pages import page, postcode_clause
 from sync.store.rows import load
 
@@ -294,6 +292,12 @@ def _get_row(db: Database, caller: Caller, tenancy_ref: str, today: date) -> dic
     return rows[0]
 
 
+def find_tenancy(db: Database, caller: Caller, tenancy_ref: str, today: date) -> dict:
+    """The tenancy's row with its home's address, if the caller's scope holds it (else
+    NotFound): what a case's reads start from."""
+    return _get_row(db, caller, tenancy_ref, today)
+
+
 def get_tenancy(db: Database, caller: Caller, tenancy_ref: str, today: date | None = None) -> dict:
     today = today or london_today()
     row = _decorate(db, caller, [_get_row(db, caller, tenancy_ref, today)], today)[0]
@@ -358,56 +362,6 @@ def tenancy_markers(
     today = today or london_today()
     row = _get_row(db, caller, tenancy_ref, today)
     return active_markers(db, [row["uprn"]], today, tenancy_ref).get(row["uprn"], [])
-
-
-def protocol_evidence(
-    db: Database, caller: Caller, tenancy_ref: str, today: date | None = None
-) -> dict:
-    """A tenancy's Pre-Action Protocol evidence in date order: every contact attempt
-    (with what was offered and any correction), arrangement and promise."""
-    today = today or london_today()
-    tenancy = _get_row(db, caller, tenancy_ref, today)
-    if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears evidence.")
-    entries = []
-    columns = ", ".join(f"v.{c}" for c in VISIT_COLUMNS.split(", "))
-    for row in db.query(
-        f"SELECT {columns}, u.username AS officer, "
-        "(SELECT group_concat(c.id) FROM visits c WHERE c.corrects = v.id) AS corrected_by "
-        "FROM visits v JOIN users u ON u.id = v.officer_id WHERE v.tenancy_ref = ?",
-        [tenancy_ref],
-    ):
-        corrected_by = row.pop("corrected_by")
-        row["corrected_by"] = corrected_by.split(",") if corrected_by else []
-        entries.append({"kind": "contact", "at": row["observed_at"], "record": visit_out(row)})
-    for row in db.query(
-        f"SELECT {ARRANGEMENT_COLUMNS} FROM arrangements WHERE tenancy_ref = ? "
-        "AND source = 'device'",
-        [tenancy_ref],
-    ):
-        entries.append(
-            {"kind": "arrangement", "at": row["observed_at"], "record": arrangement_out(row)}
-        )
-    for row in db.query(
-        f"SELECT {PROMISE_COLUMNS}, v.observed_at FROM promises p JOIN visits v ON v.id = p.id "
-        "WHERE p.tenancy_ref = ?",
-        [tenancy_ref],
-    ):
-        entries.append({"kind": "promise", "at": row.pop("observed_at"), "record": row})
-    entries.sort(key=lambda e: (e["at"], e["kind"]))
-    return {"tenancy_ref": tenancy_ref, "entries": entries, "notice": _notice(db, tenancy, today)}
-
-
-def _notice(db: Database, tenancy: dict, today: date) -> dict | None:
-    """The current account's notice and claim, with whether the notice is valid: what a
-    claim would rest on."""
-    snapshot = tenancy["current_snapshot_id"]
-    rows = list(
-        db.query(f"SELECT {SNAPSHOT_COLUMNS} FROM account_snapshots WHERE id = ?", [snapshot])
-    )
-    if not rows or not rows[0]["notice_type"]:
-        return None
-    return account_out(rows[0], today, tenancy)["legal"]
 
 
 def _read_tenancies(db: Database, ids: list[str], today: date) -> dict[str, dict]:

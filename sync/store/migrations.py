@@ -952,5 +952,41 @@ def m0017_breathing_space_history(db: Database) -> None:
             WHERE source = 'import';
         CREATE INDEX review_flags_open ON review_flags(reviewed_at, id);
         CREATE INDEX review_flags_tenancy ON review_flags(tenancy_ref);
+
+
+@migrations()
+def m0018_rent_transactions_and_letters(db: Database) -> None:
+    """The rent account's transactions (charges, payments with their method, benefit
+    credits, adjustments and the balance brought forward) and the letters the housing
+    system sent, both from the nightly import: the rent statement and the Pre-Action
+    Protocol's record of contact are built from them (sync.records.statements,
+    sync.casework.evidence). Each is keyed by the housing system's own reference."""
+    db.executescript(
+        """
+        CREATE TABLE rent_transactions (
+            transaction_ref TEXT PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            posted_on TEXT NOT NULL,
+            type TEXT NOT NULL CHECK (type IN ('opening', 'charge', 'payment', 'benefit',
+                'adjustment')),
+            method TEXT,
+            amount REAL NOT NULL,
+            description TEXT,
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX rent_transactions_tenancy ON rent_transactions(tenancy_ref, posted_on);
+
+        CREATE TABLE letters (
+            letter_ref TEXT PRIMARY KEY,
+            tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+            person_ref TEXT REFERENCES tenants(person_ref),
+            sent_on TEXT NOT NULL,
+            type TEXT NOT NULL,
+            description TEXT,
+            imported_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX letters_tenancy ON letters(tenancy_ref, sent_on);
         """
     )

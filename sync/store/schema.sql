@@ -271,6 +271,19 @@ CREATE TABLE import_warnings (
 
 CREATE INDEX import_warnings_run ON import_warnings(run_id);
 
+CREATE TABLE letters (
+    letter_ref TEXT PRIMARY KEY,
+    tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+    person_ref TEXT REFERENCES tenants(person_ref),
+    sent_on TEXT NOT NULL,
+    type TEXT NOT NULL,
+    description TEXT,
+    imported_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE INDEX letters_tenancy ON letters(tenancy_ref, sent_on);
+
 CREATE TABLE login_failures (
     id INTEGER PRIMARY KEY,
     key TEXT NOT NULL,
@@ -435,6 +448,20 @@ CREATE TABLE record_moves (
 );
 
 CREATE INDEX record_moves_home ON record_moves(uprn, seq);
+
+CREATE TABLE rent_transactions (
+    transaction_ref TEXT PRIMARY KEY,
+    tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
+    posted_on TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('opening', 'charge', 'payment', 'benefit', 'adjustment')),
+    method TEXT,
+    amount REAL NOT NULL,
+    description TEXT,
+    imported_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+
+CREATE INDEX rent_transactions_tenancy ON rent_transactions(tenancy_ref, posted_on);
 
 CREATE TABLE repair_events (
     id INTEGER PRIMARY KEY,
