@@ -21,11 +21,20 @@ blp = Blueprint(
 blueprints = [blp]
 
 PDF = "application/pdf"
+_PDF = {PDF: {"schema": {"type": "string", "format": "binary"}}}
 _PDF_DOC = {
+    "responses": {"200": {"description": "The court bundle, on numbered pages.", "content": _PDF}}
+}
+# JSON by default; the court bundle with ``Accept: application/pdf``.
+_EITHER_DOC = {
     "responses": {
         "200": {
-            "description": "With `Accept: application/pdf`: the court bundle, on numbered pages.",
-            "content": {PDF: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The evidence as JSON; with `Accept: application/pdf`, the court "
+            "bundle on numbered pages.",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Evidence"}},
+                **_PDF,
+            },
         }
     }
 }
@@ -58,7 +67,7 @@ def _wants_pdf() -> bool:
 @blp.route("/<string:tenancy_ref>/evidence")
 class Evidence(MethodView):
     @blp.response(200, EvidenceSchema)
-    @blp.doc(**_PDF_DOC)
+    @blp.doc(**_EITHER_DOC)
     @blp.errors(401, 403, 404)
     def get(self, tenancy_ref):
         """A tenancy's Pre-Action Protocol evidence: JSON, or the court bundle as a PDF
