@@ -1,5 +1,6 @@
 # make run         - install into .venv, build the demo landlord once, serve it on :8000
-# make test        - install, lint, and run the whole test suite (CI runs this)
+# make test        - install, lint, and run the whole test suite (CI runs this); it leaves
+#                    a sample court bundle for a demo claim in var/bundles/ (untracked)
 # make test-fast   - lint, and the tests that are neither slow nor start processes or a browser
 # make screenshots - run the browser tests to refresh docs/screenshots/
 

@@ -952,6 +952,8 @@ def m0017_breathing_space_history(db: Database) -> None:
             WHERE source = 'import';
         CREATE INDEX review_flags_open ON review_flags(reviewed_at, id);
         CREATE INDEX review_flags_tenancy ON review_flags(tenancy_ref);
+        """
+    )
 
 
 @migrations()
