@@ -1,6 +1,9 @@
 """Solve a public benchmark instance and print JSON.
 
-    python -m routing.solve --format op|optw FILE [--time-limit SECONDS]
+    python -m routing.solve --format op|optw-solomon|optw-cordeau FILE [--time-limit SECONDS]
+
+The format is named, never guessed: the two OPTW variants share a layout but truncate
+travel times to different precisions (routing.formats).
 
 Prints ``score``, ``route`` (visited vertex ids in order, without start and end),
 ``cost`` (travel distance for OP, return time for OPTW) and ``feasible``.

