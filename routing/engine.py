@@ -28,11 +28,13 @@ import math
 import random
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import vroom
 
 INFINITY = float("inf")
 EPSILON = 1e-9
+VROOM_SHARE = 0.4  # of the time limit, for VROOM's own search
 
 
 @dataclass(frozen=True)
@@ -168,7 +170,10 @@ def _scale(inst: Instance) -> float:
     return 1000
 
 
-def vroom_route(inst: Instance, *, exploration: int = 5, threads: int = 2) -> list[int]:
+def vroom_route(
+    inst: Instance, *, exploration: int = 5, threads: int = 2, timeout: float | None = None
+) -> list[int]:
+    """VROOM's route (stops only). ``timeout``: seconds VROOM may search (None: no limit)."""
     factor = _scale(inst)
     exact = factor in (1, 10)
 
@@ -221,7 +226,10 @@ def vroom_route(inst: Instance, *, exploration: int = 5, threads: int = 2) -> li
     if not jobs:
         return []
     problem.add_job(jobs)
-    solution = problem.solve(exploration_level=exploration, nb_threads=threads).to_dict()
+    limit = None if timeout is None else timedelta(seconds=max(timeout, 0.001))
+    solution = problem.solve(
+        exploration_level=exploration, nb_threads=threads, timeout=limit
+    ).to_dict()
     steps = solution["routes"][0]["steps"] if solution["routes"] else []
     return [step["id"] - 1 for step in steps if step["type"] == "job"]
 
@@ -301,6 +309,8 @@ class _Search:
             for node in pool:
                 if node in inside:
                     continue
+                if self.out_of_time():
+                    return route
                 found = self.best_insertion(route, node)
                 if found is None:
                     continue
@@ -341,6 +351,8 @@ class _Search:
             improved = False
             n = len(route)
             for i in range(n - 1):
+                if self.out_of_time():
+                    return route
                 for j in range(i + 1, n):
                     trial = route[:i] + route[i : j + 1][::-1] + route[j + 1 :]
                     sched = self.ok(trial)
@@ -375,6 +387,8 @@ class _Search:
             if self.out_of_time():
                 break
             for k in sorted(range(len(route)), key=lambda k: inst.score[route[k]]):
+                if self.out_of_time():
+                    return route
                 old = route[k]
                 if old in inst.must or inst.score[old] >= inst.score[node] - EPSILON:
                     break
@@ -411,7 +425,9 @@ def solve(
     started = time.perf_counter()
     deadline = started + time_limit
     search = _Search(inst, deadline)
-    route = vroom_route(inst, exploration=exploration)
+    # VROOM gets a share of the budget; its construction may overrun a tiny timeout a
+    # little, and the local search then stops at the deadline.
+    route = vroom_route(inst, exploration=exploration, timeout=VROOM_SHARE * time_limit)
     # VROOM may place a break where our schedule would not: drop its weakest stops until
     # the route is feasible by our rules (rarely needed).
     while route and not simulate(inst, route).feasible:

@@ -4,11 +4,14 @@ independent checker."""
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from bench.route_check import check, check_optw
+from routing import engine
+from routing.engine import Break
 from routing.formats import READERS
 
 pytestmark = pytest.mark.process  # each runs python -m routing.solve
@@ -126,3 +129,17 @@ def test_a_bad_file_is_a_clear_error(tmp_path):
     bad.write_text("not a number\n")
     run = solve("--format", "op", str(bad))
     assert run.returncode == 2 and "cannot read" in run.stderr
+
+
+@pytest.mark.parametrize("limit", [0.2, 0.5])
+def test_a_plan_keeps_to_its_time_limit(limit):
+    """VROOM is told the time left and the local search stops at the deadline: the whole
+    solve ends within the limit, give or take VROOM's first construction."""
+    path = BENCH / "optw" / "pr10.txt"
+    inst = READERS["optw-cordeau"](path)
+    inst.breaks = (Break(opens=300.0, closes=400.0, duration=30.0),)
+    started = time.perf_counter()
+    found = engine.solve(inst, time_limit=limit)
+    took = time.perf_counter() - started
+    assert found.feasible and found.route
+    assert took <= limit + 0.15, f"{took:.3f} s under a {limit} s limit"
