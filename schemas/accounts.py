@@ -3,6 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
 from schemas.common import Id
+from schemas.planning import PlaceSchema
 from sync import codes
 from sync.access import passwords
 
@@ -41,6 +42,13 @@ class TeamCreateSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(1, 100))
 
 
+BASE = (
+    "Where the user's day plans start and end by default (an office, or home): latitude, "
+    "longitude, label. Null: none set (plans then start from the middle of the officer's "
+    "homes)."
+)
+
+
 class UserSchema(Schema):
     id = Id()
     username = fields.String()
@@ -53,6 +61,7 @@ class UserSchema(Schema):
     disabled_at = fields.String(allow_none=True)
     created_at = fields.String()
     updated_at = fields.String()
+    base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
 
 
 class UserQuerySchema(Schema):
@@ -67,6 +76,7 @@ class UserCreateSchema(Schema):
     email = fields.Email(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(codes.ROLES))
     team_id = Id(load_default=None, allow_none=True)
+    base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
     password = fields.String(
         required=True,
         validate=PASSWORD,
@@ -82,6 +92,7 @@ class UserUpdateSchema(Schema):
     email = fields.Email(allow_none=True)
     role = fields.String(validate=validate.OneOf(codes.ROLES))
     team_id = Id(allow_none=True)
+    base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
     active = fields.Boolean(
         metadata={"description": "false disables a leaver and revokes all their devices."}
     )

@@ -94,8 +94,13 @@ class AppointmentSchema(Schema):
 class PlanRequestSchema(Schema):
     officer_id = Id(metadata={"description": "Default: me (officers)."})
     date = Day(required=True)
-    start = fields.Nested(PlaceSchema, metadata={"description": "Default: the patch centre."})
-    end = fields.Nested(PlaceSchema, metadata={"description": "Default: the start."})
+    start = fields.Nested(
+        PlaceSchema,
+        metadata={"description": "Default: the officer's base (else the middle of their homes)."},
+    )
+    end = fields.Nested(
+        PlaceSchema, metadata={"description": "Default: the officer's base (else the start)."}
+    )
     window = fields.Nested(WindowSchema, metadata={"description": "Default 09:00-17:00."})
     breaks = fields.List(
         fields.Nested(BreakSchema),

@@ -223,6 +223,53 @@ def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db)
     assert_problem(again_twice, 409, "superseded")
 
 
+def _place(plan_place: dict) -> tuple:
+    return plan_place["latitude"], plan_place["longitude"], plan_place["label"]
+
+
+def test_a_day_starts_and_ends_at_the_officers_base(client, as_user, db):
+    """The demo gives every officer a base (their town's housing office); a plan with no
+    start or end starts and ends there, and a re-plan still ends there."""
+    officer = client.get("/me", headers=as_user("officer1")).get_json()
+    base = officer["base"]
+    assert base["label"].endswith("housing office")
+    plan = _plan(client, as_user("officer1"))
+    assert _place(plan["start"]) == _place(plan["end"]) == _place(base)
+    first = plan["stops"][0]
+    at = datetime.fromisoformat(first["leave_at"])
+    body = {"position": {k: first[k] for k in ("latitude", "longitude")}, "at": at.isoformat()}
+    response = client.post(f"/plans/{plan['id']}/replan", json=body, headers=as_user("officer1"))
+    again = response.get_json()
+    assert again["start"]["label"] == "Current position"
+    assert _place(again["end"]) == _place(base)
+
+
+def test_an_admin_sets_an_officers_base_and_the_plan_follows(client, as_user, db):
+    officer_id = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
+    home = {"latitude": 51.3301, "longitude": -2.2012, "label": "Home"}
+    response = client.patch(f"/users/{officer_id}", json={"base": home}, headers=as_user("admin"))
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["base"] == home
+    plan = _plan(client, as_user("officer2"))
+    assert _place(plan["start"]) == _place(plan["end"]) == _place(home)
+    # A request's own start wins; the end is still the base.
+    there = {"latitude": 51.35, "longitude": -2.15, "label": "Court"}
+    plan = _plan(client, as_user("officer2"), start=there)
+    assert _place(plan["start"]) == _place(there) and _place(plan["end"]) == _place(home)
+    # With no base at all, the middle of the officer's homes is the last resort.
+    cleared = client.patch(f"/users/{officer_id}", json={"base": None}, headers=as_user("admin"))
+    assert cleared.get_json()["base"] is None
+    plan = _plan(client, as_user("officer2"))
+    assert plan["start"]["label"] == plan["end"]["label"] == "Patch centre"
+
+
+def test_a_bad_base_names_the_field(client, as_user, db):
+    officer_id = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
+    wrong = {"base": {"latitude": 12.0, "longitude": -2.2}}
+    response = client.patch(f"/users/{officer_id}", json=wrong, headers=as_user("admin"))
+    assert_problem(response, 422, field="base.latitude")
+
+
 def test_bad_plan_requests_name_the_field(client, as_user, db):
     outside = _visit_cases(db, "officer4")[0][0]
 

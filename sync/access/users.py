@@ -18,14 +18,34 @@ SIGNED_OUT = ("password changed", "password reset")
 
 USER_COLUMNS = (
     "id, username, display_name, email, role, team_id, must_change_password, "
-    "disabled_at, created_at, updated_at"
+    "disabled_at, created_at, updated_at, base_latitude, base_longitude, base_label"
 )
+
+
+def base_of(row: dict) -> dict | None:
+    """A user's base (latitude, longitude, label) from its columns; None when unset."""
+    lat, lon = row.pop("base_latitude", None), row.pop("base_longitude", None)
+    label = row.pop("base_label", None)
+    if lat is None or lon is None:
+        return None
+    return {"latitude": lat, "longitude": lon, "label": label or "Base"}
 
 
 def _user_out(row: dict) -> dict:
     row["must_change_password"] = bool(row["must_change_password"])
     row["active"] = row["disabled_at"] is None
+    row["base"] = base_of(row)
     return row
+
+
+def _base_columns(base: dict | None) -> dict:
+    """The columns that store ``base`` (None clears it)."""
+    base = base or {}
+    return {
+        "base_latitude": base.get("latitude"),
+        "base_longitude": base.get("longitude"),
+        "base_label": base.get("label") if base else None,
+    }
 
 
 def create_team(db: Database, name: str) -> dict:
@@ -79,7 +99,10 @@ def create_user(
     team_id: int | None = None,
     email: str | None = None,
     must_change_password: bool = True,
+    base: dict | None = None,
 ) -> dict:
+    """``base``: where the user's day starts and ends by default (latitude, longitude,
+    label), for officers' plans."""
     if role not in codes.ROLES:
         raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
     _check_team(db, role, team_id)
@@ -110,6 +133,8 @@ def create_user(
             code="username-taken",
             errors={"username": ["Already in use."]},
         ) from None
+    if base is not None:
+        update_user(db, cur.lastrowid, {"base": base}, by=cur.lastrowid)
     return get_user(db, cur.lastrowid)
 
 
@@ -148,7 +173,8 @@ def list_users(
 
 
 def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
-    """Change a user's name, email, role, team or active state. Disabling revokes devices."""
+    """Change a user's name, email, role, team, base or active state. Disabling revokes
+    devices."""
     user = get_user(db, user_id)
     role = changes.get("role", user["role"])
     team_id = changes.get("team_id", user["team_id"])
@@ -157,6 +183,8 @@ def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
     _check_team(db, role, team_id)
     now = utc_now()
     fields = {k: changes[k] for k in ("display_name", "email", "role", "team_id") if k in changes}
+    if "base" in changes:
+        fields |= _base_columns(changes["base"])
     with db.atomic():
         if fields:
             sets = ", ".join(f"{k} = :{k}" for k in fields)

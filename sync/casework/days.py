@@ -58,18 +58,29 @@ def _instant(day: date, seconds: float) -> str:
     return iso(midnight + timedelta(seconds=round(seconds)))
 
 
-def _centre(homes: list[dict]) -> tuple[float, float]:
-    """The middle of the officer's homes: the default start and end of a day."""
-    return (
-        sum(h["latitude"] for h in homes) / len(homes),
-        sum(h["longitude"] for h in homes) / len(homes),
-    )
+def _centre(homes: list[dict]) -> dict:
+    """The middle of the officer's homes: a day's start and end only when neither the
+    request nor the officer's base gives one (it may be no real place)."""
+    return {
+        "latitude": sum(h["latitude"] for h in homes) / len(homes),
+        "longitude": sum(h["longitude"] for h in homes) / len(homes),
+        "label": "Patch centre",
+    }
 
 
-def _place(value: dict | None, fallback: tuple[float, float], label: str) -> dict:
-    if value is None:
-        return {"latitude": fallback[0], "longitude": fallback[1], "label": label}
-    return {"label": value.get("label") or label, **value}
+def _start_and_end(request: dict, officer: dict, homes: list[dict]) -> tuple[dict, dict]:
+    """Where the day starts and ends: the request's places, else the officer's base (an
+    office or home, set per officer), else the middle of their homes. The end defaults to
+    the base too, or to the start when there is no base (a re-plan starts from where the
+    officer is, and still ends at the base)."""
+    base = officer.get("base")
+    start = request.get("start") or base or _centre(homes)
+    end = request.get("end") or base or start
+    return _labelled(start, "Start"), _labelled(end, "End")
+
+
+def _labelled(place: dict, label: str) -> dict:
+    return {**place, "label": place.get("label") or label}
 
 
 @dataclass
@@ -160,9 +171,7 @@ def prepare(
             "The officer holds no current tenancies that day.",
             errors={"officer_id": ["No homes."]},
         )
-    centre = _centre(list(homes.values()))
-    start = _place(request.get("start"), centre, "Patch centre")
-    end = _place(request.get("end"), (start["latitude"], start["longitude"]), start["label"])
+    start, end = _start_and_end(request, officer, list(homes.values()))
     mode = request.get("mode") or "car"
     usual = rules.get("visit_on_site_minutes", DEFAULT_ON_SITE_MIN)
     on_site = 60 * (request.get("on_site_minutes") or usual)
@@ -464,6 +473,8 @@ def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> di
         "date": day,
         "officer_id": current["officer_id"],
         "start": {"label": "Current position", **update["position"]},
+        # The day still ends where the plan said (the base, say), not where they are now.
+        "end": request.get("end") or current["end"],
         "start_at": (at - datetime.combine(day, time(0), LONDON)).total_seconds(),
         "must_visit": [u for u in request.get("must_visit") or [] if u not in made],
         "appointments": [a for a in request.get("appointments") or [] if a["uprn"] not in made],

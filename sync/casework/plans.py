@@ -11,6 +11,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync.access.scope import Caller
+from sync.access.users import base_of
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound
 from sync.protocol.kinds import Kind
@@ -21,14 +22,15 @@ from sync.store.db import write_transaction
 def officer_for(db: Database, caller: Caller, officer_id: int) -> dict:
     rows = list(
         db.query(
-            "SELECT id, username, display_name, team_id, role FROM users WHERE id = ? "
-            "AND disabled_at IS NULL",
+            "SELECT id, username, display_name, team_id, role, base_latitude, "
+            "base_longitude, base_label FROM users WHERE id = ? AND disabled_at IS NULL",
             [officer_id],
         )
     )
     if not rows or rows[0]["role"] != "officer":
         raise NotFound(f"Officer {officer_id} not found.")
     officer = rows[0]
+    officer["base"] = base_of(officer)
     if caller.role == "officer" and caller.user_id != officer_id:
         raise NotFound(f"Officer {officer_id} not found.")
     if caller.role == "team_leader" and caller.team_id != officer["team_id"]:

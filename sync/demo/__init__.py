@@ -18,6 +18,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller
 from sync.access.users import create_team, create_user
+from sync.demo import geography
 from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
 from sync.intake.run import import_rows
@@ -75,7 +76,24 @@ def build(
         )
         if run["rejected"]:
             raise RuntimeError(f"demo {kind} rows were rejected: {run['errors'][:3]}")
+    give_bases(db)
     return landlord
+
+
+def give_bases(db: Database) -> None:
+    """Each demo officer's base: the housing office of the town nearest the middle of
+    their patch's homes, where their day plans start and end."""
+    for officer_id, lat, lon in db.execute(
+        "SELECT pa.officer_id, avg(p.latitude), avg(p.longitude) FROM patches pa "
+        "JOIN patch_properties pp ON pp.patch_id = pa.id "
+        "JOIN properties p ON p.uprn = pp.uprn "
+        "WHERE pa.officer_id IS NOT NULL GROUP BY pa.officer_id"
+    ).fetchall():
+        town, office_lat, office_lon = geography.nearest_office(lat, lon)
+        db.execute(
+            "UPDATE users SET base_latitude = ?, base_longitude = ?, base_label = ? WHERE id = ?",
+            [office_lat, office_lon, f"{town} housing office", officer_id],
+        )
 
 
 def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:

@@ -73,6 +73,13 @@ def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return math.hypot(dx, dy) / 1000
 
 
+def nearest_office(lat: float, lon: float) -> tuple[str, float, float]:
+    """(town, latitude, longitude) of the housing office nearest a place: each demo town
+    has one, at its centre."""
+    town = min(_TOWNS, key=lambda t: _distance_km(lat, lon, t[1], t[2]))
+    return town[0], town[1], town[2]
+
+
 def _setting(lat: float, lon: float) -> tuple[str, float]:
     """'town', 'fringe' (edge of a town) or 'village', and the nearest town's weight."""
     best, weight = min((_distance_km(lat, lon, t[1], t[2]) - t[3], t[4]) for t in _TOWNS)

@@ -992,3 +992,17 @@ def m0018_rent_transactions_and_letters(db: Database) -> None:
         CREATE INDEX letters_tenancy ON letters(tenancy_ref, sent_on);
         """
     )
+
+
+@migrations()
+def m0019_officer_bases(db: Database) -> None:
+    """Each user's base: the place an officer's day starts and ends by default (their
+    office, or home when they start from home). Empty until set; a plan falls back to the
+    middle of the officer's homes only when there is no base."""
+    db.executescript(
+        """
+        ALTER TABLE users ADD COLUMN base_latitude REAL;
+        ALTER TABLE users ADD COLUMN base_longitude REAL;
+        ALTER TABLE users ADD COLUMN base_label TEXT;
+        """
+    )

@@ -628,7 +628,10 @@ CREATE TABLE users (
     password_changed_at TEXT NOT NULL,
     disabled_at TEXT,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    base_latitude REAL,
+    base_longitude REAL,
+    base_label TEXT
 );
 
 CREATE TABLE visits (
