@@ -31,6 +31,11 @@ from sync.store.db import write_transaction
 
 LEFT_OUT_SHOWN = 20
 MAX_CANDIDATES = 150
+# The route engine's time budget for a day plan and a re-plan (seconds), and how hard
+# VROOM explores within it: what POST /plans serves, and what bench.routing measures.
+TIME_LIMIT = 0.15
+REPLAN_TIME_LIMIT = 0.08
+EXPLORATION = 3
 DEFAULT_ON_SITE_MIN = 20
 # The working day and its lunch break, unless the request says otherwise.
 DEFAULT_WINDOW = {"start": "09:00", "end": "17:00"}
@@ -310,8 +315,8 @@ def plan_day(
     request: dict,
     *,
     provider: Provider | None = None,
-    time_limit: float = 0.15,
-    exploration: int = 3,
+    time_limit: float = TIME_LIMIT,
+    exploration: int = EXPLORATION,
     fixed: list[dict] | None = None,
     replaces: int | None = None,
     exclude: set[int] | None = None,
@@ -350,7 +355,7 @@ def compose(
     """A day plan, solved but not stored: (officer, day, request, body)."""
     prep = prepare(db, caller, request, provider=provider, exclude=exclude, found=found)
     day = prep.day
-    solution = engine.solve(prep.inst, time_limit=time_limit, exploration=exploration, patience=40)
+    solution = solve(prep, time_limit=time_limit, exploration=exploration)
     sched = engine.simulate(prep.inst, solution.route)
     stops = _stops(prep, solution.route, sched)
     planned = {s["uprn"] for s in stops}
@@ -386,6 +391,13 @@ def compose(
         "feasible": solution.feasible and not solution.missing_must,
     }
     return prep.officer, day, request_out, body
+
+
+def solve(
+    prep: Prepared, *, time_limit: float = TIME_LIMIT, exploration: int = EXPLORATION
+) -> engine.Solution:
+    """The route engine on a prepared day, as plans use it."""
+    return engine.solve(prep.inst, time_limit=time_limit, exploration=exploration, patience=40)
 
 
 def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dict]:
@@ -480,7 +492,7 @@ def replan(db: Database, caller: Caller, plan_id: int, update: dict, **kw) -> di
         "appointments": [a for a in request.get("appointments") or [] if a["uprn"] not in made],
     }
     exclude = made | {f["uprn"] for f in current.get("fixed") or []}
-    kw.setdefault("time_limit", 0.08)
+    kw.setdefault("time_limit", REPLAN_TIME_LIMIT)
     return plan_day(db, caller, request, fixed=fixed, replaces=plan_id, exclude=exclude, **kw)
 
 
