@@ -15,8 +15,9 @@ the default window and break, the server's candidates), with two appointments: t
 - score_1s, peer_scores_1s: our engine and each peer at 1 s each;
 - walk_served_score, walk_reference_score: the same day on foot;
 - replan_ms: a re-plan at 13:00 through the API (median);
-- week_s, week_score, week_score_greedy: both demo teams' week, and the greedy week on
-  the same input (day by day);
+- week_s, week_score, week_score_greedy: both demo teams' joint week (15 minutes kept
+  free at the end of each day), and the greedy week it starts from, in the same run;
+  week_s_greedy_only, week_score_greedy_only: a greedy-only week, run on its own;
 - op_gap_pct, optw_gap_pct: the mean gap to the best known over every public instance in
   bench/instances/routing, 1 s each, every route confirmed by the independent checker
   (bench.route_check); an infeasible route fails the run.
@@ -176,24 +177,30 @@ def demo_figures(quick: bool) -> dict:
 
 
 def week_figures(path: Path, tomorrow) -> dict:
-    """Both demo teams' week (6 officers x 5 days) as served, and the greedy week (day by
-    day) on the same input, each on its own copy of the database."""
+    """Both demo teams' week (6 officers x 5 days, 15 minutes kept free at the end of
+    each day): the joint week, and the greedy week it starts from (the same run, the
+    same input); then a greedy-only week, on its own copy, for its time."""
     out = {}
     monday = tomorrow + timedelta(days=(7 - tomorrow.weekday()) % 7)
-    for suffix, method in (("", "joint"), ("_greedy", "greedy")):
-        db = open_database(path)
+    for suffix, method in (("", "joint"), ("_greedy_only", "greedy")):
+        copy = path.with_name(f"week-{method}.db")
+        copy.write_bytes(path.read_bytes())
+        db = open_database(copy)
         admin = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()[0]
         system = Caller(admin, "admin", "admin", None)
         started = time.perf_counter()
-        score, stops = 0.0, 0
+        score, greedy, stops = 0.0, 0.0, 0
         for (team_id,) in db.execute("SELECT id FROM teams ORDER BY id").fetchall():
-            request = {"start": monday, "days": 5, "method": method}
+            request = {"start": monday, "days": 5, "method": method, "end_slack_minutes": 15}
             week = weeks.plan_week(db, system, team_id, request)
-            score += sum(p["score"] for p in week["plans"])
+            score += week["score"]
+            greedy += week["greedy_score"]
             stops += sum(p["stops"] for p in week["plans"])
         out[f"week_s{suffix}"] = round(time.perf_counter() - started, 2)
         out[f"week_score{suffix}"] = round(score, 1)
         out[f"week_stops{suffix}"] = stops
+        if method == "joint":
+            out["week_score_greedy"] = round(greedy, 1)
         db.close()
     return out
 
@@ -222,7 +229,11 @@ def main(argv=None) -> None:
     print(f"  re-plan                {f['replan_ms']:8.1f} ms  target <= 200")
     print(
         f"  two teams' week        {f['week_s']:8.2f} s  score {f['week_score']} "
-        f"(greedy {f['week_score_greedy']} in {f['week_s_greedy']} s)  target <= 5"
+        f"(its greedy start {f['week_score_greedy']})  target <= 5 s"
+    )
+    print(
+        f"  greedy week alone      {f['week_s_greedy_only']:8.2f} s  score "
+        f"{f['week_score_greedy_only']}"
     )
     print(
         f"  OP gap to best known   {f['op_gap_pct']:.3f}% mean over {f['op_instances']} "

@@ -243,9 +243,12 @@ def solve(
     time_limit: float = 1.0,
     exploration: int = 5,
     patience: int | None = None,
+    initial: list[int] | None = None,
 ) -> Solution:
     """Plan one route within ``time_limit`` seconds. ``patience``: stop after this many
-    ruin-and-recreate rounds without progress (default: use the whole time limit)."""
+    ruin-and-recreate rounds without progress (default: use the whole time limit).
+    ``initial``: a route (stops) to start from as well, kept if nothing better is found
+    and it is still feasible."""
     started = time.perf_counter()
     deadline = started + time_limit
     p = search.Problem(inst)
@@ -256,6 +259,8 @@ def solve(
         inst, exploration=exploration, timeout=VROOM_SHARE * time_limit, with_breaks=True
     )
     starts = [_repaired(p, steps), _repaired(p, [])]
+    if initial:
+        starts.append(_repaired(p, [v for v in initial if v in set(inst.candidates)]))
     route = max((r for r in starts if r is not None), key=lambda r: r.score, default=None)
     if route is None:  # the must-visits cannot all be met: plan without the failing ones
         route = search.evaluate(p, _with_breaks(p, [inst.start, inst.end]))

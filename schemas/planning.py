@@ -197,6 +197,11 @@ class PairedVisitSchema(Schema):
     officer_ids = fields.List(Id(), required=True, validate=validate.Length(2, 2))
 
 
+class AbsenceSchema(Schema):
+    officer_id = Id(required=True)
+    date = Day(required=True)
+
+
 class WeekPlanRequestSchema(Schema):
     start = Day(required=True, metadata={"description": "The first day (a Monday, say)."})
     days = fields.Integer(load_default=5, validate=validate.Range(1, 7))
@@ -206,6 +211,23 @@ class WeekPlanRequestSchema(Schema):
     breaks = fields.List(fields.Nested(BreakSchema), validate=validate.Length(max=3))
     on_site_minutes = fields.Integer(validate=validate.Range(5, 120))
     paired = fields.List(fields.Nested(PairedVisitSchema), validate=validate.Length(max=50))
+    absent = fields.List(
+        fields.Nested(AbsenceSchema),
+        validate=validate.Length(max=100),
+        metadata={"description": "Officer-days not to plan (leave, training, sickness)."},
+    )
+    end_slack_minutes = fields.Integer(
+        validate=validate.Range(0, 120),
+        metadata={"description": "Time kept free at the end of each day, for overruns."},
+    )
+    method = fields.String(
+        load_default="joint",
+        validate=validate.OneOf(["joint", "greedy"]),
+        metadata={
+            "description": "joint (default): the week's days improved together after a "
+            "first pass; greedy: each day in turn, taking the best homes left."
+        },
+    )
 
 
 class WeekDaySchema(Schema):
@@ -223,4 +245,11 @@ class WeekPlanSchema(Schema):
     start = fields.String()
     days = fields.Integer()
     plans = fields.List(fields.Nested(WeekDaySchema))
+    score = fields.Float(metadata={"description": "The week's total score."})
+    greedy_score = fields.Float(
+        metadata={
+            "description": "The week's score after the first pass, each day in turn (the "
+            "greedy week); the joint week never scores less."
+        }
+    )
     balance = fields.Dict(metadata={"description": "Stops per officer-day: min, max, mean."})

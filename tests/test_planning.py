@@ -323,6 +323,44 @@ def test_a_teams_week_with_a_paired_visit(client, as_user, tokens, db):
     )
 
 
+def test_a_joint_week_keeps_absences_slack_pairs_and_never_loses_to_greedy(client, as_user, db):
+    team_id = db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[0]
+    ids = dict(db.execute("SELECT username, id FROM users WHERE role = 'officer'").fetchall())
+    home = _visit_cases(db, "officer1")[0][0]
+    start, second = london_today(), london_today() + timedelta(days=1)
+    request = {
+        "start": start.isoformat(),
+        "days": 2,
+        "end_slack_minutes": 30,
+        "absent": [{"officer_id": ids["officer3"], "date": second.isoformat()}],
+        "paired": [_paired(home, start.isoformat(), [ids["officer1"], ids["officer2"]])],
+    }
+    url = f"/teams/{team_id}/week-plan"
+    response = client.post(url, json=request, headers=as_user("leader1"))
+    assert response.status_code == 201, response.get_json()
+    week = response.get_json()
+    planned = {(p["officer_id"], p["date"]) for p in week["plans"]}
+    assert len(planned) == 2 * 3 - 1 and (ids["officer3"], second.isoformat()) not in planned
+    assert week["score"] == pytest.approx(sum(p["score"] for p in week["plans"]))
+    assert week["score"] >= week["greedy_score"]
+    seen = set()
+    for day in week["plans"]:
+        plan = client.get(f"/plans/{day['plan_id']}", headers=as_user("leader1")).get_json()
+        ends = datetime.fromisoformat(plan["totals"]["ends_at"]).astimezone(LONDON)
+        assert ends.time() <= datetime.strptime("16:30", "%H:%M").time()
+        homes = {s["uprn"] for s in plan["stops"]} - {home}
+        assert not homes & seen, "a home twice in the week"
+        seen |= homes
+        if day["officer_id"] in (ids["officer1"], ids["officer2"]) and day["date"] == str(start):
+            assert home in {s["uprn"] for s in plan["stops"]}
+    # An absent officer cannot be booked for a paired visit; an absence is in the week.
+    clash = {**request, "absent": [{"officer_id": ids["officer2"], "date": str(start)}]}
+    assert_problem(client.post(url, json=clash, headers=as_user("leader1")), 422, field="absent")
+    later = str(start + timedelta(days=9))
+    outside = {**request, "absent": [{"officer_id": ids["officer3"], "date": later}]}
+    assert_problem(client.post(url, json=outside, headers=as_user("leader1")), 422, field="absent")
+
+
 def test_no_enforcement_visit_during_a_breathing_space(client, as_user, db):
     first = _plan(client, as_user("officer1"))
     top = first["stops"][0]

@@ -23,7 +23,7 @@ from sqlite_utils import Database
 from routing import engine, priority
 from routing.travel import Provider, StraightLine
 from sync.access.scope import Caller, visible_patch_ids
-from sync.casework import cases
+from sync.casework import cases, places
 from sync.casework.plans import get_plan, officer_for, store
 from sync.clock import LONDON, iso
 from sync.errors import Conflict, ValidationFailed
@@ -61,31 +61,6 @@ def _seconds(day: date, clock: str) -> float:
 def _instant(day: date, seconds: float) -> str:
     midnight = datetime.combine(day, time(0), LONDON)
     return iso(midnight + timedelta(seconds=round(seconds)))
-
-
-def _centre(homes: list[dict]) -> dict:
-    """The middle of the officer's homes: a day's start and end only when neither the
-    request nor the officer's base gives one (it may be no real place)."""
-    return {
-        "latitude": sum(h["latitude"] for h in homes) / len(homes),
-        "longitude": sum(h["longitude"] for h in homes) / len(homes),
-        "label": "Patch centre",
-    }
-
-
-def _start_and_end(request: dict, officer: dict, homes: list[dict]) -> tuple[dict, dict]:
-    """Where the day starts and ends: the request's places, else the officer's base (an
-    office or home, set per officer), else the middle of their homes. The end defaults to
-    the base too, or to the start when there is no base (a re-plan starts from where the
-    officer is, and still ends at the base)."""
-    base = officer.get("base")
-    start = request.get("start") or base or _centre(homes)
-    end = request.get("end") or base or start
-    return _labelled(start, "Start"), _labelled(end, "End")
-
-
-def _labelled(place: dict, label: str) -> dict:
-    return {**place, "label": place.get("label") or label}
 
 
 @dataclass
@@ -145,10 +120,12 @@ def prepare(
     exclude: set[int] | None = None,
     found: list[dict] | None = None,
     max_candidates: int = MAX_CANDIDATES,
+    initial: list[int] | None = None,
 ) -> Prepared:
     """``request``: officer_id, date, start, end, window (start, end: "HH:MM"), breaks,
-    mode, on_site_minutes, must_visit, appointments. ``exclude``: homes not to plan;
-    ``found``: the officer's cases, when already read (a week plan reads them once)."""
+    mode, on_site_minutes, must_visit, appointments, end_slack_minutes. ``exclude``:
+    homes not to plan; ``found``: the officer's cases, when already read (a week plan
+    reads them once); ``initial``: homes of a route to start from (always candidates)."""
     officer = officer_for(db, caller, request["officer_id"])
     day: date = request["date"]
     rules = priority.load_rules()
@@ -167,7 +144,8 @@ def prepare(
     chosen, left_out = _candidates(homes, fixed, exclude or set(), rules)
     # The route engine gets the strongest candidates (and every fixed stop): a day holds
     # 10-25 visits, and the rest are reported as left out for lack of time.
-    chosen.sort(key=lambda h: (h["uprn"] not in fixed, -h["score"]))
+    first = fixed | set(initial or ())
+    chosen.sort(key=lambda h: (h["uprn"] not in first, -h["score"]))
     chosen, spare = chosen[:max_candidates], chosen[max_candidates:]
     left_out += [_left(h, h["score"], "time-budget") for h in spare]
     window, day_start, day_end = _day_bounds(day, request)
@@ -176,7 +154,7 @@ def prepare(
             "The officer holds no current tenancies that day.",
             errors={"officer_id": ["No homes."]},
         )
-    start, end = _start_and_end(request, officer, list(homes.values()))
+    start, end = places.start_and_end(request, officer, list(homes.values()))
     mode = request.get("mode") or "car"
     usual = rules.get("visit_on_site_minutes", DEFAULT_ON_SITE_MIN)
     on_site = 60 * (request.get("on_site_minutes") or usual)
@@ -279,7 +257,8 @@ def _day_bounds(day: date, request: dict) -> tuple[dict, float, float]:
     window = request.get("window") or dict(DEFAULT_WINDOW)
     start_at = request.get("start_at")
     day_start = start_at if start_at is not None else _seconds(day, window["start"])
-    day_end = _seconds(day, window["end"])
+    # A slack at the end of the day, for overruns, when asked (week plans).
+    day_end = _seconds(day, window["end"]) - 60 * (request.get("end_slack_minutes") or 0)
     if day_end <= day_start:
         raise ValidationFailed("The day must end after it starts.", errors={"window": ["Empty."]})
     return window, day_start, day_end
@@ -351,11 +330,17 @@ def compose(
     fixed: list[dict] | None,
     exclude: set[int] | None,
     found: list[dict] | None,
+    initial: list[int] | None = None,
 ) -> tuple[dict, date, dict, dict]:
-    """A day plan, solved but not stored: (officer, day, request, body)."""
-    prep = prepare(db, caller, request, provider=provider, exclude=exclude, found=found)
+    """A day plan, solved but not stored: (officer, day, request, body). ``initial``:
+    homes of a route to start from (a week plan's earlier draft of the day)."""
+    prep = prepare(
+        db, caller, request, provider=provider, exclude=exclude, found=found, initial=initial
+    )
     day = prep.day
-    solution = solve(prep, time_limit=time_limit, exploration=exploration)
+    node = {h["uprn"]: k for k, h in enumerate(prep.chosen, start=2)}
+    start = [node[u] for u in initial or () if u in node]
+    solution = solve(prep, time_limit=time_limit, exploration=exploration, initial=start)
     sched = engine.simulate(prep.inst, solution.route)
     stops = _stops(prep, solution.route, sched)
     planned = {s["uprn"] for s in stops}
@@ -394,10 +379,12 @@ def compose(
 
 
 def solve(
-    prep: Prepared, *, time_limit: float = TIME_LIMIT, exploration: int = EXPLORATION
+    prep: Prepared, *, time_limit=TIME_LIMIT, exploration=EXPLORATION, initial=None
 ) -> engine.Solution:
     """The route engine on a prepared day, as plans use it."""
-    return engine.solve(prep.inst, time_limit=time_limit, exploration=exploration, patience=40)
+    return engine.solve(
+        prep.inst, time_limit=time_limit, exploration=exploration, patience=40, initial=initial
+    )
 
 
 def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dict]:

@@ -1,5 +1,14 @@
-"""Week plans: a team's days planned together, paired visits booked in both plans."""
+"""Week plans: a team's days planned together, paired visits booked in both plans.
 
+The week is planned jointly by a sound decomposition: every officer-day is first planned
+in turn (each excluding the homes already planned that week: the greedy week), then,
+while the week's time budget lasts, pairs of officer-days are planned again together:
+the first from its own route with the second's homes free to take, the second from what
+is left. The pair's new plans are kept only when together they score more, so the week
+never scores less than its greedy start, and no home is planned twice.
+"""
+
+import time
 from datetime import date, timedelta
 
 from sqlite_utils import Database
@@ -16,7 +25,10 @@ from sync.store import changes
 from sync.store.db import write_transaction
 
 # What every day of the week shares, when the request gives it.
-SHARED = ("mode", "window", "breaks", "on_site_minutes")
+SHARED = ("mode", "window", "breaks", "on_site_minutes", "end_slack_minutes")
+WEEK_SECONDS = 2.2  # a team's joint week: the greedy pass, then improving pairs
+DAY_SECONDS = 0.12  # the route engine's budget for each day of the first (greedy) pass
+GREEDY_DAY_SECONDS = 0.12  # each day of a greedy-only week (method "greedy")
 
 
 def plan_week(
@@ -26,15 +38,18 @@ def plan_week(
     request: dict,
     *,
     provider: Provider | None = None,
-    time_limit: float = 0.12,
+    time_limit: float | None = None,
+    week_seconds: float = WEEK_SECONDS,
 ) -> dict:
     """Plan a team's days: each officer within their patches and cover, no home twice in
     the week unless booked, paired visits a fixed stop in both officers' plans (the home
     is granted to the partner for that day, so it reaches their phone and their records
-    are accepted), the same working day for everyone. Each day is planned from its own
-    cases, and the week is stored in one transaction. ``request``: start, days,
-    officer_ids, mode, window, breaks, on_site_minutes, paired (uprn, date, from, to,
-    officer_ids)."""
+    are accepted), the same working day for everyone, an officer's absences left
+    unplanned. Each day is planned from its own cases, and the week is stored in one
+    transaction. ``request``: start, days, officer_ids, mode, window, breaks,
+    on_site_minutes, end_slack_minutes, paired (uprn, date, from, to, officer_ids),
+    absent (officer_id, date), method ("joint", the default; "greedy": day by day only)."""
+    started = time.perf_counter()
     officers = _team_officers(db, caller, team_id)
     chosen = request.get("officer_ids") or list(officers)
     strangers = sorted(set(chosen) - set(officers))
@@ -46,6 +61,11 @@ def plan_week(
     days = [request["start"] + timedelta(days=n) for n in range(request.get("days") or 5)]
     paired = request.get("paired") or []
     _check_paired(db, caller, paired, days, chosen)
+    absent = {(a["officer_id"], a["date"]) for a in request.get("absent") or []}
+    _check_absent(absent, paired, days, chosen)
+    joint = request.get("method", "joint") == "joint"
+    if time_limit is None:
+        time_limit = DAY_SECONDS if joint else GREEDY_DAY_SECONDS
     rules = priority.load_rules()
     common = {k: request[k] for k in SHARED if request.get(k) is not None}
     planned: set[int] = {v["uprn"] for v in paired}
@@ -54,9 +74,11 @@ def plan_week(
     # then the whole week is stored in one write transaction: all of it or none. The
     # solving happens before the write lock is taken, so phones' pushes never wait on it.
     weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
-    drafts, grants = [], []
+    drafts, grants = {}, []
     for day in days:
         for officer_id in chosen:
+            if (officer_id, day) in absent:
+                continue
             booked = [v for v in paired if v["date"] == day and officer_id in v["officer_ids"]]
             found = list(weeks[officer_id][day])
             mine = {c["uprn"] for c in found}
@@ -84,23 +106,95 @@ def plan_week(
                 found=found,
             )
             planned |= {s["uprn"] for s in draft[3]["stops"]}
-            drafts.append((officer_id, day, booked, draft))
+            drafts[officer_id, day] = [booked, draft, request_day, found]
+    greedy_score = round(sum(_score(d[1]) for d in drafts.values()), 1)
+    if joint:
+        deadline = started + week_seconds
+        _improve_pairs(db, caller, drafts, provider, time_limit, deadline)
     with write_transaction(db):
         for officer_id, visit in grants:
             _grant_for_the_day(db, caller, officer_id, visit)
-        summary = [_stored(db, caller, *drafted) for drafted in drafts]
+        summary = [
+            _stored(db, caller, officer_id, day, booked, draft)
+            for (officer_id, day), (booked, draft, _, _) in drafts.items()
+        ]
     loads = [s["stops"] for s in summary]
     return {
         "team_id": team_id,
         "start": days[0].isoformat(),
         "days": len(days),
         "plans": summary,
+        "score": round(sum(p["score"] for p in summary), 1),
+        "greedy_score": greedy_score,
         "balance": {
             "stops_min": min(loads, default=0),
             "stops_max": max(loads, default=0),
             "stops_mean": round(sum(loads) / len(loads), 1) if loads else 0,
         },
     }
+
+
+def _homes(draft: tuple) -> set[int]:
+    return {s["uprn"] for s in draft[3]["stops"]}
+
+
+def _score(draft: tuple) -> float:
+    return draft[3]["totals"]["score"]
+
+
+def _improve_pairs(db, caller, drafts: dict, provider, time_limit: float, deadline: float):
+    """Plan pairs of officer-days again together until ``deadline``: the weaker-scoring
+    day of each pair first (so it may take the other's homes it fits better), from its
+    own route; then the other from its own route with what is left. Kept when the pair
+    scores more than before. Pairs are the same officer's days, then the same day's
+    officers, weakest days first; rounds go on while any pair gains."""
+    keys = list(drafts)
+    pairs = [(a, b) for a in keys for b in keys if a < b and (a[0] == b[0] or a[1] == b[1])]
+    gained = True
+    while gained and time.perf_counter() < deadline:
+        gained = False
+        pairs.sort(key=lambda ab: min(_score(drafts[ab[0]][1]), _score(drafts[ab[1]][1])))
+        for a, b in pairs:
+            if time.perf_counter() >= deadline:
+                return
+            first, second = sorted((a, b), key=lambda k: _score(drafts[k][1]))
+            others = set().union(*(_homes(d[1]) for k, d in drafts.items() if k not in (a, b)))
+            redone = {}
+            for key, taken in ((first, others), (second, None)):
+                booked, draft, request_day, found = drafts[key]
+                if taken is None:
+                    taken = others | _homes(redone[first])
+                redone[key] = compose(
+                    db,
+                    caller,
+                    request_day,
+                    provider=provider,
+                    time_limit=time_limit,
+                    exploration=1,
+                    fixed=None,
+                    exclude=taken - {v["uprn"] for v in booked},
+                    found=found,
+                    initial=[s["uprn"] for s in draft[3]["stops"]],
+                )
+            before = _score(drafts[a][1]) + _score(drafts[b][1])
+            if _score(redone[a]) + _score(redone[b]) > before + 1e-6:
+                drafts[a][1], drafts[b][1] = redone[a], redone[b]
+                gained = True
+
+
+def _check_absent(absent: set, paired: list[dict], days: list[date], chosen: list[int]) -> None:
+    """An absence is a planned officer's day of the week, with no paired visit booked."""
+    for officer_id, day in absent:
+        if officer_id not in chosen or day not in days:
+            raise ValidationFailed(
+                "An absence is a day of the week planned, of an officer being planned.",
+                errors={"absent": [f"Officer {officer_id} on {day.isoformat()}: not planned."]},
+            )
+        if any(v["date"] == day and officer_id in v["officer_ids"] for v in paired):
+            raise ValidationFailed(
+                "A paired visit cannot be booked for an absent officer.",
+                errors={"absent": [f"Officer {officer_id} has a paired visit that day."]},
+            )
 
 
 def _team_officers(db: Database, caller: Caller, team_id: int) -> dict[int, dict]:
