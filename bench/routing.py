@@ -6,7 +6,8 @@
 
 The served problem is officer1's day as POST /plans builds it from the demo (tomorrow,
 the default window and break, the server's candidates), with two appointments: the
-10th and 30th strongest candidates, 10:00-10:30 and 15:00-15:30. Then:
+10th and 30th strongest candidates within an hour of the base, 10:00-10:30 and
+15:00-15:30. Then:
 
 - plan_ms: the in-process solve at the server's time budget (median); served_score;
 - reference_score: the best score any solver finds for the same problem given 30 s (our
@@ -79,7 +80,9 @@ def gaps(quick: bool) -> dict:
 def served_request(db, caller: Caller, officer_id: int, day, mode: str) -> dict:
     """officer1's day as POST /plans takes it, with the bench's two appointments."""
     request = {"officer_id": officer_id, "date": day, "mode": mode}
-    ranked = days.prepare(db, caller, request).chosen
+    prep = days.prepare(db, caller, request)
+    # Homes an officer could reach for an appointment: within an hour of the base.
+    ranked = [h for k, h in enumerate(prep.chosen, 2) if prep.inst.travel[0][k] <= 3600]
     last = len(ranked) - len(APPOINTMENTS)  # a small landlord has fewer candidates
     request["appointments"] = [
         {"uprn": ranked[min(rank, last + k)]["uprn"], "from": start, "to": end}

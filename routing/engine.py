@@ -295,9 +295,8 @@ def _repaired(p: "search.Problem", steps: list[int]) -> "search.Route | None":
         path = _with_breaks(p, [p.start, *stops, p.end])
     route = search.evaluate(p, path)
     for node in sorted(p.must - set(path), key=lambda v: p.opens[v]):
-        route = _force(p, route, node)
-        if route is None:
-            return None
+        # A must-visit that cannot be met at all is left out (and reported missing).
+        route = _force(p, route, node) or route
     return route
 
 

@@ -221,3 +221,28 @@ def test_a_break_goes_where_the_day_holds():
     assert sched.feasible and sched.starts == [10] and sched.breaks == [20]
     assert sched.end_arrival == 75
     assert engine.solve(inst, time_limit=0.05).route == [2]
+
+
+def test_a_must_visit_out_of_reach_does_not_drop_the_others():
+    """Stop 3's window closes before anyone can get there: it is reported missing, and
+    stop 2, which fits, is still planned, though stop 4 would score more in its place."""
+    inst = engine.Instance(
+        travel=[
+            [0, 0, 10, 50, 10],
+            [0, 0, 10, 50, 10],
+            [10, 10, 0, 45, 20],
+            [50, 50, 45, 0, 45],
+            [10, 10, 20, 45, 0],
+        ],
+        service=[0, 0, 5, 5, 5],
+        score=[0, 0, 1, 1, 10],
+        opens=[0, 0, 0, 0, 0],
+        closes=[engine.INFINITY, engine.INFINITY, 100, 20, 100],
+        start=0,
+        end=1,
+        day_start=0,
+        day_end=30,
+        must=frozenset({2, 3}),
+    )
+    found = engine.solve(inst, time_limit=0.05)
+    assert found.route == [2] and found.missing_must == [3]
