@@ -467,3 +467,15 @@ def test_a_week_plan_is_stored_whole_or_not_at_all(db):
     week = weeks.plan_week(db, caller, leader[1], request)
     assert len(week["plans"]) == 2 * 3
     assert counts()[0] == before[0] + 6 and counts()[1] == before[1] + 1
+
+
+@pytest.mark.parametrize("place", ["start", "end"])
+def test_a_start_or_end_out_of_a_days_reach_is_refused_naming_it(client, as_user, place):
+    """Found by schemathesis: a start or end a day's travel away (in France) made an
+    endless schedule or no route at all: a 500."""
+    body = {
+        "date": (london_today() + timedelta(days=1)).isoformat(),
+        place: {"label": "Far away", "latitude": 49.0, "longitude": 0.0},
+    }
+    answer = client.post("/plans", json=body, headers=as_user("officer1"))
+    assert_problem(answer, 422, "validation-failed", field=place)
