@@ -1,6 +1,10 @@
 """Where an officer's day starts and ends: the request's places, their base, or (the last
 resort) the middle of their homes."""
 
+import math
+
+from sync.errors import ValidationFailed
+
 
 def _centre(homes: list[dict]) -> dict:
     """The middle of the officer's homes: a day's start and end only when neither the
@@ -25,3 +29,19 @@ def start_and_end(request: dict, officer: dict, homes: list[dict]) -> tuple[dict
 
 def _labelled(place: dict, label: str) -> dict:
     return {**place, "label": place.get("label") or label}
+
+
+def within_reach(inst) -> None:
+    """``ValidationFailed`` naming both places when a day's start and end are further
+    apart than its working hours, breaks included: such a day has no plan (found by
+    fuzzing: a start or end a day's travel away made a 500)."""
+    breaks = sum(b.duration for b in inst.breaks)
+    direct = inst.travel[inst.start][inst.end] + inst.service[inst.start]
+    if not math.isfinite(direct) or inst.day_start + direct + breaks > inst.day_end:
+        raise ValidationFailed(
+            "The day's start and end places are further apart than its working hours.",
+            errors={
+                "start": ["Not within a working day's travel of the end."],
+                "end": ["Not within a working day's travel of the start."],
+            },
+        )
