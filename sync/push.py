@@ -91,7 +91,7 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
         )
     if not kind.receives(caller):
         raise Rejected(
-            f"Your role ({caller.role}) may not record {kind.name} records.",
+            f"Your role ({caller.role}) may not make {kind.name} records.",
             code="forbidden",
         )
     if clean["op"] not in kind.ops:
