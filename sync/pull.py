@@ -302,24 +302,28 @@ def _exit_changes(page: _Page, exits: list[tuple], since: int = 0) -> dict[int |
     goes alone. A phone holding a record's new home keeps it: its change there follows.
     So the phone needs no rule of its own. Each record is removed once a page, however
     many exits name it."""
-    db, caller, types, keep, today = page.db, page.caller, page.types, page.keep, page.today
+    db, types, keep = page.db, page.types, page.keep
     leaving_homes = [(seq, uprn) for seq, uprn, t, _ in exits if t is None and uprn not in keep]
     held_at = _held_at(db, [uprn for _, uprn in leaving_homes])
     moved = _moved_from(db, [(uprn, since if seq is None else seq) for seq, uprn in leaving_homes])
     now_at = changes.homes_of(
         db, [(t, i) for _, _, t, i in exits if t] + [k for ks in moved.values() for k in ks]
     )
-    out: dict[int | None, list[dict]] = defaultdict(list)
+    leaving: list[tuple[int | None, list[tuple[str, str]], int | None]] = []
     for seq, uprn, entity_type, entity_id in exits:
         if entity_type is None and uprn not in keep:
             gone = [k for k in moved.get(uprn, []) if now_at.get(k) not in keep]
-            leaving = _removals(db, caller, types, held_at.get(uprn, []) + gone, today)
-            leaving.append({"type": "property", "id": str(uprn), "op": "remove"})
+            leaving.append((seq, held_at.get(uprn, []) + gone, uprn))
         elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
-            leaving = _removals(db, caller, types, [(entity_type, entity_id)], today)
-        else:
-            continue
-        for change in leaving:
+            leaving.append((seq, [(entity_type, entity_id)], None))
+    # What is hidden from the caller is read once for the whole page, not once a home.
+    hidden = _hidden(page, [key for _, keys, _ in leaving for key in keys])
+    out: dict[int | None, list[dict]] = defaultdict(list)
+    for seq, keys, home in leaving:
+        removals = _removals(types, keys, hidden)
+        if home is not None:
+            removals.append({"type": "property", "id": str(home), "op": "remove"})
+        for change in removals:
             key = (change["type"], change["id"])
             if key not in page.removed:
                 page.removed.add(key)
@@ -330,14 +334,16 @@ def _exit_changes(page: _Page, exits: list[tuple], since: int = 0) -> dict[int |
 def _moved_from(db: Database, homes: list[tuple[int, int]]) -> dict[int, list[tuple[str, str]]]:
     """Home -> (entity_type, entity_id) of the records that moved away from it after the
     given sequence number (the import corrected their home)."""
+    after = dict(homes)
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for uprn, after in homes:
-        for entity_type, entity_id in db.execute(
-            "SELECT entity_type, entity_id FROM record_moves WHERE uprn = ? AND seq > ? "
-            "ORDER BY seq",
-            [uprn, after],
+    for chunk in chunks(sorted(after)):
+        for uprn, seq, entity_type, entity_id in db.execute(
+            "SELECT uprn, seq, entity_type, entity_id FROM record_moves WHERE uprn IN "
+            f"({','.join('?' * len(chunk))}) AND seq > ? ORDER BY seq",
+            [*chunk, min(after[u] for u in chunk)],
         ):
-            found[uprn].append((entity_type, entity_id))
+            if seq > after[uprn]:
+                found[uprn].append((entity_type, entity_id))
     return found
 
 
@@ -355,19 +361,31 @@ def _held_at(db: Database, uprns: list[int]) -> dict[int, list[tuple[str, str]]]
     return found
 
 
+def _hidden(page: _Page, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Which of these records are hidden from the caller (a concern raised by another
+    officer): only kinds with an audience are read."""
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for entity_type, entity_id in dict.fromkeys(keys):
+        if entity_type in page.types and kinds.KINDS[entity_type].audience:
+            by_type[entity_type].append(entity_id)
+    return {
+        (entity_type, i)
+        for entity_type, ids in by_type.items()
+        for i in kinds.read(page.db, page.caller, entity_type, ids, page.today)[1]
+    }
+
+
 def _removals(
-    db: Database, caller: Caller, types: list[str], keys: list[tuple[str, str]], today: date
+    types: list[str], keys: list[tuple[str, str]], hidden: set[tuple[str, str]]
 ) -> list[dict]:
-    """A ``remove`` for each of these records of a type the caller receives; never for one
-    hidden from the caller (a concern raised by another officer), not even by its id."""
+    """A ``remove`` for each of these records of a type the caller receives, by type;
+    never for one hidden from the caller, not even by its id."""
     by_type: dict[str, list[str]] = defaultdict(list)
     for entity_type, entity_id in keys:
-        if entity_type in types:
+        if entity_type in types and (entity_type, entity_id) not in hidden:
             by_type[entity_type].append(entity_id)
-    out = []
-    for entity_type, ids in by_type.items():
-        hidden = set()
-        if kinds.KINDS[entity_type].audience:
-            hidden = kinds.read(db, caller, entity_type, ids, today)[1]
-        out += [{"type": entity_type, "id": i, "op": "remove"} for i in ids if i not in hidden]
-    return out
+    return [
+        {"type": entity_type, "id": i, "op": "remove"}
+        for entity_type, ids in by_type.items()
+        for i in ids
+    ]
