@@ -45,6 +45,8 @@ _DECLARED = (
     checkins.CHECKIN_KIND,
 )
 KINDS: dict[str, Kind] = {}
+# The kinds with ops, kept beside KINDS: push asks for them once a mutation.
+_PUSHED: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> Kind:
@@ -52,12 +54,15 @@ def register(kind: Kind) -> Kind:
     if kind.name in KINDS:
         raise ValueError(f"Kind {kind.name!r} is declared twice.")
     KINDS[kind.name] = kind
+    if kind.ops:
+        _PUSHED[kind.name] = kind
     return kind
 
 
 def unregister(name: str) -> None:
     """Take a kind out again (a test's throwaway kind)."""
     KINDS.pop(name)
+    _PUSHED.pop(name, None)
 
 
 for _kind in _DECLARED:
@@ -65,8 +70,8 @@ for _kind in _DECLARED:
 
 
 def pushed() -> dict[str, Kind]:
-    """The kinds phones may push: those with ops."""
-    return {name: kind for name, kind in KINDS.items() if kind.ops}
+    """The kinds phones may push: those with ops, in the registry's order."""
+    return _PUSHED
 
 
 def topics() -> tuple[str, ...]:
