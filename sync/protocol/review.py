@@ -1,6 +1,7 @@
 """What team leaders review: conflicts between two values, rejected mutations, and
 records or import steps flagged because they touched a rule (a Breathing Space)."""
 
+import functools
 import json
 
 from sqlite_utils import Database
@@ -41,6 +42,17 @@ def _conflict_rows(db: Database, caller: Caller, where: str, params: list) -> li
     ]
 
 
+def _review_page(rows, table: str, done: str, status: str, after, limit: int) -> dict:
+    """One page of a review list, oldest first: its open items (``done`` unset) or its
+    closed ones, after the id ``after``. ``rows(where, params)`` reads them in scope."""
+    where = f"{table}.{done} IS NULL" if status == "open" else f"{table}.{done} IS NOT NULL"
+    params: list = []
+    if after is not None:
+        where += f" AND {table}.id > ?"
+        params.append(after)
+    return page(rows(f"{where} ORDER BY {table}.id LIMIT ?", [*params, limit + 1]), limit, "id")
+
+
 def list_conflicts(
     db: Database,
     caller: Caller,
@@ -51,13 +63,8 @@ def list_conflicts(
 ) -> dict:
     """Conflicts on homes in the caller's team (all, for admins), oldest first."""
     require_role(caller, REVIEWER_ROLES, "review conflicts")
-    where = "c.resolved_at IS NULL" if status == "open" else "c.resolved_at IS NOT NULL"
-    params: list = []
-    if after is not None:
-        where += " AND c.id > ?"
-        params.append(after)
-    rows = _conflict_rows(db, caller, f"{where} ORDER BY c.id LIMIT ?", [*params, limit + 1])
-    return page(rows, limit, "id")
+    rows = functools.partial(_conflict_rows, db, caller)
+    return _review_page(rows, "c", "resolved_at", status, after, limit)
 
 
 def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str) -> dict:
@@ -249,13 +256,8 @@ def list_flags(
     sync.records.breathing), on homes in the caller's team (all, for admins), oldest
     first. Each was kept, and names the rule."""
     require_role(caller, REVIEWER_ROLES, "review flagged records")
-    where = "f.reviewed_at IS NULL" if status == "open" else "f.reviewed_at IS NOT NULL"
-    params: list = []
-    if after is not None:
-        where += " AND f.id > ?"
-        params.append(after)
-    rows = _flag_rows(db, caller, f"{where} ORDER BY f.id LIMIT ?", [*params, limit + 1])
-    return page(rows, limit, "id")
+    rows = functools.partial(_flag_rows, db, caller)
+    return _review_page(rows, "f", "reviewed_at", status, after, limit)
 
 
 def review_flag(db: Database, caller: Caller, flag_id: int, note: str) -> dict:
