@@ -1,6 +1,7 @@
 """A model phone: applies pulled changes to a local store exactly as the protocol says."""
 
 import uuid
+from datetime import datetime, timedelta
 
 from sync import kinds, pull
 from sync.access.scope import Caller
@@ -122,3 +123,42 @@ def home_of(db, username):
         "ORDER BY t.uprn LIMIT 1",
         [username],
     ).fetchone()
+
+
+def field_payloads(uprn: int, ref: str, now: datetime) -> dict[str, dict]:
+    """A valid create payload of each field kind at one home, as a phone records them."""
+    return {
+        "visit": {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"},
+        "arrangement": {
+            "tenancy_ref": ref,
+            "amount": 10.0,
+            "frequency": "weekly",
+            "start_date": now.date().isoformat(),
+        },
+        "repair": {
+            "uprn": uprn,
+            "location": "Hall",
+            "category": "water_leak",
+            "hazard_class": "routine",
+            "description": "Drip",
+        },
+        "concern": {
+            "uprn": uprn,
+            "category": "adult_at_risk",
+            "subjects": ["Tenant"],
+            "immediate_danger": False,
+            "seen": "Confused",
+        },
+        "marker": {
+            "uprn": uprn,
+            "code": "dangerous_animals",
+            "description": "Dog",
+            "source_incident": "Barking",
+            "review_date": (now.date() + timedelta(days=30)).isoformat(),
+        },
+        "checkin": {
+            "uprn": uprn,
+            "checked_in_at": (now - timedelta(minutes=30)).isoformat(),
+            "expected_out_at": (now + timedelta(hours=1)).isoformat(),
+        },
+    }

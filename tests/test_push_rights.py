@@ -3,13 +3,13 @@ may receive. (Found by probing: maintenance pushed a rent arrangement, and it wa
 applied.)"""
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from sync import kinds
 from sync.codes import ROLES
-from tests.phone import Outbox, home_of, push
+from tests.phone import Outbox, field_payloads, home_of, push
 
 USER = {
     "officer": "officer1",
@@ -47,47 +47,14 @@ def mutations(db, kind: str, op: str) -> list[dict]:
             "patch_properties WHERE patch_id = 1)) LIMIT 1"
         ).fetchone()
         return [outbox.make(kind, live, op, {"status": "completed"}, version)]
-    checkin = {
-        "uprn": uprn,
-        "checked_in_at": (now - timedelta(minutes=30)).isoformat(),
-        "expected_out_at": (now + timedelta(hours=1)).isoformat(),
-    }
+    payloads = field_payloads(uprn, ref, now)
+    checkin = payloads["checkin"]
     if (kind, op) == ("checkin", "update"):
         return [
             outbox.make(kind, new, "create", checkin),
             outbox.make(kind, new, op, {"checked_out_at": now.isoformat()}, 1),
         ]
-    payload = {
-        "visit": {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access"},
-        "arrangement": {
-            "tenancy_ref": ref,
-            "amount": 10.0,
-            "frequency": "weekly",
-            "start_date": now.date().isoformat(),
-        },
-        "repair": {
-            "uprn": uprn,
-            "location": "Hall",
-            "category": "water_leak",
-            "hazard_class": "routine",
-            "description": "Drip",
-        },
-        "concern": {
-            "uprn": uprn,
-            "category": "adult_at_risk",
-            "subjects": ["Tenant"],
-            "immediate_danger": False,
-            "seen": "Confused",
-        },
-        "marker": {
-            "uprn": uprn,
-            "code": "dangerous_animals",
-            "description": "Dog",
-            "source_incident": "Barking",
-            "review_date": (now.date() + timedelta(days=30)).isoformat(),
-        },
-        "checkin": checkin,
-    }[kind]
+    payload = payloads[kind]
     return [outbox.make(kind, new, op, payload, observed_at=now.isoformat())]
 
 

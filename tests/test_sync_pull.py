@@ -13,7 +13,7 @@ from sync.access.scope import Caller
 from sync.pull import pull as pull_page
 from sync.store import changes
 from tests.conftest import assert_problem
-from tests.phone import Outbox, Phone, home_of, push, server_view
+from tests.phone import Outbox, Phone, field_payloads, home_of, push, server_view
 
 
 def phone(client, tokens, username):
@@ -103,33 +103,11 @@ def field_records(db, username) -> list[dict]:
     uprn, ref = home_of(db, username)
     now = datetime.now(UTC)
     outbox = Outbox()
+    payloads = field_payloads(uprn, ref, now)
+    promise = {"outcome": "contact_made", "promise_amount": 20.0}
     made = {
-        "visit": {
-            "uprn": uprn,
-            "tenancy_ref": ref,
-            "outcome": "contact_made",
-            "promise_amount": 20.0,
-            "promise_date": now.date().isoformat(),
-        },
-        "repair": {
-            "uprn": uprn,
-            "location": "Hall",
-            "category": "water_leak",
-            "hazard_class": "routine",
-            "description": "Drip",
-        },
-        "concern": {
-            "uprn": uprn,
-            "category": "adult_at_risk",
-            "subjects": ["Tenant"],
-            "immediate_danger": False,
-            "seen": "Confused",
-        },
-        "checkin": {
-            "uprn": uprn,
-            "checked_in_at": now.isoformat(),
-            "expected_out_at": (now + timedelta(hours=1)).isoformat(),
-        },
+        "visit": payloads["visit"] | promise | {"promise_date": now.date().isoformat()},
+        **{kind: payloads[kind] for kind in ("repair", "concern", "checkin")},
     }
     return [
         outbox.make(kind, str(uuid.uuid4()), "create", payload, observed_at=now.isoformat())
