@@ -50,7 +50,7 @@ format: install
 	$(BIN)/ruff format .
 
 # The browser tests drive Debian's Chromium. As root, install it when it is missing;
-# otherwise say so loudly: tests/test_browser.py then skips (and only it).
+# otherwise say so loudly: the browser tests (tests/test_browser*.py) then skip, and only they.
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -80,7 +80,7 @@ test-fast: lint
 # The browser tests save their screenshots in var/screenshots/ (untracked); this runs
 # them to refresh the ones in docs/screenshots/ that the README shows.
 screenshots: install browser
-	DOORSTEP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/test_browser.py
+	DOORSTEP_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q -m browser
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[dev,peers]'

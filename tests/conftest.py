@@ -166,3 +166,22 @@ def http(method, url, body=None, token=None):
     except urllib.error.HTTPError as err:
         with err:
             return err.code, err.headers, json.loads(err.read())
+
+
+@pytest.fixture
+def server(db_path, tmp_path):
+    """A real gunicorn process on the test's database (the browser tests' server)."""
+    from bench.gunicorn import Gunicorn
+
+    process = Gunicorn(db_path, tmp_path / "gunicorn.log", workers=2).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, one per test module (tests/browser.py)."""
+    from tests.browser import chromium
+
+    with chromium() as launched:
+        yield launched
