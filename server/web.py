@@ -2,7 +2,7 @@
 
 - ``/app/``: the officer app, an offline-first PWA for a phone. Its service worker
   (``/app/sw.js``) keeps the app shell; its data lives in IndexedDB.
-- ``/console/``: the team leader console, for a desktop browser.
+- ``/console/``: the staff console (team leaders first), for a desktop browser.
 
 Both are plain ES modules with no build step, and speak only the public API. The files
 are public (no data in them); everything personal comes from the API with a token.

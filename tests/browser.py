@@ -141,3 +141,16 @@ def open_form(page, title):
     if details.get_attribute("open") is None:
         details.locator("summary").click()
     return details
+
+
+def console_signs_in(browser, base, username="leader1"):
+    """A desktop browser signed in to the console; its page and its error list."""
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    errors = problems(page)
+    page.goto(f"{base}/console/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Sections")).to_be_visible(timeout=WAIT)
+    return context, page, errors

@@ -2,8 +2,9 @@
 // linking to its court bundle (the Pre-Action Protocol evidence as a PDF).
 
 import { announce, h, money } from "../web/ui.js";
+import { app, call, statusLine, table } from "./common.js";
 
-export async function casesView({ call, token, statusLine, table }) {
+export async function casesView() {
   const patches = await call("GET", "/patches");
   const chosen = Number(new URLSearchParams(location.hash.split("?")[1] || "").get("patch")) || patches[0]?.id;
   const patch = patches.find((p) => p.id === chosen);
@@ -22,7 +23,7 @@ export async function casesView({ call, token, statusLine, table }) {
       x.tenancy_ref, x.address, money(x.balance), x.action,
       h("a", {
         href: `/tenancies/${encodeURIComponent(x.tenancy_ref)}/bundle.pdf`,
-        onclick: (event) => { event.preventDefault(); openBundle(x.tenancy_ref, status, token()); },
+        onclick: (event) => { event.preventDefault(); openBundle(x.tenancy_ref, status, app.session.token); },
       }, `Court bundle for ${x.tenancy_ref} (PDF)`),
     ])),
   ];

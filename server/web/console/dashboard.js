@@ -1,0 +1,58 @@
+// The console's dashboard: the team's week, repairs by hazard class, devices, arrears.
+
+import { allPages, explain } from "../web/api.js";
+import { h, money, when } from "../web/ui.js";
+import { app, call, label, table } from "./common.js";
+
+export async function dashboardView() {
+  const team = app.session.user.team_id;
+  const [board, repairs, devices] = await Promise.all([
+    call("GET", `/teams/${team}/dashboard`),
+    allPages("/repairs", app.session.token),
+    call("GET", "/devices?active_only=true"),
+  ]);
+  const classes = Object.keys(app.config.codes.hazard_classes || { emergency: 1, significant: 1, routine: 1 });
+  const next = (r) => (r.deadlines || []).filter((d) => d.due_at && !d.met_at).sort((a, b) => a.due_at.localeCompare(b.due_at))[0];
+  const week = board.officers.map((o) => {
+    const sum = (key) => o.days.reduce((s, d) => s + (d[key] || 0), 0);
+    const contacts = sum("contacts");
+    return [o.display_name, contacts, sum("home_visits"), contacts ? `${Math.round((100 * sum("reached")) / contacts)}%` : "–",
+      sum("arrangements"), sum("promises"), sum("concerns")];
+  });
+  return [
+    h("h1", `The team's week: ${board.from} to ${board.to}`),
+    table(["Officer", "Contacts", "Home visits", "Contact rate", "Arrangements", "Promises", "Concerns"], week),
+    h("h2", "Repairs by hazard class (Awaab's Law)"),
+    h("div.grid", classes.map((cls) => {
+      const mine = repairs.filter((r) => r.hazard_class === cls && !["completed", "cancelled"].includes(r.status));
+      return h("div.card", h("h3", `${label("hazard_classes", cls).split(":")[0]} (${mine.length})`),
+        mine.length
+          ? h("ul", mine.map((r) => {
+              const due = next(r);
+              return h("li", `${label("repair_categories", r.category)}, ${r.location} (UPRN ${r.uprn}): `,
+                due ? h(`span.tag.${due.state === "overdue" ? "bad" : "warn"}`, `${due.what} due ${when(due.due_at)}${due.state === "overdue" ? ", overdue" : ""}`) : r.status);
+            }))
+          : h("p.meta", "None open."));
+    })),
+    h("h2", "Devices"),
+    table(["Officer", "Device", "Signed in", "Last seen", "Last pull", "Last push", "Acknowledged", "Rejected awaiting review", ""],
+      devices.filter((d) => d.id !== app.session.device.id).map((d) => [d.username, d.name, when(d.created_at), when(d.last_seen_at),
+        when(d.last_pull_at), when(d.last_push_at), d.acknowledged_seq,
+        d.rejected_awaiting_review,
+        h("button.danger", {
+          type: "button", "aria-label": `Revoke ${d.username}'s device “${d.name}”, signed in ${when(d.created_at)}`,
+          onclick: async (event) => {
+            if (!confirm(`Sign out ${d.name} and wipe its data at its next contact?`)) return;
+            await call("POST", `/devices/${d.id}/revoke`, { reason: "Reported lost" }).then(app.render, (e) => (event.target.textContent = explain(e)));
+          },
+        }, "Revoke (lost phone)")])),
+    h("h2", "Arrears trend"),
+    arrearsTrend(board.arrears),
+  ];
+}
+
+function arrearsTrend(arrears) {
+  if (!arrears) return h("p", "No arrears figures yet.");
+  const rows = (arrears.team || []).map((p) => [p.week_ending, money(p.arrears), p.in_arrears]);
+  return rows.length ? table(["Week ending", "Arrears", "Tenancies in arrears"], rows) : h("p", "No arrears figures yet.");
+}
