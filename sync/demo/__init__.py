@@ -11,6 +11,7 @@ Imports: anything; nothing imports the demo but the ``doorstep`` command, tests 
 
 import csv
 import json
+import multiprocessing
 from datetime import date
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
 from sync.intake.run import import_rows
 from sync.records.patches import create_patch
+from sync.store.db import connect
 
 DEMO_PASSWORD = "demo"
 KIND_ORDER = (
@@ -58,26 +60,62 @@ def build(
     patches: int = 6,
     as_of: date | None = None,
 ) -> demo_data.Landlord:
-    """Load a generated landlord into an empty, migrated database, through the import."""
+    """Load a generated landlord into an empty, migrated database, through the import.
+
+    The rent transactions and letters are most of the rows. For a database on disk they are
+    drawn and imported by a second process, on the machine's second core, while this one
+    imports the rest; SQLite's write lock and the busy timeout take turns between the two.
+    They start once the tenancies and tenants they name are in."""
     landlord = demo_data.generate(
-        seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of
+        seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
     )
     admin_id = create_organisation(db, landlord)
+    path = db.execute("PRAGMA database_list").fetchall()[0][2]
+    history = None
     for kind in KIND_ORDER:
-        rows = getattr(landlord, kind)
-        run = import_rows(
-            db,
-            kind,
-            [(i, row, "") for i, row in enumerate(rows, 1)],
-            source=f"demo seed {seed}",
-            fmt="jsonl",
-            sha256="-",
-            started_by=admin_id,
-        )
-        if run["rejected"]:
-            raise RuntimeError(f"demo {kind} rows were rejected: {run['errors'][:3]}")
+        if kind in HISTORY:
+            continue
+        _import(db, landlord, kind, seed, admin_id)
+        if kind == "tenants" and path:  # what the history names is in
+            history = multiprocessing.get_context("fork").Process(
+                target=_import_history, args=(path, landlord, seed, admin_id), daemon=True
+            )
+            history.start()
     give_bases(db)
-    return landlord
+    if history is None:
+        _import_history(db, landlord, seed, admin_id)
+    else:
+        history.join()
+        if history.exitcode:
+            raise RuntimeError(f"the demo's transactions and letters failed ({history.exitcode})")
+    return landlord.draw_history()
+
+
+HISTORY = ("transactions", "letters")
+
+
+def _import_history(db, landlord: demo_data.Landlord, seed: int, admin_id: int) -> None:
+    """Draw and import the transactions and letters (``db``: a database or its path, for a
+    second process, which opens a connection of its own)."""
+    db = connect(db) if isinstance(db, str) else db
+    landlord.draw_history()
+    for kind in HISTORY:
+        _import(db, landlord, kind, seed, admin_id)
+
+
+def _import(db: Database, landlord: demo_data.Landlord, kind: str, seed: int, admin_id) -> None:
+    rows = getattr(landlord, kind)
+    run = import_rows(
+        db,
+        kind,
+        [(i, row, "") for i, row in enumerate(rows, 1)],
+        source=f"demo seed {seed}",
+        fmt="jsonl",
+        sha256="-",
+        started_by=admin_id,
+    )
+    if run["rejected"]:
+        raise RuntimeError(f"demo {kind} rows were rejected: {run['errors'][:3]}")
 
 
 def give_bases(db: Database) -> None:

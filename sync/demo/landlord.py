@@ -15,7 +15,8 @@ when changing a stage, or every landlord built from a seed changes.
 """
 
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 
 import shapely
@@ -37,12 +38,29 @@ class Landlord:
     markers: list[dict]
     transactions: list[dict]
     letters: list[dict]
+    # With generate(history=False): what draws the transactions and letters, later.
+    _history: Callable | None = field(default=None, repr=False, compare=False)
+
+    def draw_history(self) -> "Landlord":
+        """Draw the transactions and letters that ``generate(history=False)`` left out: the
+        same rows ``generate`` would have given."""
+        if self._history is not None:
+            self.transactions, self.letters = self._history()
+            self._history = None
+        return self
 
 
 def generate(
-    seed: int = 1, homes_per_patch: int = 1800, patches: int = 6, as_of: date | None = None
+    seed: int = 1,
+    homes_per_patch: int = 1800,
+    patches: int = 6,
+    as_of: date | None = None,
+    *,
+    history: bool = True,
 ) -> Landlord:
-    """A demo landlord of ``patches`` patches of ``homes_per_patch`` properties each."""
+    """A demo landlord of ``patches`` patches of ``homes_per_patch`` properties each. With
+    ``history=False`` its transactions and letters, the bulk of its rows, are drawn only
+    when ``draw_history()`` is called (the demo build draws them in a second process)."""
     if patches < 1 or homes_per_patch < 1:
         raise ValueError("patches and homes_per_patch must be positive.")
     as_of = as_of or london_today()
@@ -65,17 +83,18 @@ def generate(
     tenancy_rows = tenancies.tenancy_rows(drawn)
     # A stream of its own, drawn after the others: their rows stay as they were.
     history_rng = random.Random(master.getrandbits(64))
-    transaction_rows, letter_rows = transactions.history(history_rng, drawn, as_of)
-    return Landlord(
+    landlord = Landlord(
         plans,
         properties,
         tenancy_rows,
         tenants,
         account_rows,
         marker_rows,
-        transaction_rows,
-        letter_rows,
+        [],
+        [],
+        lambda: transactions.history(history_rng, drawn, as_of),
     )
+    return landlord.draw_history() if history else landlord
 
 
 # --- summary ---------------------------------------------------------------------------
