@@ -10,6 +10,7 @@ class ConcernSchema(Schema):
     id = fields.String()
     follows = fields.String(allow_none=True)
     uprn = Id()
+    address = fields.String(metadata={"description": "The home's address, on one line."})
     tenancy_ref = fields.String(allow_none=True)
     category = fields.String(metadata={"enum": list(codes.CONCERN_CATEGORIES)})
     subjects = fields.List(fields.String())
@@ -30,6 +31,8 @@ class ConcernSchema(Schema):
         metadata={"description": "What the server noticed on arrival, e.g. clock-ahead."},
     )
     cleared = fields.Boolean(metadata={"description": "Cleared by a safeguarding lead."})
+    cleared_at = fields.String(allow_none=True)
+    cleared_by_username = fields.String(allow_none=True)
     follow_ups = fields.List(fields.Nested(lambda: ConcernSchema(exclude=("follow_ups",))))
 
 
@@ -40,6 +43,23 @@ class ConcernQuerySchema(PageQuerySchema):
 
 
 ConcernPageSchema = page_schema(ConcernSchema, fields.String)
+
+
+class FollowUpSchema(Schema):
+    note = fields.String(
+        required=True,
+        validate=validate.Length(1, 4000),
+        metadata={"description": "What was done or learnt (the follow-up's `seen`)."},
+    )
+    referred_to = fields.String(validate=validate.Length(1, 200))
+    referred_at = fields.AwareDateTime(
+        metadata={"description": "When the referral was made; not in the future."}
+    )
+    referral_ref = fields.String(validate=validate.Length(1, 100))
+    outcome = fields.String(validate=validate.Length(1, 2000))
+    immediate_danger = fields.Boolean(
+        load_default=False, metadata={"description": "Someone is in danger now."}
+    )
 
 
 class ClearFlagSchema(Schema):

@@ -151,6 +151,9 @@ RULES = {
     # A concern's audience is its raiser, their team leaders and the leads: admins and
     # maintenance are refused outright, and others' concerns do not exist for an officer.
     "GET /concerns/{concern_id}": Rule(CONCERNS, scope="patch"),
+    "POST /concerns/{concern_id}/follow-ups": Rule(
+        CONCERNS, scope="patch", body={"note": "Referred to CSC"}
+    ),
     "POST /concerns/flags/{uprn}/clear": Rule(
         ("safeguarding_lead",),
         scope="patch",
@@ -377,6 +380,9 @@ def request(client, headers, rule, method, template, values, username) -> tuple[
             kwargs["json"] = {k: filled(v, values) for k, v in body.items()}
     if template == "/repairs/{repair_id}/actions":
         got = client.get(f"/repairs/{values['repair_id']}", headers=headers["admin"])
+        kwargs["headers"] = kwargs["headers"] | {"If-Match": got.headers["ETag"]}
+    if template == "/concerns/{concern_id}/follow-ups":
+        got = client.get(f"/concerns/{values['concern_id']}", headers=headers["safeguarding1"])
         kwargs["headers"] = kwargs["headers"] | {"If-Match": got.headers["ETag"]}
     return url, kwargs
 

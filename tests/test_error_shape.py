@@ -56,6 +56,7 @@ FORBIDDEN = {
     ("GET", "/concerns"): ("repairs1", None),
     ("GET", "/concerns/{concern_id}"): ("repairs1", None),
     ("POST", "/concerns/flags/{uprn}/clear"): ("leader1", {"reason": "Referred"}),
+    ("POST", "/concerns/{concern_id}/follow-ups"): ("repairs1", {"note": "Referred"}),
     ("GET", "/markers"): ("repairs1", None),
     ("POST", "/markers/{marker_ref}/decision"): ("officer1", {"approve": True}),
     ("GET", "/lone-working/alerts"): ("officer1", None),
@@ -81,6 +82,7 @@ NOT_FOUND_BODY = {("POST", "/plans"): {"date": "2030-01-01", "officer_id": 98765
 NOT_FOUND_AS = {
     ("GET", "/concerns/{concern_id}"): "safeguarding1",
     ("POST", "/concerns/flags/{uprn}/clear"): "safeguarding1",
+    ("POST", "/concerns/{concern_id}/follow-ups"): "safeguarding1",
 }
 
 
@@ -439,6 +441,11 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
                     body = {"username": "locked-out", "password": "wrong", "device_name": "x"}
                     for _ in range(5):
                         client.post(url, json=body)
+                elif status in (412, 428) and template.startswith("/concerns/"):
+                    headers = as_user("safeguarding1")
+                    body = {"note": "Referred"}  # without If-Match, or a stale one
+                    if status == 412:
+                        headers = headers | {"If-Match": '"not-the-etag"'}
                 elif status == 412:
                     headers = headers | {"If-Match": '"not-the-etag"'}
                     body = {"action": "acknowledged"}

@@ -1,6 +1,8 @@
 """Safeguarding concerns: read by the raising officer, their team leaders and the
-safeguarding leads only, every read audited; a lead clears a home's flag."""
+safeguarding leads only, every read audited; a lead records follow-ups (referral,
+outcome) and clears a home's flag."""
 
+from flask import request
 from flask.views import MethodView
 
 from schemas.concerns import (
@@ -9,6 +11,7 @@ from schemas.concerns import (
     ConcernPageSchema,
     ConcernQuerySchema,
     ConcernSchema,
+    FollowUpSchema,
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
@@ -23,6 +26,15 @@ blp = Blueprint(
 )
 blueprints = [blp]
 
+ETAG = {"ETag": {"schema": {"type": "string"}}}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The concern's ETag, from GET /concerns/{concern_id}.",
+}
+
 
 @blp.route("")
 class Concerns(MethodView):
@@ -36,11 +48,32 @@ class Concerns(MethodView):
 
 @blp.route("/<string:concern_id>")
 class ConcernById(MethodView):
-    @blp.response(200, ConcernSchema)
+    @blp.response(200, ConcernSchema, headers=ETAG)
     @blp.errors(401, 403, 404)
     def get(self, concern_id):
-        """A concern with its follow-ups (audited)"""
-        return concerns.get_concern(db(), caller(), concern_id)
+        """A concern with its follow-ups (audited); its ETag guards the next follow-up"""
+        concern = concerns.get_concern(db(), caller(), concern_id)
+        return concern, 200, {"ETag": concerns.etag(db(), concern_id)}
+
+
+@blp.route("/<string:concern_id>/follow-ups")
+class FollowUps(MethodView):
+    @blp.arguments(FollowUpSchema)
+    @blp.doc(parameters=[IF_MATCH])
+    @blp.response(201, ConcernSchema, headers=ETAG)
+    @blp.errors(401, 403, 404, 412, 428)
+    def post(self, body, concern_id):
+        """Record a follow-up: a referral, its outcome, notes (audited)
+
+        The follow-up is a concern that `follows` this one, at the same home and about the
+        same people, raised by you; like any concern it raises the home's flag until a
+        lead clears it. Send the ETag you read as `If-Match`: a 412 means someone added a
+        follow-up or cleared the flag since; read the concern again. Answers the concern
+        with its follow-ups.
+        """
+        if_match = request.headers.get("If-Match")
+        concern = concerns.follow_up(db(), caller(), concern_id, if_match=if_match, **body)
+        return concern, 201, {"ETag": concerns.etag(db(), concern_id)}
 
 
 @blp.route("/flags/<int:uprn>/clear")

@@ -3,7 +3,8 @@
 A concern records the category (child, adult at risk, domestic abuse), its subjects,
 whether anyone is in immediate danger, what was seen, and the referral made. A follow-up
 (the referral made, the outcome) is a new concern that ``follows`` the first; nothing is
-ever changed or deleted.
+ever changed or deleted. Phones push follow-ups; a lead at a desk records one with
+``follow_up``, guarded by the concern's ETag so two leads do not refer one concern twice.
 
 Only the officer who raised it, the team leaders of that officer's team and the
 safeguarding leads may see a concern: it never reaches other officers' phones, and every
@@ -17,6 +18,10 @@ after the clearing keeps the flag up (add-wins), so a flag is never lost to a co
 clearing.
 """
 
+import hashlib
+import uuid
+from datetime import UTC, datetime
+
 import orjson
 from sqlite_utils import Database
 
@@ -24,8 +29,15 @@ from sync import codes
 from sync.access import audit
 from sync.access.scope import Caller
 from sync.checks import Boolean, Integer, Many, Moment, Record, Text
-from sync.clock import utc_now
-from sync.errors import Conflict, Forbidden, NotFound
+from sync.clock import CLOCK_AHEAD, iso, utc_now
+from sync.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    PreconditionRequired,
+    ValidationFailed,
+)
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import OUTLIVES, Kind
 from sync.store import changes
@@ -161,6 +173,24 @@ CONCERN_KIND = Kind(
 
 # --- reading (audited) -----------------------------------------------------------------
 
+# What the API serves beyond what phones hold: the home's address (a lead acts on a home,
+# not a UPRN) and who cleared the concern, when.
+_SERVED = (
+    f"{CONCERN_COLUMNS}, p.address_line_1, p.address_line_2, p.address_line_3, "
+    "p.post_town, p.postcode, k.cleared_at, ku.username AS cleared_by_username "
+    "FROM concerns c JOIN users u ON u.id = c.raised_by "
+    "JOIN properties p ON p.uprn = c.uprn "
+    "LEFT JOIN concern_clearances k ON k.id = c.cleared_by_clearance "
+    "LEFT JOIN users ku ON ku.id = k.cleared_by"
+)
+_ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "post_town", "postcode")
+
+
+def _served(row: dict) -> dict:
+    lines = [row.pop(key) for key in _ADDRESS]
+    row["address"] = ", ".join(line for line in lines if line)
+    return concern_out(row)
+
 
 def _audience_clause(caller: Caller) -> tuple[str, list]:
     if caller.role == "safeguarding_lead":
@@ -199,12 +229,11 @@ def list_concerns(
         params.append(after)
     rows = list(
         db.query(
-            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
-            f"ON u.id = c.raised_by WHERE {' AND '.join(clauses)} ORDER BY c.id LIMIT ?",
+            f"SELECT {_SERVED} WHERE {' AND '.join(clauses)} ORDER BY c.id LIMIT ?",
             [*params, limit + 1],
         )
     )
-    result = page([concern_out(r) for r in rows], limit, "id")
+    result = page([_served(r) for r in rows], limit, "id")
     if result["items"]:
         with db.atomic():
             audit.record(db, caller, "read", "concern", [r["id"] for r in result["items"]])
@@ -214,21 +243,14 @@ def list_concerns(
 def get_concern(db: Database, caller: Caller, concern_id: str) -> dict:
     """One concern with its follow-ups."""
     where, params = _audience_clause(caller)
-    rows = list(
-        db.query(
-            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
-            f"ON u.id = c.raised_by WHERE c.id = ? AND {where}",
-            [concern_id, *params],
-        )
-    )
+    rows = list(db.query(f"SELECT {_SERVED} WHERE c.id = ? AND {where}", [concern_id, *params]))
     if not rows:
         raise NotFound(f"Concern {concern_id} not found.")
-    concern = concern_out(rows[0])
+    concern = _served(rows[0])
     concern["follow_ups"] = [
-        concern_out(r)
+        _served(r)
         for r in db.query(
-            f"SELECT {CONCERN_COLUMNS} FROM concerns c JOIN users u "
-            f"ON u.id = c.raised_by WHERE c.follows = ? AND {where} ORDER BY c.observed_at",
+            f"SELECT {_SERVED} WHERE c.follows = ? AND {where} ORDER BY c.observed_at",
             [concern_id, *params],
         )
     ]
@@ -292,3 +314,90 @@ def flag_raised(db: Database, uprn: int) -> bool:
             "SELECT 1 FROM concerns WHERE uprn = ? AND cleared_by_clearance IS NULL", [uprn]
         ).fetchone()
     )
+
+
+# --- a follow-up recorded at a desk (a lead's referral, outcome, notes) -----------------
+
+
+def etag(db: Database, concern_id: str) -> str:
+    """Changes when anyone adds a follow-up to the concern or clears it: a lead who read
+    it before then reads it again before deciding (no second referral of one concern)."""
+    state = [
+        f"{r[0]}:{r[1]}"
+        for r in db.execute(
+            "SELECT id, cleared_by_clearance FROM concerns WHERE id = ? OR follows = ? "
+            "ORDER BY id",
+            [concern_id, concern_id],
+        )
+    ]
+    digest = hashlib.sha256("|".join(state).encode()).hexdigest()[:16]
+    return f'"{concern_id}.{digest}"'
+
+
+def follow_up(
+    db: Database,
+    caller: Caller,
+    concern_id: str,
+    *,
+    if_match: str | None,
+    note: str,
+    referred_to: str | None = None,
+    referred_at: datetime | None = None,
+    referral_ref: str | None = None,
+    outcome: str | None = None,
+    immediate_danger: bool = False,
+) -> dict:
+    """Record a follow-up to a concern the caller may see, as a phone would push one: a
+    new concern at the same home, about the same people, that ``follows`` it. Like any
+    concern it raises the home's flag until a lead clears it. Returns the concern."""
+    _audience_clause(caller)  # 403 for roles that never see concerns
+    now = datetime.now(UTC)
+    if referred_at is not None and referred_at > now + CLOCK_AHEAD:
+        raise ValidationFailed(
+            "A referral cannot be made in the future.",
+            errors={"referred_at": ["In the future."]},
+        )
+    new_id = str(uuid.uuid4())
+    # The write lock first, then the ETag check: a follow-up recorded at once with the
+    # same ETag waits for this one, then finds the ETag changed (412).
+    with write_transaction(db):
+        first = _read_concerns(db, [concern_id], None).get(concern_id)
+        if first is None or not concern_audience(caller, first):
+            raise NotFound(f"Concern {concern_id} not found.")
+        if not if_match:
+            raise PreconditionRequired(
+                "Send If-Match with the concern's ETag (GET /concerns/{id}).",
+                errors={"If-Match": ["Required."]},
+            )
+        current = etag(db, concern_id)
+        if if_match.strip() != current:
+            raise PreconditionFailed(
+                "The concern changed since you read it: read it again, then decide.",
+                errors={"If-Match": [f"The current ETag is {current}."]},
+            )
+        stamp = iso(now)
+        db.execute(
+            _INSERT,
+            [
+                new_id,
+                concern_id,
+                first["uprn"],
+                first["tenancy_ref"],
+                first["category"],
+                dumps_text(first["subjects"]),
+                int(immediate_danger),
+                note,
+                referred_to,
+                iso(referred_at) if referred_at else None,
+                referral_ref,
+                outcome,
+                caller.user_id,
+                caller.team_id,
+                stamp,
+                stamp,
+                "[]",
+            ],
+        )
+        changes.touch(db, "concern", new_id, first["uprn"])
+        audit.record(db, caller, "follow-up", "concern", [concern_id, new_id])
+    return get_concern(db, caller, concern_id)
