@@ -12,7 +12,8 @@ export const app = {
   render: () => {},
 };
 
-export const call = (method, path, body) => api(method, path, { token: app.session?.token, body });
+export const call = (method, path, body, headers) =>
+  api(method, path, { token: app.session?.token, body, headers });
 export const label = (list, code) => app.config.codes[list]?.[code] || code;
 
 export async function officers() {

@@ -1,11 +1,13 @@
 // The staff console: each role's screens, chosen by the signed-in user's role. Team
 // leaders get the team's patches on a map, patches and cover, planning, cases, review of
-// what the phones sent and the team's week. It speaks only the public API.
+// what the phones sent and the team's week; safeguarding leads, the concerns inbox. It
+// speaks only the public API.
 
 import { api, explain, loadConfig } from "../web/api.js";
 import { announce, field, h, titleFrom } from "../web/ui.js";
 import { casesView } from "./cases.js";
 import { app, call } from "./common.js";
+import { concernsView } from "./concerns.js";
 import { dashboardView } from "./dashboard.js";
 import { mapView } from "./map.js";
 import { patchesView } from "./patches.js";
@@ -23,10 +25,11 @@ const SCREENS = {
   cases: ["Cases", casesView],
   review: ["Review", reviewView],
   dashboard: ["Dashboard", dashboardView],
+  concerns: ["Safeguarding concerns", concernsView],
 };
 // Each role's screens, the first being its home. Officers use the app at /app/.
 const TEAM = ["map", "patches", "planning", "cases", "review", "dashboard"];
-const ROLES = { team_leader: TEAM, admin: TEAM };
+const ROLES = { team_leader: TEAM, admin: TEAM, safeguarding_lead: ["concerns"] };
 
 const mine = () => ROLES[app.session?.user.role] || [];
 
