@@ -65,7 +65,9 @@ def build(
     The rent transactions and letters are most of the rows. For a database on disk they are
     drawn and imported by a second process, on the machine's second core, while this one
     imports the rest; SQLite's write lock and the busy timeout take turns between the two.
-    They start once the tenancies and tenants they name are in."""
+    They start once the tenancies and tenants they name are in. The landlord returned has
+    its transactions and letters only if they were drawn here (``draw_history()`` draws
+    them, the same rows)."""
     landlord = demo_data.generate(
         seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
     )
@@ -88,7 +90,7 @@ def build(
         history.join()
         if history.exitcode:
             raise RuntimeError(f"the demo's transactions and letters failed ({history.exitcode})")
-    return landlord.draw_history()
+    return landlord
 
 
 HISTORY = ("transactions", "letters")
