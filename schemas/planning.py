@@ -126,6 +126,17 @@ class ReplanSchema(Schema):
     skipped = fields.List(Id(), load_default=list, metadata={"description": "Homes skipped."})
 
 
+class BookedSchema(Schema):
+    start = fields.String(data_key="from", attribute="from")
+    end = fields.String(data_key="to", attribute="to")
+
+
+class PartnerSchema(Schema):
+    officer_id = Id()
+    name = fields.String()
+    booked = fields.Nested(BookedSchema, metadata={"description": "The window booked."})
+
+
 class StopSchema(Schema):
     seq = fields.Integer()
     uprn = Id()
@@ -143,6 +154,14 @@ class StopSchema(Schema):
     must_visit = fields.Boolean()
     markers = fields.List(fields.String())
     reasons = fields.List(fields.Nested(ReasonSchema))
+    partner = fields.Nested(
+        PartnerSchema,
+        allow_none=True,
+        metadata={
+            "description": "A paired visit's other officer: both start it at `start_at`, "
+            "the minute in `appointment`, within the window booked."
+        },
+    )
 
 
 class LeftOutSchema(Schema):

@@ -138,6 +138,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api = Api(app)
     api.register_converter(IdConverter, integerconverter2paramschema)
     from server.resources import (
+        absences,
         auth,
         blobs,
         checkins,
@@ -159,7 +160,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # In this order in the OpenAPI document: the account, the homes, sync, the field
     # records, then what the housing system reads.
     field = (plans, repairs, concerns, markers, checkins, blobs, evidence, dashboard)
-    for module in (health, auth, users, patches, homes, imports, sync, *field, integration):
+    people = (users, patches, absences)
+    for module in (health, auth, *people, homes, imports, sync, *field, integration):
         for blp in module.blueprints:
             api.register_blueprint(blp)
     app.register_blueprint(web.blp)

@@ -9,6 +9,14 @@ FINANCE_ROLES = ("officer", "team_leader", "admin")
 # Roles that may manage patches' owning officer and cover.
 PATCH_MANAGER_ROLES = ("team_leader", "admin")
 
+# Why an officer is away (sync.casework.absences): no day plan on those days.
+ABSENCE_KINDS = {
+    "annual_leave": "Annual leave",
+    "sickness": "Sickness",
+    "training": "Training",
+    "other": "Other",
+}
+
 PROPERTY_KINDS = ("dwelling", "garage")
 
 TENURES = ("secure", "introductory", "flexible", "assured", "starter", "non_secure", "garage")

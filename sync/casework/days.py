@@ -1,7 +1,9 @@
 """Day plans: whom an officer visits, in what order, and why.
 
-From the officer's patches (and cover) on the day, every current tenancy is scored
-(routing.priority); only cases that need a visit go to the planner, one stop per home.
+From the patches the officer plans on the day (their own, less those another officer
+covers, and those they cover: sync.casework.cover; none when they are away:
+sync.casework.absences), every current tenancy is scored (routing.priority); only cases
+that need a visit go to the planner, one stop per home.
 Homes with a "no lone visits" marker wait for a paired visit; homes visited yesterday
 rest a day; appointments and must-visits are fixed stops. The route engine
 (routing.engine) picks and orders the stops within the working day, its breaks and
@@ -22,8 +24,8 @@ from sqlite_utils import Database
 
 from routing import engine, priority
 from routing.travel import Provider, StraightLine
-from sync.access.scope import Caller, visible_patch_ids
-from sync.casework import cases, places
+from sync.access.scope import Caller
+from sync.casework import absences, cases, cover, places
 from sync.casework.plans import get_plan, officer_for, store
 from sync.clock import LONDON, iso
 from sync.errors import Conflict, ValidationFailed
@@ -85,22 +87,19 @@ class Prepared:
 
 
 def officer_cases(db: Database, officer: dict, day: date, rules: dict) -> list[dict]:
-    """Every current tenancy in the officer's patches (and cover) that day, assessed."""
+    """Every current tenancy in the patches the officer plans that day (their own, less
+    those another officer covers, and those they cover), assessed."""
     return officer_cases_days(db, officer, [day], rules)[day]
 
 
 def officer_cases_days(db: Database, officer: dict, days: list[date], rules: dict) -> dict:
     """``officer_cases`` for each of ``days``, each day's cases assessed on that day (its
-    patches and cover, Breathing Space, markers, visits the day before ...)."""
-    as_officer = Caller(officer["id"], officer["username"], "officer", officer["team_id"])
+    patches and cover, Breathing Space, markers, visits the day before ...). An officer
+    away that day has none: ``ValidationFailed`` naming the absence."""
     by_patches: dict[tuple, list[date]] = {}
     for day in days:
-        patch_ids = visible_patch_ids(db, as_officer, day) or set()
-        if not patch_ids:
-            raise ValidationFailed(
-                f"The officer holds no patch on {day.isoformat()}.",
-                errors={"officer_id": [f"No patch on {day.isoformat()}."]},
-            )
+        absences.check_present(db, officer, day)
+        patch_ids = cover.planning_patches(db, officer, day)
         by_patches.setdefault(tuple(sorted(patch_ids)), []).append(day)
     found = {}
     for patch_ids, same in by_patches.items():
@@ -409,7 +408,9 @@ def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dic
                 "leave_at": _instant(day, sched.starts[k] + on_site),
                 "travel_s": round(prep.inst.travel[previous][node]),
                 "on_site_s": on_site,
-                "appointment": prep.windows.get(home["uprn"]),
+                "appointment": _slot(prep.windows.get(home["uprn"])),
+                # A paired visit's other officer (sync.casework.weeks).
+                "partner": (prep.windows.get(home["uprn"]) or {}).get("partner"),
                 "must_visit": home["uprn"] in prep.must,
                 "markers": home["markers"],
                 "reasons": _reasons(home),
@@ -417,6 +418,10 @@ def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dic
         )
         previous = node
     return stops
+
+
+def _slot(appointment: dict | None) -> dict | None:
+    return appointment and {k: appointment[k] for k in ("uprn", "from", "to")}
 
 
 def _reasons(home: dict) -> list[dict]:

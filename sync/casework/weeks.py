@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from routing import priority
 from routing.travel import Provider
 from sync.access.scope import Caller, visible_patch_ids
-from sync.casework import cases
+from sync.casework import absences, cases, together
 from sync.casework.days import compose, officer_cases_days
 from sync.casework.plans import store
 from sync.clock import utc_now
@@ -42,13 +42,15 @@ def plan_week(
     week_seconds: float = WEEK_SECONDS,
 ) -> dict:
     """Plan a team's days: each officer within their patches and cover, no home twice in
-    the week unless booked, paired visits a fixed stop in both officers' plans (the home
+    the week unless booked, paired visits a fixed stop in both officers' plans, started
+    by both at the same minute and naming the partner (sync.casework.together; the home
     is granted to the partner for that day, so it reaches their phone and their records
-    are accepted), the same working day for everyone, an officer's absences left
-    unplanned. Each day is planned from its own cases, and the week is stored in one
-    transaction. ``request``: start, days, officer_ids, mode, window, breaks,
-    on_site_minutes, end_slack_minutes, paired (uprn, date, from, to, officer_ids),
-    absent (officer_id, date), method ("joint", the default; "greedy": day by day only)."""
+    are accepted), the same working day for everyone, an officer's absences (recorded,
+    sync.casework.absences, and the request's) left unplanned. Each day is planned from
+    its own cases, and the week is stored in one transaction. ``request``: start, days,
+    officer_ids, mode, window, breaks, on_site_minutes, end_slack_minutes, paired (uprn,
+    date, from, to, officer_ids), absent (officer_id, date), method ("joint", the
+    default; "greedy": day by day only)."""
     started = time.perf_counter()
     officers = _team_officers(db, caller, team_id)
     chosen = request.get("officer_ids") or list(officers)
@@ -63,6 +65,9 @@ def plan_week(
     _check_paired(db, caller, paired, days, chosen)
     absent = {(a["officer_id"], a["date"]) for a in request.get("absent") or []}
     _check_absent(absent, paired, days, chosen)
+    recorded = absences.absent_days(db, chosen, days[0], days[-1])
+    _check_recorded(recorded, paired)
+    absent |= set(recorded)
     joint = request.get("method", "joint") == "joint"
     if time_limit is None:
         time_limit = DAY_SECONDS if joint else GREEDY_DAY_SECONDS
@@ -73,7 +78,10 @@ def plan_week(
     # ending mid-week, cover, markers, "visited yesterday" are evaluated on that day),
     # then the whole week is stored in one write transaction: all of it or none. The
     # solving happens before the write lock is taken, so phones' pushes never wait on it.
-    weeks = {o: officer_cases_days(db, officers[o], days, rules) for o in chosen}
+    weeks = {
+        o: officer_cases_days(db, officers[o], [d for d in days if (o, d) not in absent], rules)
+        for o in chosen
+    }
     drafts, grants = {}, []
     for day in days:
         for officer_id in chosen:
@@ -90,9 +98,7 @@ def plan_week(
                 **common,
                 "officer_id": officer_id,
                 "date": day,
-                "appointments": [
-                    {"uprn": v["uprn"], "from": v["from"], "to": v["to"]} for v in booked
-                ],
+                "appointments": [_appointment(v, officer_id, officers) for v in booked],
             }
             draft = compose(
                 db,
@@ -107,6 +113,7 @@ def plan_week(
             )
             planned |= {s["uprn"] for s in draft[3]["stops"]}
             drafts[officer_id, day] = [booked, draft, request_day, found]
+    together.meet(db, caller, drafts, paired, provider=provider, time_limit=time_limit)
     greedy_score = round(sum(_score(d[1]) for d in drafts.values()), 1)
     if joint:
         deadline = started + week_seconds
@@ -177,7 +184,8 @@ def _improve_pairs(db, caller, drafts: dict, provider, time_limit: float, deadli
                     initial=[s["uprn"] for s in draft[3]["stops"]],
                 )
             before = _score(drafts[a][1]) + _score(drafts[b][1])
-            if _score(redone[a]) + _score(redone[b]) > before + 1e-6:
+            kept = all(together.holds(drafts[k][0], redone[k]) for k in (a, b))
+            if kept and _score(redone[a]) + _score(redone[b]) > before + 1e-6:
                 drafts[a][1], drafts[b][1] = redone[a], redone[b]
                 gained = True
 
@@ -195,6 +203,26 @@ def _check_absent(absent: set, paired: list[dict], days: list[date], chosen: lis
                 "A paired visit cannot be booked for an absent officer.",
                 errors={"absent": [f"Officer {officer_id} has a paired visit that day."]},
             )
+
+
+def _check_recorded(recorded: dict, paired: list[dict]) -> None:
+    """A paired visit cannot be booked on a day one of its officers is recorded away."""
+    for visit in paired:
+        for officer_id in visit["officer_ids"]:
+            away = recorded.get((officer_id, visit["date"]))
+            if away is not None:
+                raise ValidationFailed(
+                    f"{absences.describe(away)}: a paired visit cannot be booked then.",
+                    errors={"paired": [f"{absences.describe(away)}."]},
+                )
+
+
+def _appointment(visit: dict, officer_id: int, officers: dict) -> dict:
+    """A paired visit as one officer's appointment, naming the other officer."""
+    other = officers[next(o for o in visit["officer_ids"] if o != officer_id)]
+    partner = {"officer_id": other["id"], "name": other["display_name"] or other["username"]}
+    partner["booked"] = {"from": visit["from"], "to": visit["to"]}
+    return {"uprn": visit["uprn"], "from": visit["from"], "to": visit["to"], "partner": partner}
 
 
 def _team_officers(db: Database, caller: Caller, team_id: int) -> dict[int, dict]:

@@ -1006,3 +1006,30 @@ def m0019_officer_bases(db: Database) -> None:
         ALTER TABLE users ADD COLUMN base_label TEXT;
         """
     )
+
+
+@migrations()
+def m0020_absences(db: Database) -> None:
+    """An officer's absences (annual leave, sickness, training, other), each a record of
+    its own with its dates (England days, inclusive) and a note: an absent officer gets
+    no day plan and no stops in the team's week (sync.casework.absences). Cancelled, not
+    deleted, so the record of who was away when is kept."""
+    db.executescript(
+        """
+        CREATE TABLE absences (
+            id INTEGER PRIMARY KEY,
+            officer_id INTEGER NOT NULL REFERENCES users(id),
+            kind TEXT NOT NULL CHECK (kind IN ('annual_leave', 'sickness', 'training',
+                'other')),
+            start_date TEXT NOT NULL,
+            end_date TEXT NOT NULL,
+            note TEXT,
+            created_by INTEGER NOT NULL REFERENCES users(id),
+            created_at TEXT NOT NULL,
+            cancelled_at TEXT,
+            cancelled_by INTEGER REFERENCES users(id),
+            CHECK (end_date >= start_date)
+        );
+        CREATE INDEX absences_officer ON absences(officer_id, start_date, end_date);
+        """
+    )

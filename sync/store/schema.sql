@@ -1,6 +1,22 @@
 -- The schema a migrated database has: written by `python -m sync.store.schema` from
 -- sync/store/migrations.py. Do not edit: add a migration, then regenerate.
 
+CREATE TABLE absences (
+    id INTEGER PRIMARY KEY,
+    officer_id INTEGER NOT NULL REFERENCES users(id),
+    kind TEXT NOT NULL CHECK (kind IN ('annual_leave', 'sickness', 'training', 'other')),
+    start_date TEXT NOT NULL,
+    end_date TEXT NOT NULL,
+    note TEXT,
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    cancelled_at TEXT,
+    cancelled_by INTEGER REFERENCES users(id),
+    CHECK (end_date >= start_date)
+);
+
+CREATE INDEX absences_officer ON absences(officer_id, start_date, end_date);
+
 CREATE TABLE account_snapshots (
     id INTEGER PRIMARY KEY,
     tenancy_ref TEXT NOT NULL REFERENCES tenancies(tenancy_ref),
