@@ -102,6 +102,16 @@ RULES = {
         body={"officer_id": "{officer}", "start_date": "2031-01-01", "end_date": "2031-01-02"},
     ),
     "DELETE /patches/{patch_id}/covers/{cover_id}": Rule(LEADERS, scope="patch"),
+    "GET /absences": Rule(LEADERS),
+    "POST /absences": Rule(
+        LEADERS,
+        body={"officer_id": "{officer}", "kind": "training"}
+        | {"start_date": "2031-02-01", "end_date": "2031-02-02"},
+    ),
+    # An absence is seen by the officer's team leader and admins; other roles are refused
+    # by role alone, whatever the id.
+    "GET /absences/{absence_id}": Rule(LEADERS, scope="own", overrides=OTHERS_403),
+    "DELETE /absences/{absence_id}": Rule(LEADERS, scope="own", overrides=OTHERS_403),
     "GET /properties": Rule(EVERYONE),
     "GET /properties/{uprn}": Rule(EVERYONE, scope="patch"),
     "GET /tenancies": Rule(EVERYONE),
@@ -326,6 +336,12 @@ def world(db_path, tokens, db):
             json={"officer_id": officer_id, "start_date": "2030-01-01", "end_date": "2030-01-02"},
             headers=headers["admin"],
         ).get_json()
+        absence = client.post(
+            "/absences",
+            json={"officer_id": officer_id, "kind": "training"}
+            | {"start_date": "2030-03-01", "end_date": "2030-03-02"},
+            headers=headers["admin"],
+        ).get_json()
         # Accounts and devices changed by the matrix belong to a colleague, so the
         # callers' own tokens survive it.
         colleague_id = db.execute(
@@ -338,6 +354,7 @@ def world(db_path, tokens, db):
             team_id=team_id,
             patch_id=patch_id,
             cover_id=cover["id"],
+            absence_id=absence["id"],
             device_id=spare,
             conflict_id=db.execute(
                 "SELECT max(id) FROM conflicts WHERE uprn = ?", [uprn]

@@ -73,6 +73,14 @@ FORBIDDEN = {
     ("GET", "/plans/{plan_id}"): ("repairs1", None),
     ("POST", "/plans/{plan_id}/replan"): ("repairs1", "replan-body"),
     ("POST", "/teams/{team_id}/week-plan"): ("officer1", {"start": "2030-01-07", "days": 1}),
+    ("GET", "/absences"): ("officer1", None),
+    ("POST", "/absences"): (
+        "officer1",
+        {"officer_id": "officer1-id", "kind": "training", "start_date": "2030-04-01"}
+        | {"end_date": "2030-04-02"},
+    ),
+    ("GET", "/absences/{absence_id}"): ("officer1", None),
+    ("DELETE", "/absences/{absence_id}"): ("repairs1", None),
 }
 
 # Who asks for a missing record (default: an admin, who sees everything). Admins may not
@@ -267,6 +275,12 @@ CONFLICT = {
     ("POST", "/concerns/flags/{uprn}/clear"): {"reason": "again"},  # cleared already
     ("POST", "/deliveries/{delivery_id}/replay"): None,  # pending, not dead
     ("POST", "/plans/{plan_id}/replan"): "replan-body",  # the plan was superseded
+    ("POST", "/absences"): {  # overlaps the absence recorded for the test
+        "officer_id": "officer1-id",
+        "kind": "sickness",
+        "start_date": "2030-03-01",
+        "end_date": "2030-03-05",
+    },
 }
 
 
@@ -298,9 +312,16 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
         headers=as_user("leader1"),
         json={"officer_id": officer1, "start_date": "2030-01-01", "end_date": "2030-01-02"},
     ).get_json()
+    absence = client.post(
+        "/absences",
+        headers=as_user("leader1"),
+        json={"officer_id": officer1, "kind": "training"}
+        | {"start_date": "2030-03-02", "end_date": "2030-03-03"},
+    ).get_json()
     values = {
         "patch_id": patch1[0],
         "cover_id": cover["id"],
+        "absence_id": absence["id"],
         "user_id": db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0],
         "device_id": db.execute(
             "SELECT d.id FROM devices d JOIN users u ON u.id = d.user_id "

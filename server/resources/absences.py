@@ -21,7 +21,7 @@ blueprints = [blp]
 class Absences(MethodView):
     @blp.arguments(AbsenceQuerySchema, location="query")
     @blp.response(200, OfficerAbsenceSchema(many=True))
-    @blp.errors(401, 403, 404)
+    @blp.errors(401, 403)
     def get(self, query):
         """Absences of a team or an officer, touching a range of days (team leaders, admins)
 

@@ -18,7 +18,7 @@ from sync.access import audit
 from sync.access.scope import Caller, require_role
 from sync.casework import cover
 from sync.clock import london_today, utc_now
-from sync.errors import Conflict, NotFound, ValidationFailed
+from sync.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from sync.store import changes
 from sync.store.db import write_transaction
 
@@ -176,7 +176,7 @@ def list_absences(
     require_role(caller, codes.PATCH_MANAGER_ROLES, "see absences")
     if caller.role == "team_leader":
         if team_id is not None and team_id != caller.team_id:
-            raise NotFound(f"Team {team_id} not found.")
+            raise Forbidden("A team leader sees their own team's absences.")
         team_id = caller.team_id
     if from_date and to_date and to_date < from_date:
         raise ValidationFailed(
