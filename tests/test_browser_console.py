@@ -6,7 +6,7 @@ from tests.browser import DEMO_PASSWORD, DESKTOP, WAIT, console_signs_in, expect
 
 pytestmark = pytest.mark.browser
 
-TEAM_SCREENS = ["Map", "Patches and cover", "Planning", "Cases", "Review", "Dashboard"]
+TEAM_SCREENS = ["Map", "Patches and cover", "Absences", "Planning", "Cases", "Review", "Dashboard"]
 
 
 def test_a_team_leader_opens_every_screen_without_a_script_error(browser, server):

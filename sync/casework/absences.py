@@ -66,11 +66,13 @@ def _overlapping(db: Database, officer_id: int, first: date, last: date) -> list
 
 
 def describe(absence: dict) -> str:
-    """``officer3 is away (annual leave) from 2026-12-07 to 2026-12-11 (absence 4)``."""
+    """``Officer 3 is away (annual leave) from 7 December 2026 to 11 December 2026
+    (absence 4)``."""
     kind = codes.ABSENCE_KINDS[absence["kind"]].lower()
+    first, last = (date.fromisoformat(absence[k]) for k in ("start_date", "end_date"))
     return (
         f"{absence['officer_name'] or absence['officer']} is away ({kind}) from "
-        f"{absence['start_date']} to {absence['end_date']} (absence {absence['id']})"
+        f"{cover.spoken(first)} to {cover.spoken(last)} (absence {absence['id']})"
     )
 
 

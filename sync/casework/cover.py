@@ -61,6 +61,11 @@ def _covered_by_others(db: Database, officer_id: int, day: date) -> str:
     return f" (covered: {', '.join(names)})" if names else ""
 
 
+def spoken(day: date) -> str:
+    """``7 December 2026``: a day in words, for people."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _days(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
@@ -152,15 +157,15 @@ def propose(db: Database, patch_id: int, absence: dict, uncovered: list[date]) -
     best = min(candidates, key=lambda c: (c["covering"], c["distance_km"], c["officer_id"]))
     if not math.isfinite(best["distance_km"]):
         return None
-    busy = (
-        " (everyone nearer is already covering another patch then)"
-        if any(c["distance_km"] < best["distance_km"] for c in candidates)
-        else ""
-    )
+    nearest = "the nearest patch of the team"
+    if best["covering"]:
+        nearest += " (every officer free then already covers another patch)"
+    elif any(c["distance_km"] < best["distance_km"] for c in candidates):
+        nearest = "the nearest patch of the team whose officer covers no other patch then"
     best["why"] = (
-        f"{best['officer_name'] or best['officer']} holds {best['patch_name']}, the nearest "
-        f"patch of the team ({best['distance_km']} km between the middles of their homes)"
-        f"{busy}, and is not away from {first.isoformat()} to {last.isoformat()}."
+        f"{best['officer_name'] or best['officer']} holds {best['patch_name']}, {nearest}: "
+        f"{best['distance_km']} km between the middles of their homes; not away on any day "
+        f"from {spoken(first)} to {spoken(last)}."
     )
     best["covering"] = bool(best["covering"])
     return {**best, "start_date": first.isoformat(), "end_date": last.isoformat()}

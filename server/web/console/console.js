@@ -5,6 +5,7 @@
 
 import { api, explain, loadConfig } from "../web/api.js";
 import { announce, field, h, titleFrom } from "../web/ui.js";
+import { absencesView } from "./absences.js";
 import { casesView } from "./cases.js";
 import { app, call } from "./common.js";
 import { concernsView } from "./concerns.js";
@@ -21,6 +22,7 @@ const tabs = document.getElementById("tabs");
 const SCREENS = {
   map: ["Map", mapView],
   patches: ["Patches and cover", patchesView],
+  absences: ["Absences", absencesView],
   planning: ["Planning", planningView],
   cases: ["Cases", casesView],
   review: ["Review", reviewView],
@@ -28,7 +30,7 @@ const SCREENS = {
   concerns: ["Safeguarding concerns", concernsView],
 };
 // Each role's screens, the first being its home. Officers use the app at /app/.
-const TEAM = ["map", "patches", "planning", "cases", "review", "dashboard"];
+const TEAM = ["map", "patches", "absences", "planning", "cases", "review", "dashboard"];
 const ROLES = { team_leader: TEAM, admin: TEAM, safeguarding_lead: ["concerns"] };
 
 const mine = () => ROLES[app.session?.user.role] || [];

@@ -38,7 +38,8 @@ export async function planningView() {
         ? [h("p.meta", `${plan.stops.length} visits, ${clock(plan.stops[0]?.arrive_at)} to ${clock(plan.stops.at(-1)?.leave_at)} (${plan.mode})`),
            h("ol", plan.stops.map((s) => h("li", `${clock(s.arrive_at)} ${s.address}`,
              s.markers?.includes("no_lone_visits") ? h("span.tag.bad", " No lone visits") : "",
-             s.appointment ? ` (appointment ${s.appointment.from}–${s.appointment.to})` : "")))]
+             s.partner ? ` (paired visit: starts at ${clock(s.start_at)} with ${s.partner.name})`
+               : s.appointment ? ` (appointment ${s.appointment.from}–${s.appointment.to})` : "")))]
         : h("p", "No plan for this day."),
       h("div.actions", planIt));
   });
