@@ -49,6 +49,13 @@ BASE = (
 )
 
 
+WORK_PHONE = (
+    "The user's work phone, a UK number: 0 and 10 digits or +44 and 10 digits, spaces and "
+    "dashes allowed; stored and shown as E.164 (+447700900123). Team leaders call an officer "
+    "overdue at a visit on it. Null or blank: none."
+)
+
+
 class UserSchema(Schema):
     id = Id()
     username = fields.String()
@@ -62,6 +69,7 @@ class UserSchema(Schema):
     created_at = fields.String()
     updated_at = fields.String()
     base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
+    work_phone = fields.String(allow_none=True, metadata={"description": WORK_PHONE})
 
 
 class UserQuerySchema(Schema):
@@ -77,6 +85,12 @@ class UserCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(codes.ROLES))
     team_id = Id(load_default=None, allow_none=True)
     base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
+    work_phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=40),
+        metadata={"description": WORK_PHONE},
+    )
     password = fields.String(
         required=True,
         validate=PASSWORD,
@@ -93,6 +107,9 @@ class UserUpdateSchema(Schema):
     role = fields.String(validate=validate.OneOf(codes.ROLES))
     team_id = Id(allow_none=True)
     base = fields.Nested(PlaceSchema, allow_none=True, metadata={"description": BASE})
+    work_phone = fields.String(
+        allow_none=True, validate=validate.Length(max=40), metadata={"description": WORK_PHONE}
+    )
     active = fields.Boolean(
         metadata={"description": "false disables a leaver and revokes all their devices."}
     )

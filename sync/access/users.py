@@ -1,5 +1,6 @@
 """Users and teams: created and disabled by admins; passwords reset or changed."""
 
+import re
 import sqlite3
 
 from sqlite_utils import Database
@@ -18,8 +19,32 @@ SIGNED_OUT = ("password changed", "password reset")
 
 USER_COLUMNS = (
     "id, username, display_name, email, role, team_id, must_change_password, "
-    "disabled_at, created_at, updated_at, base_latitude, base_longitude, base_label"
+    "disabled_at, created_at, updated_at, base_latitude, base_longitude, base_label, work_phone"
 )
+
+PHONE_RULE = "A UK number: 0 and 10 digits (e.g. 07700 900123), or +44 and 10 digits."
+_SEPARATORS = re.compile(r"[\s().-]")
+
+
+def uk_phone(value: str | None) -> str | None:
+    """A UK phone number as E.164 (+44 and 10 digits), however it was typed (spaces,
+    dashes, brackets, a leading 0, +44 or 0044, "+44 (0)"): the form a ``tel:`` link
+    dials from anywhere. None or blank clears it; anything else is refused naming the
+    field."""
+    if value is None or not value.strip():
+        return None
+    digits = _SEPARATORS.sub("", value.replace("(0)", ""))
+    for prefix in ("+44", "0044", "0"):
+        if digits.startswith(prefix):
+            national = digits[len(prefix) :]
+            break
+    else:
+        national = ""
+    if not re.fullmatch(r"[1-9]\d{9}", national):
+        raise ValidationFailed(
+            f"{value!r} is not a UK phone number.", errors={"work_phone": [PHONE_RULE]}
+        )
+    return f"+44{national}"
 
 
 def base_of(row: dict) -> dict | None:
@@ -100,26 +125,29 @@ def create_user(
     email: str | None = None,
     must_change_password: bool = True,
     base: dict | None = None,
+    work_phone: str | None = None,
 ) -> dict:
     """``base``: where the user's day starts and ends by default (latitude, longitude,
-    label), for officers' plans."""
+    label), for officers' plans. ``work_phone``: a UK number, stored as E.164."""
     if role not in codes.ROLES:
         raise ValidationFailed(f"Unknown role {role!r}.", errors={"role": ["Unknown role."]})
     _check_team(db, role, team_id)
+    phone = uk_phone(work_phone)
     now = utc_now()
     try:
         with db.atomic():
             cur = db.execute(
                 """INSERT INTO users (username, display_name, email, role, team_id,
-                   password_hash, must_change_password, password_changed_at,
+                   work_phone, password_hash, must_change_password, password_changed_at,
                    created_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     username,
                     display_name,
                     email,
                     role,
                     team_id,
+                    phone,
                     hash_password(password),
                     int(must_change_password),
                     now,
@@ -173,8 +201,8 @@ def list_users(
 
 
 def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
-    """Change a user's name, email, role, team, base or active state. Disabling revokes
-    devices."""
+    """Change a user's name, email, work phone, role, team, base or active state.
+    Disabling revokes devices."""
     user = get_user(db, user_id)
     role = changes.get("role", user["role"])
     team_id = changes.get("team_id", user["team_id"])
@@ -183,6 +211,8 @@ def update_user(db: Database, user_id: int, changes: dict, *, by: int) -> dict:
     _check_team(db, role, team_id)
     now = utc_now()
     fields = {k: changes[k] for k in ("display_name", "email", "role", "team_id") if k in changes}
+    if "work_phone" in changes:
+        fields["work_phone"] = uk_phone(changes["work_phone"])
     if "base" in changes:
         fields |= _base_columns(changes["base"])
     with db.atomic():

@@ -136,6 +136,12 @@ def give_bases(db: Database) -> None:
         )
 
 
+def demo_phone(n: int) -> str:
+    """A work phone from Ofcom's range for drama (07700 900000-900999): plausible, and
+    never anyone's real number."""
+    return f"07700 900{n:03d}"
+
+
 def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
     """Teams, demo users and patches. Returns the admin's id."""
     if db.execute("SELECT count(*) FROM users").fetchone()[0]:
@@ -151,6 +157,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
             username=f"officer{n}",
             display_name=f"Officer {n}",
             role="officer",
+            work_phone=demo_phone(100 + n),
             team_id=team["id"],
             password=DEMO_PASSWORD,
             must_change_password=False,
@@ -161,6 +168,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
             username=f"leader{i}",
             display_name=f"Team Leader {i}",
             role="team_leader",
+            work_phone=demo_phone(200 + i),
             team_id=team["id"],
             password=DEMO_PASSWORD,
             must_change_password=False,
@@ -170,6 +178,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         username="repairs1",
         display_name="Repairs Coordinator",
         role="maintenance",
+        work_phone=demo_phone(301),
         password=DEMO_PASSWORD,
         must_change_password=False,
     )
@@ -178,6 +187,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         username="safeguarding1",
         display_name="Safeguarding Lead",
         role="safeguarding_lead",
+        work_phone=demo_phone(302),
         password=DEMO_PASSWORD,
         must_change_password=False,
     )
@@ -186,6 +196,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         username="admin",
         display_name="Systems Admin",
         role="admin",
+        work_phone=demo_phone(303),
         password=DEMO_PASSWORD,
         must_change_password=False,
     )

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from sync.access import audit
 from sync.access.scope import Caller
 from sync.checks import Integer, Moment, Record
-from sync.clock import ahead_by, iso, utc_now
+from sync.clock import ahead_by, iso, london_today, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import Kind
@@ -151,7 +151,7 @@ CHECKIN_KIND = Kind(
 
 
 ALERT_COLUMNS = (
-    "c.id, c.uprn, c.officer_id, u.username, u.display_name, c.checked_in_at, "
+    "c.id, c.uprn, c.officer_id, u.username, u.display_name, u.work_phone, c.checked_in_at, "
     "c.expected_out_at, c.flags, p.address_line_1, p.postcode"
 )
 
@@ -165,9 +165,12 @@ def _team_clause(caller: Caller) -> tuple[str, list]:
 
 
 def alerts(db: Database, caller: Caller, now: datetime | None = None) -> list[dict]:
-    """Officers overdue past their expected finish plus the grace period, oldest first."""
+    """Officers overdue past their expected finish plus the grace period, oldest first:
+    each with the officer's work phone to call, the home's address and the warning
+    markers in force there (what the caller walks into), and how many minutes overdue."""
     where, params = _team_clause(caller)
-    cutoff = iso((now or datetime.now(UTC)) - grace())
+    now = now or datetime.now(UTC)
+    cutoff = iso(now - grace())
     rows = list(
         db.query(
             f"SELECT {ALERT_COLUMNS} FROM checkins c JOIN users u ON u.id = c.officer_id "
@@ -177,9 +180,29 @@ def alerts(db: Database, caller: Caller, now: datetime | None = None) -> list[di
             [cutoff, *params],
         )
     )
+    markers = _markers_in_force(db, sorted({r["uprn"] for r in rows}), london_today())
     for row in rows:
         row["flags"] = orjson.loads(row["flags"])
+        row["markers"] = markers.get(row["uprn"], [])
+        late = now - datetime.fromisoformat(row["expected_out_at"])
+        row["overdue_minutes"] = max(0, int(late.total_seconds() // 60))
     return rows
+
+
+def _markers_in_force(db: Database, uprns: list[int], today) -> dict[int, list[str]]:
+    """The approved warning markers in force today at each of these homes (codes)."""
+    found: dict[int, list[str]] = {}
+    if not uprns:
+        return found
+    day = today.isoformat()
+    for uprn, code in db.execute(
+        f"SELECT DISTINCT uprn, code FROM warning_markers WHERE uprn IN "
+        f"({','.join('?' * len(uprns))}) AND status = 'approved' AND start_date <= ? "
+        "AND (end_date IS NULL OR end_date >= ?) ORDER BY uprn, code",
+        [*uprns, day, day],
+    ):
+        found.setdefault(uprn, []).append(code)
+    return found
 
 
 def clear(db: Database, caller: Caller, checkin_id: str, note: str) -> dict:

@@ -1033,3 +1033,10 @@ def m0020_absences(db: Database) -> None:
         CREATE INDEX absences_officer ON absences(officer_id, start_date, end_date);
         """
     )
+
+
+@migrations()
+def m0021_work_phones(db: Database) -> None:
+    """Each user's work phone (E.164, e.g. +447700900123): a team leader calls an officer
+    overdue at a visit from the lone-working alert. Empty until set."""
+    db.executescript("ALTER TABLE users ADD COLUMN work_phone TEXT;")

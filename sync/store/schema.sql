@@ -647,7 +647,8 @@ CREATE TABLE users (
     updated_at TEXT NOT NULL,
     base_latitude REAL,
     base_longitude REAL,
-    base_label TEXT
+    base_label TEXT,
+    work_phone TEXT
 );
 
 CREATE TABLE visits (
