@@ -55,8 +55,20 @@ class OfficerStatsSchema(Schema):
 
 class TrendPointSchema(Schema):
     week_ending = fields.String()
-    arrears = fields.Float(metadata={"description": "Owed on tenancies in arrears, £."})
-    in_arrears = fields.Integer()
+    arrears = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "£ owed by current tenants in arrears: the positive balances on "
+            "each current tenancy's latest account snapshot on the week's Sunday (today, for "
+            "this week), as the patches' priorities show them. null: no account snapshot "
+            "yet by then (not known, not nothing)."
+        },
+    )
+    in_arrears = fields.Integer(allow_none=True, metadata={"description": "Tenancies counted."})
+    former_arrears = fields.Float(
+        allow_none=True,
+        metadata={"description": "£ still owed on tenancies ended by then (former tenants)."},
+    )
 
 
 class PatchTrendSchema(Schema):
@@ -68,6 +80,10 @@ class PatchTrendSchema(Schema):
 class ArrearsTrendSchema(Schema):
     team = fields.List(fields.Nested(TrendPointSchema))
     patches = fields.List(fields.Nested(PatchTrendSchema))
+    figures_from = fields.String(
+        allow_none=True,
+        metadata={"description": "The first account snapshot's day: figures begin then."},
+    )
 
 
 class DashboardSchema(Schema):

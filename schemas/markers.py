@@ -14,6 +14,8 @@ class FieldMarkerSchema(MarkerSchema):
     status = fields.String(metadata={"enum": list(codes.MARKER_STATUSES)})
     raised_by = Id()
     raised_by_username = fields.String()
+    address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    postcode = fields.String(allow_none=True)
     decided_by = Id(allow_none=True)
     decided_at = fields.String(allow_none=True)
     decision_note = fields.String(allow_none=True)

@@ -31,6 +31,8 @@ class RepairEventSchema(Schema):
 class RepairSchema(Schema):
     id = fields.String()
     uprn = Id()
+    address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    postcode = fields.String(allow_none=True)
     tenancy_ref = fields.String(allow_none=True)
     location = fields.String()
     category = fields.String(metadata={"enum": list(codes.REPAIR_CATEGORIES)})

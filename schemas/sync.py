@@ -170,6 +170,8 @@ class ConflictSchema(Schema):
     entity_id = fields.String()
     field = fields.String()
     uprn = Id(allow_none=True)
+    address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    postcode = fields.String(allow_none=True)
     rule = fields.String(
         metadata={"description": "`first-write-kept` (two phones) or `import-kept-phone-edit`."}
     )
@@ -224,6 +226,11 @@ class RejectionSchema(Schema):
     result = fields.Dict(metadata={"description": "The rejection: code and reason."})
     reviewed_at = fields.String(allow_none=True)
     reviewed_by = Id(allow_none=True)
+    uprn = Id(
+        allow_none=True, metadata={"description": "The home the payload names, if it names one."}
+    )
+    address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    postcode = fields.String(allow_none=True)
 
 
 RejectionPageSchema = page_schema(RejectionSchema, Id)
@@ -246,6 +253,8 @@ class FlagSchema(Schema):
     message = fields.String(metadata={"description": "The rule and the figures, in words."})
     tenancy_ref = fields.String()
     uprn = Id()
+    address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    postcode = fields.String(allow_none=True)
     source = fields.String(
         metadata={"enum": ["push", "import"], "description": "A phone's record or an import row."}
     )

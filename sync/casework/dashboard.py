@@ -7,7 +7,8 @@ For a team and a period (a week by default, Monday to Sunday in England):
   repairs raised by hazard class, safeguarding concerns raised; the officer's repairs
   still overdue; and each of their devices' last sync;
 - the arrears trend of each of the team's patches and of the team: week by week, the
-  total owed on each tenancy's latest account snapshot at the end of the week.
+  total owed by current tenants on each tenancy's latest account snapshot at the end of
+  the week (today, for this week): the figure the console's map and cases show.
 """
 
 from collections import defaultdict
@@ -197,53 +198,105 @@ def _rate(c: dict) -> None:
     c["contact_rate"] = round(c["reached"] / c["contacts"], 3) if c["contacts"] else None
 
 
-def arrears_trend(db: Database, team_id: int, end: date, weeks: int = TREND_WEEKS) -> dict:
-    """Week by week to ``end``: per patch and for the team, the arrears owed (positive
-    balances) and the number of tenancies in arrears, from each tenancy's latest snapshot
-    at the end of the week."""
+def arrears_trend(
+    db: Database, team_id: int, end: date, weeks: int = TREND_WEEKS, today: date | None = None
+) -> dict:
+    """Week by week to ``end``: per patch and for the team, the arrears owed and the
+    tenancies in arrears, by the one definition the console's map and cases use too
+    (sync.casework.cases): the positive balances on the latest account snapshot of each
+    tenancy current on the day (started, not ended), the day being the week's Sunday, or
+    today for the week in progress. What former tenants still owe (a tenancy ended by the
+    day) is ``former_arrears``, apart: it is collected otherwise, and no visit is planned
+    for it. A week before any account snapshot of the patch (or team) has ``null``
+    figures: not known, rather than nothing owed."""
+    today = today or london_today()
+    days = [min(end - timedelta(weeks=n), today) for n in range(weeks - 1, -1, -1)]
     ends = [end - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
-    first = (ends[0] - timedelta(weeks=8)).isoformat()
     patches = list(
         db.query("SELECT id, name FROM patches WHERE team_id = ? ORDER BY id", [team_id])
     )
     points = {p["id"]: _no_arrears(ends) for p in patches}
+    first, last = days[0].isoformat(), days[-1].isoformat()
+    # Each tenancy's snapshot in force on the first day, and every one after it.
     rows = db.execute(
-        "SELECT pp.patch_id, s.tenancy_ref, s.as_of, s.balance FROM account_snapshots s "
-        "JOIN tenancies t ON t.tenancy_ref = s.tenancy_ref "
-        "JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "SELECT pp.patch_id, t.tenancy_ref, t.start_date, t.end_date, s.as_of, s.balance "
+        "FROM tenancies t JOIN patch_properties pp ON pp.uprn = t.uprn "
         "JOIN patches p ON p.id = pp.patch_id "
-        "WHERE p.team_id = ? AND s.as_of >= ? AND s.as_of <= ? "
-        "ORDER BY pp.patch_id, s.tenancy_ref, s.as_of",
-        [team_id, first, end.isoformat()],
+        "JOIN account_snapshots s ON s.tenancy_ref = t.tenancy_ref "
+        "WHERE p.team_id = :team AND s.as_of <= :last AND (s.as_of > :first OR s.as_of = "
+        "(SELECT max(q.as_of) FROM account_snapshots q WHERE q.tenancy_ref = t.tenancy_ref "
+        "AND q.as_of <= :first)) ORDER BY pp.patch_id, t.tenancy_ref, s.as_of",
+        {"team": team_id, "first": first, "last": last},
     ).fetchall()
     index = 0
     while index < len(rows):
-        patch_id, ref = rows[index][0], rows[index][1]
+        patch_id, ref, began, ended = rows[index][:4]
         history = []
-        while index < len(rows) and rows[index][0] == patch_id and rows[index][1] == ref:
-            history.append((rows[index][2], rows[index][3]))
+        while index < len(rows) and rows[index][:2] == (patch_id, ref):
+            history.append(rows[index][4:])
             index += 1
         at = 0
-        for point, week_end in zip(points[patch_id], ends, strict=True):
-            day = week_end.isoformat()
+        for point, day in zip(points[patch_id], days, strict=True):
+            day = day.isoformat()
             while at + 1 < len(history) and history[at + 1][0] <= day:
                 at += 1
             as_of, balance = history[at]
-            if as_of <= day and balance > 0:
+            if as_of > day:
+                continue
+            point["known"] = True
+            if balance <= 0 or began > day:
+                continue
+            if ended is not None and ended < day:
+                point["former_arrears"] += balance
+            else:
                 point["arrears"] += balance
                 point["in_arrears"] += 1
     team = _no_arrears(ends)
     for series in points.values():
         for total, point in zip(team, series, strict=True):
-            point["arrears"] = round(point["arrears"], 2)
-            total["arrears"] += point["arrears"]
+            total["known"] |= point["known"]
             total["in_arrears"] += point["in_arrears"]
-    for total in team:
-        total["arrears"] = round(total["arrears"], 2)
-    trends = [{"patch_id": p["id"], "name": p["name"], "trend": points[p["id"]]} for p in patches]
-    return {"team": team, "patches": trends}
+            for key in ("arrears", "former_arrears"):  # the team is the sum of its patches
+                total[key] += round(point[key], 2)
+    trends = [
+        {"patch_id": p["id"], "name": p["name"], "trend": _shown(points[p["id"]])} for p in patches
+    ]
+    return {"team": _shown(team), "patches": trends, "figures_from": _first_snapshot(db, team_id)}
 
 
 def _no_arrears(ends: list[date]) -> list[dict]:
-    """A trend to add up: each week ending in ``ends``, nothing owed yet."""
-    return [{"week_ending": e.isoformat(), "arrears": 0.0, "in_arrears": 0} for e in ends]
+    """A trend to add up: each week ending in ``ends``, nothing owed yet, nothing known."""
+    return [
+        {
+            "week_ending": e.isoformat(),
+            "arrears": 0.0,
+            "in_arrears": 0,
+            "former_arrears": 0.0,
+            "known": False,
+        }
+        for e in ends
+    ]
+
+
+def _shown(trend: list[dict]) -> list[dict]:
+    """The trend as answered: pounds rounded; a week nothing was known of is null."""
+    out = []
+    for point in trend:
+        known = point.pop("known")
+        for key in ("arrears", "former_arrears"):
+            point[key] = round(point[key], 2) if known else None
+        point["in_arrears"] = point["in_arrears"] if known else None
+        out.append(point)
+    return out
+
+
+def _first_snapshot(db: Database, team_id: int) -> str | None:
+    """The day of the first account snapshot held for the team's homes: the trend's figures
+    begin then."""
+    return db.execute(
+        "SELECT min(s.as_of) FROM account_snapshots s "
+        "JOIN tenancies t ON t.tenancy_ref = s.tenancy_ref "
+        "JOIN patch_properties pp ON pp.uprn = t.uprn "
+        "JOIN patches p ON p.id = pp.patch_id WHERE p.team_id = ?",
+        [team_id],
+    ).fetchone()[0]

@@ -20,7 +20,7 @@ CONFLICT_COLUMNS = (
     "c.id, c.entity_type, c.entity_id, c.field, c.uprn, c.rule, c.kept_value, c.kept_source, "
     "c.kept_by, kb.username AS kept_by_username, c.kept_at, c.other_value, c.other_source, "
     "c.other_by, ob.username AS other_by_username, c.other_at, c.mutation_id, c.created_at, "
-    "c.resolved_at, c.resolved_by, c.resolution"
+    "c.resolved_at, c.resolved_by, c.resolution, h.address_line_1, h.postcode"
 )
 
 
@@ -36,7 +36,8 @@ def _conflict_rows(db: Database, caller: Caller, where: str, params: list) -> li
         _conflict_out(r)
         for r in db.query(
             f"SELECT {CONFLICT_COLUMNS} FROM conflicts c LEFT JOIN users kb ON kb.id = c.kept_by "
-            f"LEFT JOIN users ob ON ob.id = c.other_by WHERE {clause} AND {where}",
+            "LEFT JOIN users ob ON ob.id = c.other_by LEFT JOIN properties h ON h.uprn = c.uprn "
+            f"WHERE {clause} AND {where}",
             [*args, *params],
         )
     ]
@@ -193,7 +194,36 @@ def list_rejections(
             [*params, limit + 1],
         )
     ]
-    return page(rows, limit, "id")
+    return page(_with_homes(db, rows), limit, "id")
+
+
+def _payload_uprn(row: dict) -> int | None:
+    """The home a rejected mutation names in its payload, when it names one."""
+    payload = row["body"].get("payload") if isinstance(row["body"], dict) else None
+    uprn = payload.get("uprn") if isinstance(payload, dict) else None
+    return uprn if isinstance(uprn, int) and not isinstance(uprn, bool) else None
+
+
+def _with_homes(db: Database, rows: list[dict]) -> list[dict]:
+    """Each rejection with the UPRN and address of the home its payload names (one read
+    for the page), so a reviewer reads where, not a number; None when it names none or no
+    such home exists (often why it was rejected)."""
+    wanted = sorted({u for u in map(_payload_uprn, rows) if u is not None})
+    homes = {}
+    if wanted:
+        homes = {
+            r[0]: r[1:]
+            for r in db.execute(
+                "SELECT uprn, address_line_1, postcode FROM properties "
+                f"WHERE uprn IN ({','.join('?' * len(wanted))})",
+                wanted,
+            )
+        }
+    for row in rows:
+        uprn = _payload_uprn(row)
+        row["uprn"] = uprn
+        row["address_line_1"], row["postcode"] = homes.get(uprn, (None, None))
+    return rows
 
 
 def mark_reviewed(db: Database, caller: Caller, rejection_id: int) -> dict:
@@ -212,15 +242,14 @@ def mark_reviewed(db: Database, caller: Caller, rejection_id: int) -> dict:
             "AND reviewed_at IS NULL",
             [utc_now(), caller.user_id, rejection_id],
         )
-    return _rejection_out(
-        next(
-            db.query(
-                f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
-                "WHERE m.id = ?",
-                [rejection_id],
-            )
+    row = next(
+        db.query(
+            f"SELECT {MUTATION_COLUMNS} FROM mutations m JOIN users u ON u.id = m.user_id "
+            "WHERE m.id = ?",
+            [rejection_id],
         )
     )
+    return _with_homes(db, [_rejection_out(row)])[0]
 
 
 # --- flagged records and import steps -------------------------------------------------------
@@ -229,7 +258,7 @@ FLAG_COLUMNS = (
     "f.id, f.flag, f.rule, f.message, f.tenancy_ref, f.uprn, f.source, f.entity_type, "
     "f.entity_id, f.step, f.step_date, f.run_id, f.line, f.user_id, u.username, "
     "f.observed_at, f.created_at, f.reviewed_at, f.reviewed_by, "
-    "r.username AS reviewed_by_username, f.review_note"
+    "r.username AS reviewed_by_username, f.review_note, h.address_line_1, h.postcode"
 )
 
 
@@ -238,7 +267,8 @@ def _flag_rows(db: Database, caller: Caller, where: str, params: list) -> list[d
     return list(
         db.query(
             f"SELECT {FLAG_COLUMNS} FROM review_flags f LEFT JOIN users u ON u.id = f.user_id "
-            f"LEFT JOIN users r ON r.id = f.reviewed_by WHERE {clause} AND {where}",
+            "LEFT JOIN users r ON r.id = f.reviewed_by LEFT JOIN properties h ON h.uprn = f.uprn "
+            f"WHERE {clause} AND {where}",
             [*args, *params],
         )
     )

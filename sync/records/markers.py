@@ -143,7 +143,13 @@ MARKER_KIND = Kind(
 COLUMNS = (
     "m.marker_ref, m.uprn, m.tenancy_ref, m.code, m.description, m.source_incident, "
     "m.start_date, m.review_date, m.end_date, m.status, m.raised_by, "
-    "r.username AS raised_by_username, m.decided_by, m.decided_at, m.decision_note"
+    "r.username AS raised_by_username, m.decided_by, m.decided_at, m.decision_note, "
+    "h.address_line_1, h.postcode"
+)
+# The markers raised from the field, with who raised them and the home's address.
+RAISED = (
+    "warning_markers m JOIN users r ON r.id = m.raised_by "
+    "LEFT JOIN properties h ON h.uprn = m.uprn"
 )
 
 
@@ -164,7 +170,7 @@ def list_markers(
         params.append(after)
     rows = list(
         db.query(
-            f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
+            f"SELECT {COLUMNS} FROM {RAISED} "
             f"WHERE {' AND '.join(clauses)} ORDER BY m.marker_ref LIMIT ?",
             [*params, limit + 1],
         )
@@ -176,8 +182,7 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
     where, params = scope_clause(visible_patch_ids(db, caller), "m.uprn")
     rows = list(
         db.query(
-            f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
-            f"WHERE m.marker_ref = ? AND {where}",
+            f"SELECT {COLUMNS} FROM {RAISED} WHERE m.marker_ref = ? AND {where}",
             [marker_ref, *params],
         )
     )
@@ -215,8 +220,7 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
     return next(
         iter(
             db.query(
-                f"SELECT {COLUMNS} FROM warning_markers m JOIN users r ON r.id = m.raised_by "
-                "WHERE m.marker_ref = ?",
+                f"SELECT {COLUMNS} FROM {RAISED} WHERE m.marker_ref = ?",
                 [marker_ref],
             )
         )

@@ -147,7 +147,8 @@ REPAIR_KIND = Kind(
 COLUMNS = (
     "r.id, r.uprn, r.tenancy_ref, r.location, r.category, r.hazard_class, r.description, "
     "r.photos, r.status, r.observed_at, r.reported_by, u.username AS reported_by_username, "
-    "r.received_at, r.investigated_at, r.cancel_reason, r.version, r.updated_at, r.flags"
+    "r.received_at, r.investigated_at, r.cancel_reason, r.version, r.updated_at, r.flags, "
+    "p.address_line_1, p.postcode"
 )
 
 
@@ -177,7 +178,7 @@ def read(db: Database, ids: list[str], now: datetime) -> dict[str, dict]:
     rows = load(
         db,
         f"SELECT {COLUMNS} FROM repairs r JOIN users u ON u.id = r.reported_by "
-        "WHERE r.id IN ({marks})",
+        "LEFT JOIN properties p ON p.uprn = r.uprn WHERE r.id IN ({marks})",
         ids,
         "id",
     )
