@@ -6,6 +6,7 @@
 import { api, explain, loadConfig } from "../web/api.js";
 import { announce, field, h, titleFrom } from "../web/ui.js";
 import { absencesView } from "./absences.js";
+import { mountAlerts, titleBadge, watchAlerts } from "./alerts.js";
 import { casesView } from "./cases.js";
 import { app, call } from "./common.js";
 import { concernsView } from "./concerns.js";
@@ -38,6 +39,7 @@ const mine = () => ROLES[app.session?.user.role] || [];
 async function start() {
   app.config = await loadConfig();
   app.render = render;
+  mountAlerts(main);
   tabs.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-view]");
     if (button) location.hash = button.dataset.view;
@@ -64,6 +66,7 @@ function render() {
     .then((content) => {
       section.replaceChildren(...[].concat(content).filter(Boolean));
       titleFrom(section, "Doorstep console", name !== "login");
+      titleBadge();
     })
     .catch((error) => {
       if (error.status === 401) {
@@ -73,7 +76,10 @@ function render() {
       }
       section.replaceChildren(h("p.status", { role: "alert", "data-tone": "bad" }, explain(error)));
     })
-    .finally(() => section.removeAttribute("aria-busy"));
+    .finally(() => {
+      section.removeAttribute("aria-busy");
+      watchAlerts(); // the lone-working banner, on every tab
+    });
 }
 
 function loginView() {
