@@ -20,7 +20,7 @@ export async function dashboardView() {
       sum("arrangements"), sum("promises"), sum("concerns")];
   });
   return [
-    h("h1", `The team's week: ${board.from} to ${board.to}`),
+    h("h1", `The team's week: ${day(board.from)} to ${day(board.to)}`),
     table(["Officer", "Contacts", "Home visits", "Contact rate", "Arrangements", "Promises", "Concerns"], week),
     h("h2", "Repairs by hazard class (Awaab's Law)"),
     h("div.grid", classes.map((cls) => {
@@ -29,7 +29,7 @@ export async function dashboardView() {
         mine.length
           ? h("ul", mine.map((r) => {
               const due = next(r);
-              return h("li", `${label("repair_categories", r.category)}, ${r.location} (UPRN ${r.uprn}): `,
+              return h("li", `${label("repair_categories", r.category)}, ${r.location} at ${r.address_line_1 ? `${r.address_line_1}, ${r.postcode}` : "a home no longer on record"}: `,
                 due ? h(`span.tag.${due.state === "overdue" ? "bad" : "warn"}`, `${due.what} due ${when(due.due_at)}${due.state === "overdue" ? ", overdue" : ""}`) : r.status);
             }))
           : h("p.meta", "None open."));
@@ -47,12 +47,23 @@ export async function dashboardView() {
           },
         }, "Revoke (lost phone)")])),
     h("h2", "Arrears trend"),
-    arrearsTrend(board.arrears),
+    ...arrearsTrend(board.arrears),
   ];
 }
 
+// One definition of arrears, the map's and the cases' too: what current tenants owe on
+// their latest account snapshot. Weeks before the first snapshot are not known.
 function arrearsTrend(arrears) {
-  if (!arrears) return h("p", "No arrears figures yet.");
-  const rows = (arrears.team || []).map((p) => [p.week_ending, money(p.arrears), p.in_arrears]);
-  return rows.length ? table(["Week ending", "Arrears", "Tenancies in arrears"], rows) : h("p", "No arrears figures yet.");
+  const points = arrears?.team || [];
+  if (!points.some((p) => p.arrears !== null)) return [h("p", "No arrears figures yet: no rent account snapshot has been imported.")];
+  const from = arrears.figures_from;
+  const unknown = `No figures: before the first account snapshot${from ? ` (${day(from)})` : ""}`;
+  return [
+    h("p.meta", "Arrears are what current tenants owe: the balances in arrears on each tenancy's latest rent account snapshot at the end of the week (today, for this week), the figure the map's patch table adds up. Former tenants' arrears (tenancies that have ended) are shown apart."),
+    table(["Week ending", "Current tenants' arrears", "Tenancies in arrears", "Former tenants' arrears"], points.map((p) => (p.arrears === null
+      ? [day(p.week_ending), unknown, "–", "–"]
+      : [day(p.week_ending), money(p.arrears), p.in_arrears, money(p.former_arrears)]))),
+  ];
 }
+
+const day = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
