@@ -326,6 +326,7 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
     name = card.locator("h2").inner_text()
     card.get_by_label(f"Officer for {name}").select_option(label="Officer 2 (officer2)")
     card.get_by_role("button", name=f"Save {name}").click()
+    card.get_by_role("button", name=f"Yes, give {name} to Officer 2").click()
     expect(console.get_by_text(f"{name} now belongs to Officer 2")).to_be_visible()
     console.screenshot(path=SHOTS / "console-patches.png", full_page=True)
 
