@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from schemas.common import Id, PageQuerySchema, page_schema
 from sync import codes
+from sync.casework import jobs
 from sync.records import repairs
 
 
@@ -28,11 +29,59 @@ class RepairEventSchema(Schema):
     note = fields.String(allow_none=True)
 
 
+class RepairPatchSchema(Schema):
+    id = Id()
+    name = fields.String()
+
+
+class RepairTenantSchema(Schema):
+    name = fields.String()
+    is_lead = fields.Boolean()
+    phone = fields.String(allow_none=True)
+    mobile = fields.String(allow_none=True)
+    preferred_contact = fields.String()
+    language = fields.String(allow_none=True)
+    interpreter_needed = fields.Boolean()
+    reasonable_adjustments = fields.String(allow_none=True)
+    access_needs = fields.List(
+        fields.String(metadata={"enum": list(jobs.VISIT_NEEDS)}),
+        metadata={
+            "description": "The tenant's vulnerabilities that change how a visit is made "
+            "(codes: `vulnerabilities` in GET /web/config.json); no others."
+        },
+    )
+
+
+class RepairMarkerSchema(Schema):
+    code = fields.String(metadata={"enum": list(codes.MARKER_CODES)})
+    description = fields.String()
+    review_date = fields.String()
+
+
 class RepairSchema(Schema):
     id = fields.String()
     uprn = Id()
     address_line_1 = fields.String(allow_none=True, metadata={"description": "The home's."})
+    address = fields.String(
+        allow_none=True, metadata={"description": "The home's address in one line."}
+    )
     postcode = fields.String(allow_none=True)
+    patches = fields.List(fields.Nested(RepairPatchSchema))
+    visit_tenancy_ref = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The tenancy living there now (the repair's own while current); "
+            "null when the home is empty."
+        },
+    )
+    tenants = fields.List(
+        fields.Nested(RepairTenantSchema),
+        metadata={"description": "The tenants to arrange the visit with, lead first."},
+    )
+    markers = fields.List(
+        fields.Nested(RepairMarkerSchema),
+        metadata={"description": "Warning markers in force at the home today."},
+    )
     tenancy_ref = fields.String(allow_none=True)
     location = fields.String()
     category = fields.String(metadata={"enum": list(codes.REPAIR_CATEGORIES)})
@@ -70,7 +119,28 @@ class RepairQuerySchema(PageQuerySchema):
         metadata={"description": "Only open repairs with a deadline in this state."},
     )
     uprn = Id()
-    after = fields.String(validate=validate.Length(1, 200))
+    still_open = fields.Boolean(
+        data_key="open",
+        metadata={"description": "`true`: only open repairs; `false`: completed or cancelled."},
+    )
+    patch_id = Id(metadata={"description": "Only homes in this patch."})
+    postcode = fields.String(
+        validate=validate.Length(1, 10),
+        metadata={"description": "Full postcode, sector (`BA14 8`) or outward code (`BA14`)."},
+    )
+    order = fields.String(
+        load_default="hazard",
+        validate=validate.OneOf(jobs.ORDERS),
+        metadata={
+            "description": "`hazard`: most urgent hazard class first, then oldest. "
+            "`urgency`: the earliest Awaab's Law deadline not yet met first (so overdue "
+            "repairs first), then the rest by hazard class and age."
+        },
+    )
+    after = fields.String(
+        validate=validate.Length(1, 200),
+        metadata={"description": "The last `queue_key` of the previous page, same order."},
+    )
 
 
 RepairPageSchema = page_schema(RepairSchema, fields.String)

@@ -12,6 +12,7 @@ from schemas.repairs import (
 )
 from server.blueprint import Blueprint
 from server.context import caller, db
+from sync.casework import jobs
 from sync.records import repairs
 
 blp = Blueprint(
@@ -37,11 +38,13 @@ class Repairs(MethodView):
     @blp.response(200, RepairPageSchema)
     @blp.errors(401, 403)
     def get(self, query):
-        """The repairs queue: most urgent hazard first, then oldest
+        """The repairs queue, by hazard class or by urgency, filtered by area and deadline
 
-        Maintenance sees the whole landlord; others, the homes in their scope.
+        Each repair comes with what a visit needs: the address, the tenants' contact
+        details and access needs, and the warning markers in force. Maintenance sees the
+        whole landlord; others, the homes in their scope.
         """
-        return repairs.queue(db(), caller(), **query)
+        return jobs.queue(db(), caller(), **query)
 
 
 @blp.route("/<string:repair_id>")
@@ -50,7 +53,7 @@ class RepairById(MethodView):
     @blp.errors(401, 403, 404)
     def get(self, repair_id):
         """A repair with its steps and deadlines; its ETag guards the next step"""
-        repair = repairs.get(db(), caller(), repair_id)
+        repair = jobs.get(db(), caller(), repair_id)
         return repair, 200, {"ETag": repairs.etag(repair)}
 
 
@@ -67,5 +70,5 @@ class RepairActions(MethodView):
         since; read the repair again.
         """
         if_match = request.headers.get("If-Match")
-        repair = repairs.act(db(), caller(), repair_id, if_match=if_match, **body)
+        repair = jobs.act(db(), caller(), repair_id, if_match=if_match, **body)
         return repair, 200, {"ETag": repairs.etag(repair)}

@@ -34,7 +34,6 @@ from sync.protocol.kinds import OUTLIVES, Kind
 from sync.records import awaab, blobs
 from sync.store import changes
 from sync.store.db import write_transaction
-from sync.store.pages import page
 from sync.store.rows import chunks, load
 
 WORKER_ROLES = ("maintenance", "admin")
@@ -213,62 +212,6 @@ def get(db: Database, caller: Caller, repair_id: str) -> dict:
     if not _in_scope(db, caller, repair_id):
         raise NotFound(f"Repair {repair_id} not found.")
     return read(db, [repair_id], datetime.now(UTC))[repair_id]
-
-
-def queue(
-    db: Database,
-    caller: Caller,
-    *,
-    status: str | None = None,
-    hazard_class: str | None = None,
-    due: str | None = None,
-    uprn: int | None = None,
-    after: str | None = None,
-    limit: int = 100,
-) -> dict:
-    """Repairs in the caller's scope (maintenance: the whole landlord), most urgent class
-    first, then oldest; ``due`` keeps only ``overdue`` or ``due_soon`` ones."""
-    where, params = scope_clause(visible_patch_ids(db, caller), "r.uprn")
-    clauses, args = [where], list(params)
-    if status is not None:
-        clauses.append("r.status = ?")
-        args.append(status)
-    elif due is not None:
-        clauses.append(f"r.status IN ({','.join('?' * len(OPEN))})")
-        args += list(OPEN)
-    if hazard_class is not None:
-        clauses.append("r.hazard_class = ?")
-        args.append(hazard_class)
-    if uprn is not None:
-        clauses.append("r.uprn = ?")
-        args.append(uprn)
-    order = "CASE r.hazard_class WHEN 'emergency' THEN 0 WHEN 'significant' THEN 1 ELSE 2 END"
-    keyed = f"({order}) || '|' || r.observed_at || '|' || r.id"
-    if after is not None:
-        clauses.append(f"{keyed} > ?")
-        args.append(after)
-    ids = [
-        r[0]
-        for r in db.execute(
-            f"SELECT r.id, {keyed} FROM repairs r WHERE {' AND '.join(clauses)} ORDER BY {keyed}",
-            args,
-        )
-    ]
-    now = datetime.now(UTC)
-    items = []
-    for chunk in chunks(ids, 200):
-        found = read(db, chunk, now)
-        for repair_id in chunk:
-            repair = found[repair_id]
-            if due is None or repair[due]:
-                order_key = {"emergency": 0, "significant": 1}.get(repair["hazard_class"], 2)
-                repair["queue_key"] = f"{order_key}|{repair['observed_at']}|{repair_id}"
-                items.append(repair)
-            if len(items) > limit:
-                break
-        if len(items) > limit:
-            break
-    return page(items, limit, "queue_key")
 
 
 # --- maintenance's steps ---------------------------------------------------------------
