@@ -105,6 +105,10 @@ class RepairSchema(Schema):
     version = Id()
     updated_at = fields.String()
     events = fields.List(fields.Nested(RepairEventSchema))
+    next_actions = fields.List(
+        fields.String(metadata={"enum": list(codes.REPAIR_ACTIONS)}),
+        metadata={"description": "The steps that may be recorded now (others answer 409)."},
+    )
     deadlines = fields.List(fields.Nested(DeadlineSchema))
     overdue = fields.Boolean()
     due_soon = fields.Boolean()

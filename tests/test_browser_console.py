@@ -6,7 +6,16 @@ from tests.browser import DEMO_PASSWORD, DESKTOP, WAIT, console_signs_in, expect
 
 pytestmark = pytest.mark.browser
 
-TEAM_SCREENS = ["Map", "Patches and cover", "Absences", "Planning", "Cases", "Review", "Dashboard"]
+TEAM_SCREENS = [
+    "Map",
+    "Patches and cover",
+    "Absences",
+    "Planning",
+    "Cases",
+    "Review",
+    "Dashboard",
+    "Repairs",
+]
 
 
 def test_a_team_leader_opens_every_screen_without_a_script_error(browser, server):

@@ -113,7 +113,9 @@ def test_a_repair_comes_with_its_address_access_needs_and_markers_and_nothing_el
         json={"action": "acknowledged", "note": "Booked for Tuesday am."},
         headers=as_user("repairs1") | {"If-Match": response.headers["ETag"]},
     )
+    assert repair["next_actions"] == ["acknowledged", "investigated", "cancelled"]
     assert step.status_code == 200 and step.get_json()["address"] == repair["address"]
+    assert step.get_json()["next_actions"] == ["investigated", "made_safe", "cancelled"]
     assert step.get_json()["events"][-1]["note"] == "Booked for Tuesday am."
 
 

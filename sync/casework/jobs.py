@@ -118,7 +118,8 @@ def _tenants(db: Database, refs: list[str]) -> dict[str, list[dict]]:
 
 def details(db: Database, found: list[dict], today: date | None = None) -> list[dict]:
     """Add to each repair what a visit needs: ``address``, ``postcode``, ``patches``,
-    ``visit_tenancy_ref``, ``tenants`` (with ``access_needs``) and ``markers``."""
+    ``visit_tenancy_ref``, ``tenants`` (with ``access_needs``), ``markers``, and the
+    ``next_actions`` that may be recorded now."""
     if not found:
         return found
     today = today or london_today()
@@ -130,6 +131,7 @@ def details(db: Database, found: list[dict], today: date | None = None) -> list[
         ref = visiting[r["id"]]
         r |= homes.get(r["uprn"], {"address": None, "postcode": None, "patches": []})
         r["visit_tenancy_ref"] = ref
+        r["next_actions"] = repairs.next_actions(r)
         r["tenants"] = tenants.get(ref, []) if ref else []
         r["markers"] = [
             {k: m[k] for k in ("code", "description", "review_date")}

@@ -48,6 +48,8 @@ ACTIONS = {
     "completed": (("investigated", "made_safe"), "completed"),
     "cancelled": (OPEN, "cancelled"),
 }
+# Steps that meet a deadline without moving the status: each is recorded once.
+ONCE = ("summary_sent", "works_started")
 # Recorded times may trail the real event (entered back at the depot), never lead it.
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -195,6 +197,16 @@ def read(db: Database, ids: list[str], now: datetime) -> dict[str, dict]:
     return {i: _out(row, events[i], now, uploaded) for i, row in rows.items()}
 
 
+def next_actions(repair: dict) -> list[str]:
+    """The steps ``act`` would accept now, in the order they are usually taken."""
+    done = {e["action"] for e in repair["events"]}
+    return [
+        action
+        for action, (follows, _) in ACTIONS.items()
+        if repair["status"] in follows and not (action in ONCE and action in done)
+    ]
+
+
 def etag(repair: dict) -> str:
     return f'"{repair["id"]}.{repair["version"]}"'
 
@@ -258,9 +270,7 @@ def act(
                 code="invalid-transition",
                 errors={"action": [f"Allowed after: {', '.join(follows)}."]},
             )
-        if action in ("summary_sent", "works_started") and any(
-            e["action"] == action for e in current["events"]
-        ):
+        if action in ONCE and any(e["action"] == action for e in current["events"]):
             raise Conflict(
                 f"{codes.REPAIR_ACTIONS[action]}: already recorded.",
                 code="invalid-transition",

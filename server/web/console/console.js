@@ -1,7 +1,8 @@
 // The staff console: each role's screens, chosen by the signed-in user's role. Team
 // leaders get the team's patches on a map, patches and cover, planning, cases, review of
-// what the phones sent and the team's week; safeguarding leads, the concerns inbox. It
-// speaks only the public API.
+// what the phones sent, the team's week and the repairs in their patches; maintenance
+// gets the repairs queue; safeguarding leads, the concerns inbox. It speaks only the
+// public API.
 
 import { api, explain, loadConfig } from "../web/api.js";
 import { announce, field, h, titleFrom } from "../web/ui.js";
@@ -14,6 +15,7 @@ import { dashboardView } from "./dashboard.js";
 import { mapView } from "./map.js";
 import { patchesView } from "./patches.js";
 import { planningView } from "./planning.js";
+import { repairsView } from "./repairs.js";
 import { reviewView } from "./review.js";
 
 const main = document.getElementById("main");
@@ -29,10 +31,16 @@ const SCREENS = {
   review: ["Review", reviewView],
   dashboard: ["Dashboard", dashboardView],
   concerns: ["Safeguarding concerns", concernsView],
+  repairs: ["Repairs", repairsView],
 };
 // Each role's screens, the first being its home. Officers use the app at /app/.
-const TEAM = ["map", "patches", "absences", "planning", "cases", "review", "dashboard"];
-const ROLES = { team_leader: TEAM, admin: TEAM, safeguarding_lead: ["concerns"] };
+const TEAM = ["map", "patches", "absences", "planning", "cases", "review", "dashboard", "repairs"];
+const ROLES = {
+  team_leader: TEAM,
+  admin: TEAM,
+  maintenance: ["repairs"],
+  safeguarding_lead: ["concerns"],
+};
 
 const mine = () => ROLES[app.session?.user.role] || [];
 
