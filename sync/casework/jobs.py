@@ -184,7 +184,8 @@ def queue(
     if status is not None:
         clauses.append("r.status = ?")
         args.append(status)
-    for wanted in {True if due else None, still_open} - {None}:
+    # A deadline runs only while the repair is open; open and closed together match none.
+    for wanted in ([True] if due else []) + ([] if still_open is None else [still_open]):
         clauses.append(f"r.status {'' if wanted else 'NOT '}IN ({_marks(repairs.OPEN)})")
         args += list(repairs.OPEN)
     for column, value in (("r.hazard_class", hazard_class), ("r.uprn", uprn)):
