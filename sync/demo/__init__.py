@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from sync.access.passwords import hash_password
 from sync.access.scope import Caller
 from sync.access.users import create_team, create_user
 from sync.demo import geography
@@ -62,47 +63,59 @@ def build(
 ) -> demo_data.Landlord:
     """Load a generated landlord into an empty, migrated database, through the import.
 
-    The rent transactions and letters are most of the rows. For a database on disk they are
-    drawn and imported by a second process, on the machine's second core, while this one
-    imports the rest; SQLite's write lock and the busy timeout take turns between the two.
-    They start once the tenancies and tenants they name are in. The landlord returned has
-    its transactions and letters only if they were drawn here (``draw_history()`` draws
-    them, the same rows)."""
+    The rent transactions and letters are most of the rows. For a database on disk a
+    second process, on the machine's second core, draws them while this one imports the
+    rest, and imports them once the tenancies and tenants they name are in; SQLite's write
+    lock and the busy timeout take turns between the two. The landlord returned has its
+    transactions and letters only if they were drawn here (``draw_history()`` draws them,
+    the same rows)."""
     landlord = demo_data.generate(
         seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
     )
-    admin_id = create_organisation(db, landlord)
     path = db.execute("PRAGMA database_list").fetchall()[0][2]
     history = None
-    for kind in KIND_ORDER:
-        if kind in HISTORY:
-            continue
-        _import(db, landlord, kind, seed, admin_id)
-        if kind == "tenants" and path:  # what the history names is in
-            history = multiprocessing.get_context("fork").Process(
-                target=_import_history, args=(path, landlord, seed, admin_id), daemon=True
-            )
-            history.start()
-    give_bases(db)
+    if path:
+        context = multiprocessing.get_context("fork")
+        named = context.Event()  # set once the tenancies and tenants are in
+        history = context.Process(
+            target=_import_history, args=(path, landlord, seed, named), daemon=True
+        )
+        history.start()
+    try:
+        admin_id = create_organisation(db, landlord)
+        for kind in KIND_ORDER:
+            if kind not in HISTORY:
+                _import(db, landlord, kind, seed, admin_id)
+            if kind == "tenants" and history:
+                named.set()
+        give_bases(db)
+    finally:
+        if history:
+            named.set()
+            history.join()
     if history is None:
-        _import_history(db, landlord, seed, admin_id)
-    else:
-        history.join()
-        if history.exitcode:
-            raise RuntimeError(f"the demo's transactions and letters failed ({history.exitcode})")
+        _import_history(db, landlord, seed)
+    elif history.exitcode:
+        raise RuntimeError(f"the demo's transactions and letters failed ({history.exitcode})")
     return landlord
 
 
 HISTORY = ("transactions", "letters")
 
 
-def _import_history(db, landlord: demo_data.Landlord, seed: int, admin_id: int) -> None:
-    """Draw and import the transactions and letters (``db``: a database or its path, for a
-    second process, which opens a connection of its own)."""
-    db = connect(db) if isinstance(db, str) else db
+def _import_history(db, landlord: demo_data.Landlord, seed: int, named=None) -> None:
+    """Draw and import the transactions and letters. In a second process ``db`` is the
+    database's path (it opens a connection of its own) and ``named`` the event to wait for
+    before importing."""
     landlord.draw_history()
+    if named is not None:
+        named.wait()
+        db = connect(db)
+    admin_id = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()
+    if admin_id is None:  # the first process failed before making the organisation
+        raise RuntimeError("the demo's organisation is missing")
     for kind in HISTORY:
-        _import(db, landlord, kind, seed, admin_id)
+        _import(db, landlord, kind, seed, admin_id[0])
 
 
 def _import(db: Database, landlord: demo_data.Landlord, kind: str, seed: int, admin_id) -> None:
@@ -148,6 +161,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         raise ValueError("The database already has users; the demo needs an empty one.")
     count = len(landlord.patches)
     half = (count + 1) // 2
+    demo_hash = hash_password(DEMO_PASSWORD)  # one for all: they share the password
     teams = [create_team(db, "Income Team West"), create_team(db, "Income Team East")]
     officers = {}
     for n in range(1, count + 1):
@@ -160,6 +174,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
             work_phone=demo_phone(100 + n),
             team_id=team["id"],
             password=DEMO_PASSWORD,
+            password_hash=demo_hash,
             must_change_password=False,
         )
     for i, team in enumerate(teams, start=1):
@@ -171,6 +186,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
             work_phone=demo_phone(200 + i),
             team_id=team["id"],
             password=DEMO_PASSWORD,
+            password_hash=demo_hash,
             must_change_password=False,
         )
     create_user(
@@ -180,6 +196,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         role="maintenance",
         work_phone=demo_phone(301),
         password=DEMO_PASSWORD,
+        password_hash=demo_hash,
         must_change_password=False,
     )
     create_user(
@@ -189,6 +206,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         role="safeguarding_lead",
         work_phone=demo_phone(302),
         password=DEMO_PASSWORD,
+        password_hash=demo_hash,
         must_change_password=False,
     )
     admin = create_user(
@@ -198,6 +216,7 @@ def create_organisation(db: Database, landlord: demo_data.Landlord) -> int:
         role="admin",
         work_phone=demo_phone(303),
         password=DEMO_PASSWORD,
+        password_hash=demo_hash,
         must_change_password=False,
     )
     system = Caller(user_id=admin["id"], username="admin", role="admin", team_id=None)
