@@ -70,7 +70,7 @@ def config_from_env(environ=os.environ) -> dict:
         config["OSRM_URL"] = environ["DOORSTEP_OSRM_URL"]
     if environ.get("DOORSTEP_BLOB_DIR"):
         config["BLOB_DIR"] = environ["DOORSTEP_BLOB_DIR"]
-    for name in ("TILE_URL", "TILE_ATTRIBUTION"):
+    for name in ("TILE_URL", "TILE_ATTRIBUTION", "DIRECTIONS_URL"):
         if environ.get(f"DOORSTEP_{name}"):
             config[name] = environ[f"DOORSTEP_{name}"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):

@@ -31,6 +31,8 @@ SHELL = (
     "officer/homes.js",
     "officer/checkins.js",
     "officer/forms.js",
+    "officer/sense.js",
+    "officer/day.js",
     "officer/status.js",
     "officer/sync.js",
     "officer/push.js",
@@ -45,6 +47,10 @@ SHELL = (
     "shared/ui.js",
     "shared/style.css",
 )
+
+# Where a stop's "Web map" directions link goes ({lat}, {lon}, {label}): DOORSTEP_DIRECTIONS_URL
+# overrides it. The "Directions" link beside it opens the phone's own maps app (geo:).
+DIRECTIONS_URL = "https://www.openstreetmap.org/directions?to={lat},{lon}"
 
 blp = Blueprint("web", __name__)
 
@@ -149,6 +155,7 @@ def config():
                     "codes": _code_lists(),
                     "tile_url": current_app.config.get("TILE_URL"),
                     "tile_attribution": current_app.config.get("TILE_ATTRIBUTION"),
+                    "directions_url": current_app.config.get("DIRECTIONS_URL") or DIRECTIONS_URL,
                     "version": shell_version(),
                 }
             ),

@@ -8,9 +8,9 @@
 
 import { ApiError, explain, loadConfig } from "../web/api.js";
 import { h, titleFrom } from "../web/ui.js";
-import { codes, drawWith, engine, go } from "./context.js";
-import { homeInfo, homesView, homeView } from "./homes.js";
-import { loginView, signedOut } from "./login.js";
+import { codes, drawWith, engine, go, settings } from "./context.js";
+import { homeInfo, homesView, homeView, refreshHomes } from "./homes.js";
+import { elsewhereView, loginView, signedOut } from "./login.js";
 import { syncView, updatePill } from "./status.js";
 import { todayView } from "./today.js";
 
@@ -23,7 +23,9 @@ async function start() {
     navigator.serviceWorker.register("/app/sw.js", { scope: "/app/" }).catch(() => {});
   }
   try {
-    Object.assign(codes, (await loadConfig()).codes);
+    const config = await loadConfig();
+    Object.assign(codes, config.codes);
+    Object.assign(settings, config);
   } catch {
     // no code lists: the screens show the codes themselves
   }
@@ -45,13 +47,14 @@ async function start() {
     if (target) location.hash = target.dataset.view;
   });
   render();
-  if (engine.session?.token) engine.sync();
+  if (engine.session?.token && engine.session.user?.role === "officer") engine.sync();
 }
 
 // --- views ---------------------------------------------------------------------------
 
 function view() {
   if (!engine.session?.token) return ["login"];
+  if (engine.session.user?.role !== "officer") return ["elsewhere"];
   const [name, arg] = location.hash.replace(/^#/, "").split("/");
   return [name || "today", arg];
 }
@@ -68,21 +71,23 @@ function refresh() {
       return;
     }
   }
-  if (name === "login" || name === "homes") return; // the search keeps what was typed
+  if (name === "homes") return refreshHomes(); // the search keeps what was typed
+  if (name === "login" || name === "elsewhere") return;
   render(false);
 }
 
 function render(navigated = true) {
   const [name, arg] = view();
   updatePill();
-  document.getElementById("tabs").hidden = name === "login";
+  document.getElementById("tabs").hidden = name === "login" || name === "elsewhere";
   for (const tab of document.querySelectorAll("#tabs button")) {
     tab.toggleAttribute("aria-current", tab.dataset.view === `#${name}`);
     if (tab.dataset.view === `#${name}`) tab.setAttribute("aria-current", "page");
   }
-  const screens = { login: loginView, today: todayView, homes: homesView, home: homeView, sync: syncView };
+  const screens = { login: loginView, elsewhere: elsewhereView, today: todayView, homes: homesView, home: homeView, sync: syncView };
   main.replaceChildren((screens[name] || todayView)(arg));
   titleFrom(main, "Doorstep", navigated && name !== "login");
+  if (navigated) window.scrollTo(0, 0); // a new screen starts at its title, below the sticky header
 }
 
 drawWith(render);

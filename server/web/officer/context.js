@@ -5,6 +5,7 @@ import { Engine } from "./sync.js";
 
 export const engine = new Engine();
 export const codes = {}; // filled in at start, from /web/config.json
+export const settings = {}; // the rest of /web/config.json: the maps URL for directions
 
 export const label = (list, code) => codes[list]?.[code] || code;
 

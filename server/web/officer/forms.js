@@ -1,11 +1,13 @@
 // The forms that record something at a home: a visit (with a promise of payment or an
 // arrangement), a repair with a photo, a safeguarding concern. Each checks first what
-// the server would refuse, and queues the record on the phone; and warns, before it is
-// saved, of a visit asking for a Breathing Space's frozen debt.
+// the server would refuse, naming the field, and queues the record on the phone; and
+// asks, before it is saved, about a visit asking for a Breathing Space's frozen debt, a
+// promise above the balance or an arrangement too slow to clear it (sense.js).
 
 import { explain } from "../web/api.js";
 import { addDays, announce, field, h, londonToday, money, nowWithOffset } from "../web/ui.js";
 import { codes, engine } from "./context.js";
+import { checkPhoto, doubts, FieldError } from "./sense.js";
 
 export function foldout(id, title, form, open = false) {
   return h("details.card", { open }, h("summary", h("h2.inline", { id }, title)), form);
@@ -23,13 +25,16 @@ function checkboxGroup(legend, name, choices) {
 
 // A form that records something: its controls, a Save button, and a status line beside
 // the button where the officer is looking. save(formData, form) queues the record and
-// returns what to say; anything it throws is said instead, and nothing is kept.
+// returns what to say; anything it throws is said instead, and nothing is kept. A
+// FieldError marks its control and moves the focus there.
 function recordForm(titleId, saveLabel, controls, save) {
   const status = h("p.status", { role: "alert", tabindex: "-1" });
   const form = h("form", { "aria-labelledby": titleId },
     controls, h("button.primary", { type: "submit" }, saveLabel), status);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    form.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
+    let focus = status;
     try {
       const said = await save(new FormData(form), form);
       form.reset();
@@ -37,11 +42,26 @@ function recordForm(titleId, saveLabel, controls, save) {
       announce(status, said, "ok");
     } catch (error) {
       announce(status, explain(error), "bad");
+      const control = error instanceof FieldError && form.elements.namedItem(error.field);
+      if (control) {
+        control.setAttribute("aria-invalid", "true");
+        focus = control;
+      }
     }
-    status.focus();
+    focus.focus();
   });
   return form;
 }
+
+// Said once before saving; the same Save again records it (the officer confirmed).
+function confirmOnce(form, warning) {
+  if (!warning || form.dataset.confirmed === warning) return;
+  form.dataset.confirmed = warning;
+  throw new Error(warning);
+}
+
+const OFFERS_BUT_ARRANGEMENT = () =>
+  Object.fromEntries(Object.entries(codes.offers || {}).filter(([k]) => k !== "arrangement"));
 
 export function visitForm(uprn, tenancies) {
   return recordForm("visit-title", "Save visit", [
@@ -49,13 +69,15 @@ export function visitForm(uprn, tenancies) {
     field("How", "channel", "select", { choices: codes.channels || { home_visit: "Visit" } }),
     field("Outcome", "outcome", "select", { choices: choose(codes.visit_outcomes), required: true }),
     field("Who was there", "present", "text", { hint: "Separate people with commas, e.g. tenant, adult son" }),
-    checkboxGroup("Offered or done", "offers", codes.offers || {}),
+    checkboxGroup("Offered or done", "offers", OFFERS_BUT_ARRANGEMENT()),
     field("Notes", "notes", "textarea", { maxlength: 4000 }),
     h("fieldset", h("legend", "Promise of payment"),
       field("Promised amount (£)", "promise_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
       field("Pay by", "promise_date", "date", { min: londonToday(), max: addDays(londonToday(), 366) })),
     h("fieldset", h("legend", "Repayment arrangement"),
-      field("Agree a repayment arrangement", "arrangement", "checkbox"),
+      field(codes.offers?.arrangement || "Repayment arrangement offered or agreed", "offers", "checkbox", {
+        value: "arrangement", hint: "Agreed: give its amount below, and it is recorded as a live arrangement.",
+      }),
       field("Arrangement amount (£)", "arr_amount", "number", { min: 0.01, max: 10000, step: 0.01 }),
       field("How often", "arr_frequency", "select", { choices: codes.arrangement_frequencies || {} }),
       field("First payment", "arr_start", "date", {
@@ -63,39 +85,50 @@ export function visitForm(uprn, tenancies) {
       })),
   ], async (d, form) => {
     const tenancy = d.get("tenancy_ref") || null;
+    const agreed = Boolean(d.get("arr_amount"));
+    const offers = d.getAll("offers");
+    if (agreed && !offers.includes("arrangement")) offers.push("arrangement");
     const payload = clean({
       uprn: Number(uprn), tenancy_ref: tenancy, channel: d.get("channel"), outcome: d.get("outcome"),
-      present: splitList(d.get("present")), offers: d.getAll("offers"), notes: d.get("notes") || null,
+      present: splitList(d.get("present")), offers, notes: d.get("notes") || null,
       promise_amount: d.get("promise_amount") ? Number(d.get("promise_amount")) : null,
       promise_date: d.get("promise_date") || null,
     });
     if (payload.channel === "home_visit") payload.left_at = nowWithOffset();
-    // What the server would refuse, said here, before anything is queued.
-    if (Boolean(payload.promise_amount) !== Boolean(payload.promise_date)) {
-      throw new Error("A promise of payment needs both an amount and a date.");
+    // What the server would refuse, said here, naming the field, before anything is queued.
+    if (payload.promise_amount && !payload.promise_date) {
+      throw new FieldError("promise_date", "Pay by: a promise of payment needs the date it will be paid by.");
     }
-    if (payload.promise_amount && !tenancy) throw new Error("A promise of payment needs a tenancy.");
-    if (d.get("arrangement") && (!tenancy || !d.get("arr_amount") || !d.get("arr_start"))) {
-      throw new Error("An arrangement needs a tenancy, an amount and a first payment date.");
+    if (payload.promise_date && !payload.promise_amount) {
+      throw new FieldError("promise_amount", "Promised amount: a promise of payment needs an amount.");
     }
-    // A Breathing Space: said before anything is queued; a second Save records it anyway
-    // (the server keeps it, flagged for the team leader).
+    if ((payload.promise_amount || agreed) && !tenancy) {
+      throw new FieldError("tenancy_ref", "Tenancy: a promise or an arrangement needs a tenancy.");
+    }
+    if (agreed && !d.get("arr_start")) {
+      throw new FieldError("arr_start", "First payment: an arrangement needs the date of its first payment.");
+    }
+    const arrangement = agreed ? {
+      tenancy_ref: tenancy, amount: Number(d.get("arr_amount")), frequency: d.get("arr_frequency"),
+      start_date: d.get("arr_start"),
+    } : null;
+    // Said before anything is queued, all at once; a second Save records it anyway. A
+    // Breathing Space's frozen debt (the server keeps the visit, flagged for the team
+    // leader); a promise above the balance, an arrangement that would take years.
     const refs = tenancy ? [tenancy] : tenancies.map((t) => t.tenancy_ref);
-    const warning = frozenAsk(refs, {
+    const frozen = frozenAsk(refs, {
       promise: payload.promise_amount || 0,
-      arrangement: Boolean(d.get("arrangement")) || (payload.offers || []).includes("arrangement"),
+      arrangement: offers.includes("arrangement"),
       asks: asksForArrears(payload.notes),
     });
-    if (warning && form.dataset.confirmed !== warning) {
-      form.dataset.confirmed = warning;
-      throw new Error(warning);
-    }
+    const doubt = tenancy ? doubts(engine.one("account", tenancy)?.balance, {
+      promise: payload.promise_amount, arrangement,
+    }) : [];
+    const sure = doubt.length ? `${doubt.join(" ")} Check with the tenant, then save again to record it as it is.` : null;
+    confirmOnce(form, [frozen, sure].filter(Boolean).join(" ") || null);
     const visitId = await engine.record("visit", "create", payload, { local: payload });
-    if (d.get("arrangement")) {
-      const arrangement = {
-        tenancy_ref: tenancy, amount: Number(d.get("arr_amount")), frequency: d.get("arr_frequency"),
-        start_date: d.get("arr_start"), visit_id: visitId,
-      };
+    if (arrangement) {
+      arrangement.visit_id = visitId;
       await engine.record("arrangement", "create", arrangement, { local: { ...arrangement, status: "live", source: "device" } });
     }
     return "Visit saved on this phone. It will be sent when there is signal.";
@@ -113,6 +146,7 @@ export function repairForm(uprn, tenancies) {
     field("Photo", "photo", "file", { accept: "image/*", capture: "environment" }),
   ], async (d) => {
     const photo = d.get("photo");
+    if (photo && photo.size) await checkPhoto(photo);
     const photos = photo && photo.size ? [await engine.addPhoto(photo)] : [];
     const payload = clean({
       uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, category: d.get("category"),

@@ -3,6 +3,7 @@
 import { explain } from "../web/api.js";
 import { announce, field, h } from "../web/ui.js";
 import { engine, go } from "./context.js";
+import { notForOfficers } from "./session.js";
 
 let signedOutNote = "";
 
@@ -40,8 +41,27 @@ export function loginView() {
       await engine.sync();
     } catch (error) {
       announce(status, error.code === "bad-credentials" ? "Wrong username or password." : explain(error), "bad");
+      if (error.code === "not-an-officer") status.append(" ", h("a", { href: "/console/" }, "Open the console"));
       status.focus?.();
     }
   });
   return h("section", h("h1", { id: "login-title" }, "Sign in to Doorstep"), form);
+}
+
+// Someone signed in here before the app refused other roles: told where to go, and
+// offered a sign-out (which removes what this phone holds).
+export function elsewhereView() {
+  const status = h("p.status", { role: "alert", "data-tone": "bad" }, notForOfficers(engine.session.user), " ",
+    h("a", { href: "/console/" }, "Open the console"));
+  return h("section", h("h1", "Use the console"), status, h("div.actions", h("button", {
+    type: "button",
+    onclick: async () => {
+      try {
+        await engine.logout();
+        go("#login");
+      } catch (error) {
+        announce(status, explain(error), "bad");
+      }
+    },
+  }, "Sign out of this app")));
 }

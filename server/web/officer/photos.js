@@ -42,6 +42,16 @@ export async function uploadWaiting(engine, generation) {
   }
 }
 
+// The officer has read why a photo failed, and dealt with it: it no longer shows.
+export async function dismissPhoto(engine, sha256) {
+  await store.write(["photos"], async ({ photos }) => {
+    const saved = await store.request(photos.get(sha256));
+    if (saved) photos.put({ ...saved, dismissed: true });
+  });
+  engine.photos.set(sha256, { ...engine.photos.get(sha256), dismissed: true });
+  engine.emit("change");
+}
+
 // The server says these photos have not arrived (after a restore, say): send again.
 export async function sendAgain(engine, digests) {
   const again = digests.filter((d) => engine.photos.get(d)?.uploaded);

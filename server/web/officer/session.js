@@ -19,6 +19,12 @@ export async function signIn(engine, username, password, deviceName) {
   const result = await api("POST", "/auth/login", {
     body: { username, password, device_name: deviceName },
   });
+  if (result.user.role !== "officer") {
+    // The app is for officers: others are told where their screens are, and keep nothing
+    // here (the token just issued is revoked at once).
+    await api("POST", "/auth/logout", { token: result.token }).catch(() => {});
+    throw Object.assign(new Error(notForOfficers(result.user)), { code: "not-an-officer" });
+  }
   if (previous && previous.id !== result.user.id) await engine.forget();
   engine.session = { token: result.token, device: result.device, user: result.user, issued_at: Date.now() };
   // A new device numbers its mutations from 1; unsent ones keep their order (their
@@ -35,6 +41,18 @@ export async function signIn(engine, username, password, deviceName) {
   engine.retryAt = 0;
   engine.emit("change");
   return engine.session;
+}
+
+const CONSOLE_ROLES = {
+  team_leader: "Team leaders",
+  maintenance: "Maintenance",
+  safeguarding_lead: "Safeguarding leads",
+  admin: "Administrators",
+};
+
+export function notForOfficers(user) {
+  const who = CONSOLE_ROLES[user.role] || "Staff who are not officers";
+  return `This app is for housing officers. ${who} use the console at /console/.`;
 }
 
 export async function signOut(engine) {
@@ -67,6 +85,7 @@ export async function wipe(engine, { fromSync = false } = {}) {
   engine.photos.clear();
   engine.lastSync = null;
   engine.patchIds = [];
+  engine.day = null;
   engine.emit("change");
 }
 

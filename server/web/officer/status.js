@@ -17,6 +17,7 @@ export function updatePill() {
   if (!engine.session) [text, state] = ["Signed out", "idle"];
   else if (s.state === "syncing") [text, state] = ["Syncing…", "syncing"];
   else if (s.rejected.length) [text, state] = [`${s.rejected.length} rejected`, "rejected"];
+  else if (s.photosFailed.length) [text, state] = [`${s.photosFailed.length} photo(s) failed`, "rejected"];
   else if (s.state === "offline") [text, state] = [`Offline · ${waiting || "0 waiting"}`, "offline"];
   else if (s.state === "error") [text, state] = [`Sync failed${waiting ? ` · ${waiting}` : ""}`, "rejected"];
   else if (waiting) [text, state] = [waiting, "waiting"];
@@ -39,6 +40,15 @@ function written(payload = {}) {
   return payload.notes || payload.description || payload.seen || "";
 }
 
+// The record a photo belongs to, in words: a failed photo names it.
+function photoOwner(sha256, describe) {
+  const entry = [...engine.outbox.values()].find((e) => (e.mutation.payload?.photos || []).includes(sha256));
+  if (entry) return `${describe(entry.mutation)}, recorded ${when(entry.mutation.observed_at)}`;
+  const repair = engine.list("repair").find((r) => (r.photos || []).includes(sha256));
+  const home = repair && engine.one("property", repair.uprn);
+  return repair ? `Repair referral${home ? ` at ${home.address_line_1}` : ""}` : "A photo";
+}
+
 export function syncView() {
   const s = engine.status();
   const describe = (m) => {
@@ -59,7 +69,11 @@ export function syncView() {
       ? h("ul", { id: "waiting" }, s.waiting.map((e) => h("li", `${describe(e.mutation)}, recorded ${when(e.mutation.observed_at)}`)))
       : h("p", "Nothing waiting."),
     s.photosWaiting ? h("p", `${s.photosWaiting} photo(s) waiting to upload.`) : null,
-    s.photosFailed.map((p) => h("p.status", { "data-tone": "bad" }, `A photo could not be uploaded: ${p.error}`)),
+    s.photosFailed.length ? h("ul", { id: "photos-failed" }, s.photosFailed.map((p) => h("li.status", { "data-tone": "bad" },
+      `${photoOwner(p.sha256, describe)}: its photo could not be uploaded (${p.error}). The record itself was ` +
+        "sent without it. To fix it, take the photo again with the camera (a JPEG or PNG picture) and " +
+        "record it again with the photo, then dismiss this. ",
+      h("button", { onclick: () => engine.dismissPhoto(p.sha256) }, "Dismiss")))) : null,
     h("h2", `Rejected (${s.rejected.length})`),
     s.rejected.length
       ? h("ul", { id: "rejected" }, s.rejected.map((e) => h("li",

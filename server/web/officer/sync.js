@@ -23,7 +23,8 @@
 
 import { api, ApiError, Offline } from "../web/api.js";
 import { nowWithOffset } from "../web/ui.js";
-import { keepPhoto, sendAgain, uploadWaiting } from "./photos.js";
+import { loadDay, refreshDay } from "./day.js";
+import { dismissPhoto, keepPhoto, sendAgain, uploadWaiting } from "./photos.js";
 import { applyPage, bootstrapAgain, mergePage, pullAll } from "./pull.js";
 import { bySeq, pushOutbox, resendAll } from "./push.js";
 import { rotateTokenIfOld, signIn, signOut, wipe } from "./session.js";
@@ -58,6 +59,7 @@ export class Engine extends EventTarget {
     this.message = "";
     this.lastSync = null;
     this.patchIds = [];
+    this.day = null; // day.js: the patches held and the homes' priorities
     this.running = null;
     this.again = false;
     this.failures = 0;
@@ -71,6 +73,7 @@ export class Engine extends EventTarget {
     this.session = (await store.getMeta("session")) || null;
     this.lastSync = (await store.getMeta("last_sync")) || null;
     this.patchIds = (await store.getMeta("patch_ids")) || [];
+    await loadDay(this);
     this.records.clear();
     for (const record of await store.all("records")) this.records.set(record.key, record);
     await this.reloadOutbox();
@@ -82,7 +85,8 @@ export class Engine extends EventTarget {
     for (const entry of await store.all("outbox")) this.outbox.set(entry.mutation.mutation_id, entry);
     this.photos.clear();
     for (const photo of await store.all("photos")) {
-      this.photos.set(photo.sha256, { sha256: photo.sha256, uploaded: photo.uploaded, error: photo.error });
+      const { sha256, uploaded, error, dismissed } = photo;
+      this.photos.set(sha256, { sha256, uploaded, error, dismissed });
     }
   }
 
@@ -102,10 +106,6 @@ export class Engine extends EventTarget {
     return this.records.get(store.keyOf(type, id))?.data;
   }
 
-  isLocal(type, id) {
-    return Boolean(this.records.get(store.keyOf(type, id))?.local);
-  }
-
   status() {
     const entries = [...this.outbox.values()];
     return {
@@ -116,7 +116,7 @@ export class Engine extends EventTarget {
       rejected: entries.filter((e) => e.state === "rejected" && !e.dismissed),
       conflicts: entries.filter((e) => e.state === "conflict" && !e.dismissed),
       photosWaiting: [...this.photos.values()].filter((p) => !p.uploaded && !p.error).length,
-      photosFailed: [...this.photos.values()].filter((p) => p.error),
+      photosFailed: [...this.photos.values()].filter((p) => p.error && !p.dismissed),
     };
   }
 
@@ -180,6 +180,20 @@ export class Engine extends EventTarget {
     return keepPhoto(this, file);
   }
 
+  dismissPhoto(sha256) {
+    return dismissPhoto(this, sha256);
+  }
+
+  // Whether a change to this record still waits in the outbox: "not sent yet" is true
+  // only then (a record pushed but not yet pulled back has been sent).
+  isWaiting(type, id) {
+    for (const entry of this.outbox.values()) {
+      const m = entry.mutation;
+      if (entry.state === "pending" && m.entity_type === type && String(m.entity_id) === String(id)) return true;
+    }
+    return false;
+  }
+
   async dismiss(mutationId) {
     const entry = this.outbox.get(mutationId);
     entry.dismissed = true;
@@ -234,6 +248,7 @@ export class Engine extends EventTarget {
       await this.push(false, generation);
       await this.uploadPhotos(generation);
       await this.pull(generation);
+      await refreshDay(this, generation);
       await this.rotateIfOld(generation);
       this.lastSync = new Date().toISOString();
       await store.setMeta({ last_sync: this.lastSync });
@@ -346,6 +361,13 @@ export class Engine extends EventTarget {
 
   async planDay(date) {
     await api("POST", "/plans", { token: this.session.token, body: { date } });
+    await this.sync();
+  }
+
+  // Re-plan the rest of the day from here (POST /plans/{id}/replan); the new plan
+  // arrives by sync and supersedes the old one.
+  async replan(planId, body) {
+    await api("POST", `/plans/${planId}/replan`, { token: this.session.token, body });
     await this.sync();
   }
 }

@@ -100,3 +100,37 @@ export function announce(region, text, tone = "info") {
   region.textContent = text;
   region.dataset.tone = tone;
 }
+
+// A day (YYYY-MM-DD) in words, en-GB: "Mon 7 Dec 2026".
+export const dayText = (day) =>
+  day
+    ? new Date(`${day.slice(0, 10)}T12:00:00Z`).toLocaleDateString("en-GB", {
+        weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
+      })
+    : "–";
+
+// Links to call and to text a phone number (tel:, sms:), each a 44 px tap target.
+// short: "Call" alone on screen (the number and the person are in the accessible name).
+export function phoneLinks(number, who = "", { short = false } = {}) {
+  const dial = String(number).replace(/[^\d+]/g, "");
+  const whom = who ? ` ${who}` : "";
+  return h("span.phone",
+    h("a.button.small", { href: `tel:${dial}`, "aria-label": `Call${whom} on ${number}` }, short ? "Call" : `Call ${number}`),
+    h("a.button.small", { href: `sms:${dial}`, "aria-label": `Text${whom} on ${number}` }, "Text"));
+}
+
+// Directions to a place: the phone's own maps app (geo:) and a web map (mapsUrl, with
+// {lat}, {lon} and {label} filled in). which: "both", "geo" or "web".
+export function directionsLinks(lat, lon, label, mapsUrl, which = "both") {
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) return null;
+  const place = encodeURIComponent(label || "");
+  const web = (mapsUrl || "https://www.openstreetmap.org/directions?to={lat},{lon}")
+    .replace("{lat}", lat).replace("{lon}", lon).replace("{label}", place);
+  return h("span.directions",
+    which === "web" ? null : h("a.button.small", {
+      href: `geo:${lat},${lon}?q=${lat},${lon}(${place})`, "aria-label": `Directions to ${label} in the phone's maps app`,
+    }, "Directions"),
+    which === "geo" ? null : h("a.button.small", {
+      href: web, target: "_blank", rel: "noopener", "aria-label": `Directions to ${label} on a web map`,
+    }, "Web map"));
+}
