@@ -80,7 +80,13 @@ def test_the_plan_is_a_compact_list_to_call_text_and_get_directions(browser, ser
     page.screenshot(path=SHOTS / "officer-plan-list.png", full_page=True)
     # Compact: the whole day is far shorter than the 5,700 px of cards it was.
     assert page.locator("ol.stops").bounding_box()["height"] < 150 * len(plan["stops"])
-    # A home's page: every number can be called and texted; the title shows.
+    # From the foot of the list, a home's page opens at its title, clear of the header.
+    page.locator("a.stop-link").last.click()
+    title = page.locator("main h1")
+    expect(title).to_be_focused()
+    header = page.locator("header.bar").bounding_box()
+    assert title.bounding_box()["y"] >= header["y"] + header["height"]
+    # Every number can be called and texted.
     page.goto(f"{server.base}/app/#home/{stop['uprn']}")
     expect(page.locator("#home-info a[href^='tel:']").first).to_be_visible()
     assert (

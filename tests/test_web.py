@@ -62,6 +62,16 @@ def test_a_tile_server_is_allowed_only_when_configured(db_path):
     assert "img-src 'self' blob: data: https://tiles.example.org;" in policy
 
 
+def test_directions_go_to_a_configurable_web_map(client, db_path):
+    from server.app import create_app
+
+    default = client.get("/web/config.json").get_json()["directions_url"]
+    assert default == "https://www.openstreetmap.org/directions?to={lat},{lon}"
+    url = "https://maps.example.org/route?dest={lat},{lon}"
+    app = create_app({"TESTING": True, "DATABASE": str(db_path), "DIRECTIONS_URL": url})
+    assert app.test_client().get("/web/config.json").get_json()["directions_url"] == url
+
+
 def test_unknown_and_escaping_paths_are_problem_404s(client):
     for path in ("/app/nope.js", "/app/../server/app.py", "/web/..%2fserver/app.py", "/console/x"):
         response = client.get(path)
