@@ -14,8 +14,9 @@ set out in writing, and before a notice the pre-action letter; a notice's coveri
 and the hearing's date. A few cases miss a step, as real ones do.
 """
 
+import functools
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from sync.demo.accounts import ledger_start
 from sync.demo.dates import days, monday_on_or_before
@@ -26,17 +27,31 @@ SHORT_WEEKS = 13
 RENT_RISE = 1.04  # each April
 
 
+WEEK = timedelta(days=7)
+
+
+@functools.cache
 def _first_monday_of_april(year: int) -> date:
     d = date(year, 4, 1)
     return d + days((7 - d.weekday()) % 7)
 
 
-def _rent_on(t: Tenancy, d: date, until: date) -> int:
-    """The weekly rent charged on ``d``: this year's, less a rise for each April between."""
-    rises = sum(
+@functools.cache
+def _rises(d: date, until: date) -> int:
+    """How many Aprils' rent rises fall after ``d``, up to ``until``."""
+    return sum(
         1 for year in range(d.year, until.year + 1) if d < _first_monday_of_april(year) <= until
     )
-    return round(t.rent / RENT_RISE**rises)
+
+
+def _rent_on(t: Tenancy, d: date, until: date) -> int:
+    """The weekly rent charged on ``d``: this year's, less a rise for each April between."""
+    return round(t.rent / RENT_RISE ** _rises(d, until))
+
+
+@functools.cache
+def _iso(d: date) -> str:
+    return d.isoformat()
 
 
 def _profile(rng: random.Random, t: Tenancy) -> tuple[str, float]:
@@ -67,7 +82,7 @@ class _Rows:
             {
                 "transaction_ref": f"T{len(self.transactions) + 1:010d}",
                 "tenancy_ref": ref,
-                "posted_on": on.isoformat(),
+                "posted_on": _iso(on),
                 "type": kind,
                 "method": method,
                 "amount": pence / 100,
@@ -115,7 +130,7 @@ def _statement(rng, rows: _Rows, t: Tenancy, span: tuple, method: str, hb_share:
     d = start + days((7 - start.weekday()) % 7)
     while d <= end:
         earlier_charges.append((d, _rent_on(t, d, begin)))
-        d += days(7)
+        d += WEEK
     charged = sum(c for _, c in earlier_charges)
     # Before the ledger: arrears built up from a small balance (credit, often).
     if start >= begin:
@@ -167,11 +182,11 @@ def _earlier_payments(rng, t: Tenancy, start, end, total: int, method: str, hb_s
             d += days(28)
     step = 28 if method == "managed_payment" else rng.choice((7, 14, 14, 30, 30))
     dates = []
-    d = start + days(rng.randint(0, min(step, 13)))
+    d, gap = start + days(rng.randint(0, min(step, 13))), days(step)
     while d <= end:
         if not (t.weeks > 0 and rng.random() < 0.12):
             dates.append(d)
-        d += days(step)
+        d += gap
     if not dates or total <= 0:
         return out
     weights = [rng.uniform(0.7, 1.3) for _ in dates]
