@@ -1,7 +1,12 @@
 """The demo landlord: deterministic, realistic, and loaded through the real import."""
 
 import json
+import math
+import random
 from datetime import date
+
+import shapely
+from shapely.geometry import Point, shape
 
 from sync import demo
 from sync.demo import landlord as demo_data
@@ -77,5 +82,41 @@ def test_many_patches_are_laid_out_in_a_near_square_grid_of_equal_patches():
     assert [grid_columns(n) for n in (1, 6, 7, 12, 70)] == [1, 2, 1, 3, 7]
     landlord = demo_data.generate(seed=5, homes_per_patch=40, patches=12, as_of=AS_OF)
     assert len(landlord.patches) == 12 and len(landlord.properties) == 12 * 40
-    west_edges = {p.boundary["coordinates"][0][0][0] for p in landlord.patches}
-    assert len(west_edges) == 3  # three columns of four
+    assert [inside.sum() for inside in _inside(landlord)] == [40] * 12
+
+
+def _inside(landlord) -> list:
+    """For each patch, which of the landlord's properties lie strictly inside it."""
+    xs = [p["longitude"] for p in landlord.properties]
+    ys = [p["latitude"] for p in landlord.properties]
+    return [shapely.contains_xy(shape(p.boundary), xs, ys) for p in landlord.patches]
+
+
+def test_every_home_lies_inside_its_patch_and_each_patch_is_the_ground_nearest_its_homes():
+    """Found in use: the patches were rectangles reaching past their homes, so a home on
+    one side of a line sat nearer the next patch's land than its own."""
+    landlord = demo_data.generate(seed=7, homes_per_patch=60, patches=6, as_of=AS_OF)
+    inside = _inside(landlord)
+    assert [hits.sum() for hits in inside] == [60] * 6
+    assert all(sum(hits[i] for hits in inside) == 1 for i in range(len(landlord.properties)))
+    owner = [next(k for k, hits in enumerate(inside) if hits[i]) for i in range(360)]
+    homes = [(p["longitude"], p["latitude"]) for p in landlord.properties]
+    scale = math.cos(math.radians(sum(y for _, y in homes) / len(homes)))
+    rng = random.Random(1)
+    west, south, east, north = shapely.union_all(
+        [shape(p.boundary) for p in landlord.patches]
+    ).bounds
+    checked = 0
+    for _ in range(3000):
+        x, y = rng.uniform(west, east), rng.uniform(south, north)
+        patch = [
+            k for k, p in enumerate(landlord.patches) if shape(p.boundary).contains(Point(x, y))
+        ]
+        if not patch:
+            continue
+        nearest = min(
+            range(len(homes)), key=lambda i: math.hypot((homes[i][0] - x) * scale, homes[i][1] - y)
+        )
+        assert owner[nearest] == patch[0], (x, y)
+        checked += 1
+    assert checked > 1000

@@ -4,14 +4,20 @@ Homes sit at real postcode unit positions (OS Code-Point Open, ``sync/demo/data/
 in Trowbridge, Melksham, Westbury, Devizes and Bradford-on-Avon and the villages between,
 with a few metres of jitter: a postcode unit holds a short run of houses along one street,
 one block of flats (every flat at the block's single position) or a garage site. The homes
-are cut into contiguous rectangular patches of equal size by median splits, in a grid as
-near square as the number of patches allows (70 patches: 7 columns of 10).
+are shared into patches of equal size by median splits, in a grid as near square as the
+number of patches allows (70 patches: 7 columns of 10); each patch's boundary is then drawn
+around its own homes (the joined Voronoi cells of its homes, ``boundaries``), so it follows
+the gaps between neighbouring patches' streets and holds exactly its own homes.
 """
 
+import json
 import math
 import random
 from dataclasses import dataclass, field
 from itertools import accumulate, pairwise
+
+import shapely
+from shapely import affinity
 
 from sync.demo import data
 
@@ -44,7 +50,7 @@ _TOWNS = (
     ("Bradford-on-Avon", 51.3470, -2.2510, 1.6, 0.4),
 )
 _M_PER_DEG_LAT = 111_200.0
-_BOX_MARGIN = 0.01  # degrees around the homes' bounding box
+_DISTRICT_MARGIN = 0.01  # degrees of latitude (about 1.1 km) around the outermost homes
 
 
 def _m_per_deg_lon(lat: float) -> float:
@@ -361,29 +367,50 @@ def _compass(offsets: list[tuple[float, float]]) -> list[str] | None:
 
 
 def patch_plans(cells: list[Cell], patches: int) -> list[PatchPlan]:
-    """One rectangle per cell, named after its main town; the outer cells reach the edge of
-    a box around all the homes. The first half of the patches is team 1, the rest team 2."""
-    south, north, west, east = _bounding_box(cells)
+    """One boundary per cell (``boundaries``), named after its main town. The first half of
+    the patches is team 1, the rest team 2."""
     plans = []
-    for number, (cell, name) in enumerate(zip(cells, _patch_names(cells), strict=True), start=1):
-        x0 = west if cell.west is None else cell.west
-        x1 = east if cell.east is None else cell.east
-        y0 = south if cell.south is None else cell.south
-        y1 = north if cell.north is None else cell.north
-        ring = [[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]
+    shapes = boundaries(cells)
+    for number, (name, geom) in enumerate(zip(_patch_names(cells), shapes, strict=True), 1):
         team = 1 + (number - 1) * 2 // patches
-        plans.append(PatchPlan(number, name, team, {"type": "Polygon", "coordinates": [ring]}))
+        plans.append(PatchPlan(number, name, team, _geojson(geom)))
     return plans
 
 
-def _bounding_box(cells: list[Cell]) -> tuple[float, float, float, float]:
-    """(south, north, west, east) of every home, with a margin."""
+def boundaries(cells: list[Cell]) -> list:
+    """Each cell's patch as a shapely (Multi)Polygon: the Voronoi cells of its homes, joined,
+    within a district drawn ``_DISTRICT_MARGIN`` around every home. The patches tile the
+    district and each home lies strictly inside its own patch (its Voronoi cell holds it),
+    so the lines follow the gaps between neighbouring patches' streets, not a grid. A patch
+    whose homes interleave with a neighbour's has more than one part, as real patches do.
+
+    The cells are computed with longitude scaled by cos(latitude), so that they are
+    shaped by distance on the ground; the scaling is undone before returning."""
     homes = [(lat, lon) for c in cells for u in c.units for lat, lon in u.homes]
-    south = round(min(p[0] for p in homes) - _BOX_MARGIN, 6)
-    north = round(max(p[0] for p in homes) + _BOX_MARGIN, 6)
-    west = round(min(p[1] for p in homes) - _BOX_MARGIN, 6)
-    east = round(max(p[1] for p in homes) + _BOX_MARGIN, 6)
-    return south, north, west, east
+    scale = math.cos(math.radians(sum(lat for lat, _ in homes) / len(homes)))
+    owner: dict[tuple[float, float], int] = {}
+    for k, cell in enumerate(cells):
+        for u in cell.units:
+            for lat, lon in u.homes:
+                if owner.setdefault((lon * scale, lat), k) != k:
+                    raise ValueError("Two patches have a home at the same position.")
+    sites = shapely.multipoints(list(owner))
+    district = sites.convex_hull.buffer(_DISTRICT_MARGIN)
+    parts = shapely.get_parts(shapely.voronoi_polygons(sites, extend_to=district, ordered=True))
+    members: list[list] = [[] for _ in cells]
+    for part, k in zip(parts, owner.values(), strict=True):
+        members[k].append(part)
+    return [
+        affinity.scale(
+            shapely.coverage_union_all(m).intersection(district), 1 / scale, 1.0, origin=(0, 0)
+        )
+        for m in members
+    ]
+
+
+def _geojson(geom) -> dict:
+    """A GeoJSON (Multi)Polygon with plain lists, as the import and the API expect."""
+    return json.loads(shapely.to_geojson(geom))
 
 
 def _patch_names(cells: list[Cell]) -> list[str]:
