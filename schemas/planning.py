@@ -182,6 +182,40 @@ class LeftOutSchema(Schema):
     text = fields.String()
 
 
+class StopProgressSchema(Schema):
+    uprn = Id()
+    address = fields.String(allow_none=True)
+    seq = fields.Integer(
+        allow_none=True,
+        metadata={"description": "The stop's `seq`; null for a stop a re-plan kept (`fixed`)."},
+    )
+    state = fields.String(
+        metadata={
+            "enum": ["visited", "skipped", "to_go"],
+            "description": "`visited`: the officer's home visit there that day has synced; "
+            "`skipped`: not visited, but a later stop was (or a re-plan passed it); "
+            "`to_go`: neither.",
+        }
+    )
+    outcome = fields.String(
+        allow_none=True, metadata={"description": "The visit's outcome (its latest record)."}
+    )
+    visit_id = fields.String(allow_none=True)
+    visited_at = fields.String(
+        allow_none=True, metadata={"description": "When the officer arrived (else recorded)."}
+    )
+
+
+class PlanProgressSchema(Schema):
+    visited = fields.Integer()
+    skipped = fields.Integer()
+    to_go = fields.Integer()
+    stops = fields.List(
+        fields.Nested(StopProgressSchema),
+        metadata={"description": "The day's stops in order: those a re-plan kept, then `stops`."},
+    )
+
+
 class PlanSchema(Schema):
     id = Id()
     officer_id = Id()
@@ -201,6 +235,10 @@ class PlanSchema(Schema):
     left_out = fields.List(fields.Nested(LeftOutSchema))
     totals = fields.Dict()
     feasible = fields.Boolean()
+    progress = fields.Nested(
+        PlanProgressSchema,
+        metadata={"description": "How far the officer has got, from the visits synced so far."},
+    )
 
 
 class PlanListQuerySchema(Schema):

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller
 from sync.access.users import base_of
+from sync.casework.progress import add_progress
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound
 from sync.protocol.kinds import Kind
@@ -86,7 +87,7 @@ def get_plan(db: Database, caller: Caller, plan_id: int) -> dict:
     if not rows:
         raise NotFound(f"Plan {plan_id} not found.")
     officer_for(db, caller, rows[0]["officer_id"])
-    return plan_out(rows[0])
+    return add_progress(db, [plan_out(rows[0])])[0]
 
 
 def read_plans(db: Database, ids: list[str], today: date) -> dict[str, dict]:
@@ -102,7 +103,8 @@ def read_plans(db: Database, ids: list[str], today: date) -> dict[str, dict]:
 
 
 def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | None = None):
-    """Current plans for a day: mine (officers), my team's (team leaders), all (admins)."""
+    """Current plans for a day: mine (officers), my team's (team leaders), all (admins),
+    each with its progress (``sync.casework.progress``)."""
     if caller.role not in ("officer", "team_leader", "admin"):
         raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see visit plans.")
     where, params = ["p.plan_date = ?", "p.status = 'current'"], [day.isoformat()]
@@ -115,14 +117,18 @@ def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | Non
     if officer_id is not None:
         where.append("p.officer_id = ?")
         params.append(officer_id)
-    return [
-        plan_out(row)
-        for row in db.query(
-            f"SELECT {', '.join('p.' + c for c in PLAN_COLUMNS.split(', '))} FROM plans p "
-            f"JOIN users u ON u.id = p.officer_id WHERE {' AND '.join(where)} ORDER BY u.username",
-            params,
-        )
-    ]
+    return add_progress(
+        db,
+        [
+            plan_out(row)
+            for row in db.query(
+                f"SELECT {', '.join('p.' + c for c in PLAN_COLUMNS.split(', '))} FROM plans p "
+                f"JOIN users u ON u.id = p.officer_id WHERE {' AND '.join(where)} "
+                "ORDER BY u.username",
+                params,
+            )
+        ],
+    )
 
 
 def past_plans(db: Database, officer_id: int, since: str, today: date) -> list[str]:
