@@ -9,7 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import observability, web
+from server import observability, tiles, web
 from server.blueprint import IdConverter
 from server.context import authenticate_request, hold_connections, limit_request
 from server.problems import Api
@@ -70,7 +70,7 @@ def config_from_env(environ=os.environ) -> dict:
         config["OSRM_URL"] = environ["DOORSTEP_OSRM_URL"]
     if environ.get("DOORSTEP_BLOB_DIR"):
         config["BLOB_DIR"] = environ["DOORSTEP_BLOB_DIR"]
-    for name in ("TILE_URL", "TILE_ATTRIBUTION", "DIRECTIONS_URL"):
+    for name in ("TILE_URL", "TILE_ATTRIBUTION", "TILES_MBTILES", "DIRECTIONS_URL"):
         if environ.get(f"DOORSTEP_{name}"):
             config[name] = environ[f"DOORSTEP_{name}"]
     if environ.get("DOORSTEP_MAX_IMPORT_BYTES"):
@@ -119,6 +119,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                 "Set DOORSTEP_SECRET_KEY: Doorstep will not start without a secret."
             )
         app.config["SECRET_KEY"] = "testing-only-secret"
+    tiles.configure(app)
     if not app.config.get("BLOB_DIR"):
         app.config["BLOB_DIR"] = str(blob_store.default_root(app.config["DATABASE"]))
     logging.basicConfig(level=logging.INFO)
@@ -165,4 +166,5 @@ def create_app(test_config: dict | None = None) -> Flask:
         for blp in module.blueprints:
             api.register_blueprint(blp)
     app.register_blueprint(web.blp)
+    app.register_blueprint(tiles.blp)
     return app

@@ -7,7 +7,7 @@
 Both are plain ES modules with no build step, and speak only the public API. The files
 are public (no data in them); everything personal comes from the API with a token.
 Nothing is fetched from another origin, except map tiles when ``DOORSTEP_TILE_URL`` is
-set.
+set (``DOORSTEP_TILES_MBTILES`` serves them from this origin instead: ``server.tiles``).
 """
 
 import hashlib
@@ -68,8 +68,8 @@ def shell_version() -> str:
 def _csp() -> str:
     images = "'self' blob: data:"
     tile_url = current_app.config.get("TILE_URL")
-    if tile_url:
-        parts = urlsplit(tile_url.replace("{", "").replace("}", ""))
+    parts = urlsplit((tile_url or "").replace("{", "").replace("}", ""))
+    if parts.netloc:  # tiles from another origin (this origin's /tiles/ is 'self')
         images += f" {parts.scheme}://{parts.netloc}"
     return (
         "default-src 'self'; script-src 'self'; style-src 'self'; "
@@ -156,6 +156,8 @@ def config():
                     "tile_url": current_app.config.get("TILE_URL"),
                     "tile_attribution": current_app.config.get("TILE_ATTRIBUTION"),
                     "directions_url": current_app.config.get("DIRECTIONS_URL") or DIRECTIONS_URL,
+                    # [lowest, highest] zoom the tiles exist at (an MBTiles file's), or null.
+                    "tile_zoom": current_app.config.get("TILE_ZOOM"),
                     "version": shell_version(),
                 }
             ),
