@@ -1,8 +1,10 @@
-// The console's planning: each officer's day, and the team's week.
+// The console's planning: each officer's day, with its progress from the synced visits and
+// a map of the route, and the team's week.
 
 import { explain } from "../web/api.js";
+import { drawMap } from "../web/map.js";
 import { addDays, announce, clock, field, h, londonToday } from "../web/ui.js";
-import { app, call, officers, statusLine } from "./common.js";
+import { app, call, label, officers, statusLine } from "./common.js";
 
 export async function planningView() {
   const day = new URLSearchParams(location.hash.split("?")[1] || "").get("date") || londonToday();
@@ -33,21 +35,72 @@ export async function planningView() {
         }
       },
     }, plan ? "Plan again" : "Plan this day");
-    return h("div.card", h("h2", officer.display_name),
+    const progress = plan && progressBySeq(plan);
+    return h("section.card", { "aria-labelledby": `plan-${officer.id}` }, h("h2", { id: `plan-${officer.id}` }, officer.display_name),
       plan
         ? [h("p.meta", `${plan.stops.length} visits, ${clock(plan.stops[0]?.arrive_at)} to ${clock(plan.stops.at(-1)?.leave_at)} (${plan.mode})`),
-           h("ol", plan.stops.map((s) => h("li", `${clock(s.arrive_at)} ${s.address}`,
+           progressSummary(plan),
+           routeMap(plan, officer, progress),
+           h("ol.plan", plan.stops.map((s) => h("li", { dataset: { state: progress.get(s.seq)?.state || "to_go" } }, `${clock(s.arrive_at)} ${s.address}`,
              s.markers?.includes("no_lone_visits") ? h("span.tag.bad", " No lone visits") : "",
              s.partner ? ` (paired visit: starts at ${clock(s.start_at)} with ${s.partner.name})`
-               : s.appointment ? ` (appointment ${s.appointment.from}–${s.appointment.to})` : "")))]
+               : s.appointment ? ` (appointment ${s.appointment.from}–${s.appointment.to})` : "",
+             stateTag(progress.get(s.seq)))))]
         : h("p", "No plan for this day."),
       h("div.actions", planIt));
   });
   return [
     h("h1", `Planning: ${day}`), dayInput, status,
+    h("p.meta", "Each plan's progress comes from the visits the officers' phones have synced: a stop is visited when its visit has arrived, skipped when a later stop was visited first."),
+    h("ul.legend", Object.entries(STATES).map(([state, text]) =>
+      h("li", h(`span.dot.${state}`, { "aria-hidden": "true" }), text))),
     h("div.grid", cards),
     weekForm(staff, holders, status),
   ];
+}
+
+const STATES = { visited: "Visited", skipped: "Skipped", to_go: "To go" };
+
+// The plan's stops' progress (GET /plans gives it), by their seq.
+function progressBySeq(plan) {
+  return new Map((plan.progress?.stops || []).filter((p) => p.seq !== null).map((p) => [p.seq, p]));
+}
+
+function progressSummary(plan) {
+  const p = plan.progress;
+  if (!p) return null;
+  const kept = p.stops.filter((s) => s.seq === null);
+  return [
+    h("p.progress", `${p.visited} visited, ${p.skipped} skipped, ${p.to_go} to go.`),
+    kept.length
+      ? h("p.meta", `Before the re-plan: ${kept.map((s) => `${s.address} (${STATES[s.state].toLowerCase()})`).join(", ")}.`)
+      : null,
+  ];
+}
+
+function stateTag(entry) {
+  if (!entry) return "";
+  if (entry.state === "visited") {
+    return h("span.tag.ok", ` Visited ${clock(entry.visited_at)}: ${label("visit_outcomes", entry.outcome)}`);
+  }
+  return entry.state === "skipped" ? h("span.tag.warn", " Skipped") : h("span.meta", " (to go)");
+}
+
+// The officer's route: from the start, the stops in order, to the end.
+function routeMap(plan, officer, progress) {
+  const places = [plan.start, ...plan.stops, plan.end].filter((p) => p && Number.isFinite(p.latitude));
+  return drawMap({
+    title: `${officer.display_name}'s route: ${plan.stops.length} stops in order`,
+    route: places.map((p) => [p.longitude, p.latitude]),
+    points: plan.stops.map((s) => {
+      const state = progress.get(s.seq)?.state || "to_go";
+      return {
+        lon: s.longitude, lat: s.latitude, className: `stop ${state}`, label: String(s.seq),
+        title: `${s.seq}. ${s.address}: ${STATES[state]}`,
+      };
+    }),
+    width: 480, height: 300, tileUrl: app.config.tile_url, tileZoom: app.config.tile_zoom,
+  });
 }
 
 function weekForm(staff, holders, status) {
