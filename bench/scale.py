@@ -12,6 +12,9 @@ reimport: the next night, the same files with 3% of each kind's rows changed (th
 transactions: the first import of the rent transactions (two years for tenancies in
   arrears or with legal steps, 13 weeks for the rest), and a night's new ones: a rent
   charge and a payment for every tenancy (``transactions_night``).
+bundle: the court bundle (evidence, statement and PDF, as GET /tenancies/{ref}/bundle.pdf
+  makes it) of the heaviest tenancy, the one with the most transactions and letters:
+  median seconds over three renders, and its pages.
 db_mb: the database file after the first import (checkpointed).
 bootstrap: one officer's whole first pull (server time, in-process WSGI, pages of 2,000),
   and its size gzipped; medians over several patches.
@@ -31,16 +34,22 @@ import statistics
 import tempfile
 import time
 from datetime import timedelta
+from io import BytesIO
 from pathlib import Path
+
+from pypdf import PdfReader
 
 from bench.build import import_files, timed
 from bench.load import storm
 from bench.sync import SECRET, bench_bootstrap
 from sync import demo
 from sync.access.devices import login
+from sync.access.scope import Caller
+from sync.casework import bundle, evidence
 from sync.clock import london_today
 from sync.demo import landlord as demo_data
 from sync.intake import store as intake_store
+from sync.records import statements
 from sync.store.db import open_database
 
 CHANGED = 0.03  # share of each kind's rows the second night changes
@@ -149,6 +158,29 @@ def plans(db_path: Path, tokens: dict[str, str], day) -> dict:
     }
 
 
+def heaviest_bundle(db, today) -> dict:
+    """The court bundle of the tenancy with the most transactions and letters, made as the
+    API makes it: median seconds of three renders, its pages and size."""
+    (ref,) = db.execute(
+        "SELECT tenancy_ref FROM (SELECT tenancy_ref FROM rent_transactions UNION ALL "
+        "SELECT tenancy_ref FROM letters) GROUP BY tenancy_ref ORDER BY count(*) DESC LIMIT 1"
+    ).fetchone()
+    (admin,) = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()
+    caller = Caller(user_id=admin, username="admin", role="admin", team_id=None)
+    times, pdf = [], b""
+    for _ in range(3):
+        started = time.perf_counter()
+        found = evidence.protocol_evidence(db, caller, ref, today)
+        pdf = bundle.render(found, statements.tenancy_statement(db, ref, today), today)
+        times.append(time.perf_counter() - started)
+    return {
+        "bundle_tenancy": ref,
+        "bundle_s": round(statistics.median(times), 2),
+        "bundle_pages": len(PdfReader(BytesIO(pdf)).pages),
+        "bundle_kb": round(len(pdf) / 1e3),
+    }
+
+
 def measure(workdir: Path, homes_per_patch: int, patches: int, phones: int, sample: int):
     today = london_today()
     figures: dict = {"patches": patches, "homes_per_patch": homes_per_patch}
@@ -196,6 +228,7 @@ def measure(workdir: Path, homes_per_patch: int, patches: int, phones: int, samp
     figures["transactions_night_rows"] = night["rows_read"]
     figures["transactions_night_s"] = round(night["seconds"], 2)
 
+    figures.update(heaviest_bundle(db, today))
     tokens = {
         name: login(db, name, demo.DEMO_PASSWORD, "bench phone")["token"]
         for name in officers(db, sample)
@@ -260,6 +293,10 @@ def main(argv=None) -> None:
         f"  rent transactions    {f['transactions_s']:8.1f} s  first import, "
         f"{f['transactions_rows']:,} rows; a night's {f['transactions_night_rows']:,} new "
         f"rows in {f['transactions_night_s']} s"
+    )
+    print(
+        f"  court bundle         {f['bundle_s']:8.2f} s  {f['bundle_pages']} pages, "
+        f"{f['bundle_kb']} KB: the heaviest tenancy ({f['bundle_tenancy']})"
     )
     print(
         f"  bootstrap, a patch   {f['bootstrap_ms']:8.1f} ms  {f['bootstrap_records']:,} "
