@@ -25,7 +25,7 @@ def test_a_team_leader_opens_every_screen_without_a_script_error(browser, server
     for name in TEAM_SCREENS:
         page.get_by_role("button", name=name, exact=True).click()
         expect(page.locator("main h1")).to_be_visible(timeout=WAIT)
-        section = page.locator("main section")
+        section = page.locator("main > section")
         expect(section).not_to_have_attribute("aria-busy", "true", timeout=WAIT)
         assert not page.locator("main [role=alert][data-tone=bad]").count(), name
     assert errors == []

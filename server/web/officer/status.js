@@ -21,7 +21,8 @@ export function updatePill() {
   else if (s.state === "offline") [text, state] = [`Offline · ${waiting || "0 waiting"}`, "offline"];
   else if (s.state === "error") [text, state] = [`Sync failed${waiting ? ` · ${waiting}` : ""}`, "rejected"];
   else if (waiting) [text, state] = [waiting, "waiting"];
-  else [text, state] = [`Synced ${s.lastSync ? clock(s.lastSync) : "–"}`, "synced"];
+  else if (!s.lastSync) [text, state] = ["Not synced yet", "waiting"]; // never "Synced" before the first sync ends
+  else [text, state] = [`Synced ${clock(s.lastSync)}`, "synced"];
   if (pill.textContent !== text && state !== "syncing") live.textContent = `Sync: ${text}`;
   pill.textContent = text;
   pill.dataset.state = state;
