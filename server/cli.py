@@ -84,12 +84,13 @@ def cmd_demo(args) -> int:
         leftover.unlink(missing_ok=True)
     db = open_database(building)
     demo.build(
-        db, seed=args.seed, homes_per_patch=args.homes_per_patch, patches=args.patches, as_of=as_of
+        db,
+        seed=args.seed,
+        homes_per_patch=args.homes_per_patch,
+        patches=args.patches,
+        as_of=as_of,
+        field_work=not args.no_field_work,
     )
-    if not args.no_field_work:
-        from sync.demo import field as demo_field
-
-        demo_field.record_week(db, seed=args.seed, as_of=as_of)
     summary = demo.landlord_summary(db, as_of)
     db.close()
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):

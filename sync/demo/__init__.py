@@ -20,7 +20,8 @@ from sqlite_utils import Database
 from sync.access.passwords import hash_password
 from sync.access.scope import Caller
 from sync.access.users import create_team, create_user
-from sync.demo import geography
+from sync.clock import london_today
+from sync.demo import field, geography
 from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
 from sync.intake.run import import_rows
@@ -60,15 +61,18 @@ def build(
     homes_per_patch: int = 1800,
     patches: int = 6,
     as_of: date | None = None,
+    field_work: bool = False,
 ) -> demo_data.Landlord:
-    """Load a generated landlord into an empty, migrated database, through the import.
+    """Load a generated landlord into an empty, migrated database, through the import;
+    with ``field_work``, then push a week of the officers' field work (``field.py``).
 
     The rent transactions and letters are most of the rows. For a database on disk a
     second process, on the machine's second core, draws them while this one imports the
     rest, and imports them once the tenancies and tenants they name are in; SQLite's write
     lock and the busy timeout take turns between the two. The landlord returned has its
     transactions and letters only if they were drawn here (``draw_history()`` draws them,
-    the same rows)."""
+    the same rows). The field work needs neither, so it is pushed meanwhile."""
+    as_of = as_of or london_today()
     landlord = demo_data.generate(
         seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
     )
@@ -89,6 +93,8 @@ def build(
             if kind == "tenants" and history:
                 named.set()
         give_bases(db)
+        if field_work:
+            field.record_week(db, seed=seed, as_of=as_of)
     finally:
         if history:
             named.set()
