@@ -275,3 +275,30 @@ def test_at_the_weekend_the_app_plans_the_next_working_day(browser, server):
     assert len(plans) == 1
     context.close()
     assert errors == []
+
+
+def test_a_paired_visit_names_the_partner_and_the_minute_both_start(browser, server):
+    base = server.base
+    day = london_today() + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    leader = api_login(base, "leader1")
+    me = call("GET", f"{base}/me", token=leader)
+    officers = {u["username"]: u["id"] for u in call("GET", f"{base}/users", token=leader)}
+    home = max(
+        call("GET", f"{base}/patches/1/priorities", token=leader), key=lambda x: x["score"]
+    )["uprn"]
+    paired = {"uprn": home, "date": day.isoformat(), "from": "10:00", "to": "12:00"}
+    paired["officer_ids"] = [officers["officer1"], officers["officer2"]]
+    body = {"start": day.isoformat(), "days": 1, "paired": [paired]}
+    call("POST", f"{base}/teams/{me['team_id']}/week-plan", body, token=leader)
+
+    context, page, errors = officer_signs_in(browser, base)
+    page.clock.set_fixed_time(datetime(day.year, day.month, day.day, 8))
+    page.reload()
+    stop = page.locator(f"li.stop[data-uprn='{home}']")
+    expect(stop).to_contain_text(
+        re.compile(r"paired visit with Officer 2, both start at 1[01]:\d\d"), timeout=WAIT
+    )
+    context.close()
+    assert errors == []

@@ -116,7 +116,8 @@ function stopRow(stop, visit) {
     h("a.stop-link", { href: `#home/${stop.uprn}` }, `${stop.seq}. ${stop.address}`),
     h("p.meta",
       `${clock(stop.arrive_at)} · ${money(arrears)}`,
-      stop.appointment ? ` · appointment ${stop.appointment.from}–${stop.appointment.to}` : "",
+      stop.partner ? ` · paired visit with ${stop.partner.name}, both start at ${clock(stop.start_at)}`
+        : stop.appointment ? ` · appointment ${stop.appointment.from}–${stop.appointment.to}` : "",
       " · ", names ? h("span.names", names) : "no tenant held"),
     done || warnings.length ? h("ul.tags", done, warnings) : null,
     h("div.stop-actions",
