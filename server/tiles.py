@@ -13,6 +13,7 @@ Tiles hold no personal data, and an ``<image>`` in the map cannot send a bearer 
 the tiles are public, like the front ends' own files.
 """
 
+import re
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -23,6 +24,7 @@ from sync.errors import NotFound
 
 MIMETYPES = {"png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "webp": "image/webp"}
 MAX_ZOOM = 24
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only: "²" is a digit to str.isdigit
 
 blp = Blueprint("tiles", __name__)
 
@@ -82,7 +84,7 @@ def tile(z: str, x: str, name: str):
     if not meta:
         raise NotFound("No tiles are served here: set DOORSTEP_TILES_MBTILES.")
     y, _, ext = name.partition(".")
-    if not (z.isdigit() and x.isdigit() and y.isdigit()) or int(z) > MAX_ZOOM:
+    if not all(_NUMBER.fullmatch(part) for part in (z, x, y)) or int(z) > MAX_ZOOM:
         raise NotFound("A tile's address is /tiles/{z}/{x}/{y}.{format}, in whole numbers.")
     if ext != meta["format"]:
         raise NotFound(f"The tiles here are .{meta['format']}.")

@@ -243,3 +243,24 @@ def test_paired_visits_start_together_and_name_the_partner(
     assert partners[pair[0]]["officer_id"] == pair[1] and partners[pair[0]]["name"] == "Officer 2"
     assert partners[pair[1]]["officer_id"] == pair[0] and partners[pair[1]]["name"] == "Officer 1"
     assert partners[pair[0]]["booked"] == {"from": "10:00", "to": "12:00"}
+
+
+def test_an_absence_recorded_while_a_plan_is_solved_stops_it_being_stored(
+    client, as_user, ids, db, monkeypatch
+):
+    """The absence is checked again under the write lock, not only before solving."""
+    from sync.casework import days
+
+    solve = days.compose
+
+    def compose_then_leave(*args, **kwargs):
+        draft = solve(*args, **kwargs)
+        assert _away(client, as_user, ids["officer3"]).status_code == 201
+        return draft
+
+    monkeypatch.setattr(days, "compose", compose_then_leave)
+    body = {"officer_id": ids["officer3"], "date": TOMORROW.isoformat()}
+    answer = client.post("/plans", json=body, headers=as_user("leader1"))
+    assert_problem(answer, 422, "officer-absent", "date")
+    day = client.get(f"/plans?date={TOMORROW.isoformat()}", headers=as_user("leader1"))
+    assert ids["officer3"] not in {p["officer_id"] for p in day.get_json()}

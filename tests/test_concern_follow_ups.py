@@ -97,3 +97,15 @@ def test_a_follow_up_keeps_to_the_concerns_audience(client, as_user, db):
     leader = client.get(f"/concerns/{concern_id}", headers=as_user("leader1")).json
     assert leader["follow_ups"] == []
     assert client.get("/concerns", headers=as_user("leader2")).json["items"] == []
+
+
+def test_a_referral_date_out_of_this_world_is_refused_naming_the_field(client, as_user, db):
+    concern_id, _ = _raised(client, as_user, db)
+    lead = as_user("safeguarding1")
+    etag = client.get(f"/concerns/{concern_id}", headers=lead).headers["ETag"]
+    url = f"/concerns/{concern_id}/follow-ups"
+    for when in ("0001-01-01T00:00:00+14:00", "1000-01-01T00:00:00Z"):
+        answer = client.post(
+            url, json={"note": "x", "referred_at": when}, headers=lead | {"If-Match": etag}
+        )
+        assert_problem(answer, 422, field="referred_at")

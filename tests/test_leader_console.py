@@ -34,7 +34,15 @@ def test_a_work_phone_is_stored_as_e164_however_it_was_typed(client, as_user, ty
 
 
 @pytest.mark.parametrize(
-    "typed", ["12345", "07700 90012", "+1 202 555 0123", "0800 CALL ME", "+44 0770 0900123"]
+    "typed",
+    [
+        "12345",
+        "07700 90012",
+        "+1 202 555 0123",
+        "0800 CALL ME",
+        "+44 0770 0900123",
+        "07700 \u0669\u0660\u0660\u0661\u0662\u0663",  # Arabic-Indic digits: not dialable
+    ],
 )
 def test_a_work_phone_that_is_not_a_uk_number_is_refused_naming_the_field(client, as_user, typed):
     team = client.get("/teams", headers=as_user("admin")).get_json()[0]

@@ -75,6 +75,8 @@ def test_tiles_are_served_from_the_mbtiles_file_with_the_rows_flipped(db_path, t
         "/tiles/a/0/0.png",
         "/tiles/1/-1/0.png",
         "/tiles/99/0/0.png",
+        "/tiles/%C2%B2/0/0.png",  # a digit to str.isdigit, not to int()
+        "/tiles/0/0/" + "1" * 5000 + ".png",  # past int()'s limit on digits
     ],
 )
 def test_a_tile_not_in_the_file_is_a_problem_404(db_path, tmp_path, path):

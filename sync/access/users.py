@@ -40,7 +40,7 @@ def uk_phone(value: str | None) -> str | None:
             break
     else:
         national = ""
-    if not re.fullmatch(r"[1-9]\d{9}", national):
+    if not re.fullmatch(r"[1-9][0-9]{9}", national):  # ASCII digits: a tel: link dials them
         raise ValidationFailed(
             f"{value!r} is not a UK phone number.", errors={"work_phone": [PHONE_RULE]}
         )

@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller
 from sync.access.users import base_of
+from sync.casework import absences
 from sync.casework.progress import add_progress
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound
@@ -42,8 +43,11 @@ def officer_for(db: Database, caller: Caller, officer_id: int) -> dict:
 
 
 def store(db, caller, officer, day, request, body, replaces) -> int:
-    """Store a plan, superseding the officer's current plan for the day; its id."""
+    """Store a plan, superseding the officer's current plan for the day; its id. The
+    officer's absence is checked again under the write lock: one recorded while the plan
+    was being solved (seconds, for a week) must not be planned over."""
     with write_transaction(db):
+        absences.check_present(db, officer, day)
         previous = [
             r[0]
             for r in db.execute(

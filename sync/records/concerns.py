@@ -352,11 +352,21 @@ def follow_up(
     concern it raises the home's flag until a lead clears it. Returns the concern."""
     _audience_clause(caller)  # 403 for roles that never see concerns
     now = datetime.now(UTC)
-    if referred_at is not None and referred_at > now + CLOCK_AHEAD:
-        raise ValidationFailed(
-            "A referral cannot be made in the future.",
-            errors={"referred_at": ["In the future."]},
-        )
+    if referred_at is not None:
+        try:
+            utc = referred_at.astimezone(UTC)  # stored as sent, with its offset
+        except OverflowError:  # 0001-01-01T00:00+14:00 is before the first instant
+            utc = None
+        if utc is None or utc.year < 1990:
+            raise ValidationFailed(
+                "A referral's date must be a real one, after 1990.",
+                errors={"referred_at": ["Before 1990."]},
+            )
+        if utc > now + CLOCK_AHEAD:
+            raise ValidationFailed(
+                "A referral cannot be made in the future.",
+                errors={"referred_at": ["In the future."]},
+            )
     new_id = str(uuid.uuid4())
     # The write lock first, then the ETag check: a follow-up recorded at once with the
     # same ETag waits for this one, then finds the ETag changed (412).
