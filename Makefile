@@ -35,7 +35,7 @@ run: install $(DEMO_DB)
 	[print('  %-14s %s' % l) for l in demo_logins()]"
 	@echo "Serving the demo landlord on http://127.0.0.1:$(PORT)"
 	@echo "  officer app:          http://127.0.0.1:$(PORT)/app/      (sign in as officer1)"
-	@echo "  team leader console:  http://127.0.0.1:$(PORT)/console/  (sign in as leader1)"
+	@echo "  console:              http://127.0.0.1:$(PORT)/console/  (leader1, repairs1 or safeguarding1)"
 	@echo "  API description:      http://127.0.0.1:$(PORT)/openapi.json"
 	DOORSTEP_DATABASE=$(DEMO_DB) DOORSTEP_SECRET_KEY=$(DEMO_SECRET) \
 		DOORSTEP_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 \
