@@ -133,6 +133,21 @@ def test_the_court_bundle_is_a_pdf_on_numbered_pages(client, as_user, db):
     assert_problem(client.get("/tenancies/NO-SUCH/bundle.pdf", headers=as_user(officer)), 404)
 
 
+def test_the_bundle_prints_names_as_they_are_written(client, as_user, db):
+    """Not their nearest Latin-1 letters: a court document names the parties exactly."""
+    ref, _, officer = _claim_case(db)
+    db.execute(
+        "UPDATE tenants SET first_name = 'Łukasz', last_name = 'Wiśniewski-Nguyễn' "
+        "WHERE tenancy_ref = ? AND is_lead = 1",
+        [ref],
+    )
+    db.conn.commit()
+    got = client.get(f"/tenancies/{ref}/bundle.pdf", headers=as_user(officer))
+    assert got.status_code == 200
+    _, text = _pdf_text(got.data)
+    assert "Łukasz Wiśniewski-Nguyễn" in text[0]
+
+
 def test_the_bundle_is_declared_in_the_openapi(client):
     spec = client.get("/openapi.json").get_json()
     evidence = spec["paths"]["/tenancies/{tenancy_ref}/evidence"]["get"]["responses"]["200"]

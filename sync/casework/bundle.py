@@ -10,12 +10,13 @@ PDF a team leader can put in front of a district judge, on numbered pages.
 6. support, vulnerabilities, Breathing Space and the notice;
 7. the protocol checklist.
 
-fpdf2 draws it (pure Python, no system packages). Its built-in Helvetica holds Latin-1
-only, so other characters are written as their nearest Latin-1 letters (``ł`` as ``l``).
+fpdf2 draws it (pure Python, no system packages) in DejaVu Sans, shipped beside this module
+(``fonts/``, with its licence) and embedded as the glyphs used: a name is printed as it is
+written (Łukasz, Siobhán, Nguyễn), where the PDF's built-in fonts hold Latin-1 only.
 """
 
-import unicodedata
 from datetime import date, timedelta
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -24,16 +25,14 @@ from sync import codes
 from sync.records import statements
 
 TWO_YEARS = timedelta(weeks=104)
+FONTS = Path(__file__).with_name("fonts")
+FONT = "DejaVu"
 _STATUS = {"met": "Met", "not_met": "NOT MET", "not_applicable": "Not applicable"}
 
 
-def _latin(text) -> str:
-    text = "" if text is None else str(text)
-    text = text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2019", "'")
-    if all(ord(c) < 256 for c in text):
-        return text
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if ord(c) < 256 and not unicodedata.combining(c))
+def _text(text) -> str:
+    """Text to print: None as nothing."""
+    return "" if text is None else str(text)
 
 
 def _money(value) -> str:
@@ -45,6 +44,8 @@ def _money(value) -> str:
 class _Bundle(FPDF):
     def __init__(self, title: str):
         super().__init__(format="A4")
+        self.add_font(FONT, "", FONTS / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS / "DejaVuSans-Bold.ttf")
         self.title_line = title
         self.set_auto_page_break(True, margin=18)
         self.set_margins(16, 16, 16)
@@ -52,24 +53,24 @@ class _Bundle(FPDF):
 
     def footer(self):
         self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 6, _latin(self.title_line), align="L")
+        self.set_font(FONT, size=8)
+        self.cell(0, 6, _text(self.title_line), align="L")
         self.set_x(self.l_margin)
         self.cell(0, 6, f"Page {self.page_no()} of {{nb}}", align="R")
 
     def heading(self, text: str):
-        self.set_font("Helvetica", "B", 14)
-        self.cell(0, 9, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("Helvetica", size=9)
+        self.set_font(FONT, "B", 14)
+        self.cell(0, 9, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, size=9)
 
     def para(self, text: str, bold: bool = False):
-        self.set_font("Helvetica", "B" if bold else "", 9)
-        self.multi_cell(0, 5, _latin(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-        self.set_font("Helvetica", size=9)
+        self.set_font(FONT, "B" if bold else "", 9)
+        self.multi_cell(0, 5, _text(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_font(FONT, size=9)
 
     def rows(self, headings: tuple, rows: list, widths: tuple, align: str = ""):
         """A table; ``align`` gives each column's alignment (L, R), left by default."""
-        self.set_font("Helvetica", size=8)
+        self.set_font(FONT, size=8)
         if not rows:
             self.para("None on record.")
             self.ln(2)
@@ -84,16 +85,16 @@ class _Bundle(FPDF):
             for row in [headings, *rows]:
                 line = table.row()
                 for value in row:
-                    line.cell(_latin(value))
+                    line.cell(_text(value))
         self.ln(3)
-        self.set_font("Helvetica", size=9)
+        self.set_font(FONT, size=9)
 
 
 def render(evidence: dict, statement: dict, today: date) -> bytes:
     """The bundle's bytes, from the evidence and the full statement."""
     tenancy = evidence["tenancy"]
     pdf = _Bundle(f"Possession claim bundle: tenancy {tenancy['tenancy_ref']}")
-    pdf.set_title(_latin(pdf.title_line))
+    pdf.set_title(_text(pdf.title_line))
     pdf.set_creator("Doorstep")
     pdf.set_creation_date(_midday(today))
     _cover(pdf, evidence, statement, today)
@@ -115,9 +116,9 @@ def _midday(day: date):
 def _cover(pdf: _Bundle, ev: dict, statement: dict, today: date):
     pdf.add_page()
     tenancy = ev["tenancy"]
-    pdf.set_font("Helvetica", "B", 18)
+    pdf.set_font(FONT, "B", 18)
     pdf.multi_cell(0, 10, "Claim for possession: rent arrears", new_x=XPos.LMARGIN)
-    pdf.set_font("Helvetica", size=11)
+    pdf.set_font(FONT, size=11)
     pdf.multi_cell(
         0, 6, "Pre-Action Protocol for Possession Claims by Social Landlords: evidence bundle"
     )
