@@ -28,13 +28,32 @@ def _minute(draft: tuple, uprn: int) -> str | None:
     return at.strftime("%H:%M")
 
 
-def _homes(draft: tuple) -> set[int]:
+def homes(draft: tuple) -> set[int]:
+    """The homes a drafted day visits."""
     return {s["uprn"] for s in draft[3]["stops"]}
 
 
 def holds(booked: list[dict], draft: tuple) -> bool:
     """Every paired visit booked for the day is in its plan."""
-    return {v["uprn"] for v in booked} <= _homes(draft)
+    return {v["uprn"] for v in booked} <= homes(draft)
+
+
+def redraft(db, caller, entry: list, request_day: dict, taken: set[int], **solve) -> tuple:
+    """A drafted day planned again from its own route: ``entry`` is its
+    ``[booked, draft, request, found]`` (see sync.casework.weeks), ``request_day`` what to
+    plan, ``taken`` the homes other days hold (its own paired visits stay open to it);
+    ``solve``: provider, time_limit, exploration."""
+    booked, draft, _, found = entry
+    return compose(
+        db,
+        caller,
+        request_day,
+        **solve,
+        fixed=None,
+        exclude=taken - {v["uprn"] for v in booked},
+        found=found,
+        initial=[s["uprn"] for s in draft[3]["stops"]],
+    )
 
 
 def meet(db, caller, drafts: dict, paired: list[dict], *, provider, time_limit: float) -> None:
@@ -63,10 +82,10 @@ def meet(db, caller, drafts: dict, paired: list[dict], *, provider, time_limit: 
 def _at(db, caller, drafts, keys, visit, minute, provider, time_limit) -> dict | None:
     """Both days planned again with ``visit`` at ``minute`` (no home of the week's other
     days taken); None when either day cannot keep it."""
-    taken = set().union(*(_homes(d[1]) for k, d in drafts.items() if k not in keys))
+    taken = set().union(*(homes(d[1]) for k, d in drafts.items() if k not in keys))
     redone = {}
     for key in keys:
-        booked, draft, request_day, found = drafts[key]
+        booked, _, request_day, _ = drafts[key]
         request_at = {
             **request_day,
             "appointments": [
@@ -74,20 +93,18 @@ def _at(db, caller, drafts, keys, visit, minute, provider, time_limit) -> dict |
                 for a in request_day["appointments"]
             ],
         }
-        again = compose(
+        again = redraft(
             db,
             caller,
+            drafts[key],
             request_at,
+            taken,
             provider=provider,
             time_limit=time_limit,
             exploration=2,
-            fixed=None,
-            exclude=taken - {v["uprn"] for v in booked},
-            found=found,
-            initial=[s["uprn"] for s in draft[3]["stops"]],
         )
         if not holds(booked, again) or _minute(again, visit["uprn"]) != minute:
             return None
-        taken |= _homes(again)
+        taken |= homes(again)
         redone[key] = (request_at, again)
     return redone

@@ -111,7 +111,7 @@ def plan_week(
                 exclude=planned - {v["uprn"] for v in booked},
                 found=found,
             )
-            planned |= {s["uprn"] for s in draft[3]["stops"]}
+            planned |= together.homes(draft)
             drafts[officer_id, day] = [booked, draft, request_day, found]
     together.meet(db, caller, drafts, paired, provider=provider, time_limit=time_limit)
     greedy_score = round(sum(_score(d[1]) for d in drafts.values()), 1)
@@ -141,10 +141,6 @@ def plan_week(
     }
 
 
-def _homes(draft: tuple) -> set[int]:
-    return {s["uprn"] for s in draft[3]["stops"]}
-
-
 def _score(draft: tuple) -> float:
     return draft[3]["totals"]["score"]
 
@@ -165,23 +161,22 @@ def _improve_pairs(db, caller, drafts: dict, provider, time_limit: float, deadli
             if time.perf_counter() >= deadline:
                 return
             first, second = sorted((a, b), key=lambda k: _score(drafts[k][1]))
-            others = set().union(*(_homes(d[1]) for k, d in drafts.items() if k not in (a, b)))
+            others = set().union(
+                *(together.homes(d[1]) for k, d in drafts.items() if k not in (a, b))
+            )
             redone = {}
             for key, taken in ((first, others), (second, None)):
-                booked, draft, request_day, found = drafts[key]
                 if taken is None:
-                    taken = others | _homes(redone[first])
-                redone[key] = compose(
+                    taken = others | together.homes(redone[first])
+                redone[key] = together.redraft(
                     db,
                     caller,
-                    request_day,
+                    drafts[key],
+                    drafts[key][2],
+                    taken,
                     provider=provider,
                     time_limit=time_limit,
                     exploration=1,
-                    fixed=None,
-                    exclude=taken - {v["uprn"] for v in booked},
-                    found=found,
-                    initial=[s["uprn"] for s in draft[3]["stops"]],
                 )
             before = _score(drafts[a][1]) + _score(drafts[b][1])
             kept = all(together.holds(drafts[k][0], redone[k]) for k in (a, b))
