@@ -14,6 +14,7 @@ from datetime import date, timedelta
 
 from sqlite_utils import Database
 
+from routing.travel import distances_m
 from sync.errors import ValidationFailed
 
 COVERS_ON = """
@@ -116,14 +117,6 @@ def _centres(db: Database) -> dict[int, tuple[float, float]]:
     }
 
 
-def _km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in kilometres."""
-    lat1, lon1, lat2, lon2 = (math.radians(v) for v in (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2
-    h += math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
-
-
 def propose(db: Database, patch_id: int, absence: dict, uncovered: list[date]) -> dict | None:
     """Whom to ask to cover ``patch_id`` on its uncovered days, and why (None: nobody of
     the team is free)."""
@@ -151,9 +144,9 @@ def propose(db: Database, patch_id: int, absence: dict, uncovered: list[date]) -
     here = centres.get(patch_id)
     if not candidates or here is None:
         return None
-    for c in candidates:
-        there = centres.get(c["patch_id"])
-        c["distance_km"] = round(_km(here, there), 1) if there else math.inf
+    metres = distances_m([here, *(centres.get(c["patch_id"], here) for c in candidates)])[0]
+    for c, m in zip(candidates, metres[1:], strict=True):
+        c["distance_km"] = round(m / 1000, 1) if c["patch_id"] in centres else math.inf
     best = min(candidates, key=lambda c: (c["covering"], c["distance_km"], c["officer_id"]))
     if not math.isfinite(best["distance_km"]):
         return None
