@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.clock import london_today
 from sync.records import repairs
-from sync.records.properties import active_markers
+from sync.records.properties import ADDRESS, active_markers, one_line
 from sync.store.pages import page, postcode_clause
 from sync.store.rows import chunks
 
@@ -51,14 +51,11 @@ def _homes(db: Database, uprns: list[int]) -> dict[int, dict]:
     homes: dict[int, dict] = {}
     for chunk in chunks(uprns):
         for row in db.query(
-            "SELECT uprn, address_line_1, address_line_2, address_line_3, post_town, postcode "
-            f"FROM properties WHERE uprn IN ({_marks(chunk)})",
+            f"SELECT uprn, {', '.join(ADDRESS)} FROM properties WHERE uprn IN ({_marks(chunk)})",
             chunk,
         ):
-            lines = [row[k] for k in ("address_line_1", "address_line_2", "address_line_3")]
-            words = [*lines, row["post_town"], row["postcode"]]
             homes[row["uprn"]] = {
-                "address": ", ".join(w for w in words if w),
+                "address": one_line(row),
                 "postcode": row["postcode"],
                 "patches": [],
             }

@@ -40,6 +40,7 @@ from sync.errors import (
 )
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import OUTLIVES, Kind
+from sync.records.properties import ADDRESS, one_line
 from sync.store import changes
 from sync.store.db import write_transaction
 from sync.store.pages import page
@@ -183,12 +184,12 @@ _SERVED = (
     "LEFT JOIN concern_clearances k ON k.id = c.cleared_by_clearance "
     "LEFT JOIN users ku ON ku.id = k.cleared_by"
 )
-_ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "post_town", "postcode")
 
 
 def _served(row: dict) -> dict:
-    lines = [row.pop(key) for key in _ADDRESS]
-    row["address"] = ", ".join(line for line in lines if line)
+    row["address"] = one_line(row)
+    for key in ADDRESS:
+        del row[key]
     return concern_out(row)
 
 

@@ -17,6 +17,14 @@ PROPERTY_COLUMNS = (
     "p.latitude, p.longitude, p.kind, p.building, p.bedrooms, p.imported_at, p.updated_at"
 )
 
+ADDRESS = ("address_line_1", "address_line_2", "address_line_3", "post_town", "postcode")
+
+
+def one_line(row: dict) -> str:
+    """A home's address on one line, for people: the parts it has, comma-separated."""
+    return ", ".join(row[k] for k in ADDRESS if row[k])
+
+
 MARKER_COLUMNS = (
     "m.marker_ref, m.uprn, m.tenancy_ref, m.code, m.description, m.source_incident, "
     "m.start_date, m.review_date, m.end_date"
