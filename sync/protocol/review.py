@@ -208,7 +208,8 @@ def _with_homes(db: Database, rows: list[dict]) -> list[dict]:
     """Each rejection with the UPRN and address of the home its payload names (one read
     for the page), so a reviewer reads where, not a number; None when it names none or no
     such home exists (often why it was rejected)."""
-    wanted = sorted({u for u in map(_payload_uprn, rows) if u is not None})
+    uprns = [_payload_uprn(row) for row in rows]
+    wanted = sorted({u for u in uprns if u is not None})
     homes = {}
     if wanted:
         homes = {
@@ -219,8 +220,7 @@ def _with_homes(db: Database, rows: list[dict]) -> list[dict]:
                 wanted,
             )
         }
-    for row in rows:
-        uprn = _payload_uprn(row)
+    for row, uprn in zip(rows, uprns, strict=True):
         row["uprn"] = uprn
         row["address_line_1"], row["postcode"] = homes.get(uprn, (None, None))
     return rows
