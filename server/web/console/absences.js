@@ -4,15 +4,10 @@
 // dates and confirms before any cover is made.
 
 import { explain } from "../web/api.js";
-import { announce, field, h, londonToday } from "../web/ui.js";
+import { announce, dayText, field, h, londonToday } from "../web/ui.js";
 import { app, call, label, officers, statusLine } from "./common.js";
 
-// "Mon 7 Dec 2026" for an England day (YYYY-MM-DD).
-const DAY = new Intl.DateTimeFormat("en-GB", {
-  weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
-});
-const day = (iso) => DAY.format(new Date(`${iso}T12:00:00Z`));
-const span = (from, to) => (from === to ? day(from) : `${day(from)} to ${day(to)}`);
+const span = (from, to) => (from === to ? dayText(from) : `${dayText(from)} to ${dayText(to)}`);
 
 export async function absencesView() {
   const today = londonToday();
@@ -68,7 +63,7 @@ function recordForm(staff) {
 function absenceCard(absence, staff, status) {
   const who = absence.officer_name || absence.officer;
   const cancel = h("button.danger", {
-    type: "button", "aria-label": `Cancel ${who}'s absence from ${day(absence.start_date)}`,
+    type: "button", "aria-label": `Cancel ${who}'s absence from ${dayText(absence.start_date)}`,
     onclick: async () => {
       if (!confirm(`Cancel ${who}'s absence, ${span(absence.start_date, absence.end_date)}? They can be planned again on those days.`)) return;
       try {

@@ -5,7 +5,7 @@
 // every opening is written to the audit log by the API.
 
 import { allPages, ApiError, explain } from "../web/api.js";
-import { announce, field, h } from "../web/ui.js";
+import { announce, field, h, localMinute } from "../web/ui.js";
 import { app, call, label, statusLine } from "./common.js";
 
 const SHOW = { open: "Open", closed: "Closed", all: "All" };
@@ -161,7 +161,7 @@ function followUpForm(caseId, concern, etag, status) {
     field("What was done or learnt", "note", "textarea", { required: true, maxlength: 4000 }),
     field("Referred to", "referred_to", "text", { maxlength: 200, hint: "For example Children's Services (MASH), Adult Social Care, the police." }),
     field("Referral reference", "referral_ref", "text", { maxlength: 100 }),
-    field("Referral made at", "referred_at", "datetime-local", { max: localNow() }),
+    field("Referral made at", "referred_at", "datetime-local", { max: localMinute() }),
     field("Outcome", "outcome", "textarea", { maxlength: 2000 }),
     field("Someone is in immediate danger now", "immediate_danger", "checkbox"),
     h("button.primary", { type: "submit" }, "Record follow-up"));
@@ -214,7 +214,3 @@ async function act(status, caseId, request, done) {
 }
 
 // Now as a datetime-local value, in the browser's time.
-function localNow() {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-}

@@ -1,7 +1,7 @@
 // The console's dashboard: the team's week, repairs by hazard class, devices, arrears.
 
 import { allPages, explain } from "../web/api.js";
-import { h, money, when } from "../web/ui.js";
+import { dayText, h, money, when } from "../web/ui.js";
 import { app, call, label, table } from "./common.js";
 
 export async function dashboardView() {
@@ -66,4 +66,4 @@ function arrearsTrend(arrears) {
   ];
 }
 
-const day = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" });
+const day = (iso) => dayText(iso, { day: "numeric", month: "short", year: "numeric" });

@@ -3,7 +3,7 @@
 // is confirmed with its officer, patch and dates (nothing is pre-filled).
 
 import { explain } from "../web/api.js";
-import { announce, field, h, londonToday } from "../web/ui.js";
+import { announce, dayText, field, h, londonToday } from "../web/ui.js";
 import { app, call, officers, statusLine } from "./common.js";
 
 export async function patchesView() {
@@ -64,9 +64,7 @@ async function reassignment(patch, officerId, choices, status, ask) {
     h("div.actions", go, keep));
 }
 
-const longDay = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString("en-GB", {
-  weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC",
-});
+const longDay = (iso) => dayText(iso, { weekday: "long", day: "numeric", month: "long", year: "numeric" });
 
 function coverList(patch, choices, status) {
   const others = Object.fromEntries(Object.entries(choices).filter(([id]) => Number(id) !== patch.officer_id));

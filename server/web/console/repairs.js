@@ -7,7 +7,7 @@
 // #repairs?sheet=<repair id>                                    its job sheet
 
 import { ApiError, explain } from "../web/api.js";
-import { announce, field, h, when } from "../web/ui.js";
+import { announce, field, h, localMinute, when } from "../web/ui.js";
 import { app, call, label, statusLine } from "./common.js";
 
 const WORKERS = ["maintenance", "admin"];
@@ -255,10 +255,6 @@ function steps(r) {
     ` ${when(e.at)} by ${e.by_username}`, e.note ? h("div", e.note) : "")));
 }
 
-function localNow() {
-  const now = new Date();
-  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
-}
 
 function stepForm(r, etag, status) {
   if (!r.next_actions.length) return h("p.meta", "No further step can be recorded: the repair is closed.");
@@ -269,10 +265,10 @@ function stepForm(r, etag, status) {
     h("h2", { id: "step-title" }, "Record a step"),
     field("Step", "action", "select", { choices }),
     field("Note", "note", "textarea", { maxlength: 2000, hint: "What was done or found. Required to cancel: the reason." }),
-    field("When it happened", "at", "datetime-local", { max: localNow(), hint: "Leave as it is for now; earlier if you are entering it afterwards." }),
+    field("When it happened", "at", "datetime-local", { max: localMinute(), hint: "Leave as it is for now; earlier if you are entering it afterwards." }),
     h("button.primary", { type: "submit" }, "Record the step"));
   const [action, note, at] = ["action", "note", "at"].map((n) => form.querySelector(`[name=${n}]`));
-  at.value = mine?.at || localNow();
+  at.value = mine?.at || localMinute();
   at.addEventListener("change", () => (at.dataset.changed = "yes"));
   if (mine) {
     if (r.next_actions.includes(mine.action)) action.value = mine.action;

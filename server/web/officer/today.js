@@ -4,9 +4,7 @@
 // Saturday or Sunday the working day is Monday (day.js).
 
 import { explain } from "../web/api.js";
-import {
-  announce, clock, dayText, directionsLinks, h, londonToday, money, nowWithOffset, phoneLinks,
-} from "../web/ui.js";
+import { announce, clock, dayText, directionsLinks, h, londonToday, money, nowWithOffset, phoneLinks } from "../web/ui.js";
 import { drawMap } from "../web/map.js";
 import { engine, label, settings } from "./context.js";
 import { covering, workingDay } from "./day.js";
@@ -21,9 +19,7 @@ export function todayView() {
   const plan = planFor(today) || planFor(workingDay(today));
   const day = plan?.date || workingDay(today);
   const homes = engine.list("property").length;
-  const title = new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB", {
-    weekday: "long", day: "numeric", month: "long", timeZone: "UTC",
-  });
+  const title = dayText(day, { weekday: "long", day: "numeric", month: "long" });
   const section = h("section", { "aria-labelledby": "today-title" },
     h("h1", { id: "today-title" }, day === today ? `Today, ${title}` : `Next working day: ${title}`),
     day === today ? null : h("p.meta", "Today is a weekend day, so this is the plan for the next working day."),
@@ -34,7 +30,7 @@ export function todayView() {
   );
   if (!plan) {
     const status = h("p.status", { role: "status" });
-    const weekday = new Date(`${day}T12:00:00Z`).toLocaleDateString("en-GB", { weekday: "long", timeZone: "UTC" });
+    const weekday = dayText(day, { weekday: "long" });
     section.append(
       h("p", day === today ? "There is no plan for today yet." : `There is no plan for ${weekday} yet.`),
       h("div.actions", h("button.primary", {

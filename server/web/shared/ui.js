@@ -101,13 +101,18 @@ export function announce(region, text, tone = "info") {
   region.dataset.tone = tone;
 }
 
-// A day (YYYY-MM-DD) in words, en-GB: "Mon 7 Dec 2026".
-export const dayText = (day) =>
+// A day (YYYY-MM-DD) in words, en-GB: "Mon 7 Dec 2026", or in the parts ``parts`` names
+// (Intl.DateTimeFormat's options, e.g. { weekday: "long", day: "numeric", month: "long" }).
+const SHORT_DAY = { weekday: "short", day: "numeric", month: "short", year: "numeric" };
+export const dayText = (day, parts = SHORT_DAY) =>
   day
-    ? new Date(`${day.slice(0, 10)}T12:00:00Z`).toLocaleDateString("en-GB", {
-        weekday: "short", day: "numeric", month: "short", year: "numeric", timeZone: "UTC",
-      })
+    ? new Date(`${day.slice(0, 10)}T12:00:00Z`).toLocaleDateString("en-GB", { ...parts, timeZone: "UTC" })
     : "–";
+
+// The browser's clock now to the minute, as a datetime-local control takes it.
+export function localMinute(now = new Date()) {
+  return new Date(now.getTime() - now.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
 
 // Links to call and to text a phone number (tel:, sms:), each a 44 px tap target.
 // short: "Call" alone on screen (the number and the person are in the accessible name).
