@@ -102,14 +102,19 @@ def problems(page) -> list[str]:
     return seen
 
 
+def sign_in(page, url, username):
+    """Sign in with the demo password on the sign-in form at ``url``."""
+    page.goto(url)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def officer_signs_in(browser, base, username="officer1"):
     context = browser.new_context(viewport=PHONE, has_touch=True, is_mobile=True)
     page = context.new_page()
     errors = problems(page)
-    page.goto(f"{base}/app/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"{base}/app/", username)
     expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
     return context, page, errors
 
@@ -148,9 +153,6 @@ def console_signs_in(browser, base, username="leader1"):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     errors = problems(page)
-    page.goto(f"{base}/console/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"{base}/console/", username)
     expect(page.get_by_role("navigation", name="Sections")).to_be_visible(timeout=WAIT)
     return context, page, errors

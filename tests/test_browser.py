@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync.demo import DEMO_PASSWORD
 from sync.store.db import open_database
 from tests.browser import (
     DESKTOP,
@@ -21,6 +20,7 @@ from tests.browser import (
     open_form,
     png,
     problems,
+    sign_in,
 )
 from tests.conftest import doorstep
 from tests.phone import Outbox, home_of
@@ -312,10 +312,7 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
     desk = browser.new_context(viewport=DESKTOP)
     console = desk.new_page()
     console_errors = problems(console)
-    console.goto(f"{base}/console/")
-    console.get_by_label("Username").fill("leader1")
-    console.get_by_label("Password").fill(DEMO_PASSWORD)
-    console.get_by_role("button", name="Sign in").click()
+    sign_in(console, f"{base}/console/", "leader1")
     expect(console.locator("svg.map .point").first).to_be_attached(timeout=WAIT)
     assert console.locator("svg.map .area").count() == 3
     console.screenshot(path=SHOTS / "console-map.png", full_page=True)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser import DEMO_PASSWORD, DESKTOP, WAIT, console_signs_in, expect
+from tests.browser import DESKTOP, WAIT, console_signs_in, expect, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,6 @@ def test_a_team_leader_opens_every_screen_without_a_script_error(browser, server
 def test_an_officer_is_sent_to_the_app(browser, server):
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
-    page.goto(f"{server.base}/console/")
-    page.get_by_label("Username").fill("officer1")
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, f"{server.base}/console/", "officer1")
     expect(page.get_by_role("alert")).to_contain_text("Officers use the app at /app/")
     context.close()

@@ -19,6 +19,7 @@ from tests.browser import (
     officer_signs_in,
     open_form,
     problems,
+    sign_in,
 )
 
 pytestmark = pytest.mark.browser
@@ -30,18 +31,11 @@ def today_plan(base, username="officer1"):
     return call("POST", f"{base}/plans", {"date": london_today().isoformat()}, token=token)
 
 
-def sign_in(page, base, username):
-    page.goto(f"{base}/app/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 def test_other_roles_are_told_to_use_the_console(browser, server):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     errors = problems(page)
-    sign_in(page, server.base, "repairs1")
+    sign_in(page, f"{server.base}/app/", "repairs1")
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Maintenance use the console at /console/")
     link = alert.get_by_role("link", name="Open the console")
@@ -50,7 +44,7 @@ def test_other_roles_are_told_to_use_the_console(browser, server):
     # Nothing is kept: no session, so no officers' forms and no "Plan my day".
     page.reload()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
-    sign_in(page, server.base, "safeguarding1")
+    sign_in(page, f"{server.base}/app/", "safeguarding1")
     expect(page.get_by_role("alert")).to_contain_text("Safeguarding leads use the console")
     context.close()
     assert errors == []
