@@ -24,7 +24,7 @@ from sync.clock import london_today
 from sync.demo import field, geography
 from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
-from sync.intake.run import import_rows
+from sync.intake.run import collector_paused, import_rows
 from sync.records.patches import create_patch
 from sync.store.db import connect
 
@@ -67,74 +67,103 @@ def build(
     with ``field_work``, then push a week of the officers' field work (``field.py``).
 
     The rent transactions and letters are most of the rows. For a database on disk a
-    second process, on the machine's second core, draws them while this one imports the
-    rest, and imports them once the tenancies and tenants they name are in; SQLite's write
-    lock and the busy timeout take turns between the two. The landlord returned has its
-    transactions and letters only if they were drawn here (``draw_history()`` draws them,
-    the same rows). The field work needs neither, so it is pushed meanwhile."""
+    second process, on the machine's second core, draws and imports them, a part of the
+    tenancies at a time, while this one imports the rest and pushes the field work (which
+    needs neither); then this one takes parts too, until none is left. SQLite's write lock
+    and the busy timeout take turns between the two. The landlord returned has no
+    transactions or letters (``draw_history()`` draws them, the same rows)."""
     as_of = as_of or london_today()
-    landlord = demo_data.generate(
-        seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
-    )
+    with collector_paused():
+        landlord = demo_data.generate(
+            seed=seed, homes_per_patch=homes_per_patch, patches=patches, as_of=as_of, history=False
+        )
     path = db.execute("PRAGMA database_list").fetchall()[0][2]
     # A demo is built into a new file, renamed into place once whole (``doorstep demo``):
     # a power cut loses the build, never data, so its commits need not wait for the disk.
     db.execute("PRAGMA synchronous = OFF")
-    history = None
+    context = multiprocessing.get_context("fork")
+    parts = context.Value("i", 0)  # the next part of the history nobody has taken
+    helper = None
     if path:
-        context = multiprocessing.get_context("fork")
         named = context.Event()  # set once the tenancies and tenants are in
-        history = context.Process(
-            target=_import_history, args=(path, landlord, seed, named), daemon=True
+        helper = context.Process(
+            target=_import_history, args=(path, landlord, seed, parts, named), daemon=True
         )
-        history.start()
+        helper.start()
     try:
         admin_id = create_organisation(db, landlord)
         for kind in KIND_ORDER:
             if kind not in HISTORY:
-                _import(db, landlord, kind, seed, admin_id)
-            if kind == "tenants" and history:
+                _import(db, kind, getattr(landlord, kind), seed, admin_id)
+            if kind == "tenants" and helper:
                 named.set()
         give_bases(db)
         if field_work:
             field.record_week(db, seed=seed, as_of=as_of)
+        _import_history(db, landlord, seed, parts)
     finally:
         db.execute("PRAGMA synchronous = FULL")  # as every connection has it (store.db)
-        if history:
+        if helper:
             named.set()
-            history.join()
-    if history is None:
-        _import_history(db, landlord, seed)
-    elif history.exitcode:
-        raise RuntimeError(f"the demo's transactions and letters failed ({history.exitcode})")
+            helper.join()
+    if helper and helper.exitcode:
+        raise RuntimeError(f"the demo's transactions and letters failed ({helper.exitcode})")
     return landlord
 
 
 HISTORY = ("transactions", "letters")
 
 
-def _import_history(db, landlord: demo_data.Landlord, seed: int, named=None) -> None:
-    """Draw and import the transactions and letters. In a second process ``db`` is the
-    database's path (it opens a connection of its own) and ``named`` the event to wait for
-    before importing."""
-    landlord.draw_history()
+def _import_history(db, landlord: demo_data.Landlord, seed: int, parts, named=None) -> None:
+    """Take parts of the history (``parts`` counts those taken, shared between processes),
+    draw them and import them: the transactions as they are drawn, then their letters. In
+    the second process ``db`` is the database's path (it opens a connection of its own),
+    and parts are drawn ahead until ``named`` says the tenancies they name are in."""
+    history = landlord.history
+
+    def take() -> int | None:
+        with parts.get_lock():
+            part = parts.value
+            parts.value += 1
+        return part if part < history.parts else None
+
+    def draw(part: int) -> tuple[list, list]:
+        with collector_paused():
+            return history.draw(part)
+
+    part = take()
+    if part is None:  # the other process took them all
+        return
+    drawn = [draw(part)]
     if named is not None:
+        while not named.is_set() and (part := take()) is not None:
+            drawn.append(draw(part))
         named.wait()
         db = connect(db)
         db.execute("PRAGMA synchronous = OFF")
     admin_id = db.execute("SELECT id FROM users WHERE username = 'admin'").fetchone()
     if admin_id is None:  # the first process failed before making the organisation
         raise RuntimeError("the demo's organisation is missing")
-    for kind in HISTORY:
-        _import(db, landlord, kind, seed, admin_id[0])
+    letters: list[dict] = []
+
+    def transactions():
+        for rows, sent in drawn:
+            letters.extend(sent)
+            yield from rows
+        while (part := take()) is not None:
+            rows, sent = draw(part)
+            letters.extend(sent)
+            yield from rows
+
+    _import(db, "transactions", transactions(), seed, admin_id[0])
+    _import(db, "letters", letters, seed, admin_id[0])
 
 
-def _import(db: Database, landlord: demo_data.Landlord, kind: str, seed: int, admin_id) -> None:
-    rows = getattr(landlord, kind)
+def _import(db: Database, kind: str, rows, seed: int, admin_id) -> None:
     run = import_rows(
         db,
         kind,
-        [(i, row, "") for i, row in enumerate(rows, 1)],
+        ((i, row, "") for i, row in enumerate(rows, 1)),  # made as read: no collector
         source=f"demo seed {seed}",
         fmt="jsonl",
         sha256="-",

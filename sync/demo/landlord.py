@@ -15,7 +15,6 @@ when changing a stage, or every landlord built from a seed changes.
 """
 
 import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,15 +37,15 @@ class Landlord:
     markers: list[dict]
     transactions: list[dict]
     letters: list[dict]
-    # With generate(history=False): what draws the transactions and letters, later.
-    _history: Callable | None = field(default=None, repr=False, compare=False)
+    # What draws the transactions and letters, a part at a time (generate(history=False)
+    # leaves them to it).
+    history: transactions.History | None = field(default=None, repr=False, compare=False)
 
     def draw_history(self) -> "Landlord":
         """Draw the transactions and letters that ``generate(history=False)`` left out: the
         same rows ``generate`` would have given."""
-        if self._history is not None:
-            self.transactions, self.letters = self._history()
-            self._history = None
+        if not self.transactions and self.history is not None:
+            self.transactions, self.letters = self.history.draw_all()
         return self
 
 
@@ -82,7 +81,7 @@ def generate(
     marker_rows = markers.markers(marker_rng, drawn, as_of)
     tenancy_rows = tenancies.tenancy_rows(drawn)
     # A stream of its own, drawn after the others: their rows stay as they were.
-    history_rng = random.Random(master.getrandbits(64))
+    history_seed = master.getrandbits(64)
     landlord = Landlord(
         plans,
         properties,
@@ -92,7 +91,7 @@ def generate(
         marker_rows,
         [],
         [],
-        lambda: transactions.history(history_rng, drawn, as_of),
+        transactions.History(history_seed, drawn, as_of),
     )
     return landlord.draw_history() if history else landlord
 

@@ -71,16 +71,22 @@ def _credit(method: str) -> str:
 
 
 class _Rows:
-    """The rows being made, each with the next reference."""
+    """The rows being made. References are the tenancy's number and a count, as a housing
+    system numbers them within an account, so any tenancies' rows can be drawn apart."""
 
     def __init__(self):
         self.transactions: list[dict] = []
         self.letters: list[dict] = []
 
+    def begin(self, t: Tenancy) -> None:
+        self.number = t.ref.removeprefix("TEN")
+        self.posted = self.sent = 0
+
     def add(self, ref: str, on: date, kind: str, method, pence: int, text: str | None = None):
+        self.posted += 1
         self.transactions.append(
             {
-                "transaction_ref": f"T{len(self.transactions) + 1:010d}",
+                "transaction_ref": f"T{self.number}{self.posted:04d}",
                 "tenancy_ref": ref,
                 "posted_on": _iso(on),
                 "type": kind,
@@ -91,9 +97,10 @@ class _Rows:
         )
 
     def letter(self, t: Tenancy, on: date, kind: str, person: str | None = None):
+        self.sent += 1
         self.letters.append(
             {
-                "letter_ref": f"L{len(self.letters) + 1:09d}",
+                "letter_ref": f"L{self.number}{self.sent:03d}",
                 "tenancy_ref": t.ref,
                 "person_ref": person,
                 "sent_on": on.isoformat(),
@@ -103,21 +110,44 @@ class _Rows:
         )
 
 
-def history(rng: random.Random, tenancies: list[Tenancy], as_of: date) -> tuple[list, list]:
-    """(transaction rows, letter rows) for every tenancy with a ledger."""
-    rows = _Rows()
-    begin = ledger_start(as_of)
-    for t in sorted(tenancies, key=lambda t: t.ref):
-        if t.ledger is None:
-            continue
-        long = t.weeks > 0 or t.legal is not None or not t.current
-        weeks = LONG_WEEKS if long else SHORT_WEEKS
-        start = max(monday_on_or_before(as_of) - days(7 * weeks), t.start)
-        method, hb_share = _profile(rng, t)
-        began = _statement(rng, rows, t, (start, begin, as_of), method, hb_share)
-        if long and t.kind == "dwelling":
-            _letters(rng, rows, t, began, as_of)
-    return rows.transactions, rows.letters
+PART = 250  # tenancies a part: what one process draws and imports at a time
+
+
+class History:
+    """The transactions and letters of every tenancy with a ledger, drawn a part (``PART``
+    tenancies) at a time, each tenancy from a random stream of its own: a part's rows are
+    the same whichever process draws it, in whatever order."""
+
+    def __init__(self, seed: int, tenancies: list[Tenancy], as_of: date):
+        self.seed, self.as_of = seed, as_of
+        self.tenancies = sorted(
+            (t for t in tenancies if t.ledger is not None), key=lambda t: t.ref
+        )
+        self.parts = -(-len(self.tenancies) // PART)
+
+    def draw(self, part: int) -> tuple[list, list]:
+        """(transaction rows, letter rows) of one part."""
+        rows = _Rows()
+        begin = ledger_start(self.as_of)
+        for t in self.tenancies[part * PART : (part + 1) * PART]:
+            rng = random.Random(f"{self.seed}/{t.ref}")
+            rows.begin(t)
+            long = t.weeks > 0 or t.legal is not None or not t.current
+            weeks = LONG_WEEKS if long else SHORT_WEEKS
+            start = max(monday_on_or_before(self.as_of) - days(7 * weeks), t.start)
+            method, hb_share = _profile(rng, t)
+            began = _statement(rng, rows, t, (start, begin, self.as_of), method, hb_share)
+            if long and t.kind == "dwelling":
+                _letters(rng, rows, t, began, self.as_of)
+        return rows.transactions, rows.letters
+
+    def draw_all(self) -> tuple[list, list]:
+        transactions, letters = [], []
+        for part in range(self.parts):
+            more, sent = self.draw(part)
+            transactions += more
+            letters += sent
+        return transactions, letters
 
 
 def _statement(rng, rows: _Rows, t: Tenancy, span: tuple, method: str, hb_share: float):

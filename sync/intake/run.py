@@ -37,9 +37,10 @@ MAX_REPORTED_ERRORS = 1000
 
 
 @contextlib.contextmanager
-def _collector_paused():
-    """An import makes millions of short-lived dicts, and Python's cycle collector would
-    sweep every object there is again and again (~15% of the import). Collected after."""
+def collector_paused():
+    """An import (or the demo's drawing of a landlord) makes millions of dicts that live
+    on, and Python's cycle collector would sweep every object there is again and again
+    (~15% of the import; the demo's tuples of rows took a second). Collected after."""
     if not gc.isenabled():
         yield
         return
@@ -66,7 +67,7 @@ def import_rows(
     run = Run(kind, run_id=run_id)
     counts = {"rows_read": 0, "inserted": 0, "updated": 0, "unchanged": 0}
     errors: list[tuple[int, dict]] = []
-    with _collector_paused():
+    with collector_paused():
         for batch in _batches(checked_rows(kind.row, kind.key, records, counts, errors)):
             store_batch(db, run, batch, counts, errors)
     errors.sort(key=lambda e: e[0])
