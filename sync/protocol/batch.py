@@ -96,6 +96,8 @@ class Batch:
         # Whether its observed_at ran ahead of the server and was clamped (sync.push).
         self.clock_ahead = False
         self._granted: set[int] | None = None
+        # What record kinds read once for the whole batch, under names of their own.
+        self.memo: dict[str, object] = {}
 
     # Reads
     def load_homes(self, uprns) -> None:

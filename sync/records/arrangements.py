@@ -116,7 +116,7 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
         raise Rejected("An arrangement with this id already exists.", code="already-exists")
     # During a Breathing Space an arrangement for the frozen debt is recorded (field work
     # is never lost), flagged and sent to a team leader's review.
-    moratorium = breathing.moratoria_on(db, [ref], agreed_on).get(ref)
+    moratorium = breathing.moratoria_in_push(batch, [ref], agreed_on).get(ref)
     frozen = moratorium is not None and moratorium["moratorium_debt"] > 0
     if frozen:
         flags.append(breathing.FLAG)

@@ -193,23 +193,49 @@ def history(db: Database, refs) -> dict[str, list[dict]]:
 def moratoria_on(db: Database, refs, on: date) -> dict[str, dict]:
     """The tenancies of ``refs`` in a Breathing Space on ``on``: the space, with its
     split of the current balance (``moratorium_debt``, ``ongoing_arrears``)."""
-    refs = sorted(set(refs))
+    return _running(_spaces_and_balances(db, refs), refs, on)
+
+
+def moratoria_in_push(batch, refs, on: date) -> dict[str, dict]:
+    """``moratoria_on`` for a push, from what ``prefetch`` read."""
+    return _running(prefetch(batch, refs), refs, on)
+
+
+def prefetch(batch, refs) -> dict:
+    """Read for a push each tenancy's spaces and balance once a batch (a push changes
+    neither), not once a record."""
+    checked, read = batch.memo.setdefault("breathing", (set(), {}))
+    missing = set(refs) - checked
+    if missing:
+        read.update(_spaces_and_balances(batch.db, missing))
+        checked |= missing
+    return read
+
+
+def _spaces_and_balances(db: Database, refs) -> dict[str, tuple[list[dict], float | None]]:
+    """(every Breathing Space, current balance) of those of ``refs`` that ever had one."""
     spaces = history(db, refs)
-    if not spaces:
-        return {}
-    marks = ",".join("?" * len(refs))
-    balances = dict(
-        db.execute(
-            "SELECT t.tenancy_ref, s.balance FROM tenancies t JOIN account_snapshots s "
-            f"ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks})",
-            refs,
-        ).fetchall()
-    )
+    balances: dict[str, float] = {}
+    for chunk in chunks(sorted(spaces)):
+        balances.update(
+            db.execute(
+                "SELECT t.tenancy_ref, s.balance FROM tenancies t JOIN account_snapshots s "
+                "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+        )
+    return {ref: (held, balances.get(ref)) for ref, held in spaces.items()}
+
+
+def _running(read: dict, refs, on: date) -> dict[str, dict]:
     found = {}
-    for ref, held in spaces.items():
-        space = covering(held, on)
-        if space is not None:
-            found[ref] = space | split(balances.get(ref), space["moratorium_debt"])
+    for ref in sorted(set(refs)):
+        if ref in read:
+            held, balance = read[ref]
+            space = covering(held, on)
+            if space is not None:
+                found[ref] = space | split(balance, space["moratorium_debt"])
     return found
 
 

@@ -85,6 +85,8 @@ def _json_list(items: list) -> str:
 
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
     batch.load_homes(m["payload"].get("uprn") for m in mutations)
+    homes = (batch.homes.get(m["payload"].get("uprn")) for m in mutations)
+    breathing.prefetch(batch, {r for h in homes if h for r in h.tenancies})
     ids = [m["entity_id"] for m in mutations]
     ids += [
         m["payload"]["corrects"] for m in mutations if type(m["payload"].get("corrects")) is str
@@ -207,7 +209,7 @@ def _asked_in_moratorium(batch: Batch, m: dict, visit: dict, home) -> dict:
         return {}
     found = {}
     on = batch.local_day(m["observed_at"])
-    for moratorium in breathing.moratoria_on(batch.db, refs, on).values():
+    for moratorium in breathing.moratoria_in_push(batch, refs, on).values():
         for rule in breathing.visit_rules(visit, moratorium):
             found.setdefault(rule, moratorium)
     return found
