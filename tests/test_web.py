@@ -1,5 +1,11 @@
 """Serving the two front ends: files, headers, the service worker and the code lists."""
 
+import json
+import shutil
+import subprocess
+
+import pytest
+
 from server import web
 
 
@@ -77,3 +83,19 @@ def test_unknown_and_escaping_paths_are_problem_404s(client):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.mimetype == "application/problem+json"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_moments_shown_with_their_year_unless_it_is_this_year():
+    # A last contact of two years ago once read like one of this year.
+    script = (
+        f"import {{ when }} from '{web.ROOT / 'shared' / 'ui.js'}';"
+        "console.log(JSON.stringify([when('2020-03-01T10:00:00Z'),"
+        " when(new Date().toISOString()).includes(String(new Date().getFullYear())),"
+        " when(null)]));"
+    )
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == ["1 Mar 2020, 10:00", False, "never"]

@@ -56,13 +56,18 @@ export const clock = (instant) =>
       })
     : "–";
 
-export const when = (instant) =>
-  instant
-    ? new Date(instant).toLocaleString("en-GB", {
-        day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
-        timeZone: "Europe/London",
-      })
-    : "never";
+// A moment in en-GB, in England's time; with its year unless it is this year's (records
+// and cases go back years).
+const yearOf = (d) => d.toLocaleString("en-GB", { year: "numeric", timeZone: "Europe/London" });
+export function when(instant) {
+  if (!instant) return "never";
+  const d = new Date(instant);
+  return d.toLocaleString("en-GB", {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+    ...(yearOf(d) === yearOf(new Date()) ? {} : { year: "numeric" }),
+    timeZone: "Europe/London",
+  });
+}
 
 // A day (YYYY-MM-DD) moved on by a number of days.
 export function addDays(day, days) {
