@@ -1,13 +1,12 @@
 """The rent statement: the ``transactions`` and ``letters`` imports, the demo's history
-agreeing with its account snapshots, the statement's views (unit and HTTP), and the
-compact 13-week statement phones hold for each tenancy in arrears."""
+agreeing with its account snapshots, and the statement's views (unit and HTTP). The
+compact 13-week statement phones hold: tests/test_phone_statements.py."""
 
 from datetime import date, timedelta
 
 from sync.intake.run import import_file
 from sync.records import statements
 from tests.conftest import assert_problem
-from tests.phone import Phone
 
 D = date.fromisoformat
 
@@ -182,48 +181,3 @@ def test_statement_through_http_for_finance_roles_only(client, as_user, db):
     assert body["transactions"][-1]["balance"] == balance
     assert_problem(client.get(f"/tenancies/{ref}/statement", headers=as_user("repairs1")), 403)
     assert_problem(client.get(f"/tenancies/{ref}/statement", headers=as_user("officer4")), 404)
-
-
-# --- phones -------------------------------------------------------------------------------
-
-
-def _held(phone: Phone) -> dict:
-    return {i: data for (kind, i), data in phone.store.items() if kind == "statement"}
-
-
-def test_phones_hold_one_13_week_statement_for_each_tenancy_in_arrears(client, tokens, db, today):
-    officer = Phone(client, tokens["officer1"])
-    officer.sync()
-    held = _held(officer)
-    owing = {
-        r[0]
-        for r in db.execute(
-            """SELECT t.tenancy_ref FROM tenancies t
-               JOIN account_snapshots s ON s.id = t.current_snapshot_id
-               JOIN patch_properties pp ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id
-               JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1'
-               AND s.balance > 0"""
-        )
-    }
-    assert held and set(held) == owing
-    ref, _, balance = _in_arrears(db)
-    record = held[ref]
-    assert record["closing_balance"] == balance == record["account_balance"]
-    assert record["from"] == statements.window_start(today).isoformat()
-    assert len(record["weeks"]) == 13
-    repairs = Phone(client, tokens["repairs1"])
-    repairs.sync()
-    assert not _held(repairs)
-
-    # Tonight the tenant clears the arrears: the phone loses the statement.
-    paid = f"PAY-{ref},{ref},{today.isoformat()},payment,card,{-balance},\n"
-    assert _import(db, HEADER + paid)["inserted"] == 1
-    officer.sync()
-    assert _held(officer)[ref]["closing_balance"] == 0
-    snapshot = (
-        "tenancy_ref,as_of,balance,benefit\n"
-        f"{ref},{(today + timedelta(days=1)).isoformat()},0,none\n"
-    )
-    assert _import(db, snapshot, kind="accounts")["inserted"] == 1
-    officer.sync()
-    assert ref not in _held(officer)

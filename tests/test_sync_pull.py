@@ -68,7 +68,7 @@ def test_an_import_reaches_only_the_phones_in_scope(client, tokens, db, as_user)
     client.post("/imports?kind=accounts&format=jsonl", data=line, headers=as_user("admin"))
     assert officer1.sync() == 2  # the account, and the statement of a tenancy in arrears
     assert officer1.store[("account", ref)]["balance"] == 321.5
-    assert officer1.store[("statement", ref)]["account_balance"] == 321.5
+    assert officer1.store[("statement", ref)]["account_balance_pence"] == 32150
     assert officer2.sync() == 0
 
 

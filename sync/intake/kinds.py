@@ -25,7 +25,7 @@ from sync.intake.store import (
     after_tenancies,
     derive_account,
 )
-from sync.records import breathing, notices, statements
+from sync.records import breathing, notices, phone_statements
 
 
 def _out_of_order(row: dict, pairs, errors: dict) -> None:
@@ -435,7 +435,9 @@ KINDS: dict[str, Kind] = {
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
             # Phones hold a statement for each tenancy in arrears, not the transactions.
-            after=lambda db, run, rows: statements.touch(db, {r["tenancy_ref"] for r in rows}),
+            after=lambda db, run, rows: phone_statements.refresh(
+                db, {r["tenancy_ref"] for r in rows}
+            ),
         ),
         Kind(
             "letters",

@@ -18,7 +18,7 @@ from sync.intake import moratoria
 from sync.intake.parse import Codes, Row
 from sync.protocol import versions
 from sync.protocol.kinds import MOVES
-from sync.records import arrangements, notices, statements
+from sync.records import arrangements, notices, phone_statements
 from sync.records.patches import assign_properties, patch_index
 from sync.store import changes
 from sync.store.db import write_transaction
@@ -192,7 +192,7 @@ def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
         for ref in chunk:
             if ref in watched:
                 arrangements.check_tenancy(db, ref)
-        statements.touch(db, chunk)
+        phone_statements.refresh(db, chunk)
     moratoria.flag_steps(db, run, rows)
 
 

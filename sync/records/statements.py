@@ -5,7 +5,8 @@ Protocol and the court ask for.
 - the **running balance**: every transaction held, oldest first;
 - the **last 13 weeks** (the current week and the twelve before it, Monday to Sunday): the
   quarter a tenant is sent at least, and what phones hold, as one compact record for each
-  tenancy in arrears (``STATEMENT_KIND``), to go through with the tenant at the door;
+  tenancy in arrears (sync.records.phone_statements), to go through with the tenant at
+  the door;
 - **since arrears began**: from the first transaction after the balance was last nil or
   in credit (or from the first held, when the history held starts in arrears);
 - during a **Breathing Space**, the split of the balance between the moratorium debt (the
@@ -16,19 +17,13 @@ Protocol and the court ask for.
 Money is added up in whole pence, so a running balance never drifts from the sum.
 """
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlite_utils import Database
 
-from sync import codes
-from sync.protocol.kinds import MOVES, Kind
-from sync.store import changes
-from sync.store.rows import chunks
-
 WEEKS = 13
 # Within a day: the balance brought forward, then charges, then what came in.
-_ORDER = {"opening": 0, "charge": 1, "adjustment": 2, "benefit": 3, "payment": 4}
+ORDER = {"opening": 0, "charge": 1, "adjustment": 2, "benefit": 3, "payment": 4}
 _COLUMNS = "transaction_ref, tenancy_ref, posted_on, type, method, amount, description"
 
 
@@ -46,7 +41,7 @@ def window_start(today: date, weeks: int = WEEKS) -> date:
 
 
 def _sort_key(row: dict):
-    return (row["posted_on"], _ORDER[row["type"]], row["transaction_ref"])
+    return (row["posted_on"], ORDER[row["type"]], row["transaction_ref"])
 
 
 def transactions(db: Database, tenancy_ref: str, since: str | None = None) -> list[dict]:
@@ -234,87 +229,3 @@ def tenancy_statement(db: Database, tenancy_ref: str, today: date) -> dict:
     lines = _with_balances(transactions(db, tenancy_ref))
     account = next(iter(db.query(_ACCOUNT, [tenancy_ref])), None)
     return {"tenancy_ref": tenancy_ref, **statement(lines, today, account)}
-
-
-# --- phones: a compact statement of the last 13 weeks, for each tenancy in arrears ------
-
-
-def _read_statements(db: Database, ids: list[str], today: date) -> dict[str, dict]:
-    """The last 13 weeks for each of ``ids`` whose current account is in arrears: the
-    balance brought forward, the week-by-week totals and each transaction."""
-    since = window_start(today).isoformat()
-    out: dict[str, dict] = {}
-    for chunk in chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        owing = {
-            ref: balance
-            for ref, balance in db.execute(
-                "SELECT t.tenancy_ref, s.balance FROM tenancies t JOIN account_snapshots s "
-                f"ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({marks}) "
-                "AND s.balance > 0",
-                chunk,
-            )
-        }
-        if not owing:
-            continue
-        refs = sorted(owing)
-        marks = ",".join("?" * len(refs))
-        brought = dict(
-            db.execute(
-                "SELECT tenancy_ref, sum(CAST(round(amount * 100) AS INTEGER)) "
-                f"FROM rent_transactions WHERE tenancy_ref IN ({marks}) AND posted_on < ? "
-                "GROUP BY tenancy_ref",
-                [*refs, since],
-            )
-        )
-        recent = defaultdict(list)
-        for row in db.query(
-            f"SELECT {_COLUMNS} FROM rent_transactions WHERE tenancy_ref IN ({marks}) "
-            "AND posted_on >= ?",
-            [*refs, since],
-        ):
-            recent[row["tenancy_ref"]].append(row)
-        for ref in refs:
-            lines = _with_balances(sorted(recent[ref], key=_sort_key), brought.get(ref) or 0)
-            quarter = view(lines, since, today.isoformat(), pounds(brought.get(ref) or 0))
-            out[ref] = {
-                "tenancy_ref": ref,
-                "account_balance": owing[ref],
-                **{k: v for k, v in quarter.items() if k != "transactions"},
-                "transactions": [
-                    {k: line[k] for k in ("posted_on", "type", "method", "amount", "balance")}
-                    for line in quarter["transactions"]
-                ],
-            }
-    return out
-
-
-def touch(db: Database, refs) -> None:
-    """After an import of transactions or accounts: phones get the statement of each of
-    these tenancies in arrears again, and lose one they held of a tenancy no longer in
-    arrears."""
-    for chunk in chunks(sorted(refs)):
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            f"""SELECT t.tenancy_ref, t.uprn, coalesce(s.balance, 0) > 0,
-                       EXISTS (SELECT 1 FROM sync_index i WHERE i.entity_type = 'statement'
-                               AND i.entity_id = t.tenancy_ref AND i.deleted = 0)
-                FROM tenancies t LEFT JOIN account_snapshots s ON s.id = t.current_snapshot_id
-                WHERE t.tenancy_ref IN ({marks})""",
-            chunk,
-        ).fetchall()
-        changes.touch_many(db, [("statement", ref, uprn) for ref, uprn, owes, _ in rows if owes])
-        for ref, uprn, owes, held in rows:
-            if held and not owes:
-                changes.touch(db, "statement", ref, uprn, deleted=True)
-
-
-# The tenancy's statement as phones hold it: its id is the tenancy's.
-STATEMENT_KIND = Kind(
-    "statement",
-    table="tenancies",
-    key="tenancy_ref",
-    read=_read_statements,
-    roles=codes.FINANCE_ROLES,
-    tenancy=MOVES,
-)

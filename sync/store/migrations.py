@@ -1040,3 +1040,23 @@ def m0021_work_phones(db: Database) -> None:
     """Each user's work phone (E.164, e.g. +447700900123): a team leader calls an officer
     overdue at a visit from the lone-working alert. Empty until set."""
     db.executescript("ALTER TABLE users ADD COLUMN work_phone TEXT;")
+
+
+@migrations()
+def m0022_phone_statements(db: Database) -> None:
+    """Each tenancy's statement as phones hold it (the last 13 weeks, for a tenancy in
+    arrears), built when the import changes its transactions or account, or when a new
+    week moves its window, and stored: a pull reads it like any other record rather than
+    building it for every phone (sync.records.phone_statements). ``from_day`` is the
+    first day of its window, ``to_day`` the day it was built for. Filled by the next
+    import; until then a pull builds what is missing."""
+    db.executescript(
+        """
+        CREATE TABLE phone_statements (
+            tenancy_ref TEXT PRIMARY KEY REFERENCES tenancies(tenancy_ref),
+            from_day TEXT NOT NULL,
+            to_day TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        """
+    )

@@ -395,6 +395,13 @@ CREATE INDEX patches_officer ON patches(officer_id);
 
 CREATE INDEX patches_team ON patches(team_id);
 
+CREATE TABLE phone_statements (
+    tenancy_ref TEXT PRIMARY KEY REFERENCES tenancies(tenancy_ref),
+    from_day TEXT NOT NULL,
+    to_day TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+
 CREATE TABLE plans (
     id INTEGER PRIMARY KEY,
     officer_id INTEGER NOT NULL REFERENCES users(id),
