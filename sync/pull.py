@@ -116,7 +116,8 @@ def pull(
         # have purged even its own records there when the patch last left its scope, so
         # nothing in them is held back as an echo.
         new_patches = (state["n"] | {p for p in scope if p not in held}) & scope
-        _since_cursor(page, changed, arriving=_homes_in(db, new_patches))
+        arriving = page.keep if new_patches == scope else _homes_in(db, new_patches)
+        _since_cursor(page, changed, arriving=arriving)
         new_state = {
             "e": epoch,
             "d": today.isoformat(),

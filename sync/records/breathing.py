@@ -23,7 +23,7 @@ from datetime import date
 
 from sqlite_utils import Database
 
-from sync.store.rows import chunks
+from sync.store.rows import EACH, each
 
 FLAG = "breathing-space"
 # What a row may say of a step taken inside a moratorium, so that it stands.
@@ -180,13 +180,12 @@ SPACE_COLUMNS = (
 def history(db: Database, refs) -> dict[str, list[dict]]:
     """Every Breathing Space of these tenancies, oldest first, by tenancy."""
     found: dict[str, list[dict]] = {}
-    for chunk in chunks(sorted(set(refs))):
-        for row in db.query(
-            f"SELECT {SPACE_COLUMNS} FROM breathing_spaces WHERE tenancy_ref IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY start_date",
-            chunk,
-        ):
-            found.setdefault(row["tenancy_ref"], []).append(row)
+    for row in db.query(
+        f"SELECT {SPACE_COLUMNS} FROM breathing_spaces WHERE tenancy_ref IN ({EACH}) "
+        "ORDER BY start_date",
+        [each(sorted(set(refs)))],
+    ):
+        found.setdefault(row["tenancy_ref"], []).append(row)
     return found
 
 
@@ -243,18 +242,17 @@ def unlawful_steps(db: Database, refs) -> dict[str, list[dict]]:
     """The import's steps taken inside a moratorium, by tenancy: what the tenancy shows as
     unlawful, with whether a team leader has reviewed each."""
     found: dict[str, list[dict]] = {}
-    for chunk in chunks(sorted(set(refs))):
-        for row in db.query(
-            "SELECT id, tenancy_ref, step, step_date, rule, message, reviewed_at "
-            "FROM review_flags WHERE source = 'import' AND tenancy_ref IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY step_date, id",
-            chunk,
-        ):
-            ref = row.pop("tenancy_ref")
-            row["flag_id"] = row.pop("id")
-            row["date"] = row.pop("step_date")
-            row["reviewed"] = row.pop("reviewed_at") is not None
-            found.setdefault(ref, []).append(row)
+    for row in db.query(
+        "SELECT id, tenancy_ref, step, step_date, rule, message, reviewed_at "
+        f"FROM review_flags WHERE source = 'import' AND tenancy_ref IN ({EACH}) "
+        "ORDER BY step_date, id",
+        [each(sorted(set(refs)))],
+    ):
+        ref = row.pop("tenancy_ref")
+        row["flag_id"] = row.pop("id")
+        row["date"] = row.pop("step_date")
+        row["reviewed"] = row.pop("reviewed_at") is not None
+        found.setdefault(ref, []).append(row)
     return found
 
 

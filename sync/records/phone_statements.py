@@ -33,7 +33,7 @@ from sync.clock import london_today
 from sync.protocol.kinds import MOVES, Kind
 from sync.records.statements import ORDER, pence, window_start
 from sync.store import changes
-from sync.store.rows import chunks
+from sync.store.rows import EACH, chunks, each
 
 # The record's shape: 1 was a list of objects in pounds (never stored), 2 is column-wise.
 FORMAT = 2
@@ -169,16 +169,13 @@ def roll(db: Database, today: date | None = None) -> int:
 
 def _read(db: Database, ids: list[str], today: date) -> dict[str, dict]:
     """The stored statements of ``ids``; one indexed but not stored yet is built now."""
-    out: dict[str, dict] = {}
-    for chunk in chunks(ids):
-        out.update(
-            (ref, orjson.loads(body))
-            for ref, body in db.execute(
-                "SELECT tenancy_ref, body FROM phone_statements WHERE tenancy_ref IN "
-                f"({','.join('?' * len(chunk))})",
-                chunk,
-            )
+    out = {
+        ref: orjson.loads(body)
+        for ref, body in db.execute(
+            f"SELECT tenancy_ref, body FROM phone_statements WHERE tenancy_ref IN ({EACH})",
+            [each(ids)],
         )
+    }
     missing = [i for i in ids if i not in out]
     if missing:
         out.update(build(db, missing, today))

@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import date
 
+import orjson
 from sqlite_utils import Database
 
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
@@ -10,7 +11,7 @@ from sync.clock import london_today
 from sync.errors import NotFound
 from sync.protocol.kinds import Kind
 from sync.store.pages import page, postcode_clause
-from sync.store.rows import chunks, load
+from sync.store.rows import load
 
 PROPERTY_COLUMNS = (
     "p.uprn, p.address_line_1, p.address_line_2, p.address_line_3, p.post_town, p.postcode, "
@@ -146,23 +147,17 @@ def get_property(db: Database, caller: Caller, uprn: int, today: date | None = N
 
 
 def read_properties(db: Database, ids: list[str], today: date) -> dict[str, dict]:
-    """Homes as phones hold them, each with the patches it lies in."""
+    """Homes as phones hold them, each with the patches it lies in (one query)."""
     rows = load(
         db,
-        f"SELECT {PROPERTY_COLUMNS} FROM properties p WHERE p.uprn IN ({{marks}})",
+        f"SELECT {PROPERTY_COLUMNS}, (SELECT json_group_array(patch_id) FROM "
+        "(SELECT patch_id FROM patch_properties pp WHERE pp.uprn = p.uprn ORDER BY patch_id)"
+        ") AS patch_ids FROM properties p WHERE p.uprn IN ({marks})",
         [int(i) for i in ids],
         "uprn",
     )
-    patches: dict[str, list[int]] = defaultdict(list)
-    for chunk in chunks([int(i) for i in ids]):
-        for uprn, pid in db.execute(
-            f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN "
-            f"({','.join('?' * len(chunk))}) ORDER BY patch_id",
-            chunk,
-        ):
-            patches[str(uprn)].append(pid)
-    for uprn, row in rows.items():
-        row["patch_ids"] = patches.get(uprn, [])
+    for row in rows.values():
+        row["patch_ids"] = orjson.loads(row["patch_ids"])
     return rows
 
 
