@@ -214,16 +214,13 @@ def prefetch(batch, refs) -> dict:
 def _spaces_and_balances(db: Database, refs) -> dict[str, tuple[list[dict], float | None]]:
     """(every Breathing Space, current balance) of those of ``refs`` that ever had one."""
     spaces = history(db, refs)
-    balances: dict[str, float] = {}
-    for chunk in chunks(sorted(spaces)):
-        balances.update(
-            db.execute(
-                "SELECT t.tenancy_ref, s.balance FROM tenancies t JOIN account_snapshots s "
-                "ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN "
-                f"({','.join('?' * len(chunk))})",
-                chunk,
-            ).fetchall()
-        )
+    balances = dict(
+        db.execute(
+            "SELECT t.tenancy_ref, s.balance FROM tenancies t JOIN account_snapshots s "
+            f"ON s.id = t.current_snapshot_id WHERE t.tenancy_ref IN ({EACH})",
+            [each(sorted(spaces))],
+        ).fetchall()
+    )
     return {ref: (held, balances.get(ref)) for ref, held in spaces.items()}
 
 
