@@ -179,7 +179,10 @@ class Search:
         movable = [k for k in range(1, len(path) - 1) if self._movable(path[k])]
         if not movable:
             return list(path)
-        size = rng.randint(1, max(1, min(len(movable), 2 + len(movable) // 4)))
+        # Up to half the route and four more: on foot a day holds few stops far apart,
+        # and moving it to another part of the patch (or a far cluster of strong homes)
+        # means freeing most of it at once; a quarter of the route left walks stuck.
+        size = rng.randint(1, max(1, min(len(movable), 4 + len(movable) // 2)))
         how = rng.random()
         if how < 0.4:  # a run of the route
             first = rng.randrange(len(movable))
