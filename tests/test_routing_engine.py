@@ -246,3 +246,47 @@ def test_a_must_visit_out_of_reach_does_not_drop_the_others():
     )
     found = engine.solve(inst, time_limit=0.05)
     assert found.route == [2] and found.missing_must == [3]
+
+
+def walking_day(seed: int) -> engine.Instance:
+    """On foot: a ring of middling homes 10-25 minutes' walk around the base, and a cluster
+    of strong homes 50 minutes away. Greedy insertion fills the day from the ring; the
+    best day gives most of it up for the far cluster."""
+    rng = random.Random(seed)
+    points, score = [(0.0, 0.0), (0.0, 0.0)], [0.0, 0.0]
+    for k in range(24):
+        angle, radius = 2 * math.pi * k / 24 + rng.uniform(-0.1, 0.1), rng.uniform(600, 1500)
+        points.append((radius * math.cos(angle), radius * math.sin(angle)))
+        score.append(rng.uniform(70, 90))
+    for _ in range(5):
+        points.append((3600 + rng.uniform(-100, 100), rng.uniform(-100, 100)))
+        score.append(rng.uniform(125, 140))
+    n = len(points)
+    # 1.2 m/s, and a minute to find each door.
+    travel = [
+        [0.0 if i == j else round(math.dist(a, b) / 1.2 + 60) for j, b in enumerate(points)]
+        for i, a in enumerate(points)
+    ]
+    travel[0][1] = travel[1][0] = 0.0
+    return engine.Instance(
+        travel=travel,
+        service=[0.0, 0.0] + [1200.0] * (n - 2),
+        score=score,
+        opens=[0.0] * n,
+        closes=[math.inf] * n,
+        start=0,
+        end=1,
+        day_start=9 * 3600,
+        day_end=17 * 3600,
+        breaks=(Break(12 * 3600, 13.5 * 3600, 1800),),
+    )
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_a_walking_day_gives_up_near_homes_for_a_far_cluster_of_strong_ones(seed):
+    inst = walking_day(seed)
+    p = search.Problem(inst)
+    found = search.Search(p, time.perf_counter() + 30, seed=7).run(engine._repaired(p, []), 100)
+    far = {v for v in found.stops if 26 <= v < len(inst.travel)}
+    assert far == set(range(26, 31))
+    assert found.score >= 0.98 * engine.solve(inst, time_limit=3).score
