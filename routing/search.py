@@ -10,9 +10,9 @@ MaxShift). Inserting a stop anywhere is then checked in O(1), and ``insertion_co
 checks every left-out candidate at every position at once, in numpy.
 
 The search is ruin and recreate (Schrimpf et al. 2000; Christiaens and Vanden Berghe's
-SISR) with simulated annealing on the score: remove a few stops (a run of the route, a
-stop and its neighbours, or random ones), insert the best left-out ones greedily by
-score^2 / added time, keep the change by the annealing rule. Removing one stop and
+SISR) with simulated annealing on the score: remove stops (up to half the route: a run
+of it, a stop and its neighbours, or random ones), insert the best left-out ones
+greedily by score^2 / added time, keep the change by the annealing rule. Removing one stop and
 inserting one or two is the 1-for-1 and 1-for-2 replacement; removing two and inserting
 one the 2-for-1. 2-opt and or-opt shorten the route (moving breaks too) to make room.
 """
