@@ -11,7 +11,7 @@ week holds; the week planner's later passes keep them too (``holds``).
 
 from datetime import datetime, timedelta
 
-from sync.casework.days import compose
+from sync.casework.days import WEEK_PATIENCE, compose
 from sync.clock import LONDON
 from sync.errors import ValidationFailed
 
@@ -42,7 +42,7 @@ def redraft(db, caller, entry: list, request_day: dict, taken: set[int], **solve
     """A drafted day planned again from its own route: ``entry`` is its
     ``[booked, draft, request, found]`` (see sync.casework.weeks), ``request_day`` what to
     plan, ``taken`` the homes other days hold (its own paired visits stay open to it);
-    ``solve``: provider, time_limit, exploration."""
+    ``solve``: provider, time_limit, exploration, patience."""
     booked, draft, _, found = entry
     return compose(
         db,
@@ -102,6 +102,7 @@ def _at(db, caller, drafts, keys, visit, minute, provider, time_limit) -> dict |
             provider=provider,
             time_limit=time_limit,
             exploration=2,
+            patience=WEEK_PATIENCE,
         )
         if not holds(booked, again) or _minute(again, visit["uprn"]) != minute:
             return None

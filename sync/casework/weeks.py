@@ -17,7 +17,7 @@ from routing import priority
 from routing.travel import Provider
 from sync.access.scope import Caller, visible_patch_ids
 from sync.casework import absences, cases, together
-from sync.casework.days import compose, officer_cases_days
+from sync.casework.days import WEEK_PATIENCE, compose, officer_cases_days
 from sync.casework.plans import store
 from sync.clock import utc_now
 from sync.errors import Forbidden, NotFound, ValidationFailed
@@ -107,6 +107,7 @@ def plan_week(
                 provider=provider,
                 time_limit=time_limit,
                 exploration=2,
+                patience=WEEK_PATIENCE,
                 fixed=None,
                 exclude=planned - {v["uprn"] for v in booked},
                 found=found,
@@ -177,6 +178,7 @@ def _improve_pairs(db, caller, drafts: dict, provider, time_limit: float, deadli
                     provider=provider,
                     time_limit=time_limit,
                     exploration=1,
+                    patience=WEEK_PATIENCE,
                 )
             before = _score(drafts[a][1]) + _score(drafts[b][1])
             kept = all(together.holds(drafts[k][0], redone[k]) for k in (a, b))
