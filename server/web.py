@@ -29,6 +29,7 @@ SHELL = (
     "officer/login.js",
     "officer/today.js",
     "officer/homes.js",
+    "officer/statement.js",
     "officer/checkins.js",
     "officer/forms.js",
     "officer/sense.js",

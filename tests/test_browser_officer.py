@@ -2,6 +2,7 @@
 tests/browser.py): who may use it, reaching the tenant and the home, records that show
 their true state, input sense, the homes list, re-planning and cover."""
 
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -9,6 +10,7 @@ import pytest
 
 from sync.clock import london_today
 from sync.demo import DEMO_PASSWORD
+from sync.store.db import open_database
 from tests.browser import (
     PHONE,
     SHOTS,
@@ -294,5 +296,38 @@ def test_a_paired_visit_names_the_partner_and_the_minute_both_start(browser, ser
     expect(stop).to_contain_text(
         re.compile(r"paired visit with Officer 2, both start at 1[01]:\d\d"), timeout=WAIT
     )
+    context.close()
+    assert errors == []
+
+
+def test_a_tenancy_in_arrears_shows_its_13_week_statement_offline(browser, server, db_path):
+    # The phone holds a compact statement of each tenancy in arrears; the home's screen
+    # lays it out week by week and line by line, with the balance after each line.
+    db = open_database(db_path)
+    ref, uprn, body, balance = db.execute(
+        "SELECT s.tenancy_ref, t.uprn, s.body, a.balance FROM phone_statements s "
+        "JOIN tenancies t ON t.tenancy_ref = s.tenancy_ref "
+        "JOIN account_snapshots a ON a.id = t.current_snapshot_id "
+        "JOIN patch_properties pp ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id "
+        "JOIN users u ON u.id = p.officer_id WHERE u.username = 'officer1' "
+        "ORDER BY s.tenancy_ref LIMIT 1"
+    ).fetchone()
+    db.close()
+    held = json.loads(body)
+    context, page, errors = officer_signs_in(browser, server.base)
+    page.context.set_offline(True)
+    page.goto(f"{server.base}/app/#home/{uprn}")
+    card = page.locator(f"div.card:has(h2:text-is('Tenancy {ref}')) + details.statement")
+    expect(card).to_have_count(1)
+    card.locator("summary").click()
+    weeks = card.locator("table.statement").nth(0).locator("tbody tr")
+    expect(weeks).to_have_count(13)
+    lines = card.locator("table.statement").nth(1).locator("tbody tr")
+    expect(lines).to_have_count(len(held["transactions"]["day"]))
+    closing = f"£{held['closing_balance_pence'] / 100:,.2f}"
+    expect(lines.last.locator("td").last).to_have_text(closing)
+    expect(weeks.last.locator("td").last).to_have_text(closing)
+    card.screenshot(path=SHOTS / "officer-statement.png")
+    assert round(balance * 100) == held["account_balance_pence"]
     context.close()
     assert errors == []

@@ -5,6 +5,7 @@ import { dayText, directionsLinks, field, h, londonToday, money, phoneLinks, whe
 import { loneWorking } from "./checkins.js";
 import { engine, label, settings } from "./context.js";
 import { concernForm, foldout, repairForm, visitForm } from "./forms.js";
+import { statementCard } from "./statement.js";
 
 // The homes list: arrears, priority and last contact, sorted by a column and filtered.
 // What was chosen stays while the app is open.
@@ -145,7 +146,7 @@ export function homeInfo(uprn) {
       account ? h("p",
         `Balance ${money(account.balance)} (${account.arrears_weeks ?? 0} weeks) · legal stage ${account.legal_stage}`,
         account.breathing_space ? h("strong", breathingSpaceLine(account.breathing_space)) : "") : null,
-    ));
+    ), statementCard(tenancy.tenancy_ref, account));
   }
   const recent = engine.list("visit").filter((v) => String(v.uprn) === String(uprn))
     .sort((a, b) => (b.observed_at || "").localeCompare(a.observed_at || "")).slice(0, 5);
