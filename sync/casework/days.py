@@ -386,23 +386,12 @@ def compose(
 
 
 def solve(
-    prep: Prepared,
-    *,
-    time_limit=TIME_LIMIT,
-    exploration=EXPLORATION,
-    initial=None,
-    patience: int | None = None,
+    prep: Prepared, *, time_limit=TIME_LIMIT, exploration=EXPLORATION, **options
 ) -> engine.Solution:
-    """The route engine on a prepared day, as plans use it. ``patience``: stop after so
-    many rounds without progress (None: use the whole time limit)."""
+    """The route engine on a prepared day, as plans use it. ``options`` as
+    ``engine.solve`` takes them: ``initial``, and ``patience`` (none: the whole budget)."""
     places.within_reach(prep.inst)
-    return engine.solve(
-        prep.inst,
-        time_limit=time_limit,
-        exploration=exploration,
-        patience=patience,
-        initial=initial,
-    )
+    return engine.solve(prep.inst, time_limit=time_limit, exploration=exploration, **options)
 
 
 def _stops(prep: Prepared, route: list[int], sched: engine.Schedule) -> list[dict]:
