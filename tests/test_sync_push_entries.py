@@ -49,6 +49,19 @@ def test_a_malformed_entry_is_rejected_on_its_own(client, as_user, db, entry):
     )
 
 
+@pytest.mark.parametrize("uprn", [[1], {"uprn": 1}, "1", 1.5, None], ids=repr)
+def test_a_visit_whose_uprn_is_not_a_number_is_refused_by_its_payload(client, as_user, db, uprn):
+    """Found by review: a list or an object as a visit's ``uprn`` made the batch's
+    prefetch fail, a 500 that lost the good visit beside it."""
+    good = a_visit(db)
+    bad = a_visit(db)
+    bad["payload"]["uprn"] = uprn
+    first, second = push(client, as_user("officer1"), good, bad)["results"]
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and second["code"] == "invalid-payload", second
+    assert "payload.uprn" in second["errors"]
+
+
 def test_entries_without_a_usable_id_are_never_duplicates(client, as_user, db):
     """Found by probing: such entries were keyed by their content hash, looked up across
     every user, so officer5 received officer4's rejection as its ``original``."""

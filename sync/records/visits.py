@@ -84,9 +84,9 @@ def _json_list(items: list) -> str:
 
 
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    batch.load_homes(m["payload"].get("uprn") for m in mutations)
-    homes = (batch.homes.get(m["payload"].get("uprn")) for m in mutations)
-    breathing.prefetch(batch, {r for h in homes if h for r in h.tenancies})
+    uprns = {u for m in mutations if type(u := m["payload"].get("uprn")) is int}
+    batch.load_homes(uprns)  # anything else is refused when its payload is checked
+    breathing.prefetch(batch, {r for u in uprns if (h := batch.homes[u]) for r in h.tenancies})
     ids = [m["entity_id"] for m in mutations]
     ids += [
         m["payload"]["corrects"] for m in mutations if type(m["payload"].get("corrects")) is str
