@@ -3,12 +3,15 @@ changes what it is made of or a new week moves its window, stored, and read by a
 like any other record (sync.records.phone_statements); never stale, sent again only when
 it changed, and what a bootstrap would give."""
 
+import json
+import sqlite3
 from datetime import date, timedelta
 
 from sync import pull
 from sync.access.scope import Caller
 from sync.intake.run import import_file
 from sync.records import phone_statements, statements
+from sync.store.db import connect, write_transaction
 from tests.phone import Phone, server_view
 
 HEADER = "transaction_ref,tenancy_ref,posted_on,type,method,amount,description\n"
@@ -217,3 +220,64 @@ def test_a_statement_not_stored_yet_is_built_by_the_pull_then_stored(db, client,
         assert phone_statements.roll(db, today) > 0
     assert db.execute("SELECT count(*) FROM phone_statements").fetchone()[0] > 0
     assert Phone.synced(client, tokens["officer1"]) == expected
+
+
+def test_a_transaction_moved_to_another_tenancy_leaves_both_statements_right(db, today):
+    """Found by review: a transaction re-sent under another tenancy rebuilt only the
+    statement it moved to; the one it left kept it until the next week."""
+    first, second = (
+        r[0]
+        for r in db.execute(
+            "SELECT tenancy_ref FROM phone_statements "
+            "WHERE json_array_length(body, '$.transactions.day') > 0 ORDER BY tenancy_ref LIMIT 2"
+        )
+    )
+    ref, posted, kind, method, amount = db.execute(
+        "SELECT transaction_ref, posted_on, type, method, amount FROM rent_transactions "
+        "WHERE tenancy_ref = ? AND posted_on >= ? AND type != 'opening' "
+        "ORDER BY posted_on DESC LIMIT 1",
+        [first, phone_statements.window_start(today).isoformat()],
+    ).fetchone()
+    line = f"{ref},{second},{posted},{kind},{method or ''},{amount},\n"
+    assert _import(db, HEADER + line)["updated"] == 1
+    for tenancy in (first, second):
+        (body,) = db.execute(
+            "SELECT body FROM phone_statements WHERE tenancy_ref = ?", [tenancy]
+        ).fetchone()
+        assert json.loads(body) == phone_statements.build(db, [tenancy], today)[tenancy]
+
+
+def test_the_weekly_roll_takes_the_write_lock_before_it_reads(db, db_path, today, monkeypatch):
+    """Found by review: the roll read in a deferred transaction, so a phone's push
+    committed in between made its write fail at once ("database is locked") and left the
+    import run unfinished. It now waits its turn, as every write of the import does."""
+    db.execute(
+        "UPDATE phone_statements SET from_day = '2000-01-03', "
+        "body = json_set(body, '$.from', '2000-01-03')"
+    )
+    other = connect(db_path)
+    built = phone_statements.build
+
+    def build_while_a_phone_pushes(conn, refs, day):
+        out = built(conn, refs, day)
+        if not getattr(build_while_a_phone_pushes, "pushed", False):
+            build_while_a_phone_pushes.pushed = True
+            try:  # a phone's push on another connection, meanwhile
+                other.execute("PRAGMA busy_timeout = 50")
+                with write_transaction(other):
+                    other.execute("UPDATE devices SET last_push_at = 'x'")
+            except sqlite3.OperationalError:
+                pass  # it waits for the roll's write lock, as a push should
+        return out
+
+    monkeypatch.setattr(phone_statements, "build", build_while_a_phone_pushes)
+    run = _import(db, "uprn,code\n", kind="markers")
+    assert build_while_a_phone_pushes.pushed and run["finished_at"] is not None
+    assert (
+        db.execute(
+            "SELECT count(*) FROM phone_statements WHERE from_day < ?",
+            [phone_statements.window_start(today).isoformat()],
+        ).fetchone()[0]
+        == 0
+    )
+    other.close()

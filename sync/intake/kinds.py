@@ -434,9 +434,10 @@ KINDS: dict[str, Kind] = {
                 "description",
             ),
             references=(("tenancy_ref", "tenancies", "tenancy_ref"),),
-            # Phones hold a statement for each tenancy in arrears, not the transactions.
-            after=lambda db, run, rows: phone_statements.refresh(
-                db, {r["tenancy_ref"] for r in rows}
+            # Phones hold a statement for each tenancy in arrears, not the transactions: a
+            # transaction moved to another tenancy changes both tenancies' statements.
+            after=lambda db, run, rows, replaced: phone_statements.refresh(
+                db, {r["tenancy_ref"] for r in [*rows, *replaced]}
             ),
         ),
         Kind(

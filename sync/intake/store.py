@@ -50,7 +50,9 @@ class Kind:
     # Fields phones may also edit: the table has a ``version``; the import keeps a
     # phone's edit the housing system has not confirmed (sync.protocol.versions).
     versioned: tuple[str, ...] = ()
-    after: Callable[[Database, "Run", list[dict]], None] | None = None
+    # After a chunk is stored: its changed rows, and the rows they replaced (as stored
+    # before, by column), for what follows from them.
+    after: Callable[[Database, "Run", list[dict], list[dict]], None] | None = None
     has_updated_at: bool = True
     # The rules of law a row breaks, though it is stored (the housing system's row is a
     # fact): each a dict of ``rule``, ``field`` and ``text``, reported by line. Its third
@@ -108,7 +110,7 @@ def _to_db(value: list) -> str:
 # --- kind-specific steps ---------------------------------------------------------------
 
 
-def after_properties(db: Database, run: Run, rows: list[dict]) -> None:
+def after_properties(db: Database, run: Run, rows: list[dict], _replaced: list[dict]) -> None:
     """Homes that are new or moved get their patch membership recomputed."""
     index = run.context.get("index")
     if index is None:
@@ -125,7 +127,7 @@ def _under_tenancy() -> list[tuple[str, str]]:
     ]
 
 
-def after_tenancies(db: Database, run: Run, rows: list[dict]) -> None:
+def after_tenancies(db: Database, run: Run, rows: list[dict], _replaced: list[dict]) -> None:
     """A tenancy moved to another home (the housing system corrected its UPRN) takes its
     tenants, account, arrangements and promises with it, on phones too."""
     home = {r["tenancy_ref"]: r["uprn"] for r in rows}
@@ -159,7 +161,7 @@ def derive_account(row: dict, tenancies: Tenancies) -> None:
         )
 
 
-def after_accounts(db: Database, run: Run, rows: list[dict]) -> None:
+def after_accounts(db: Database, run: Run, rows: list[dict], _replaced: list[dict]) -> None:
     """Point each tenancy at its newest snapshot, keep the Breathing Spaces it shows, bring
     its arrangement up to date, check the phones' arrangements and promises against it,
     and send its steps taken inside a moratorium to review. Phones hold a statement for
@@ -393,7 +395,11 @@ def _apply_chunk(
         for name, count in tally.items():
             counts[name] += count
         if kind.after and changed:
-            kind.after(db, run, changed)
+            keys = (tuple(r[k] for k in kind.key) for r in changed)
+            replaced = [
+                dict(zip(kind.columns, stored[k], strict=True)) for k in keys if k in stored
+            ]
+            kind.after(db, run, changed, replaced)
 
 
 def _store_chunk(
