@@ -29,7 +29,6 @@ from sync.intake.kinds import KINDS
 from sync.intake.parse import checked_rows
 from sync.intake.store import Run, store_batch
 from sync.records import phone_statements
-from sync.store.db import write_transaction
 from sync.store.pages import page
 
 # Rows stored in one transaction: a commit costs milliseconds (the WAL is written), so
@@ -72,11 +71,8 @@ def import_rows(
     with collector_paused():
         for batch in _batches(checked_rows(kind.row, kind.key, records, counts, errors)):
             store_batch(db, run, batch, counts, errors)
-    # The first run of a new week moves on the statements phones hold. It reads before it
-    # writes, so it takes the write lock first (a deferred transaction would fail at its
-    # first write if a phone's push committed meanwhile).
-    with write_transaction(db):
-        phone_statements.roll(db)
+    # The first run of a new week moves on the statements phones hold.
+    phone_statements.roll(db)
     errors.sort(key=lambda e: e[0])
     refused = {line for line, _ in errors}
     warnings = sorted(

@@ -33,6 +33,7 @@ from sync.clock import london_today
 from sync.protocol.kinds import MOVES, Kind
 from sync.records.statements import ORDER, pence, window_start
 from sync.store import changes
+from sync.store.db import write_transaction
 from sync.store.rows import EACH, chunks, each
 
 # The record's shape: 1 was a list of objects in pounds (never stored), 2 is column-wise.
@@ -145,7 +146,9 @@ def refresh(db: Database, refs, today: date | None = None) -> None:
 def roll(db: Database, today: date | None = None) -> int:
     """Once an import run: build again the statements a new day has made out of date (a
     new week moved their window, or they now reach a transaction dated after the day
-    they were built), and those indexed for phones but never stored. Returns how many
+    they were built), and those indexed for phones but never stored, 500 a transaction:
+    the first run of a week builds every statement again (seconds at the largest
+    landlord's size), and a phone's push must not wait for all of it. Returns how many
     were looked at."""
     today = today or london_today()
     refs = [
@@ -163,7 +166,9 @@ def roll(db: Database, today: date | None = None) -> int:
             {"start": window_start(today).isoformat(), "today": today.isoformat()},
         )
     ]
-    refresh(db, refs, today)
+    for chunk in chunks(refs):
+        with write_transaction(db):
+            refresh(db, chunk, today)
     return len(refs)
 
 
