@@ -46,6 +46,7 @@ ENVELOPE = Record(
     }
 )
 _MUTATION_ID = ENVELOPE.fields["mutation_id"]
+_NEW_ID = Uuid()
 CONTENT_KEYS = (
     "mutation_id",
     "entity_type",
@@ -100,6 +101,15 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
             code="invalid-op",
             errors={"op": [f"One of: {', '.join(kind.ops)}."]},
         )
+    if clean["op"] == "create":
+        try:  # a new record's id is the phone's UUID (as stored: lower case)
+            clean["entity_id"] = _NEW_ID.clean(clean["entity_id"])
+        except ValueError:
+            raise Rejected(
+                "A new record's id must be a UUID the phone makes.",
+                code="invalid-mutation",
+                errors={"entity_id": ["Not a valid UUID."]},
+            ) from None
     op = kind.ops[clean["op"]]
     try:
         return kind, op, op.payload.load(clean["payload"])

@@ -49,10 +49,13 @@ def test_a_malformed_entry_is_rejected_on_its_own(client, as_user, db, entry):
     )
 
 
-@pytest.mark.parametrize("uprn", [[1], {"uprn": 1}, "1", 1.5, None], ids=repr)
+@pytest.mark.parametrize(
+    "uprn", [[1], {"uprn": 1}, "1", 1.5, None, 2**63, 10**30, -(10**29)], ids=repr
+)
 def test_a_visit_whose_uprn_is_not_a_number_is_refused_by_its_payload(client, as_user, db, uprn):
-    """Found by review: a list or an object as a visit's ``uprn`` made the batch's
-    prefetch fail, a 500 that lost the good visit beside it."""
+    """Found by review and by probing: a list or an object as a visit's ``uprn``, or a
+    number past 64 bits, made the batch's prefetch fail, a 500 that lost the good visit
+    beside it."""
     good = a_visit(db)
     bad = a_visit(db)
     bad["payload"]["uprn"] = uprn
@@ -115,3 +118,18 @@ def test_an_edit_outside_your_patches_is_answered_as_an_unknown_record(client, a
     assert first["code"] == second["code"] == "unknown-entity"
     assert str(uprn) not in first["reason"]
     assert first["reason"].replace(person, "X") == second["reason"].replace("P99999999", "X")
+
+
+@pytest.mark.parametrize("entity_id", ["\u0000", " ", "<script>", "2026-02-30", "a" * 100])
+def test_a_new_record_whose_id_is_not_a_uuid_is_refused(client, as_user, db, entity_id):
+    """Found by probing: a repair created with the id "\\u0000" was applied, then broke
+    the repairs queue for everyone and was taken off its own phone at the next pull. A new
+    record's id is the phone's UUID, as the protocol says."""
+    good = a_visit(db)
+    bad = a_visit(db)
+    bad["entity_id"] = entity_id
+    first, second = push(client, as_user("officer1"), good, bad)["results"]
+    assert first["status"] == "applied"
+    assert second["status"] == "rejected" and second["code"] == "invalid-mutation", second
+    assert list(second["errors"]) == ["entity_id"]
+    assert client.get("/repairs", headers=as_user("repairs1")).status_code == 200

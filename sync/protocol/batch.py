@@ -31,6 +31,8 @@ from sync.store.rows import chunks
 # this long after the move (by server time, whatever the phone's clock says).
 REASSIGNMENT_GRACE = timedelta(days=14)
 
+MAX_UPRN = 10**12  # UPRNs have at most 12 digits (every payload's uprn check)
+
 
 class Rejected(DoorstepError):
     """A mutation that cannot be applied: stored for review with this code and reason."""
@@ -101,7 +103,11 @@ class Batch:
 
     # Reads
     def load_homes(self, uprns) -> None:
-        wanted = sorted({u for u in uprns if type(u) is int} - self.homes.keys())
+        """Read these homes once for the batch. Only whole numbers a UPRN can be are looked
+        up (SQLite takes none past 64 bits): anything else is refused by its payload check."""
+        wanted = sorted(
+            {u for u in uprns if type(u) is int and 0 < u < MAX_UPRN} - self.homes.keys()
+        )
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
             found: dict[int, tuple[set, set, set]] = {}

@@ -84,9 +84,10 @@ def _json_list(items: list) -> str:
 
 
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
-    uprns = {u for m in mutations if type(u := m["payload"].get("uprn")) is int}
-    batch.load_homes(uprns)  # anything else is refused when its payload is checked
-    breathing.prefetch(batch, {r for u in uprns if (h := batch.homes[u]) for r in h.tenancies})
+    uprns = [m["payload"].get("uprn") for m in mutations]
+    batch.load_homes(uprns)  # what is not a UPRN is refused when its payload is checked
+    homes = (batch.homes.get(u) for u in uprns if type(u) is int)
+    breathing.prefetch(batch, {r for h in homes if h for r in h.tenancies})
     ids = [m["entity_id"] for m in mutations]
     ids += [
         m["payload"]["corrects"] for m in mutations if type(m["payload"].get("corrects")) is str
