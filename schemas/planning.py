@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from routing import priority
 from schemas.common import Day, Id
+from sync.casework import days
 
 CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
 
@@ -74,10 +75,20 @@ class WindowSchema(Schema):
     end = fields.String(required=True, validate=CLOCK)
 
 
+def _minutes(clock: str) -> int:
+    return int(clock[:2]) * 60 + int(clock[3:])
+
+
 class BreakSchema(Schema):
     start = fields.String(data_key="from", attribute="from", required=True, validate=CLOCK)
     end = fields.String(data_key="to", attribute="to", required=True, validate=CLOCK)
     minutes = fields.Integer(required=True, validate=validate.Range(5, 120))
+
+    @validates_schema
+    def _fits(self, data, **kwargs):
+        span = _minutes(data["to"]) - _minutes(data["from"])
+        if span < data["minutes"]:
+            raise ValidationError({"to": ["The break must fit between from and to."]})
 
 
 class AppointmentSchema(Schema):
@@ -117,6 +128,14 @@ class PlanRequestSchema(Schema):
         window = data.get("window")
         if window and window["end"] <= window["start"]:
             raise ValidationError({"window": ["The day must end after it starts."]})
+        day = window or days.DEFAULT_WINDOW
+        outside = {
+            k: {"from": [f"The break must fall within the day ({day['start']}-{day['end']})."]}
+            for k, b in enumerate(data.get("breaks") or [])
+            if b["from"] < day["start"] or b["to"] > day["end"]
+        }
+        if outside:
+            raise ValidationError({"breaks": outside})
 
 
 class ReplanSchema(Schema):

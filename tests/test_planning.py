@@ -479,3 +479,33 @@ def test_a_start_or_end_out_of_a_days_reach_is_refused_naming_it(client, as_user
     }
     answer = client.post("/plans", json=body, headers=as_user("officer1"))
     assert_problem(answer, 422, "validation-failed", field=place)
+
+
+@pytest.mark.parametrize(
+    "breaks, field",
+    [
+        ([{"from": "14:00", "to": "12:00", "minutes": 30}], "breaks.0.to"),
+        ([{"from": "12:00", "to": "12:10", "minutes": 30}], "breaks.0.to"),
+        (
+            [
+                {"from": "12:00", "to": "13:00", "minutes": 30},
+                {"from": "20:00", "to": "21:00", "minutes": 30},
+            ],
+            "breaks.1.from",
+        ),
+    ],
+)
+def test_a_break_that_cannot_be_taken_is_refused_naming_it(client, as_user, breaks, field):
+    """Found by probing: each of these gave a 500 from the route engine."""
+    response = client.post(
+        "/plans",
+        json={"date": TOMORROW.isoformat(), "breaks": breaks},
+        headers=as_user("officer1"),
+    )
+    assert response.status_code == 422, response.get_json()
+    assert field in response.get_json()["errors"]
+
+
+def test_a_short_working_day_takes_no_default_break_outside_it(client, as_user):
+    plan = _plan(client, as_user("officer1"), window={"start": "07:00", "end": "11:30"})
+    assert plan["breaks"] == []

@@ -177,7 +177,7 @@ def prepare(
         day_start=day_start,
         day_end=day_end,
         must=frozenset(k for k, h in enumerate(chosen, start=2) if h["uprn"] in fixed),
-        breaks=_breaks(day, DEFAULT_BREAKS if breaks is None else breaks, day_start),
+        breaks=_breaks(day, DEFAULT_BREAKS if breaks is None else breaks, day_start, day_end),
     )
     return Prepared(
         officer=officer,
@@ -279,14 +279,14 @@ def _time_windows(day: date, chosen: list[dict], windows: dict) -> tuple[list, l
     return opens, closes
 
 
-def _breaks(day: date, breaks: list[dict], day_start: float) -> tuple[engine.Break, ...]:
+def _breaks(day: date, breaks: list[dict], start: float, end: float) -> tuple[engine.Break, ...]:
     """The route engine's breaks: each starts between ``from`` and ``to`` less its length.
-    A break over before the plan starts (re-planning in the afternoon) is not taken."""
+    One over before the plan starts (re-planning), or not over by the day's end, is not
+    taken (the lunch break of a day that ends at 11:30)."""
     taken = []
     for b in breaks:
-        ends = _seconds(day, b["to"])
-        if ends > day_start:
-            length = 60 * b["minutes"]
+        ends, length = min(_seconds(day, b["to"]), end), 60 * b["minutes"]
+        if ends > start and ends - length >= _seconds(day, b["from"]):
             taken.append(engine.Break(_seconds(day, b["from"]), ends - length, length))
     return tuple(taken)
 
