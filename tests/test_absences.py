@@ -264,3 +264,24 @@ def test_an_absence_recorded_while_a_plan_is_solved_stops_it_being_stored(
     assert_problem(answer, 422, "officer-absent", "date")
     day = client.get(f"/plans?date={TOMORROW.isoformat()}", headers=as_user("leader1"))
     assert ids["officer3"] not in {p["officer_id"] for p in day.get_json()}
+
+
+def test_no_patch_is_left_unplanned_by_cover_and_absence_crossing(client, as_user, ids, db):
+    """Found by probing: cover given to an officer who is away, and an absence recorded
+    for an officer who covers a patch, each left a patch that no one planned."""
+    assert _away(client, as_user, ids["officer2"]).status_code == 201
+    westbury = _patch_of(db, "officer3")
+    cover = {
+        "officer_id": ids["officer2"],
+        "start_date": TOMORROW.isoformat(),
+        "end_date": TOMORROW.isoformat(),
+    }
+    response = client.post(f"/patches/{westbury}/covers", json=cover, headers=as_user("leader1"))
+    assert_problem(response, 422, "officer-absent", "officer_id")
+
+    cover["officer_id"] = ids["officer1"]
+    response = client.post(f"/patches/{westbury}/covers", json=cover, headers=as_user("leader1"))
+    assert response.status_code == 201, response.get_json()
+    response = _away(client, as_user, ids["officer1"], days=2)
+    assert_problem(response, 409, "officer-covering", "start_date")
+    assert "cancel that cover" in response.get_json()["detail"]

@@ -107,6 +107,7 @@ def create_absence(
                 code="absence-overlaps",
                 errors={"start_date": [f"Overlaps absence {clash[0]['id']}."]},
             )
+        _check_not_covering(db, officer_id, start_date, end_date)
         absence_id = db.execute(
             "INSERT INTO absences (officer_id, kind, start_date, end_date, note, created_by, "
             "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -123,6 +124,26 @@ def create_absence(
         _withdraw_plans(db, officer_id, start_date, end_date)
         audit.record(db, caller, "absence-recorded", "absence", [str(absence_id)], kind)
     return get_absence(db, caller, absence_id)
+
+
+def _check_not_covering(db: Database, officer_id: int, first: date, last: date) -> None:
+    """``Conflict`` when the officer covers a patch on a day of the absence: that patch
+    would be left with no one to plan it. Cancel or move the cover first."""
+    held = db.execute(
+        "SELECT c.id, p.name, c.start_date, c.end_date FROM patch_covers c "
+        "JOIN patches p ON p.id = c.patch_id WHERE c.officer_id = ? AND c.cancelled_at IS NULL "
+        "AND c.start_date <= ? AND c.end_date >= ? ORDER BY c.start_date",
+        [officer_id, last.isoformat(), first.isoformat()],
+    ).fetchone()
+    if held:
+        cover_id, name, *span = held
+        days = " to ".join(cover.spoken(date.fromisoformat(d)) for d in span)
+        raise Conflict(
+            f"The officer covers {name} from {days} (cover {cover_id}): cancel that cover, or "
+            "give it to someone else, before recording an absence on those days.",
+            code="officer-covering",
+            errors={"start_date": [f"Overlaps cover {cover_id} of {name}."]},
+        )
 
 
 def _withdraw_plans(db: Database, officer_id: int, first: date, last: date) -> None:

@@ -12,6 +12,7 @@ from sync.clock import london_today, utc_now
 from sync.errors import Conflict, NotFound, ValidationFailed
 from sync.records.geometry import PatchIndex, dump_boundary, parse_boundary
 from sync.store import changes
+from sync.store.db import write_transaction
 
 PATCH_SQL = """
 SELECT p.id, p.name, p.team_id, t.name AS team_name, p.officer_id,
@@ -198,7 +199,8 @@ def add_cover(
         raise ValidationFailed(
             "Cover cannot end before it starts.", errors={"end_date": ["Before start_date."]}
         )
-    with db.atomic():
+    with write_transaction(db):
+        _check_present(db, officer_id, start_date, end_date)
         cur = db.execute(
             """INSERT INTO patch_covers (patch_id, officer_id, start_date, end_date, reason,
                created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -213,6 +215,23 @@ def add_cover(
             ],
         )
     return get_cover(db, patch_id, cur.lastrowid)
+
+
+def _check_present(db: Database, officer_id: int, first: date, last: date) -> None:
+    """``ValidationFailed`` (``officer-absent``) when the officer is away on a day of the
+    cover: an absent officer plans no day, so the patch would go unplanned."""
+    away = db.execute(
+        "SELECT id, start_date, end_date FROM absences WHERE officer_id = ? "
+        "AND cancelled_at IS NULL AND start_date <= ? AND end_date >= ? ORDER BY start_date",
+        [officer_id, last.isoformat(), first.isoformat()],
+    ).fetchone()
+    if away:
+        raise ValidationFailed(
+            f"The officer is away from {away[1]} to {away[2]} (absence {away[0]}): an absent "
+            "officer cannot cover a patch.",
+            code="officer-absent",
+            errors={"officer_id": [f"Away from {away[1]} to {away[2]} (absence {away[0]})."]},
+        )
 
 
 def get_cover(db: Database, patch_id: int, cover_id: int) -> dict:
