@@ -23,7 +23,8 @@ class IdConverter(IntegerConverter):
 
 class Parser(FlaskParser):
     """webargs with unknown query parameters refused, not silently ignored (a mistyped
-    ``?dryrun=1`` must not run a real import), and JSON too deep or too long refused."""
+    ``?dryrun=1`` must not run a real import), JSON too deep or too long refused, and
+    half a character (a lone UTF-16 surrogate, as a note cut mid-emoji) kept as U+FFFD."""
 
     DEFAULT_UNKNOWN_BY_LOCATION = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
@@ -35,7 +36,7 @@ class Parser(FlaskParser):
         if not is_json_request(req):
             return missing
         try:
-            return strict_json.loads(req.get_data(cache=True).decode("utf-8"))
+            return strict_json.loads(req.get_data(cache=True).decode("utf-8"), repair=True)
         except UnicodeDecodeError:
             abort(400, messages={"json": ["Invalid JSON body: not UTF-8."]})
         except strict_json.InvalidJSON as exc:

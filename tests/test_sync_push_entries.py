@@ -1,6 +1,7 @@
 """Push: every entry of the list gets its own answer, whatever JSON it is, and no answer
 shows another user's mutation."""
 
+import json
 import uuid
 
 import pytest
@@ -133,3 +134,19 @@ def test_a_new_record_whose_id_is_not_a_uuid_is_refused(client, as_user, db, ent
     assert second["status"] == "rejected" and second["code"] == "invalid-mutation", second
     assert list(second["errors"]) == ["entity_id"]
     assert client.get("/repairs", headers=as_user("repairs1")).status_code == 200
+
+
+def test_a_note_cut_mid_emoji_is_kept_and_its_neighbours_applied(client, as_user, db):
+    """Found by probing: half a character (a lone UTF-16 surrogate) anywhere in a push
+    refused the whole request with 400, every neighbour with it. It is kept as U+FFFD,
+    as a UTF-8 decoder shows a broken character."""
+    good, cut = a_visit(db), a_visit(db)
+    cut["payload"]["notes"] = "Left a card \U0001f600"[:-1] + "\ud83d"
+    body = json.dumps({"mutations": [good, cut]})  # ASCII: the half character escaped
+    response = client.post(
+        "/sync/push", data=body, content_type="application/json", headers=as_user("officer1")
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [r["status"] for r in response.get_json()["results"]] == ["applied", "applied"]
+    notes = db.execute("SELECT notes FROM visits WHERE id = ?", [cut["entity_id"]]).fetchone()
+    assert notes == ("Left a card \ufffd",)

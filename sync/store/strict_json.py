@@ -1,15 +1,22 @@
 """JSON parsing that refuses what SQLite and UTF-8 cannot store."""
 
 import json
+import re
+
+# A UTF-16 surrogate on its own: half a character (json.loads pairs the escapes of a
+# whole one), which UTF-8, and so SQLite, cannot hold.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class InvalidJSON(ValueError):
     pass
 
 
-def loads(text: str):
+def loads(text: str, *, repair: bool = False):
     """``json.loads`` that also refuses lone surrogates (``"\\ud800"``), nesting too deep
-    to parse and numbers too long to convert, each as ``InvalidJSON`` with a reason."""
+    to parse and numbers too long to convert, each as ``InvalidJSON`` with a reason. With
+    ``repair``, a lone surrogate becomes U+FFFD, the replacement character, as a UTF-8
+    decoder shows a broken character: a phone's note cut mid-emoji is kept, not refused."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -25,5 +32,20 @@ def loads(text: str):
         else:
             text.encode("utf-8")
     except UnicodeEncodeError:
-        raise InvalidJSON("text is not valid Unicode (a lone surrogate)") from None
+        if not repair:
+            raise InvalidJSON("text is not valid Unicode (a lone surrogate)") from None
+        try:
+            return _repaired(value)
+        except RecursionError:
+            raise InvalidJSON("nested too deeply") from None
+    return value
+
+
+def _repaired(value):
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_repaired(v) for v in value]
+    if isinstance(value, dict):
+        return {_repaired(k): _repaired(v) for k, v in value.items()}
     return value
