@@ -48,14 +48,21 @@ def test_transactions_import_checks_each_row_and_is_idempotent_by_reference(db):
         f"X7,{ref},2026-01-07,adjustment,,0,\n"  # zero moves nothing
         "X8,NO-SUCH,2026-01-07,charge,,5,\n"
         f"X1,{ref},2026-01-07,charge,,5,\n"  # the same reference twice in one file
+        # Found by probing: each of these was stored.
+        f"X9,{ref},2026-01-07,payment,card,-0.001,\n"  # a tenth of a penny
+        f"X10,{ref},9999-12-31,charge,,5,\n"  # years ahead
+        f"X11,{ref},2026-01-07,charge,,5,Rent\x00\n"  # a NUL in the text
     )
     run = _import(db, HEADER + good + bad)
-    assert (run["inserted"], run["rejected"]) == (3, 6)
+    assert (run["inserted"], run["rejected"]) == (3, 9)
     errors = {e["line"]: e["errors"] for e in run["errors"]}
     assert list(errors[5]) == ["method"] and list(errors[6]) == ["method"]
     assert "managed_payment" in errors[7]["method"][0]
     assert errors[8] == {"amount": ["Must not be zero."]}
     assert "tenancy_ref" in errors[9] and "Duplicate of line 2" in errors[10]["transaction_ref"][0]
+    assert errors[11] == {"amount": ["In pounds and pence: at most two decimal places."]}
+    assert errors[12] == {"posted_on": ["More than a year ahead."]}
+    assert errors[13] == {"description": ["Must not contain control characters."]}
     again = _import(db, HEADER + good)
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 3)
     corrected = _import(db, HEADER + good.replace("-20,", "-25,"))

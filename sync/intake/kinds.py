@@ -4,7 +4,10 @@ Each kind's columns and how they are checked (``sync.intake.parse``), and how it
 stored (``sync.intake.store.Kind``).
 """
 
+from datetime import timedelta
+
 from sync import codes
+from sync.clock import london_today
 from sync.intake.parse import (
     Code,
     Codes,
@@ -249,15 +252,20 @@ _METHODS = {"payment": codes.PAYMENT_METHODS, "benefit": codes.BENEFIT_METHODS}
 
 def _transaction(row: dict) -> dict:
     """A payment names how it was paid, a benefit credit where it came from; nothing else
-    names a method. Only the balance brought forward may be nil."""
+    names a method. An amount is in pounds and pence; only the balance brought forward
+    may be nil. A transaction is posted at most a year ahead."""
     errors: dict = {}
     methods = _METHODS.get(row["type"])
     if methods is None and row["method"] is not None:
         errors["method"] = [f"Only for a payment or a benefit credit, not {row['type']!r}."]
     elif methods is not None and row["method"] not in methods:
         errors["method"] = [f"A {row['type']} needs one of: {', '.join(methods)}."]
-    if row["amount"] == 0 and row["type"] != "opening":
+    if round(row["amount"] * 100, 6) % 1:
+        errors["amount"] = ["In pounds and pence: at most two decimal places."]
+    elif row["amount"] == 0 and row["type"] != "opening":
         errors["amount"] = ["Must not be zero."]
+    if row["posted_on"] > (london_today() + timedelta(days=366)).isoformat():
+        errors["posted_on"] = ["More than a year ahead."]
     return errors
 
 

@@ -19,6 +19,9 @@ from sync.checks import Check, Invalid, Record
 
 _NOT_TEXT = "Not a valid string."
 _SPECIAL = "Special numeric values (nan or infinity) are not permitted."
+# Control characters (NUL and the like) but tab and line breaks: never in a housing
+# system's text, and a NUL in a reference breaks what reads it.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?[0-9][A-Z]{2}$")
 _TRUE = {"t", "T", "true", "True", "TRUE", "on", "On", "ON", "y", "Y", "yes", "Yes", "YES"}
 _TRUE |= {"1", 1}
@@ -45,6 +48,8 @@ class Trimmed(Check):
         value = value.strip()
         if not value:
             raise ValueError("Must not be blank.")
+        if _CONTROL.search(value):
+            raise ValueError("Must not contain control characters.")
         if len(value) > self.max_len:
             raise ValueError(f"Longer than maximum length {self.max_len}.")
         return value
