@@ -78,8 +78,8 @@ export function statementCard(tenancyRef, account) {
       + `${money(space.ongoing_arrears || 0)} ongoing rent that may be asked for.`)
     : null;
   const since = account && Math.round(account.balance * 100) !== s.closing_balance_pence
-    ? h("p.meta", `Made up to ${dayText(s.to)}, when the balance was ${pounds(s.closing_balance_pence)}; `
-      + `the account's balance now is ${money(account.balance)}.`)
+    ? h("p.meta", `The statement comes to ${pounds(s.closing_balance_pence)} on ${dayText(s.to)}; `
+      + `the account says ${money(account.balance)}${account.as_of ? ` on ${dayText(account.as_of)}` : ""}.`)
     : null;
   return h("details.card.statement",
     h("summary", h("h2.inline", `Rent statement: 13 weeks to ${dayText(s.to)}`)),
