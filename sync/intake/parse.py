@@ -48,7 +48,7 @@ class Trimmed(Check):
         value = value.strip()
         if not value:
             raise ValueError("Must not be blank.")
-        if _CONTROL.search(value):
+        if not value.isprintable() and _CONTROL.search(value):  # isprintable: the fast path
             raise ValueError("Must not contain control characters.")
         if len(value) > self.max_len:
             raise ValueError(f"Longer than maximum length {self.max_len}.")
