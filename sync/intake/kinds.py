@@ -4,10 +4,10 @@ Each kind's columns and how they are checked (``sync.intake.parse``), and how it
 stored (``sync.intake.store.Kind``).
 """
 
-from datetime import timedelta
+import functools
+from datetime import date, timedelta
 
 from sync import codes
-from sync.clock import london_today
 from sync.intake.parse import (
     Code,
     Codes,
@@ -250,6 +250,13 @@ MARKER = Row(
 _METHODS = {"payment": codes.PAYMENT_METHODS, "benefit": codes.BENEFIT_METHODS}
 
 
+@functools.lru_cache(maxsize=2)
+def _year_ahead(today: date) -> str:
+    """A year from ``today``: worked out once a day, not once a row (a day either way
+    does not matter to the rule)."""
+    return (today + timedelta(days=366)).isoformat()
+
+
 def _transaction(row: dict) -> dict:
     """A payment names how it was paid, a benefit credit where it came from; nothing else
     names a method. An amount is in pounds and pence; only the balance brought forward
@@ -264,7 +271,7 @@ def _transaction(row: dict) -> dict:
         errors["amount"] = ["In pounds and pence: at most two decimal places."]
     elif row["amount"] == 0 and row["type"] != "opening":
         errors["amount"] = ["Must not be zero."]
-    if row["posted_on"] > (london_today() + timedelta(days=366)).isoformat():
+    if row["posted_on"] > _year_ahead(date.today()):
         errors["posted_on"] = ["More than a year ahead."]
     return errors
 

@@ -395,7 +395,7 @@ def _apply_chunk(
         for name, count in tally.items():
             counts[name] += count
         if kind.after and changed:
-            keys = (tuple(r[k] for k in kind.key) for r in changed)
+            keys = (tuple(r[k] for k in kind.key) for r in changed) if stored else ()
             replaced = [
                 dict(zip(kind.columns, stored[k], strict=True)) for k in keys if k in stored
             ]
