@@ -102,8 +102,8 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
             errors={"op": [f"One of: {', '.join(kind.ops)}."]},
         )
     if clean["op"] == "create":
-        try:  # a new record's id is the phone's UUID (as stored: lower case)
-            clean["entity_id"] = _NEW_ID.clean(clean["entity_id"])
+        try:  # a new record's id is the phone's UUID, kept as sent (the batch read it so)
+            _NEW_ID.clean(clean["entity_id"])
         except ValueError:
             raise Rejected(
                 "A new record's id must be a UUID the phone makes.",
