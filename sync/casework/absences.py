@@ -129,15 +129,19 @@ def create_absence(
 def _check_not_covering(db: Database, officer_id: int, first: date, last: date) -> None:
     """``Conflict`` when the officer covers a patch on a day of the absence: that patch
     would be left with no one to plan it. Cancel or move the cover first."""
-    held = db.execute(
-        "SELECT c.id, p.name, c.start_date, c.end_date FROM patch_covers c "
-        "JOIN patches p ON p.id = c.patch_id WHERE c.officer_id = ? AND c.cancelled_at IS NULL "
-        "AND c.start_date <= ? AND c.end_date >= ? ORDER BY c.start_date",
-        [officer_id, last.isoformat(), first.isoformat()],
-    ).fetchone()
+    span = {"first": first.isoformat(), "last": last.isoformat(), "officer": officer_id}
+    held = next(
+        db.query(cover.COVERS_ON + " AND c.officer_id = :officer ORDER BY c.start_date", span),
+        None,
+    )
     if held:
-        cover_id, name, *span = held
-        days = " to ".join(cover.spoken(date.fromisoformat(d)) for d in span)
+        cover_id = held["id"]
+        (name,) = db.execute(
+            "SELECT name FROM patches WHERE id = ?", [held["patch_id"]]
+        ).fetchone()
+        days = " to ".join(
+            cover.spoken(date.fromisoformat(held[k])) for k in ("start_date", "end_date")
+        )
         raise Conflict(
             f"The officer covers {name} from {days} (cover {cover_id}): cancel that cover, or "
             "give it to someone else, before recording an absence on those days.",
