@@ -43,6 +43,18 @@ class Parser(FlaskParser):
             abort(400, messages={"json": [f"Invalid JSON body: {exc}."]})
 
 
+def if_match(record: str, read_from: str) -> dict:
+    """The ``If-Match`` header an ETag-guarded write requires, for the OpenAPI: ``record``
+    names what the ETag is of, ``read_from`` where it is read (both in words)."""
+    return {
+        "in": "header",
+        "name": "If-Match",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": f"The {record}'s ETag, from {read_from}.",
+    }
+
+
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
 

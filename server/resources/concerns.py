@@ -13,7 +13,7 @@ from schemas.concerns import (
     ConcernSchema,
     FollowUpSchema,
 )
-from server.blueprint import Blueprint
+from server.blueprint import Blueprint, if_match
 from server.context import caller, db
 from sync.records import concerns
 
@@ -27,13 +27,7 @@ blp = Blueprint(
 blueprints = [blp]
 
 ETAG = {"ETag": {"schema": {"type": "string"}}}
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The concern's ETag, from GET /concerns/{concern_id}.",
-}
+IF_MATCH = if_match("concern", "GET /concerns/{concern_id}")
 
 
 @blp.route("")

@@ -10,7 +10,7 @@ from schemas.repairs import (
     RepairQuerySchema,
     RepairSchema,
 )
-from server.blueprint import Blueprint
+from server.blueprint import Blueprint, if_match
 from server.context import caller, db
 from sync.casework import jobs
 from sync.records import repairs
@@ -23,13 +23,7 @@ blp = Blueprint(
 )
 blueprints = [blp]
 
-IF_MATCH = {
-    "in": "header",
-    "name": "If-Match",
-    "required": True,
-    "schema": {"type": "string"},
-    "description": "The repair's ETag, from GET /repairs/{repair_id}.",
-}
+IF_MATCH = if_match("repair", "GET /repairs/{repair_id}")
 
 
 @blp.route("")
