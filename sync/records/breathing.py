@@ -197,17 +197,21 @@ def moratoria_on(db: Database, refs, on: date) -> dict[str, dict]:
 
 def moratoria_in_push(batch, refs, on: date) -> dict[str, dict]:
     """``moratoria_on`` for a push, from what ``prefetch`` read."""
-    return _running(prefetch(batch, refs), refs, on)
+    read = prefetch(batch, refs)
+    if read.keys().isdisjoint(refs):  # most records touch no tenancy that ever had one
+        return {}
+    return _running(read, refs, on)
 
 
 def prefetch(batch, refs) -> dict:
     """Read for a push each tenancy's spaces and balance once a batch (a push changes
-    neither), not once a record."""
+    neither), not once a record: tenancy -> (its spaces, its balance), for those that ever
+    had one."""
     checked, read = batch.memo.setdefault("breathing", (set(), {}))
-    missing = set(refs) - checked
+    missing = [ref for ref in refs if ref not in checked]
     if missing:
         read.update(_spaces_and_balances(batch.db, missing))
-        checked |= missing
+        checked.update(missing)
     return read
 
 

@@ -205,12 +205,13 @@ def _asked_in_moratorium(batch: Batch, m: dict, visit: dict, home) -> dict:
     """The rules a visit touched by asking for the frozen debt of a tenancy in a
     Breathing Space on the day it was made (its own tenancy, else any at the home): rule
     -> that tenancy's moratorium. Recorded all the same, flagged, and sent to review."""
-    refs = [visit["tenancy_ref"]] if visit["tenancy_ref"] else sorted(home.tenancies)
-    if not refs:
+    refs = (visit["tenancy_ref"],) if visit["tenancy_ref"] else home.tenancies
+    # The batch read every tenancy of its homes (``_prefetch``): most never had a space.
+    if breathing.prefetch(batch, refs).keys().isdisjoint(refs):
         return {}
     found = {}
     on = batch.local_day(m["observed_at"])
-    for moratorium in breathing.moratoria_in_push(batch, refs, on).values():
+    for moratorium in breathing.moratoria_in_push(batch, sorted(refs), on).values():
         for rule in breathing.visit_rules(visit, moratorium):
             found.setdefault(rule, moratorium)
     return found
