@@ -14,6 +14,7 @@ LAYERS = {
     "sync.codes": 0,
     "sync.errors": 0,
     "sync.ids": 0,
+    "sync.memory": 0,
     "sync.store": 1,
     "sync.access": 2,
     "sync.protocol": 3,

@@ -24,7 +24,8 @@ from sync.clock import london_today
 from sync.demo import field, geography
 from sync.demo import landlord as demo_data
 from sync.intake.kinds import KINDS
-from sync.intake.run import collector_paused, import_rows
+from sync.intake.run import import_rows
+from sync.memory import collector_paused
 from sync.records.patches import create_patch
 from sync.store.db import connect
 

@@ -14,8 +14,6 @@ A file is read by ``sync.intake.formats``, its rows checked by ``sync.intake.par
 and recorded.
 """
 
-import contextlib
-import gc
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -28,6 +26,7 @@ from sync.intake.formats import FORMATS, read_records
 from sync.intake.kinds import KINDS
 from sync.intake.parse import checked_rows
 from sync.intake.store import Run, store_batch
+from sync.memory import collector_paused
 from sync.records import phone_statements
 from sync.store.pages import page
 
@@ -35,21 +34,6 @@ from sync.store.pages import page
 # fewer; a phone's push waits for the write lock at most about this long (~0.2 s).
 BATCH = 5000
 MAX_REPORTED_ERRORS = 1000
-
-
-@contextlib.contextmanager
-def collector_paused():
-    """An import (or the demo's drawing of a landlord) makes millions of dicts that live
-    on, and Python's cycle collector would sweep every object there is again and again
-    (~15% of the import; the demo's tuples of rows took a second). Collected after."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def import_rows(
