@@ -23,6 +23,7 @@ from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
 from sync.clock import ahead_by, iso
 from sync.errors import TooLarge
 from sync.ids import uuid7
+from sync.memory import collector_paused
 from sync.protocol.batch import Batch, Op, Rejected, chunks, dumps
 from sync.protocol.cursor import pulled_through
 from sync.protocol.kinds import Kind
@@ -220,7 +221,14 @@ def push(
     db: Database, caller: Caller, mutations: list[dict], pulled: dict[int, int] | None = None
 ) -> dict:
     """Apply a batch; one result per mutation, in the order sent. ``pulled``: what the
-    phone holds, from the cursor it sent (``sync.protocol.cursor.pulled_through``)."""
+    phone holds, from the cursor it sent (``sync.protocol.cursor.pulled_through``).
+    A batch makes tens of thousands of small objects and no garbage cycles: Python's
+    cycle collector is paused meanwhile (its passes cost about 3 µs a mutation)."""
+    with collector_paused():
+        return _push(db, caller, mutations, pulled)
+
+
+def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     received = datetime.now(UTC)  # before waiting for the write lock
     parsed = []
     for position, raw in enumerate(mutations):
