@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import orjson
 from sqlite_utils import Database
@@ -62,11 +63,13 @@ STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
-@dataclass(frozen=True)
-class Home:
+class Home(NamedTuple):
     patches: frozenset[int]
     tenancies: frozenset[str]
     markers: frozenset[str]  # codes of the warning markers in force (approved) today
+
+
+_NONE: frozenset = frozenset()
 
 
 class Batch:
@@ -110,33 +113,43 @@ class Batch:
         )
         for chunk in chunks(wanted):
             marks = ",".join("?" * len(chunk))
-            found: dict[int, tuple[set, set, set]] = {}
+            patches: dict[int, list[int]] = {}
             for uprn, patch_id in self.db.execute(
                 f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
             ):
-                found.setdefault(uprn, (set(), set(), set()))[0].add(patch_id)
+                patches.setdefault(uprn, []).append(patch_id)
             # A home in no patch still exists (and is refused as such, not as unknown).
-            unplaced = [u for u in chunk if u not in found]
+            unplaced = [u for u in chunk if u not in patches]
             if unplaced:
                 for (uprn,) in self.db.execute(
                     f"SELECT uprn FROM properties WHERE uprn IN ({','.join('?' * len(unplaced))})",
                     unplaced,
                 ):
-                    found[uprn] = (set(), set(), set())
+                    patches[uprn] = []
+            tenancies: dict[int, list[str]] = {}
             for uprn, ref in self.db.execute(
                 f"SELECT uprn, tenancy_ref FROM tenancies WHERE uprn IN ({marks})", chunk
             ):
-                found[uprn][1].add(ref)
+                tenancies.setdefault(uprn, []).append(ref)
+            markers: dict[int, list[str]] = {}
             for uprn, code in self.db.execute(
                 f"SELECT uprn, code FROM warning_markers WHERE uprn IN ({marks}) "
                 "AND status = 'approved' AND start_date <= ? "
                 "AND (end_date IS NULL OR end_date >= ?)",
                 [*chunk, self.today, self.today],
             ):
-                found[uprn][2].add(code)
+                markers.setdefault(uprn, []).append(code)
             for uprn in chunk:
-                sets = found.get(uprn)
-                self.homes[uprn] = sets and Home(*(frozenset(s) for s in sets))
+                placed = patches.get(uprn)
+                self.homes[uprn] = (
+                    None
+                    if placed is None
+                    else Home(
+                        frozenset(placed),
+                        frozenset(tenancies[uprn]) if uprn in tenancies else _NONE,
+                        frozenset(markers[uprn]) if uprn in markers else _NONE,
+                    )
+                )
 
     def granted(self) -> set[int]:
         """Homes granted to the caller for a paired visit, today or within the grace
