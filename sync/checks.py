@@ -278,24 +278,27 @@ class Record:
     ):
         self.fields, self.fill, self.whole, self.min_fields = fields, fill, whole, min_fields
         self.required = [name for name, check in fields.items() if check.required]
+        # Each field's clean method and whether it takes null, looked up once (the hot path).
+        self._cleans = {name: (check.clean, check.nullable) for name, check in fields.items()}
 
     def load(self, data) -> dict:
         if not isinstance(data, dict):
             raise Invalid({"_schema": ["Not an object."]})
         errors: dict[str, list[str]] = {}
         clean = dict.fromkeys(self.fields) if self.fill else {}
+        cleans = self._cleans
         for name, value in data.items():
-            check = self.fields.get(name)
-            if check is None:
+            found = cleans.get(name)
+            if found is None:
                 errors[str(name)[:100]] = ["Unknown field."]
             elif value is None:
-                if check.nullable:
+                if found[1]:
                     clean[name] = None
                 else:
                     errors[name] = ["Field may not be null."]
             else:
                 try:
-                    clean[name] = check.clean(value)
+                    clean[name] = found[0](value)
                 except ValueError as exc:
                     errors[name] = [str(exc)]
         for name in self.required:

@@ -233,8 +233,10 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     parsed = []
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
-        digest = content_hash(wrapped)
-        parsed.append((position, wrapped, *_envelope(raw), digest, _mutation_key(wrapped)))
+        clean, problems = _envelope(raw)
+        # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
+        key = wrapped["mutation_id"] if clean is not None else _mutation_key(wrapped)
+        parsed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
     # Apply in device sequence order (malformed ones last); answer in the order sent.
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
