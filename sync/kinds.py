@@ -16,6 +16,7 @@ from sqlite_utils import Database
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.casework import plans
 from sync.clock import london_today
+from sync.protocol import outbox
 from sync.protocol.kinds import Kind
 from sync.records import (
     arrangements,
@@ -56,13 +57,16 @@ def register(kind: Kind) -> Kind:
     KINDS[kind.name] = kind
     if kind.ops:
         _PUSHED[kind.name] = kind
+    outbox.RENDERED.update(kind.rendered)
     return kind
 
 
 def unregister(name: str) -> None:
     """Take a kind out again (a test's throwaway kind)."""
-    KINDS.pop(name)
+    kind = KINDS.pop(name)
     _PUSHED.pop(name, None)
+    for topic in kind.rendered:
+        outbox.RENDERED.pop(topic, None)
 
 
 for _kind in _DECLARED:

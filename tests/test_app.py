@@ -98,6 +98,32 @@ def test_the_change_index_keeps_every_row_when_rekeyed_by_sequence(tmp_path):
     ]
 
 
+def test_the_outbox_rebuild_keeps_every_event_and_its_deliveries(tmp_path):
+    """Migration 0023 rebuilds the outbox (bodies may be absent, ``event_id`` unindexed):
+    every event keeps its id, order and body, and its deliveries still name it."""
+    db = connect(tmp_path / "d.db")
+    migrations.apply(db, stop_before="m0023_outbox_rendered_events")
+    events = [
+        (4, "e-4", "visit.recorded", "v-1", '{"id":"e-4"}', "2026-11-01T00:00:00+00:00"),
+        (9, "e-9", "repair.reported", "r-1", '{"id":"e-9"}', "2026-11-02T00:00:00+00:00"),
+    ]
+    db.conn.executemany("INSERT INTO outbox VALUES (?, ?, ?, ?, ?, ?)", events)
+    db.conn.execute(
+        "INSERT INTO deliveries (outbox_id, target, status, next_attempt_at) "
+        "VALUES (9, 'repairs', 'pending', '2026-11-02T00:00:00+00:00')"
+    )
+    db.conn.commit()
+    assert migrate(db) == ["m0023_outbox_rendered_events"]
+    assert db.execute("SELECT * FROM outbox ORDER BY id").fetchall() == events
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    joined = "SELECT o.event_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
+    assert db.execute(joined).fetchall() == [("e-9",)]
+    db.execute(
+        "INSERT INTO outbox (event_id, topic, entity_id, created_at) VALUES "
+        "('e-4', 'visit.recorded', 'v-2', '2026-11-03T00:00:00+00:00')"
+    )
+
+
 def test_commits_are_durable_whatever_the_build_default(tmp_path, monkeypatch):
     """An acknowledged mutation must survive a power loss: the connection asks for
     synchronous=FULL itself rather than trusting the build (some default to NORMAL in WAL

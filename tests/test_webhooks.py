@@ -140,6 +140,15 @@ def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_pat
     )
     assert referral["topic"] == "repair.reported"
     assert referral["data"]["deadlines"][0]["name"] == "investigate"
+    # A visit's event is stored without a body: the command read it from the record.
+    recorded = next(
+        body
+        for (path, _), body in receiver.accepted.items()
+        if path == "/hms" and body["data"]["id"] == mutations[3]["entity_id"]
+    )
+    assert recorded["topic"] == "visit.recorded"
+    assert recorded["data"]["officer"] == "officer1"
+    assert recorded["data"]["outcome"] == "no_access" and recorded["data"]["present"] == []
 
 
 def test_a_delivery_that_keeps_failing_goes_dead_until_replayed(client, as_user, db):

@@ -251,9 +251,11 @@ class Batch:
         self.staged.append((changes.INDEX_UPSERT, row))
         self.latest[entity_type, entity_id] = (origin, seq)
 
-    def event(self, topic: str, entity_id: str, data: dict) -> None:
-        """An outbox event for other systems (sync.protocol.outbox), stored with the record. Its id
-        derives from the mutation's, so it is the same however often the phone retries."""
+    def event(self, topic: str, entity_id: str, data: dict | None = None) -> None:
+        """An outbox event for other systems (sync.protocol.outbox), stored with the
+        record; without ``data`` for a topic whose record gives it when the event is read
+        (``Kind.rendered``). Its id derives from the mutation's, so it is the same however
+        often the phone retries."""
         event_id = f"{self.mutation_id}.{len(self.staged)}"
         row = outbox.event_row(event_id, topic, entity_id, data, self.now_iso)
         self.staged.append((outbox.EVENT_INSERT, row))

@@ -57,6 +57,12 @@ class Kind:
     tenancy_column: str = "tenancy_ref"
     # The outbox topics its changes write (docs/api.md lists them).
     topics: tuple[str, ...] = ()
+    # Topics whose events are stored without a body, their data read from the record when
+    # the event is (sync.protocol.outbox): for records never changed once made. Topic ->
+    # ``data(db, ids)``, each id's event data.
+    rendered: dict[str, Callable[[Database, list[str]], dict[str, dict]]] = field(
+        default_factory=dict
+    )
 
     def receives(self, caller: Caller) -> bool:
         """Whether this caller's phone gets this kind at all (and so may push it)."""

@@ -28,6 +28,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -53,10 +54,42 @@ EVENT_INSERT = (
 )
 
 
-def event_row(event_id: str, topic: str, entity_id: str, data: dict, now: str) -> tuple:
-    """The parameters of ``EVENT_INSERT``: the event as the feed and webhooks send it."""
-    body = {"id": event_id, "topic": topic, "occurred_at": now, "data": data}
-    return (event_id, topic, entity_id, orjson.dumps(body).decode(), now)
+# Topics whose events are stored without a body: their data is the record as stored,
+# read when the event is (a record never changed once made, such as a visit record, gives
+# the same event whenever it is read). Topic -> ``data(db, ids)``: each id's event data.
+# Filled by the registry of kinds (``sync.kinds``, from ``Kind.rendered``).
+RENDERED: dict[str, Callable[[Database, list[str]], dict[str, dict]]] = {}
+
+
+def event_row(event_id: str, topic: str, entity_id: str, data: dict | None, now: str) -> tuple:
+    """The parameters of ``EVENT_INSERT``: the event as the feed and webhooks send it, or
+    with ``data`` None no body (a topic of ``RENDERED``: its record gives it when read)."""
+    if data is None:
+        return (event_id, topic, entity_id, None, now)
+    return (event_id, topic, entity_id, _body(event_id, topic, data, now), now)
+
+
+def _body(event_id: str, topic: str, data: dict | None, occurred_at: str) -> str:
+    body = {"id": event_id, "topic": topic, "occurred_at": occurred_at, "data": data}
+    return orjson.dumps(body).decode()
+
+
+def bodies(db: Database, rows: list[tuple]) -> list[str]:
+    """Each event's body as sent, for rows of (event_id, topic, entity_id, body,
+    created_at): the stored one, or for an event stored without one, its record's data
+    read now (all the events of one topic with one read). A record gone since (purged by
+    retention, which purges its events too) gives ``data`` null."""
+    wanted: dict[str, list[str]] = {}
+    for _, topic, entity_id, body, _ in rows:
+        if body is None:
+            wanted.setdefault(topic, []).append(entity_id)
+    data = {topic: RENDERED[topic](db, ids) for topic, ids in wanted.items()}
+    return [
+        body
+        if body is not None
+        else _body(event_id, topic, data[topic].get(entity_id), created_at)
+        for event_id, topic, entity_id, body, created_at in rows
+    ]
 
 
 def add(db: Database, topic: str, entity_id: str, data: dict) -> str:
@@ -74,9 +107,12 @@ def feed(db: Database, caller: Caller, *, after: int = 0, limit: int = 500, topi
         where += " AND topic = ?"
         params.append(topic)
     rows = db.execute(
-        f"SELECT id, body FROM outbox WHERE {where} ORDER BY id LIMIT ?", [*params, limit + 1]
+        f"SELECT id, event_id, topic, entity_id, body, created_at FROM outbox WHERE {where} "
+        "ORDER BY id LIMIT ?",
+        [*params, limit + 1],
     ).fetchall()
-    items = [{"seq": row[0], **orjson.loads(row[1])} for row in rows]
+    sent = bodies(db, [row[1:] for row in rows])
+    items = [{"seq": row[0], **orjson.loads(body)} for row, body in zip(rows, sent, strict=True)]
     return page(items, limit, "seq")
 
 
@@ -233,14 +269,16 @@ def deliver_due(
     # queue for later, and never holds up the others.
     names = sorted(by_name)
     due = db.execute(
-        "SELECT d.id, d.target, d.attempts, o.event_id, o.body FROM deliveries d "
+        "SELECT d.id, d.target, d.attempts, o.event_id, o.topic, o.entity_id, o.body, "
+        "o.created_at FROM deliveries d "
         "JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'pending' "
         f"AND d.target IN ({','.join('?' * len(names))}) "
         "AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
         [*names, iso(now), limit],
     ).fetchall()
     counts = {"delivered": 0, "failed": 0, "dead": 0}
-    for delivery_id, name, attempts, event_id, body in due:
+    sent = bodies(db, [row[3:] for row in due])
+    for (delivery_id, name, attempts, event_id, *_), body in zip(due, sent, strict=True):
         target = by_name[name]
         error = _post(target, event_id, body.encode())
         attempts += 1

@@ -128,49 +128,29 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     batch.claim("visit", m["entity_id"], "A visit", uprn)
     breathing.stage_flags(batch, m, "visit", uprn, asked)
     missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
-    # The stored record and the outbox event share their values: each formatted once.
-    out = {
-        "id": m["entity_id"],
-        "uprn": uprn,
-        "tenancy_ref": visit["tenancy_ref"],
-        "channel": visit["channel"] or "home_visit",
-        "outcome": visit["outcome"],
-        "present": visit["present"] or [],
-        "offers": visit["offers"] or [],
-        "promise_amount": visit["promise_amount"],
-        "promise_date": _iso(promise_date),
-        "notes": visit["notes"],
-        "latitude": visit["latitude"],
-        "longitude": visit["longitude"],
-        "gps_accuracy_m": visit["gps_accuracy_m"],
-        "arrived_at": _iso(visit["arrived_at"]),
-        "left_at": _iso(visit["left_at"]),
-        "corrects": visit["corrects"],
-        "photos": visit["photos"] or [],
-        "observed_at": m["observed_iso"],
-        "flags": flags,
-    }
+    # The outbox event is not written: it is read from this row (``_event_data``).
+    promise_iso = _iso(promise_date)
     batch.later(
         _INSERT,
         (
-            out["id"],
+            m["entity_id"],
             uprn,
-            out["tenancy_ref"],
+            visit["tenancy_ref"],
             batch.caller.user_id,
-            out["channel"],
-            out["outcome"],
-            _json_list(out["present"]),
-            _json_list(out["offers"]),
-            out["promise_amount"],
-            out["promise_date"],
-            out["notes"],
-            out["latitude"],
-            out["longitude"],
-            out["gps_accuracy_m"],
-            out["arrived_at"],
-            out["left_at"],
-            out["corrects"],
-            _json_list(out["photos"]),
+            visit["channel"] or "home_visit",
+            visit["outcome"],
+            _json_list(visit["present"]),
+            _json_list(visit["offers"]),
+            visit["promise_amount"],
+            promise_iso,
+            visit["notes"],
+            visit["latitude"],
+            visit["longitude"],
+            visit["gps_accuracy_m"],
+            _iso(visit["arrived_at"]),
+            _iso(visit["left_at"]),
+            visit["corrects"],
+            _json_list(visit["photos"]),
             m["observed_iso"],
             batch.now_iso,
             _json_list(flags),
@@ -186,15 +166,14 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
                 m["entity_id"],
                 visit["tenancy_ref"],
                 visit["promise_amount"],
-                out["promise_date"],
+                promise_iso,
                 batch.local_day(m["observed_at"]).isoformat(),
             ),
         )
     # Like every created record, it comes back to its author as stored (with the time
     # the server received it, its flags and missing photos): no echo is for edits only.
     batch.touch("visit", m["entity_id"], uprn, None)
-    out["officer"] = batch.caller.username
-    batch.event("visit.recorded", m["entity_id"], out)
+    batch.event("visit.recorded", m["entity_id"])
     result = {"status": "applied", "flags": flags}
     if missing:
         result["missing_photos"] = missing
@@ -222,6 +201,28 @@ def _read_visits(db, ids: list[str], today) -> dict[str, dict]:
     return {k: visit_out(row) for k, row in rows.items()}
 
 
+# A ``visit.recorded`` event's data: the record as stored, with its officer's username.
+EVENT_FIELDS = (
+    "id, uprn, tenancy_ref, channel, outcome, present, offers, promise_amount, promise_date, "
+    "notes, latitude, longitude, gps_accuracy_m, arrived_at, left_at, corrects, photos, "
+    "observed_at, flags"
+)
+
+
+def _event_data(db, ids: list[str]) -> dict[str, dict]:
+    """Each visit record's ``visit.recorded`` data, read when the event is (a visit record
+    never changes once made, so this is what it was when it was applied)."""
+    columns = ", ".join(f"v.{c}" for c in EVENT_FIELDS.split(", "))
+    rows = load(
+        db,
+        f"SELECT {columns}, u.username AS officer FROM visits v "
+        "JOIN users u ON u.id = v.officer_id WHERE v.id IN ({marks})",
+        ids,
+        "id",
+    )
+    return {k: visit_out(row) for k, row in rows.items()}
+
+
 # Visit records discuss rent accounts: finance roles only.
 VISIT_KIND = Kind(
     "visit",
@@ -233,4 +234,5 @@ VISIT_KIND = Kind(
     prefetch=_prefetch,
     tenancy=STAYS,
     topics=("visit.recorded",),
+    rendered={"visit.recorded": _event_data},
 )

@@ -1060,3 +1060,32 @@ def m0022_phone_statements(db: Database) -> None:
         );
         """
     )
+
+
+@migrations()
+def m0023_outbox_rendered_events(db: Database) -> None:
+    """An outbox event may be stored without its body: an event whose data is its record
+    as stored, where the record never changes once made (a visit record), is read from
+    the record when the feed or a webhook delivery reads the event (sync.protocol.outbox).
+    That saves the event's copy of every visit record (some 400 bytes each, in the mutation
+    log and the visits table already). ``event_id`` loses its unique index: a push's event ids are its mutation's id
+    (unique in the mutation log) and a number, the server's are UUIDv7, and nothing looks
+    an event up by it. Deliveries keep naming their events (checked at commit)."""
+    db.executescript(
+        """
+        PRAGMA defer_foreign_keys = ON;
+        CREATE TEMP TABLE outbox_copy AS SELECT * FROM outbox;
+        DROP TABLE outbox;
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL,
+            topic TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            body TEXT,
+            created_at TEXT NOT NULL
+        );
+        INSERT INTO outbox (id, event_id, topic, entity_id, body, created_at)
+        SELECT id, event_id, topic, entity_id, body, created_at FROM outbox_copy ORDER BY id;
+        DROP TABLE outbox_copy;
+        """
+    )

@@ -338,10 +338,10 @@ CREATE INDEX mutations_rejected ON mutations(reviewed_at, device_id)
 
 CREATE TABLE outbox (
     id INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
+    event_id TEXT NOT NULL,
     topic TEXT NOT NULL,
     entity_id TEXT NOT NULL,
-    body TEXT NOT NULL,
+    body TEXT,
     created_at TEXT NOT NULL
 );
 
