@@ -244,8 +244,12 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
         batch = Batch(db, caller, received, pulled)
         # Keyed as stored: a malformed mutation by its content hash.
         batch.seen = _already_stored(db, [p[5] for p in parsed if p[5] is not None])
+        by_kind: dict[str, list[dict]] = {}
+        for p in parsed:
+            if p[2] is not None:
+                by_kind.setdefault(p[2]["entity_type"], []).append(p[2])
         for kind in kinds.pushed().values():
-            mine = [p[2] for p in parsed if p[2] and p[2]["entity_type"] == kind.name]
+            mine = by_kind.get(kind.name)
             if kind.prefetch and mine:
                 kind.prefetch(batch, mine)
         for position, raw, clean, problems, digest, key in order:
