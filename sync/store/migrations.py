@@ -1067,10 +1067,11 @@ def m0023_outbox_rendered_events(db: Database) -> None:
     """An outbox event may be stored without its body: an event whose data is its record
     as stored, where the record never changes once made (a visit record), is read from
     the record when the feed or a webhook delivery reads the event (sync.protocol.outbox).
-    That saves the event's copy of every visit record (some 400 bytes each, in the mutation
-    log and the visits table already). ``event_id`` loses its unique index: a push's event ids are its mutation's id
-    (unique in the mutation log) and a number, the server's are UUIDv7, and nothing looks
-    an event up by it. Deliveries keep naming their events (checked at commit)."""
+    That saves the event's copy of every visit record (some 400 bytes each, in the
+    mutation log and the visits table already). ``event_id`` loses its unique index: a
+    push's event ids are its mutation's id (unique in the mutation log) and a number, the
+    server's are UUIDv7, and nothing looks an event up by it. Deliveries keep naming their
+    events (checked at commit)."""
     db.executescript(
         """
         PRAGMA defer_foreign_keys = ON;
