@@ -30,6 +30,7 @@ from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.casework import plans
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
+from sync.memory import collector_paused
 from sync.protocol.cursor import decode_cursor, encode_cursor
 from sync.records import markers
 from sync.store import changes
@@ -91,8 +92,14 @@ def pull(
 ) -> dict:
     """One page of changes. Everything is read in one transaction (one snapshot), in
     three phases: what left the caller's scope, what a new day changed, and the changes
-    since the cursor."""
-    today = today or london_today()
+    since the cursor. A page makes tens of thousands of short-lived objects and no
+    garbage cycles: Python's cycle collector is paused meanwhile (one pass over a
+    worker's objects in three bootstraps cost 80 ms)."""
+    with collector_paused():
+        return _pull(db, caller, cursor, secret, limit, today or london_today())
+
+
+def _pull(db: Database, caller: Caller, cursor, secret: str, limit: int, today: date) -> dict:
     with db.atomic():
         epoch = changes.epoch(db)
         state = _state(db, caller, cursor, secret, epoch)
