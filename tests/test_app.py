@@ -122,6 +122,9 @@ def test_the_outbox_rebuild_keeps_every_event_and_its_deliveries(tmp_path):
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     joined = "SELECT o.event_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"
     assert db.execute(joined).fetchall() == [("e-9",)]
+    # An event deleted finds its deliveries by index, not by reading them all.
+    plan = db.execute("EXPLAIN QUERY PLAN SELECT 1 FROM deliveries WHERE outbox_id = 9")
+    assert "deliveries_outbox" in plan.fetchall()[0][3]
     db.execute(
         "INSERT INTO outbox (event_id, topic, entity_id, created_at) VALUES "
         "('e-4', 'visit.recorded', 'v-2', '2026-11-03T00:00:00+00:00')"

@@ -1071,9 +1071,12 @@ def m0023_outbox_rendered_events(db: Database) -> None:
     mutation log and the visits table already). ``event_id`` loses its unique index: a
     push's event ids are its mutation's id (unique in the mutation log) and a number, the
     server's are UUIDv7, and nothing looks an event up by it. Deliveries keep naming their
-    events (checked at commit)."""
+    events (checked at commit). Deliveries are indexed by event first: without it, each
+    event deleted (here, and by retention) read every delivery, and the rebuild of 100,000
+    events with their deliveries would hold the write lock for minutes."""
     db.executescript(
         """
+        CREATE INDEX deliveries_outbox ON deliveries(outbox_id);
         PRAGMA defer_foreign_keys = ON;
         CREATE TEMP TABLE outbox_copy AS SELECT * FROM outbox;
         DROP TABLE outbox;

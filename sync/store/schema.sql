@@ -209,6 +209,8 @@ CREATE TABLE deliveries (
 
 CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
 
+CREATE INDEX deliveries_outbox ON deliveries(outbox_id);
+
 CREATE TABLE delivery_targets (
     name TEXT PRIMARY KEY,
     last_outbox_id INTEGER NOT NULL DEFAULT 0
