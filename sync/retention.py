@@ -38,6 +38,7 @@ from sync.access import audit
 from sync.access.scope import Caller, require_role
 from sync.clock import LONDON, iso
 from sync.errors import NotFound
+from sync.protocol import outbox
 from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
 from sync.store import changes
 
@@ -209,6 +210,14 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
             if kind.name not in _OWN_ROW:
                 counts[kind.table] = 0
         gone: list[tuple[str, str]] = []
+        # Visits kept that corrected a purged one lose that link below: their events,
+        # read from them, first take the body they have now (what was applied).
+        correcting = db.execute(
+            "SELECT id FROM visits WHERE corrects IN (SELECT v.id FROM visits v JOIN "
+            "json_each(?) r ON r.value = v.tenancy_ref)",
+            [orjson.dumps(refs).decode()],
+        ).fetchall()
+        outbox.settle(db, "visit.recorded", [r[0] for r in correcting])
         for ref, uprn in tenancies:
             held = _tenancy_records(db, ref)
             gone += held

@@ -1,7 +1,9 @@
 """The outbox events of field work, as the housing system reads them from the feed."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
+from sync.retention import Periods, purge
 from tests.phone import NOW, Outbox, home_of, push
 
 
@@ -68,3 +70,36 @@ def test_a_visit_event_is_read_from_its_record_and_says_what_was_applied(client,
     }
     received = db.execute("SELECT received_at FROM visits WHERE id = ?", [mutation["entity_id"]])
     assert event["occurred_at"] == received.fetchone()[0]
+
+
+def test_a_visit_event_keeps_what_was_applied_when_retention_unlinks_the_visit(
+    client, as_user, db
+):
+    """Retention purging a tenancy unlinks a kept visit from the purged one it corrected:
+    the kept visit's event, read from it until then, keeps saying what was applied."""
+    ref, uprn, ended = db.execute(
+        "SELECT t.tenancy_ref, t.uprn, t.end_date FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
+        "ON u.id = p.officer_id WHERE u.username = 'officer1' AND t.end_date IS NOT NULL "
+        "ORDER BY t.end_date LIMIT 1"
+    ).fetchone()
+    box = Outbox()
+    first = visit(box, uprn, ref)
+    correction = visit(box, uprn, None, outcome="contact_made", corrects=first["entity_id"])
+    after = db.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
+    results = push(client, as_user("officer1"), first, correction)["results"]
+    assert [r["status"] for r in results] == ["applied", "applied"]
+
+    def events():
+        page = client.get(f"/feed?after={after}", headers=as_user("admin")).get_json()
+        return {e["data"]["id"]: e for e in page["items"]}
+
+    before = events()[correction["entity_id"]]
+    assert before["data"]["corrects"] == first["entity_id"]
+    now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
+    purge(db, Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1), now=now)
+    kept = db.execute("SELECT corrects FROM visits WHERE id = ?", [correction["entity_id"]])
+    assert kept.fetchone() == (None,)  # the record no longer names the purged visit
+    now_read = events()
+    assert first["entity_id"] not in now_read  # purged with its record
+    assert now_read[correction["entity_id"]] == before

@@ -83,6 +83,9 @@ def bodies(db: Database, rows: list[tuple]) -> list[str]:
     for _, topic, entity_id, body, _ in rows:
         if body is None:
             wanted.setdefault(topic, []).append(entity_id)
+    missing = sorted(set(wanted) - set(RENDERED))
+    if missing:
+        raise LookupError(f"No reader for {', '.join(missing)} events: import sync.kinds first.")
     data = {topic: RENDERED[topic](db, ids) for topic, ids in wanted.items()}
     return [
         body
@@ -90,6 +93,26 @@ def bodies(db: Database, rows: list[tuple]) -> list[str]:
         else _body(event_id, topic, data[topic].get(entity_id), created_at)
         for event_id, topic, entity_id, body, created_at in rows
     ]
+
+
+def settle(db: Database, topic: str, entity_ids: list[str]) -> int:
+    """Store the body of each event of ``topic`` about these records that was stored
+    without one, as it reads now: call it before such a record changes (retention
+    unlinking a kept visit from a purged one it corrected), so its events keep saying
+    what was applied. Returns how many were settled."""
+    if not entity_ids:
+        return 0
+    rows = db.execute(
+        "SELECT id, event_id, topic, entity_id, body, created_at FROM outbox WHERE topic = ? "
+        "AND body IS NULL AND entity_id IN (SELECT value FROM json_each(?))",
+        [topic, orjson.dumps(sorted(set(entity_ids))).decode()],
+    ).fetchall()
+    settled = bodies(db, [row[1:] for row in rows])
+    db.conn.executemany(
+        "UPDATE outbox SET body = ? WHERE id = ?",
+        [(body, row[0]) for row, body in zip(rows, settled, strict=True)],
+    )
+    return len(rows)
 
 
 def add(db: Database, topic: str, entity_id: str, data: dict) -> str:
@@ -253,6 +276,19 @@ def _post(target: Target, event_id: str, body: bytes) -> str | None:
         return f"{type(exc).__name__}: {exc}"
 
 
+def _due(db: Database, names: list[str], now: datetime, limit: int):
+    """The deliveries due to these targets, oldest first, and each one's body."""
+    due = db.execute(
+        "SELECT d.id, d.target, d.attempts, o.event_id, o.topic, o.entity_id, o.body, "
+        "o.created_at FROM deliveries d "
+        "JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'pending' "
+        f"AND d.target IN ({','.join('?' * len(names))}) "
+        "AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
+        [*names, iso(now), limit],
+    ).fetchall()
+    return due, bodies(db, [row[3:] for row in due])
+
+
 def deliver_due(
     db: Database,
     targets: list[Target],
@@ -268,16 +304,9 @@ def deliver_due(
     # Only the configured targets' deliveries: a target no longer configured keeps its
     # queue for later, and never holds up the others.
     names = sorted(by_name)
-    due = db.execute(
-        "SELECT d.id, d.target, d.attempts, o.event_id, o.topic, o.entity_id, o.body, "
-        "o.created_at FROM deliveries d "
-        "JOIN outbox o ON o.id = d.outbox_id WHERE d.status = 'pending' "
-        f"AND d.target IN ({','.join('?' * len(names))}) "
-        "AND d.next_attempt_at <= ? ORDER BY d.id LIMIT ?",
-        [*names, iso(now), limit],
-    ).fetchall()
+    with db.atomic():  # the events and the records they are read from, as of one moment
+        due, sent = _due(db, names, now, limit)
     counts = {"delivered": 0, "failed": 0, "dead": 0}
-    sent = bodies(db, [row[3:] for row in due])
     for (delivery_id, name, attempts, event_id, *_), body in zip(due, sent, strict=True):
         target = by_name[name]
         error = _post(target, event_id, body.encode())
