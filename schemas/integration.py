@@ -17,7 +17,7 @@ class EventSchema(Schema):
     id = fields.String(metadata={"description": "The event id: deduplicate on it."})
     topic = fields.String(metadata={"enum": list(kinds.topics())})
     occurred_at = fields.String()
-    data = fields.Dict()
+    data = fields.Dict(allow_none=True)
 
 
 FeedPageSchema = page_schema(EventSchema, Id)

@@ -240,6 +240,7 @@ def cmd_new_epoch(args) -> int:
 def cmd_deliver(args) -> int:
     import time
 
+    import sync.kinds  # noqa: F401 (the registry: how events stored without a body are read)
     from sync.protocol import outbox
     from sync.store.db import open_database
 
