@@ -129,12 +129,13 @@ def feed(db: Database, caller: Caller, *, after: int = 0, limit: int = 500, topi
     if topic:
         where += " AND topic = ?"
         params.append(topic)
-    rows = db.execute(
-        f"SELECT id, event_id, topic, entity_id, body, created_at FROM outbox WHERE {where} "
-        "ORDER BY id LIMIT ?",
-        [*params, limit + 1],
-    ).fetchall()
-    sent = bodies(db, [row[1:] for row in rows])
+    with db.atomic():  # the events and the records they are read from, as of one moment
+        rows = db.execute(
+            f"SELECT id, event_id, topic, entity_id, body, created_at FROM outbox "
+            f"WHERE {where} ORDER BY id LIMIT ?",
+            [*params, limit + 1],
+        ).fetchall()
+        sent = bodies(db, [row[1:] for row in rows])
     items = [{"seq": row[0], **orjson.loads(body)} for row, body in zip(rows, sent, strict=True)]
     return page(items, limit, "seq")
 
