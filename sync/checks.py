@@ -111,6 +111,24 @@ class Number(Integer):
         return float(value)
 
 
+class Money(Number):
+    """An amount in pounds, to the penny: at most two decimal places (0.015 is refused,
+    not rounded one way or the other)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if abs(value * 100 - round(value * 100)) > 1e-6:
+            raise ValueError("Give pounds and pence: at most two decimal places.")
+        return value
+
+    def json_schema(self):
+        schema = super().json_schema()
+        schema["description"] = (
+            schema.get("description", "") + " In pounds, to the penny."
+        ).strip()
+        return schema
+
+
 class Boolean(Check):
     json_type = "boolean"
 

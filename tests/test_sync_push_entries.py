@@ -150,3 +150,39 @@ def test_a_note_cut_mid_emoji_is_kept_and_its_neighbours_applied(client, as_user
     assert [r["status"] for r in response.get_json()["results"]] == ["applied", "applied"]
     notes = db.execute("SELECT notes FROM visits WHERE id = ?", [cut["entity_id"]]).fetchone()
     assert notes == ("Left a card \ufffd",)
+
+
+@pytest.mark.parametrize(
+    ("kind", "field", "amount"),
+    [
+        ("visit", "promise_amount", 0.015),
+        ("visit", "promise_amount", 20.001),
+        ("arrangement", "amount", 12.505),
+        ("arrangement", "income_expenditure.income_monthly", 1100.3333),
+    ],
+)
+def test_money_is_to_the_penny(client, as_user, db, kind, field, amount):
+    """Found by probing: a promise of £0.015 was accepted. An amount of money is pounds
+    and pence; more decimals are refused, naming the field, not rounded."""
+    uprn, ref = home_of(db, "officer1")
+    if kind == "visit":
+        payload = {"uprn": uprn, "tenancy_ref": ref, "outcome": "contact_made"}
+        payload |= {"promise_amount": amount, "promise_date": "2026-11-27"}
+    else:
+        money = {"income_monthly": 1100, "expenditure_monthly": 1020}
+        payload = {"tenancy_ref": ref, "amount": 12.5, "frequency": "weekly"}
+        payload |= {"start_date": "2026-11-30", "income_expenditure": money}
+        if field == "amount":
+            payload["amount"] = amount
+        else:
+            money["income_monthly"] = amount
+    bad = Outbox().make(kind, str(uuid.uuid4()), "create", payload)
+    [result] = push(client, as_user("officer1"), bad)["results"]
+    assert result["status"] == "rejected" and result["code"] == "invalid-payload", result
+    top = field.split(".")[0]
+    assert f"payload.{top}" in result["errors"]
+    assert "two decimal places" in json.dumps(result["errors"])
+    fixed = json.loads(json.dumps(payload).replace(repr(amount), str(round(amount, 2))))
+    good = Outbox().make(kind, str(uuid.uuid4()), "create", fixed)
+    [result] = push(client, as_user("officer1"), good)["results"]
+    assert result["status"] == "applied", result

@@ -28,7 +28,7 @@ import orjson
 from sqlite_utils import Database
 
 from sync import codes
-from sync.checks import Day, Nested, Number, Record, Text
+from sync.checks import Day, Money, Nested, Record, Text
 from sync.clock import utc_now
 from sync.protocol import outbox, versions
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text
@@ -49,16 +49,16 @@ def tolerance_days() -> int:
 
 INCOME_EXPENDITURE = Record(
     {
-        "income_monthly": Number(0, 100_000, required=True, nullable=False),
-        "expenditure_monthly": Number(0, 100_000, required=True, nullable=False),
-        "priority_debts_monthly": Number(0, 100_000),
+        "income_monthly": Money(0, 100_000, required=True, nullable=False),
+        "expenditure_monthly": Money(0, 100_000, required=True, nullable=False),
+        "priority_debts_monthly": Money(0, 100_000),
         "notes": Text(1000),
     }
 )
 NEW_ARRANGEMENT = Record(
     {
         "tenancy_ref": Text(40, min_len=1, required=True, nullable=False),
-        "amount": Number(0.01, 10_000, required=True, nullable=False),
+        "amount": Money(0.01, 10_000, required=True, nullable=False),
         "frequency": Text(
             20, choices=codes.ARRANGEMENT_FREQUENCIES, required=True, nullable=False
         ),

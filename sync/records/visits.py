@@ -11,7 +11,7 @@ from datetime import timedelta
 import orjson
 
 from sync import codes
-from sync.checks import Day, Integer, Many, Moment, Number, Record, Sha256, Text
+from sync.checks import Day, Integer, Many, Moment, Money, Number, Record, Sha256, Text
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.kinds import STAYS, Kind
 from sync.records import blobs, breathing
@@ -39,7 +39,7 @@ VISIT = Record(
         "outcome": Text(40, choices=codes.VISIT_OUTCOMES, required=True, nullable=False),
         "present": Many(Text(80, min_len=1), max_items=10),
         "offers": Many(Text(40, choices=codes.OFFERS), max_items=len(codes.OFFERS)),
-        "promise_amount": Number(0.01, 100_000),
+        "promise_amount": Money(0.01, 100_000),
         "promise_date": Day(),
         "notes": Text(4000),
         "latitude": Number(-90, 90),
