@@ -103,3 +103,11 @@ def test_a_visit_event_keeps_what_was_applied_when_retention_unlinks_the_visit(
     now_read = events()
     assert first["entity_id"] not in now_read  # purged with its record
     assert now_read[correction["entity_id"]] == before
+
+
+def test_the_feed_is_for_admins_and_a_refusal_names_the_role(client, as_user):
+    refused = client.get("/feed", headers=as_user("officer1"))
+    assert refused.status_code == 403
+    assert refused.get_json()["detail"] == "An officer may not read the outbox feed."
+    refused = client.get("/feed", headers=as_user("leader1"))
+    assert refused.get_json()["detail"] == "A team leader may not read the outbox feed."

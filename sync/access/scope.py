@@ -32,10 +32,16 @@ class Caller:
     def sees_finance(self) -> bool:
         return self.role in codes.FINANCE_ROLES
 
+    @property
+    def a_role(self) -> str:
+        """ "An officer", "A team leader": the caller's role, as a refusal names it."""
+        role = self.role.replace("_", " ")
+        return f"{'An' if role[0] in 'aeiou' else 'A'} {role}"
+
 
 def require_role(caller: Caller, roles: tuple[str, ...], action: str) -> None:
     if caller.role not in roles:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not {action}.")
+        raise Forbidden(f"{caller.a_role} may not {action}.")
 
 
 def visible_patch_ids(db: Database, caller: Caller, today: date | None = None) -> set[int] | None:

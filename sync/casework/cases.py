@@ -210,7 +210,7 @@ def assess_all(cases: list[dict], today: date, rules: dict | None = None) -> lis
 
 def _require_finance(caller: Caller) -> None:
     if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears priorities.")
+        raise Forbidden(f"{caller.a_role} may not see arrears priorities.")
 
 
 def patch_priorities(db: Database, caller: Caller, patch_id: int, today: date) -> list[dict]:

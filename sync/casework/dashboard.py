@@ -80,7 +80,7 @@ def team_dashboard(
     if caller.role == "team_leader" and caller.team_id != team_id:
         raise NotFound(f"Team {team_id} not found.")
     if caller.role not in ("team_leader", "admin"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see team dashboards.")
+        raise Forbidden(f"{caller.a_role} may not see team dashboards.")
     start, end = _period(start, end)
     since, until = _instant(start), _instant(end + timedelta(days=1))
     officers = list(

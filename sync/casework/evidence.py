@@ -48,7 +48,7 @@ def protocol_evidence(
     today = today or london_today()
     tenancy = tenancies.find_tenancy(db, caller, tenancy_ref, today)
     if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see arrears evidence.")
+        raise Forbidden(f"{caller.a_role} may not see arrears evidence.")
     people = [
         tenancies.tenant_out(r)
         for r in db.query(

@@ -38,7 +38,7 @@ def officer_for(db: Database, caller: Caller, officer_id: int) -> dict:
     if caller.role == "team_leader" and caller.team_id != officer["team_id"]:
         raise NotFound(f"Officer {officer_id} not found.")
     if caller.role not in ("officer", "team_leader", "admin"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan visits.")
+        raise Forbidden(f"{caller.a_role} may not plan visits.")
     return officer
 
 
@@ -110,7 +110,7 @@ def list_plans(db: Database, caller: Caller, *, day: date, officer_id: int | Non
     """Current plans for a day: mine (officers), my team's (team leaders), all (admins),
     each with its progress (``sync.casework.progress``)."""
     if caller.role not in ("officer", "team_leader", "admin"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see visit plans.")
+        raise Forbidden(f"{caller.a_role} may not see visit plans.")
     where, params = ["p.plan_date = ?", "p.status = 'current'"], [day.isoformat()]
     if caller.role == "officer":
         where.append("p.officer_id = ?")

@@ -229,7 +229,7 @@ def _team_officers(db: Database, caller: Caller, team_id: int) -> dict[int, dict
     ):
         if caller.role == "team_leader":
             raise NotFound(f"Team {team_id} not found.")
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not plan a team's week.")
+        raise Forbidden(f"{caller.a_role} may not plan a team's week.")
     officers = {
         r["id"]: r
         for r in db.query(

@@ -161,7 +161,7 @@ def _team_clause(caller: Caller) -> tuple[str, list]:
         return "1", []
     if caller.role == "team_leader":
         return "u.team_id = ?", [caller.team_id]
-    raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see lone-working alerts.")
+    raise Forbidden(f"{caller.a_role} may not see lone-working alerts.")
 
 
 def alerts(db: Database, caller: Caller, now: datetime | None = None) -> list[dict]:

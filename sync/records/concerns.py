@@ -205,7 +205,7 @@ def _audience_clause(caller: Caller) -> tuple[str, list]:
         ]
     if caller.role == "officer":
         return "c.raised_by = ?", [caller.user_id]
-    raise Forbidden(f"A {caller.role.replace('_', ' ')} may not read safeguarding concerns.")
+    raise Forbidden(f"{caller.a_role} may not read safeguarding concerns.")
 
 
 def list_concerns(

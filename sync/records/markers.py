@@ -158,7 +158,7 @@ def list_markers(
 ) -> dict:
     """Markers raised from the field in the caller's scope (team leaders: to decide)."""
     if caller.role not in (*DECIDER_ROLES, "officer"):
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not review warning markers.")
+        raise Forbidden(f"{caller.a_role} may not review warning markers.")
     where, params = scope_clause(visible_patch_ids(db, caller), "m.uprn")
     clauses = [where, "m.raised_by IS NOT NULL", "m.status = ?"]
     params.append(status)
@@ -189,7 +189,7 @@ def decide(db: Database, caller: Caller, marker_ref: str, approve: bool, note: s
     if not rows:
         raise NotFound(f"Marker {marker_ref} not found.")
     if caller.role not in DECIDER_ROLES:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not approve warning markers.")
+        raise Forbidden(f"{caller.a_role} may not approve warning markers.")
     marker = rows[0]
     if marker["status"] != "pending":
         raise Conflict(f"This marker is already {marker['status']}.", code="already-decided")

@@ -242,7 +242,7 @@ def act(
     """Record one step. ``if_match``: the ETag the caller last read."""
     if caller.role not in WORKER_ROLES:
         if _in_scope(db, caller, repair_id):
-            raise Forbidden(f"A {caller.role.replace('_', ' ')} may not work repairs.")
+            raise Forbidden(f"{caller.a_role} may not work repairs.")
         raise NotFound(f"Repair {repair_id} not found.")
     now = datetime.now(UTC)
     # The write lock first (BEGIN IMMEDIATE), then the ETag check: a concurrent step with

@@ -225,7 +225,7 @@ def list_tenancies(
     today = today or london_today()
     if (arrears_above is not None or legal_stage) and not caller.sees_finance:
         raise Forbidden(
-            f"A {caller.role.replace('_', ' ')} may not filter by rent account.",
+            f"{caller.a_role} may not filter by rent account.",
             errors={
                 "arrears_above" if arrears_above is not None else "legal_stage": [
                     "Needs access to rent accounts."
@@ -318,7 +318,7 @@ def account_history(
     today = today or london_today()
     tenancy = _get_row(db, caller, tenancy_ref, today)
     if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see rent accounts.")
+        raise Forbidden(f"{caller.a_role} may not see rent accounts.")
     where, params = "tenancy_ref = ?", [tenancy_ref]
     if after:
         where += " AND as_of < ?"
@@ -345,7 +345,7 @@ def breathing_spaces(
     today = today or london_today()
     _get_row(db, caller, tenancy_ref, today)
     if not caller.sees_finance:
-        raise Forbidden(f"A {caller.role.replace('_', ' ')} may not see rent accounts.")
+        raise Forbidden(f"{caller.a_role} may not see rent accounts.")
     running = breathing.moratoria_on(db, [tenancy_ref], today).get(tenancy_ref)
     items = []
     for space in breathing.history(db, [tenancy_ref]).get(tenancy_ref, []):
