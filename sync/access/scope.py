@@ -34,7 +34,7 @@ class Caller:
 
     @property
     def a_role(self) -> str:
-        """ "An officer", "A team leader": the caller's role, as a refusal names it."""
+        """The caller's role as a refusal names it: "An officer", "A team leader"."""
         role = self.role.replace("_", " ")
         return f"{'An' if role[0] in 'aeiou' else 'A'} {role}"
 
