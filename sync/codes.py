@@ -1,6 +1,14 @@
 """The documented code lists. ``docs/data.md`` explains each; tests check they agree."""
 
 ROLES = ("officer", "team_leader", "maintenance", "safeguarding_lead", "admin")
+# Each role as the subject of a sentence (a refusal: "An officer may not ...").
+AS_SUBJECT = {
+    "officer": "An officer",
+    "team_leader": "A team leader",
+    "maintenance": "Maintenance staff",
+    "safeguarding_lead": "A safeguarding lead",
+    "admin": "An admin",
+}
 
 # Roles that see every home in the landlord, not just patches they own or lead.
 LANDLORD_WIDE_ROLES = ("maintenance", "safeguarding_lead", "admin")

@@ -111,3 +111,5 @@ def test_the_feed_is_for_admins_and_a_refusal_names_the_role(client, as_user):
     assert refused.get_json()["detail"] == "An officer may not read the outbox feed."
     refused = client.get("/feed", headers=as_user("leader1"))
     assert refused.get_json()["detail"] == "A team leader may not read the outbox feed."
+    refused = client.get("/feed", headers=as_user("repairs1"))
+    assert refused.get_json()["detail"] == "Maintenance staff may not read the outbox feed."

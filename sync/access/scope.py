@@ -34,9 +34,8 @@ class Caller:
 
     @property
     def a_role(self) -> str:
-        """The caller's role as a refusal names it: "An officer", "A team leader"."""
-        role = self.role.replace("_", " ")
-        return f"{'An' if role[0] in 'aeiou' else 'A'} {role}"
+        """The caller's role as a refusal names it: "An officer", "Maintenance staff"."""
+        return codes.AS_SUBJECT[self.role]
 
 
 def require_role(caller: Caller, roles: tuple[str, ...], action: str) -> None:
