@@ -111,14 +111,23 @@ class Number(Integer):
         return float(value)
 
 
+# An amount of money is pounds and pence (the import's transactions, a push's money).
+NOT_PENCE = "In pounds and pence: at most two decimal places."
+
+
+def whole_pence(amount: float) -> bool:
+    """Whether ``amount`` (pounds) is a whole number of pence, within float rounding."""
+    return not round(amount * 100, 6) % 1
+
+
 class Money(Number):
     """An amount in pounds, to the penny: at most two decimal places (0.015 is refused,
     not rounded one way or the other)."""
 
     def clean(self, value):
         value = super().clean(value)
-        if abs(value * 100 - round(value * 100)) > 1e-6:
-            raise ValueError("Give pounds and pence: at most two decimal places.")
+        if not whole_pence(value):
+            raise ValueError(NOT_PENCE)
         return value
 
     def json_schema(self):

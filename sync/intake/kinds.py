@@ -8,6 +8,7 @@ import functools
 from datetime import date, timedelta
 
 from sync import codes
+from sync.checks import NOT_PENCE, whole_pence
 from sync.intake.parse import (
     Code,
     Codes,
@@ -267,8 +268,8 @@ def _transaction(row: dict) -> dict:
         errors["method"] = [f"Only for a payment or a benefit credit, not {row['type']!r}."]
     elif methods is not None and row["method"] not in methods:
         errors["method"] = [f"A {row['type']} needs one of: {', '.join(methods)}."]
-    if round(row["amount"] * 100, 6) % 1:
-        errors["amount"] = ["In pounds and pence: at most two decimal places."]
+    if not whole_pence(row["amount"]):
+        errors["amount"] = [NOT_PENCE]
     elif row["amount"] == 0 and row["type"] != "opening":
         errors["amount"] = ["Must not be zero."]
     if row["posted_on"] > _year_ahead(date.today()):
