@@ -41,6 +41,7 @@ from sync.errors import NotFound
 from sync.protocol import outbox
 from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
 from sync.store import changes
+from sync.store.rows import EACH, each
 
 SIX_YEARS = 6 * 365
 REDACTED = "Purged: past its retention period."
@@ -213,9 +214,9 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
         # Visits kept that corrected a purged one lose that link below: their events,
         # read from them, first take the body they have now (what was applied).
         correcting = db.execute(
-            "SELECT id FROM visits WHERE corrects IN (SELECT v.id FROM visits v JOIN "
-            "json_each(?) r ON r.value = v.tenancy_ref)",
-            [orjson.dumps(refs).decode()],
+            "SELECT id FROM visits WHERE corrects IN "
+            f"(SELECT id FROM visits WHERE tenancy_ref IN ({EACH}))",
+            [each(refs)],
         ).fetchall()
         outbox.settle(db, "visit.recorded", [r[0] for r in correcting])
         for ref, uprn in tenancies:

@@ -40,6 +40,7 @@ from sync.clock import iso, utc_now
 from sync.errors import Conflict, NotFound
 from sync.ids import uuid7
 from sync.store.pages import page
+from sync.store.rows import EACH, each
 
 MAX_ATTEMPTS = 8
 FIRST_RETRY_S = 30
@@ -104,8 +105,8 @@ def settle(db: Database, topic: str, entity_ids: list[str]) -> int:
         return 0
     rows = db.execute(
         "SELECT id, event_id, topic, entity_id, body, created_at FROM outbox WHERE topic = ? "
-        "AND body IS NULL AND entity_id IN (SELECT value FROM json_each(?))",
-        [topic, orjson.dumps(sorted(set(entity_ids))).decode()],
+        f"AND body IS NULL AND entity_id IN ({EACH})",
+        [topic, each(sorted(set(entity_ids)))],
     ).fetchall()
     settled = bodies(db, [row[1:] for row in rows])
     db.conn.executemany(
