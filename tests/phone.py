@@ -125,6 +125,29 @@ def home_of(db, username):
     ).fetchone()
 
 
+def ended_tenancy_of(db, username):
+    """(tenancy_ref, uprn, end_date) of the tenancy in the officer's patches that ended
+    first: the first a purge takes."""
+    return db.execute(
+        "SELECT t.tenancy_ref, t.uprn, t.end_date FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
+        "ON u.id = p.officer_id WHERE u.username = ? AND t.end_date IS NOT NULL "
+        "ORDER BY t.end_date LIMIT 1",
+        [username],
+    ).fetchone()
+
+
+def visit(outbox, uprn, ref, observed_at=NOW, **extra):
+    """A new visit record at ``uprn`` (no access, unless ``extra`` says otherwise)."""
+    return outbox.make(
+        "visit",
+        str(uuid.uuid4()),
+        "create",
+        {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", **extra},
+        observed_at=observed_at,
+    )
+
+
 def field_payloads(uprn: int, ref: str, now: datetime) -> dict[str, dict]:
     """A valid create payload of each field kind at one home, as a phone records them."""
     return {

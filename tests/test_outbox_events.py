@@ -1,20 +1,9 @@
 """The outbox events of field work, as the housing system reads them from the feed."""
 
-import uuid
 from datetime import UTC, datetime, timedelta
 
 from sync.retention import Periods, purge
-from tests.phone import NOW, Outbox, home_of, push
-
-
-def visit(outbox, uprn, ref, **extra):
-    return outbox.make(
-        "visit",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", **extra},
-        observed_at=NOW,
-    )
+from tests.phone import Outbox, ended_tenancy_of, home_of, push, visit
 
 
 def test_a_visit_event_is_read_from_its_record_and_says_what_was_applied(client, as_user, db):
@@ -77,12 +66,7 @@ def test_a_visit_event_keeps_what_was_applied_when_retention_unlinks_the_visit(
 ):
     """Retention purging a tenancy unlinks a kept visit from the purged one it corrected:
     the kept visit's event, read from it until then, keeps saying what was applied."""
-    ref, uprn, ended = db.execute(
-        "SELECT t.tenancy_ref, t.uprn, t.end_date FROM tenancies t JOIN patch_properties pp "
-        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
-        "ON u.id = p.officer_id WHERE u.username = 'officer1' AND t.end_date IS NOT NULL "
-        "ORDER BY t.end_date LIMIT 1"
-    ).fetchone()
+    ref, uprn, ended = ended_tenancy_of(db, "officer1")
     box = Outbox()
     first = visit(box, uprn, ref)
     correction = visit(box, uprn, None, outcome="contact_made", corrects=first["entity_id"])

@@ -9,7 +9,7 @@ from sync.casework import days
 from sync.clock import london_today
 from sync.retention import Periods, purge
 from tests.conftest import assert_problem
-from tests.phone import Outbox, Phone, home_of, push, server_view
+from tests.phone import Outbox, Phone, ended_tenancy_of, home_of, push, server_view
 
 
 def _ended_tenancy(db):
@@ -221,12 +221,7 @@ def test_records_kept_after_a_purge_name_no_tenancy_on_phones(
 ):
     """A repair naming a purged tenancy is kept with no tenancy, on phones too (found in
     review: the server nulled its tenancy_ref without renumbering it)."""
-    ref, uprn, ended = db.execute(
-        "SELECT t.tenancy_ref, t.uprn, t.end_date FROM tenancies t JOIN patch_properties pp "
-        "ON pp.uprn = t.uprn JOIN patches p ON p.id = pp.patch_id JOIN users u "
-        "ON u.id = p.officer_id WHERE u.username = 'officer1' AND t.end_date IS NOT NULL "
-        "ORDER BY t.end_date LIMIT 1"
-    ).fetchone()
+    ref, uprn, ended = ended_tenancy_of(db, "officer1")
     phone = Phone(client, tokens["officer1"])
     phone.sync()
     payload = {

@@ -9,7 +9,7 @@ import pytest
 from sync.store import changes
 from sync.store.db import write_transaction
 from tests.conftest import assert_problem
-from tests.phone import NOW, Outbox, Phone, home_of, push, server_view, synced
+from tests.phone import NOW, Outbox, Phone, home_of, push, server_view, synced, visit
 
 
 def a_tenant(db, username):
@@ -30,16 +30,6 @@ def a_live_arrangement(db, username):
         "WHERE u.username = ? AND a.status = 'live' LIMIT 1",
         [username],
     ).fetchone()
-
-
-def visit(outbox, uprn, ref, observed_at=NOW, **extra):
-    return outbox.make(
-        "visit",
-        str(uuid.uuid4()),
-        "create",
-        {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", **extra},
-        observed_at=observed_at,
-    )
 
 
 def test_a_visit_is_applied_once_however_often_it_is_sent(client, as_user, db):
