@@ -197,10 +197,15 @@ def moratoria_on(db: Database, refs, on: date) -> dict[str, dict]:
 
 def moratoria_in_push(batch, refs, on: date) -> dict[str, dict]:
     """``moratoria_on`` for a push, from what ``prefetch`` read."""
-    read = prefetch(batch, refs)
-    if read.keys().isdisjoint(refs):  # most records touch no tenancy that ever had one
+    if not ever_in_space(batch, refs):
         return {}
-    return _running(read, refs, on)
+    return _running(prefetch(batch, refs), refs, on)
+
+
+def ever_in_space(batch, refs) -> bool:
+    """Whether any of these tenancies ever had a Breathing Space, from what ``prefetch``
+    read: most records a push makes touch none, and need look no further."""
+    return not prefetch(batch, refs).keys().isdisjoint(refs)
 
 
 def prefetch(batch, refs) -> dict:

@@ -185,12 +185,11 @@ def _asked_in_moratorium(batch: Batch, m: dict, visit: dict, home) -> dict:
     Breathing Space on the day it was made (its own tenancy, else any at the home): rule
     -> that tenancy's moratorium. Recorded all the same, flagged, and sent to review."""
     refs = (visit["tenancy_ref"],) if visit["tenancy_ref"] else home.tenancies
-    # The batch read every tenancy of its homes (``_prefetch``): most never had a space.
-    if breathing.prefetch(batch, refs).keys().isdisjoint(refs):
+    if not breathing.ever_in_space(batch, refs):  # before working out the visit's day
         return {}
     found = {}
     on = batch.local_day(m["observed_at"])
-    for moratorium in breathing.moratoria_in_push(batch, sorted(refs), on).values():
+    for moratorium in breathing.moratoria_in_push(batch, refs, on).values():
         for rule in breathing.visit_rules(visit, moratorium):
             found.setdefault(rule, moratorium)
     return found
