@@ -148,7 +148,9 @@ class Boolean(Check):
 
 
 class Moment(Check):
-    """An instant with its UTC offset, as ISO 8601 text; cleaned to an aware datetime."""
+    """An instant with its UTC offset, as ISO 8601 text; cleaned to an aware datetime.
+    The offset is hours and minutes, as RFC 3339 has it (no zone has used seconds since
+    1972): one with seconds is refused."""
 
     json_type = "string"
 
@@ -159,8 +161,11 @@ class Moment(Check):
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("Not a valid datetime.") from None
-        if moment.utcoffset() is None:
+        offset = moment.utcoffset()
+        if offset is None:
             raise ValueError("Not a valid aware datetime (give the UTC offset).")
+        if offset.seconds % 60 or offset.microseconds:
+            raise ValueError("Not a valid datetime (give the UTC offset as ±HH:MM).")
         return moment
 
     def constraints(self):

@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import orjson
+
 LONDON = ZoneInfo("Europe/London")
 
 
@@ -18,8 +20,17 @@ def london_today() -> date:
 
 def iso(moment: datetime) -> str:
     """An instant as stored: ISO-8601 UTC to the microsecond, so stored instants sort as
-    text."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+    text (``isoformat(timespec="microseconds")`` of it in UTC, written by orjson, which
+    takes a third of the time: a push writes several a record)."""
+    text = orjson.dumps(moment.astimezone(UTC)).decode()
+    return text[1:-1] if moment.microsecond else f"{text[1:-7]}.000000+00:00"
+
+
+def as_given(moment: datetime) -> str:
+    """An aware instant in its own UTC offset, as ``isoformat()`` writes it (microseconds
+    only when there are some), by orjson. Offsets are whole minutes (``checks.Moment``
+    refuses others): orjson would drop an offset's seconds."""
+    return orjson.dumps(moment).decode()[1:-1]
 
 
 # A phone's time this far past the server's, when the server received it, is the phone's

@@ -12,6 +12,7 @@ import orjson
 
 from sync import codes
 from sync.checks import Day, Integer, Many, Moment, Money, Number, Record, Sha256, Text
+from sync.clock import as_given
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.kinds import STAYS, Kind
 from sync.records import blobs, breathing
@@ -75,8 +76,8 @@ def visit_out(row: dict) -> dict:
     return row
 
 
-def _iso(value):
-    return value.isoformat() if value is not None else None
+def _as_given(moment):
+    return as_given(moment) if moment is not None else None
 
 
 def _json_list(items: list) -> str:
@@ -129,7 +130,7 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     breathing.stage_flags(batch, m, "visit", uprn, asked)
     missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
     # The outbox event is not written: it is read from this row (``_event_data``).
-    promise_iso = _iso(promise_date)
+    promise_iso = promise_date.isoformat() if promise_date is not None else None
     batch.later(
         _INSERT,
         (
@@ -147,8 +148,8 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             visit["latitude"],
             visit["longitude"],
             visit["gps_accuracy_m"],
-            _iso(visit["arrived_at"]),
-            _iso(visit["left_at"]),
+            _as_given(visit["arrived_at"]),
+            _as_given(visit["left_at"]),
             visit["corrects"],
             _json_list(visit["photos"]),
             m["observed_iso"],
