@@ -101,9 +101,19 @@ class Integer(Check):
 
 
 class Number(Integer):
+    """A finite number between finite bounds; cleaned to a float."""
+
     json_type = "number"
 
+    def __init__(self, lo: float, hi: float, **kw):
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise ValueError("A Number's bounds are finite.")
+        super().__init__(lo, hi, **kw)
+
     def clean(self, value):
+        # What phones send, first: NaN fails the comparison, and infinity is past a bound.
+        if type(value) is float and self.lo <= value <= self.hi:
+            return value
         if type(value) not in (int, float) or not math.isfinite(value):
             raise ValueError("Not a valid number.")
         if not self.lo <= value <= self.hi:
@@ -310,32 +320,32 @@ class Record:
     ):
         self.fields, self.fill, self.whole, self.min_fields = fields, fill, whole, min_fields
         self.required = [name for name, check in fields.items() if check.required]
-        # Each field's clean method and whether it takes null, looked up once (the hot path).
-        self._cleans = {name: (check.clean, check.nullable) for name, check in fields.items()}
+        # Looked up once (the hot path): each field's clean method, those that take null,
+        # the required names as a set, and the record a load starts from.
+        self._cleans = {name: check.clean for name, check in fields.items()}
+        self._nullable = frozenset(name for name, check in fields.items() if check.nullable)
+        self._required = frozenset(self.required)
+        self._blank = dict.fromkeys(fields) if fill else {}
 
     def load(self, data) -> dict:
         if not isinstance(data, dict):
             raise Invalid({"_schema": ["Not an object."]})
         errors: dict[str, list[str]] = {}
-        clean = dict.fromkeys(self.fields) if self.fill else {}
+        clean = self._blank.copy()
         cleans = self._cleans
         for name, value in data.items():
-            found = cleans.get(name)
-            if found is None:
-                errors[str(name)[:100]] = ["Unknown field."]
-            elif value is None:
-                if found[1]:
-                    clean[name] = None
-                else:
-                    errors[name] = ["Field may not be null."]
-            else:
-                try:
-                    clean[name] = found[0](value)
-                except ValueError as exc:
-                    errors[name] = [str(exc)]
-        for name in self.required:
-            if name not in data:
-                errors[name] = ["Missing data for required field."]
+            check = cleans.get(name)
+            if check is None or value is None:
+                self._unknown_or_null(name, clean, errors)
+                continue
+            try:
+                clean[name] = check(value)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        if not self._required <= data.keys():
+            for name in self.required:
+                if name not in data:
+                    errors[name] = ["Missing data for required field."]
         if len(data) < self.min_fields:
             errors.setdefault("_schema", []).append(
                 f"Give at least {self.min_fields} field{'s' if self.min_fields > 1 else ''}."
@@ -345,6 +355,14 @@ class Record:
         if errors:
             raise Invalid(errors)
         return clean
+
+    def _unknown_or_null(self, name, clean: dict, errors: dict) -> None:
+        if name not in self._cleans:
+            errors[str(name)[:100]] = ["Unknown field."]
+        elif name in self._nullable:
+            clean[name] = None
+        else:
+            errors[name] = ["Field may not be null."]
 
     def json_schema(self) -> dict:
         schema = {

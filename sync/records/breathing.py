@@ -213,8 +213,8 @@ def prefetch(batch, refs) -> dict:
     neither), not once a record: tenancy -> (its spaces, its balance), for those that ever
     had one."""
     checked, read = batch.memo.setdefault("breathing", (set(), {}))
-    missing = [ref for ref in refs if ref not in checked]
-    if missing:
+    if not checked.issuperset(refs):
+        missing = [ref for ref in refs if ref not in checked]
         read.update(_spaces_and_balances(batch.db, missing))
         checked.update(missing)
     return read
