@@ -11,7 +11,7 @@ import math
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 
 class Invalid(Exception):
@@ -48,12 +48,13 @@ class Text(Check):
         super().__init__(**kw)
         self.min_len, self.max_len = min_len, max_len
         self.choices = tuple(choices) if choices is not None else None
+        self._choices = frozenset(choices) if choices is not None else None  # to look up
 
     def clean(self, value):
         if not isinstance(value, str):
             raise ValueError("Not a valid string.")
-        if self.choices is not None:
-            if value not in self.choices:
+        if self._choices is not None:
+            if value not in self._choices:
                 raise ValueError(f"Must be one of: {', '.join(self.choices)}.")
         elif not self.min_len <= len(value) <= self.max_len:
             raise ValueError(f"Length must be between {self.min_len} and {self.max_len}.")
@@ -171,6 +172,8 @@ class Moment(Check):
             moment = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError("Not a valid datetime.") from None
+        if moment.tzinfo is UTC:  # "Z" or +00:00: fromisoformat's UTC itself
+            return moment
         offset = moment.utcoffset()
         if offset is None:
             raise ValueError("Not a valid aware datetime (give the UTC offset).")

@@ -12,6 +12,7 @@ keep the mutations' order.
 """
 
 import json
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -89,9 +90,10 @@ class Batch:
         # mutation_id -> (row id, content hash, result, user id)
         self.seen: dict[str, tuple] = {}
         self.homes: dict[int, Home | None] = {}
-        self.known: dict[str, set[str]] = {}  # per kind: entity ids that already exist
-        self.created: dict[str, dict[str, int]] = {}  # per kind: ids made here -> uprn
-        self.buffered: dict[str, list[tuple]] = {}
+        # (Default dicts: the hot path makes no throwaway default for a key it has.)
+        self.known: defaultdict[str, set[str]] = defaultdict(set)  # per kind: ids that exist
+        self.created: defaultdict[str, dict[str, int]] = defaultdict(dict)  # ids made -> uprn
+        self.buffered: defaultdict[str, list[tuple]] = defaultdict(list)
         self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
         self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
         self.latest: dict[tuple[str, str], tuple] = {}  # (kind, id) -> (origin, seq)
@@ -184,7 +186,7 @@ class Batch:
     def known_ids(self, kind: str, table: str, ids, key: str = "id") -> set[str]:
         """Which of ``ids`` already exist in ``table`` (read once a batch, kept up to date
         by ``claim``)."""
-        known = self.known.setdefault(kind, set())
+        known = self.known[kind]
         for chunk in chunks(sorted(set(ids))):
             marks = ",".join("?" * len(chunk))
             known.update(
@@ -198,14 +200,14 @@ class Batch:
     def claim(self, kind: str, entity_id: str, what: str, uprn: int) -> None:
         """A create of a new id: ``Rejected`` when a record of this kind has it already.
         Call it last, once nothing else can reject the mutation."""
-        known = self.known.setdefault(kind, set())
+        known = self.known[kind]
         if entity_id in known:
             raise Rejected(
                 f"{what} with this id already exists; corrections are new records.",
                 code="already-exists",
             )
         known.add(entity_id)
-        self.created.setdefault(kind, {})[entity_id] = uprn
+        self.created[kind][entity_id] = uprn
 
     def holds(self, entity_type: str, entity_id: str, uprn: int) -> bool:
         """Whether the caller's phone holds the latest change of this record: its own write,
@@ -261,14 +263,15 @@ class Batch:
         self.staged.append((outbox.EVENT_INSERT, row))
 
     def keep_staged(self) -> None:
+        buffered = self.buffered
         for sql, row in self.staged:
-            self.buffered.setdefault(sql, []).append(row)
+            buffered[sql].append(row)
         self.staged.clear()
 
     def store(self, mutation_id, raw, clean, digest, result, duplicate_of=None) -> int:
         status = result["status"] if result["status"] in ("applied", "conflict") else "rejected"
         self.last_row += 1
-        self.buffered.setdefault(STORE, []).append(
+        self.buffered[STORE].append(
             (
                 self.last_row,
                 mutation_id,
@@ -326,7 +329,7 @@ def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:
     patches, scope = home.patches, batch.scope
     if not patches:
         raise Rejected(f"Home {uprn} is in no patch.", code="out-of-scope")
-    if scope is None or patches & scope:
+    if scope is None or not patches.isdisjoint(scope):
         return []
     if uprn in batch.granted():
         return ["paired-visit"]

@@ -1,6 +1,8 @@
 """Edits to mutable records made on phones: a tenant's contact details and an
 arrangement's status. Fields merge on the base version (sync.protocol.versions)."""
 
+import functools
+
 from sync import codes
 from sync.checks import Boolean, Email, Record, Text
 from sync.protocol import versions
@@ -71,17 +73,13 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
             batch.records[key], batch.history[key] = current, history
     # A record outside the caller's patches is answered as one that does not exist: its
     # existence, and its home, are private (person refs are sequential).
-    unknown = Rejected(
-        f"No {record.entity_type} {entity_id} in your patches: it may not exist yet.",
-        code="unknown-entity",
-    )
     if current is None:
-        raise unknown
+        raise _unknown(record, entity_id)
     uprn = current["uprn"]
     try:
         flags = home_access(batch, uprn, batch.home(uprn))
     except Rejected:
-        raise unknown from None
+        raise _unknown(record, entity_id) from None
     base = m["base_version"]
     if base is None or base > current["version"]:
         raise Rejected(
@@ -140,11 +138,7 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
         # last one leaves it right; and the same in the batch, for later mutations.
         current.update(apply, **changed)
         columns = (*record.fields, *changed)
-        batch.later(
-            f"UPDATE {record.table} SET {', '.join(f'{c} = ?' for c in columns)} "
-            f"WHERE {record.key} = ?",
-            (*(current[c] for c in columns), entity_id),
-        )
+        batch.later(_update(record, columns), (*(current[c] for c in columns), entity_id))
         for row in versions.field_version_rows(
             record.entity_type,
             entity_id,
@@ -179,6 +173,20 @@ def apply_field_edit(batch: Batch, m: dict, payload: dict, record: MutableRecord
     if conflicted:
         result["conflicts"] = conflicted
     return result
+
+
+def _unknown(record: MutableRecord, entity_id: str) -> Rejected:
+    return Rejected(
+        f"No {record.entity_type} {entity_id} in your patches: it may not exist yet.",
+        code="unknown-entity",
+    )
+
+
+@functools.cache
+def _update(record: MutableRecord, columns: tuple[str, ...]) -> str:
+    """The statement writing these columns of one record (the same for every edit)."""
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    return f"UPDATE {record.table} SET {sets} WHERE {record.key} = ?"
 
 
 TENANT_EDIT = Op(TENANT_CONTACT, lambda b, m, p: apply_field_edit(b, m, p, TENANT))

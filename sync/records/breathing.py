@@ -212,7 +212,10 @@ def prefetch(batch, refs) -> dict:
     """Read for a push each tenancy's spaces and balance once a batch (a push changes
     neither), not once a record: tenancy -> (its spaces, its balance), for those that ever
     had one."""
-    checked, read = batch.memo.setdefault("breathing", (set(), {}))
+    memo = batch.memo.get("breathing")
+    if memo is None:
+        memo = batch.memo["breathing"] = (set(), {})
+    checked, read = memo
     if not checked.issuperset(refs):
         missing = [ref for ref in refs if ref not in checked]
         read.update(_spaces_and_balances(batch.db, missing))

@@ -80,10 +80,6 @@ def _as_given(moment):
     return as_given(moment) if moment is not None else None
 
 
-def _json_list(items: list) -> str:
-    return dumps_text(items) if items else "[]"
-
-
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
     uprns = [m["payload"].get("uprn") for m in mutations]
     batch.load_homes(uprns)  # what is not a UPRN is refused when its payload is checked
@@ -127,8 +123,10 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     if asked:
         flags.append(breathing.FLAG)
     batch.claim("visit", m["entity_id"], "A visit", uprn)
-    breathing.stage_flags(batch, m, "visit", uprn, asked)
-    missing = blobs.expect(batch, "visit", m["entity_id"], visit["photos"])
+    if asked:
+        breathing.stage_flags(batch, m, "visit", uprn, asked)
+    photos = visit["photos"]
+    missing = blobs.expect(batch, "visit", m["entity_id"], photos) if photos else None
     # The outbox event is not written: it is read from this row (``_event_data``).
     promise_iso = promise_date.isoformat() if promise_date is not None else None
     batch.later(
@@ -140,8 +138,8 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             batch.caller.user_id,
             visit["channel"] or "home_visit",
             visit["outcome"],
-            _json_list(visit["present"]),
-            _json_list(visit["offers"]),
+            dumps_text(visit["present"]) if visit["present"] else "[]",
+            dumps_text(visit["offers"]) if visit["offers"] else "[]",
             visit["promise_amount"],
             promise_iso,
             visit["notes"],
@@ -151,10 +149,10 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             _as_given(visit["arrived_at"]),
             _as_given(visit["left_at"]),
             visit["corrects"],
-            _json_list(visit["photos"]),
+            dumps_text(photos) if photos else "[]",
             m["observed_iso"],
             batch.now_iso,
-            _json_list(flags),
+            dumps_text(flags) if flags else "[]",
             batch.caller.device_id,
             m["mutation_id"],
         ),
