@@ -16,7 +16,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import NamedTuple
 
 import orjson
 from sqlite_utils import Database
@@ -25,15 +24,14 @@ from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.checks import Record
 from sync.clock import LONDON, iso
 from sync.errors import DoorstepError
-from sync.protocol import outbox
+from sync.protocol import homes, outbox
+from sync.protocol.homes import MAX_UPRN, Home
 from sync.store import changes
 from sync.store.rows import chunks
 
 # An officer's queued records for a patch moved away from them are still accepted for
 # this long after the move (by server time, whatever the phone's clock says).
 REASSIGNMENT_GRACE = timedelta(days=14)
-
-MAX_UPRN = 10**12  # UPRNs have at most 12 digits (every payload's uprn check)
 
 
 class Rejected(DoorstepError):
@@ -62,15 +60,6 @@ STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user
                device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
                content_hash, body, status, result)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-
-
-class Home(NamedTuple):
-    patches: frozenset[int]
-    tenancies: frozenset[str]
-    markers: frozenset[str]  # codes of the warning markers in force (approved) today
-
-
-_NONE: frozenset = frozenset()
 
 
 class Batch:
@@ -114,44 +103,7 @@ class Batch:
             {u for u in uprns if type(u) is int and 0 < u < MAX_UPRN} - self.homes.keys()
         )
         for chunk in chunks(wanted):
-            marks = ",".join("?" * len(chunk))
-            patches: dict[int, list[int]] = {}
-            for uprn, patch_id in self.db.execute(
-                f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})", chunk
-            ):
-                patches.setdefault(uprn, []).append(patch_id)
-            # A home in no patch still exists (and is refused as such, not as unknown).
-            unplaced = [u for u in chunk if u not in patches]
-            if unplaced:
-                for (uprn,) in self.db.execute(
-                    f"SELECT uprn FROM properties WHERE uprn IN ({','.join('?' * len(unplaced))})",
-                    unplaced,
-                ):
-                    patches[uprn] = []
-            tenancies: dict[int, list[str]] = {}
-            for uprn, ref in self.db.execute(
-                f"SELECT uprn, tenancy_ref FROM tenancies WHERE uprn IN ({marks})", chunk
-            ):
-                tenancies.setdefault(uprn, []).append(ref)
-            markers: dict[int, list[str]] = {}
-            for uprn, code in self.db.execute(
-                f"SELECT uprn, code FROM warning_markers WHERE uprn IN ({marks}) "
-                "AND status = 'approved' AND start_date <= ? "
-                "AND (end_date IS NULL OR end_date >= ?)",
-                [*chunk, self.today, self.today],
-            ):
-                markers.setdefault(uprn, []).append(code)
-            for uprn in chunk:
-                placed = patches.get(uprn)
-                self.homes[uprn] = (
-                    None
-                    if placed is None
-                    else Home(
-                        frozenset(placed),
-                        frozenset(tenancies[uprn]) if uprn in tenancies else _NONE,
-                        frozenset(markers[uprn]) if uprn in markers else _NONE,
-                    )
-                )
+            self.homes.update(homes.read(self.db, chunk, self.today))
 
     def granted(self) -> set[int]:
         """Homes granted to the caller for a paired visit, today or within the grace
