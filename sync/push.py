@@ -240,6 +240,9 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     # Apply in device sequence order (malformed ones last); answer in the order sent.
     order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
     results: dict[int, dict] = {}
+    # Inside a caller's transaction, this push's commit is not the last word (the caller
+    # may yet roll back, and may have changed the homes before): nothing it read is kept.
+    nested = db.conn.in_transaction
     with write_transaction(db):
         batch = Batch(db, caller, received, pulled)
         # Keyed as stored: a malformed mutation by its content hash.
@@ -259,6 +262,8 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
             "UPDATE devices SET last_push_at = ? WHERE id = ?", [batch.now_iso, caller.device_id]
         )
         acknowledged = advance_acknowledged(db, caller.device_id)
+    if not nested:  # committed: what it read of the homes serves the next push
+        batch.homes.keep()
     return {
         "results": [results[i] for i in range(len(mutations))],
         "acknowledged_seq": acknowledged,

@@ -117,7 +117,7 @@ def test_the_outbox_rebuild_keeps_every_event_and_its_deliveries(tmp_path):
         "VALUES (9, 'repairs', 'pending', '2026-11-02T00:00:00+00:00')"
     )
     db.conn.commit()
-    assert migrate(db) == ["m0023_outbox_rendered_events"]
+    assert migrate(db)[0] == "m0023_outbox_rendered_events"
     assert db.execute("SELECT * FROM outbox ORDER BY id").fetchall() == events
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
     joined = "SELECT o.event_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id"

@@ -24,8 +24,8 @@ from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.checks import Record
 from sync.clock import LONDON, iso
 from sync.errors import DoorstepError
-from sync.protocol import homes, outbox
-from sync.protocol.homes import MAX_UPRN, Home
+from sync.protocol import outbox
+from sync.protocol.homes import Home, Homes
 from sync.store import changes
 from sync.store.rows import chunks
 
@@ -78,7 +78,7 @@ class Batch:
         self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
         # mutation_id -> (row id, content hash, result, user id)
         self.seen: dict[str, tuple] = {}
-        self.homes: dict[int, Home | None] = {}
+        self.homes = Homes(db, self.today)
         # (Default dicts: the hot path makes no throwaway default for a key it has.)
         self.known: defaultdict[str, set[str]] = defaultdict(set)  # per kind: ids that exist
         self.created: defaultdict[str, dict[str, int]] = defaultdict(dict)  # ids made -> uprn
@@ -97,13 +97,8 @@ class Batch:
 
     # Reads
     def load_homes(self, uprns) -> None:
-        """Read these homes once for the batch. Only whole numbers a UPRN can be are looked
-        up (SQLite takes none past 64 bits): anything else is refused by its payload check."""
-        wanted = sorted(
-            {u for u in uprns if type(u) is int and 0 < u < MAX_UPRN} - self.homes.keys()
-        )
-        for chunk in chunks(wanted):
-            self.homes.update(homes.read(self.db, chunk, self.today))
+        """Have these homes at hand for the batch (``sync.protocol.homes``)."""
+        self.homes.load(uprns)
 
     def granted(self) -> set[int]:
         """Homes granted to the caller for a paired visit, today or within the grace
@@ -116,9 +111,7 @@ class Batch:
         return self._granted
 
     def home(self, uprn: int) -> Home | None:
-        if uprn not in self.homes:
-            self.load_homes([uprn])
-        return self.homes[uprn]
+        return self.homes.get(uprn)
 
     def place(self, uprn: int, tenancy_ref: str | None = None) -> tuple[Home, list[str]]:
         """The home a new record is about, and the record's flags; or ``Rejected`` when

@@ -1,9 +1,24 @@
 """Where a pushed record is: its home's patches, tenancies and the warning markers in
-force on it today. Every record a push makes names a home, and its checks read these."""
+force on it today. Every record a push makes names a home, and its checks read these.
+
+A push reads each home it names once (``Homes.load``). What it read is kept for the
+next push on the same connection (a worker keeps its connection between requests), for
+as long as it is still true: the key it is kept under is the database's epoch, the day
+(markers are in force by day), and ``sync_state.homes_version``, which triggers on the
+four tables a home is read from (properties, patch_properties, tenancies and
+warning_markers) count up on any change to what is read, in the same transaction as the
+change (migration 0024). So a home moved to another patch, a new tenancy or a marker
+approved is read afresh by the next push, whichever connection made the change; and a
+push that itself changed one of those tables keeps nothing. Only a committed push keeps
+what it read.
+"""
 
 from typing import NamedTuple
+from weakref import WeakKeyDictionary
 
 from sqlite_utils import Database
+
+from sync.store.rows import chunks
 
 MAX_UPRN = 10**12  # UPRNs have at most 12 digits (every payload's uprn check)
 
@@ -15,10 +30,63 @@ class Home(NamedTuple):
 
 
 _NONE: frozenset = frozenset()
+_MISSING = object()
+
+# Per connection: (the key the homes were read under, uprn -> Home, None for no such home).
+_KEPT: "WeakKeyDictionary[Database, tuple[tuple, dict[int, Home | None]]]" = WeakKeyDictionary()
 
 
-def read(db: Database, uprns: list[int], today: str) -> dict[int, Home | None]:
-    """These homes (at most a chunk of them), as they stand ``today``."""
+def _key(db: Database, today: str) -> tuple:
+    epoch, version = db.execute("SELECT epoch, homes_version FROM sync_state").fetchone()
+    return (epoch, version, today)
+
+
+class Homes:
+    """One push's homes: uprn -> ``Home``, or None when there is no such home."""
+
+    def __init__(self, db: Database, today: str):
+        self.db, self.today = db, today
+        self.key = _key(db, today)
+        kept = _KEPT.get(db)
+        self._kept = kept[1] if kept is not None and kept[0] == self.key else {}
+        self.read: dict[int, Home | None] = {}  # what this push has, kept or read
+
+    def load(self, uprns) -> None:
+        """Have these homes at hand. Only whole numbers a UPRN can be are looked up (SQLite
+        takes none past 64 bits): anything else is refused by its payload check."""
+        read, kept = self.read, self._kept
+        wanted = []
+        for uprn in {u for u in uprns if type(u) is int and 0 < u < MAX_UPRN}:
+            if uprn not in read:
+                home = kept.get(uprn, _MISSING)
+                if home is _MISSING:
+                    wanted.append(uprn)
+                else:
+                    read[uprn] = home
+        for chunk in chunks(sorted(wanted)):
+            read.update(_read(self.db, chunk, self.today))
+
+    def get(self, uprn: int) -> Home | None:
+        home = self.read.get(uprn, _MISSING)
+        if home is _MISSING:
+            self.load([uprn])
+            home = self.read.get(uprn)
+        return home
+
+    def keep(self) -> None:
+        """After the push committed: keep what it read for the next push on this
+        connection, unless the homes changed meanwhile (the push itself changed them)."""
+        if _key(self.db, self.today) != self.key:
+            _KEPT.pop(self.db, None)
+            return
+        kept = _KEPT.get(self.db)
+        if kept is None or kept[0] != self.key:
+            kept = (self.key, {})
+            _KEPT[self.db] = kept
+        kept[1].update(self.read)
+
+
+def _read(db: Database, uprns: list[int], today: str) -> dict[int, Home | None]:
     marks = ",".join("?" * len(uprns))
     patches: dict[int, list[int]] = {}
     for uprn, patch_id in db.execute(

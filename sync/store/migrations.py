@@ -1093,3 +1093,34 @@ def m0023_outbox_rendered_events(db: Database) -> None:
         DROP TABLE outbox_copy;
         """
     )
+
+
+# The tables a pushed record's home is read from, and the columns read (sync.protocol.homes).
+_HOME_SOURCES = {
+    "properties": "uprn",
+    "patch_properties": "patch_id, uprn",
+    "tenancies": "uprn, tenancy_ref",
+    "warning_markers": "uprn, code, status, start_date, end_date",
+}
+
+
+@migrations()
+def m0024_homes_version(db: Database) -> None:
+    """``sync_state.homes_version`` counts every change to what a push reads of a home
+    (its patches, tenancies and the warning markers in force), by triggers on those
+    tables, in the transaction that makes the change: a worker keeps the homes its last
+    push read for as long as the count stands (sync.protocol.homes)."""
+    statements = ["ALTER TABLE sync_state ADD COLUMN homes_version INTEGER NOT NULL DEFAULT 0;"]
+    bump = "UPDATE sync_state SET homes_version = homes_version + 1;"
+    for table, columns in _HOME_SOURCES.items():
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in columns.split(", "))
+        for event, when in (
+            ("INSERT", ""),
+            ("DELETE", ""),
+            (f"UPDATE OF {columns}", f" WHEN {changed}"),
+        ):
+            name = f"{table}_homes_{event.split()[0].lower()}"
+            statements.append(
+                f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {bump} END;"
+            )
+    db.executescript("\n".join(statements))

@@ -383,6 +383,12 @@ CREATE TABLE patch_properties (
 
 CREATE INDEX patch_properties_uprn ON patch_properties(uprn);
 
+CREATE TRIGGER patch_properties_homes_delete AFTER DELETE ON patch_properties BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER patch_properties_homes_insert AFTER INSERT ON patch_properties BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER patch_properties_homes_update AFTER UPDATE OF patch_id, uprn ON patch_properties WHEN OLD.patch_id IS NOT NEW.patch_id OR OLD.uprn IS NOT NEW.uprn BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
 CREATE TABLE patches (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE,
@@ -451,6 +457,12 @@ CREATE TABLE properties (
 CREATE INDEX properties_building ON properties(building);
 
 CREATE INDEX properties_postcode ON properties(postcode);
+
+CREATE TRIGGER properties_homes_delete AFTER DELETE ON properties BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER properties_homes_insert AFTER INSERT ON properties BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER properties_homes_update AFTER UPDATE OF uprn ON properties WHEN OLD.uprn IS NOT NEW.uprn BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
 
 CREATE TABLE record_blobs (
     entity_type TEXT NOT NULL,
@@ -595,7 +607,8 @@ CREATE INDEX sync_index_uprn ON sync_index(uprn, seq);
 CREATE TABLE sync_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     epoch TEXT NOT NULL,
-    seq INTEGER NOT NULL
+    seq INTEGER NOT NULL,
+    homes_version INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE teams (
@@ -617,6 +630,12 @@ CREATE TABLE tenancies (
 );
 
 CREATE INDEX tenancies_uprn ON tenancies(uprn);
+
+CREATE TRIGGER tenancies_homes_delete AFTER DELETE ON tenancies BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER tenancies_homes_insert AFTER INSERT ON tenancies BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER tenancies_homes_update AFTER UPDATE OF uprn, tenancy_ref ON tenancies WHEN OLD.uprn IS NOT NEW.uprn OR OLD.tenancy_ref IS NOT NEW.tenancy_ref BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
 
 CREATE TABLE tenants (
     person_ref TEXT PRIMARY KEY,
@@ -719,3 +738,9 @@ CREATE INDEX warning_markers_status ON warning_markers(status);
 CREATE INDEX warning_markers_tenancy ON warning_markers(tenancy_ref);
 
 CREATE INDEX warning_markers_uprn ON warning_markers(uprn);
+
+CREATE TRIGGER warning_markers_homes_delete AFTER DELETE ON warning_markers BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER warning_markers_homes_insert AFTER INSERT ON warning_markers BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+
+CREATE TRIGGER warning_markers_homes_update AFTER UPDATE OF uprn, code, status, start_date, end_date ON warning_markers WHEN OLD.uprn IS NOT NEW.uprn OR OLD.code IS NOT NEW.code OR OLD.status IS NOT NEW.status OR OLD.start_date IS NOT NEW.start_date OR OLD.end_date IS NOT NEW.end_date BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
