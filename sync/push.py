@@ -126,14 +126,14 @@ def _one(
     batch: Batch, raw: dict, clean: dict | None, problems: dict, digest: str, key: str | None
 ) -> dict:
     given = raw.get("mutation_id")
-    base = {"mutation_id": given if isinstance(given, str) else None}
+    answer_id = given if isinstance(given, str) else None  # each result names it as sent
     # One with no usable id is stored for review under an id of its own, never looked up.
     mutation_id = key if key is not None else f"invalid:{uuid7()}"
     seen = batch.seen.get(key) if key is not None else None
     if seen and seen[3] != batch.caller.user_id:
         # Another user's id: say nothing of what it was or did.
         result = {
-            **base,
+            "mutation_id": answer_id,
             "status": "rejected",
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used. Make a new one for each change.",
@@ -142,10 +142,10 @@ def _one(
         return result
     if seen and seen[1] == digest:
         original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
-        return {**base, "status": "duplicate", "original": original}
+        return {"mutation_id": answer_id, "status": "duplicate", "original": original}
     if seen:
         result = {
-            **base,
+            "mutation_id": answer_id,
             "status": "rejected",
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used for different content.",
@@ -162,7 +162,7 @@ def _one(
                 outcome = op.apply(batch, clean, payload)
         else:
             outcome = op.apply(batch, clean, payload)
-        result = {**base, **outcome}
+        result = {"mutation_id": answer_id, **outcome}
         if batch.clock_ahead:
             flags = result.setdefault("flags", [])
             if "clock-ahead" not in flags:
@@ -171,7 +171,12 @@ def _one(
         batch.keep_staged()
     except Rejected as exc:
         batch.staged.clear()
-        result = {**base, "status": "rejected", "code": exc.code, "reason": exc.detail}
+        result = {
+            "mutation_id": answer_id,
+            "status": "rejected",
+            "code": exc.code,
+            "reason": exc.detail,
+        }
         if exc.errors:
             result["errors"] = exc.errors
     row_id = batch.store(mutation_id, raw, clean, digest, result)
@@ -230,27 +235,32 @@ def push(
 
 def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     received = datetime.now(UTC)  # before waiting for the write lock
-    parsed = []
+    well_formed, malformed = [], []
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
         clean, problems = _envelope(raw)
-        # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
-        key = wrapped["mutation_id"] if clean is not None else _mutation_key(wrapped)
-        parsed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
-    # Apply in device sequence order (malformed ones last); answer in the order sent.
-    order = sorted(parsed, key=lambda p: (p[2] is None, p[2]["device_seq"] if p[2] else 0, p[0]))
-    results: dict[int, dict] = {}
+        if clean is not None:
+            # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
+            key = wrapped["mutation_id"]
+            well_formed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
+        else:
+            key = _mutation_key(wrapped)
+            malformed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
+    # Apply in device sequence order (the sort is stable: one number sent twice keeps the
+    # order sent), malformed ones last; answer in the order sent.
+    well_formed.sort(key=_device_seq)
+    order = well_formed + malformed
+    results: list = [None] * len(mutations)
     # Inside a caller's transaction, this push's commit is not the last word (the caller
     # may yet roll back, and may have changed the homes before): nothing it read is kept.
     nested = db.conn.in_transaction
     with write_transaction(db):
         batch = Batch(db, caller, received, pulled)
         # Keyed as stored: a malformed mutation by its content hash.
-        batch.seen = _already_stored(db, [p[5] for p in parsed if p[5] is not None])
+        batch.seen = _already_stored(db, [p[5] for p in order if p[5] is not None])
         by_kind: dict[str, list[dict]] = {}
-        for p in parsed:
-            if p[2] is not None:
-                by_kind.setdefault(p[2]["entity_type"], []).append(p[2])
+        for p in well_formed:
+            by_kind.setdefault(p[2]["entity_type"], []).append(p[2])
         for kind in kinds.pushed().values():
             mine = by_kind.get(kind.name)
             if kind.prefetch and mine:
@@ -264,10 +274,11 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
         acknowledged = advance_acknowledged(db, caller.device_id)
     if not nested:  # committed: what it read of the homes serves the next push
         batch.homes.keep()
-    return {
-        "results": [results[i] for i in range(len(mutations))],
-        "acknowledged_seq": acknowledged,
-    }
+    return {"results": results, "acknowledged_seq": acknowledged}
+
+
+def _device_seq(parsed: tuple) -> int:
+    return parsed[2]["device_seq"]
 
 
 def _already_stored(db: Database, keys: list[str]) -> dict[str, tuple]:
