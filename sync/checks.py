@@ -338,13 +338,17 @@ class Record:
         cleans = self._cleans
         for name, value in data.items():
             check = cleans.get(name)
-            if check is None or value is None:
-                self._unknown_or_null(name, clean, errors)
-                continue
-            try:
-                clean[name] = check(value)
-            except ValueError as exc:
-                errors[name] = [str(exc)]
+            if check is not None and value is not None:
+                try:
+                    clean[name] = check(value)
+                except ValueError as exc:
+                    errors[name] = [str(exc)]
+            elif check is not None and name in self._nullable:
+                clean[name] = None
+            else:
+                errors[str(name)[:100]] = [
+                    "Unknown field." if check is None else "Field may not be null."
+                ]
         if not self._required <= data.keys():
             for name in self.required:
                 if name not in data:
@@ -358,14 +362,6 @@ class Record:
         if errors:
             raise Invalid(errors)
         return clean
-
-    def _unknown_or_null(self, name, clean: dict, errors: dict) -> None:
-        if name not in self._cleans:
-            errors[str(name)[:100]] = ["Unknown field."]
-        elif name in self._nullable:
-            clean[name] = None
-        else:
-            errors[name] = ["Field may not be null."]
 
     def json_schema(self) -> dict:
         schema = {
