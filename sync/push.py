@@ -59,9 +59,18 @@ CONTENT_KEYS = (
 )
 
 
-def content_hash(raw: dict) -> str:
-    """What makes two sends the same mutation: everything but the delivery details."""
-    content = {k: raw.get(k) for k in CONTENT_KEYS}
+_NO_CONTENT = dict.fromkeys(CONTENT_KEYS)
+
+
+def content_hash(raw: dict, well_formed: bool = False) -> str:
+    """What makes two sends the same mutation: everything but the delivery details. A
+    ``well_formed`` envelope holds nothing else but its ``device_seq`` (``ENVELOPE``
+    refuses other fields and requires that one), so its content is the rest of it."""
+    if well_formed:
+        content = _NO_CONTENT | raw
+        del content["device_seq"]
+    else:
+        content = {k: raw.get(k) for k in CONTENT_KEYS}
     return hashlib.sha256(dumps(content, sort_keys=True)).hexdigest()
 
 
@@ -242,7 +251,8 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
         if clean is not None:
             # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
             key = wrapped["mutation_id"]
-            well_formed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
+            digest = content_hash(wrapped, well_formed=True)
+            well_formed.append((position, wrapped, clean, problems, digest, key))
         else:
             key = _mutation_key(wrapped)
             malformed.append((position, wrapped, clean, problems, content_hash(wrapped), key))

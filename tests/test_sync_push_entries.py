@@ -186,3 +186,22 @@ def test_money_is_to_the_penny(client, as_user, db, kind, field, amount):
     good = Outbox().make(kind, str(uuid.uuid4()), "create", fixed)
     [result] = push(client, as_user("officer1"), good)["results"]
     assert result["status"] == "applied", result
+
+
+def test_a_resend_is_a_duplicate_however_its_fields_are_ordered_or_its_null_sent(
+    client, as_user, db
+):
+    """The content hash leaves out only ``device_seq``: the same create resent with its
+    fields in another order, another ``device_seq``, and ``base_version`` left out rather
+    than null, is the same mutation; with another value it is not."""
+    sent = a_visit(db)
+    assert sent["base_version"] is None
+    (first,) = push(client, as_user("officer1"), sent)["results"]
+    assert first["status"] == "applied"
+    again = {k: sent[k] for k in reversed(sent) if k != "base_version"}
+    again["device_seq"] = sent["device_seq"] + 7
+    (second,) = push(client, as_user("officer1"), again)["results"]
+    assert second["status"] == "duplicate" and second["original"] == first
+    changed = again | {"payload": sent["payload"] | {"outcome": "no_access"}}
+    (third,) = push(client, as_user("officer1"), changed)["results"]
+    assert third["status"] == "rejected" and third["code"] == "mutation-id-reused"
