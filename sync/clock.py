@@ -22,15 +22,22 @@ def iso(moment: datetime) -> str:
     """An instant as stored: ISO-8601 UTC to the microsecond, so stored instants sort as
     text (``isoformat(timespec="microseconds")`` of it in UTC, written by orjson, which
     takes a third of the time: a push writes several a record)."""
-    text = orjson.dumps(moment.astimezone(UTC)).decode()
-    return text[1:-1] if moment.microsecond else f"{text[1:-7]}.000000+00:00"
+    utc = moment.astimezone(UTC)
+    try:
+        text = orjson.dumps(utc).decode()
+    except TypeError:  # a datetime subclass, which orjson does not take
+        return utc.isoformat(timespec="microseconds")
+    return text[1:-1] if utc.microsecond else f"{text[1:-7]}.000000+00:00"
 
 
 def as_given(moment: datetime) -> str:
     """An aware instant in its own UTC offset, as ``isoformat()`` writes it (microseconds
     only when there are some), by orjson. Offsets are whole minutes (``checks.Moment``
     refuses others): orjson would drop an offset's seconds."""
-    return orjson.dumps(moment).decode()[1:-1]
+    try:
+        return orjson.dumps(moment).decode()[1:-1]
+    except TypeError:  # a datetime subclass, which orjson does not take
+        return moment.isoformat()
 
 
 # A phone's time this far past the server's, when the server received it, is the phone's

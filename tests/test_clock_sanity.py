@@ -208,6 +208,28 @@ def test_instants_are_written_as_isoformat_writes_them(moment):
     assert as_given(moment) == moment.isoformat()
 
 
+class _Subclass(datetime):
+    """A datetime subclass (as time-faking libraries make), which orjson does not take."""
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime(2026, 3, 29, 0, 59, 59, tzinfo=timezone(timedelta(seconds=15))),
+        datetime(2026, 3, 29, 1, 0, tzinfo=timezone(timedelta(microseconds=-1))),
+        _Subclass(2026, 11, 25, 17, 0, tzinfo=UTC),
+        _Subclass(2026, 11, 25, 17, 0, 0, 5, tzinfo=BST),
+    ],
+    ids=repr,
+)
+def test_odd_instants_are_written_as_isoformat_writes_them(moment):
+    """Offsets in seconds never come from a phone (``Moment`` refuses them), but ``iso``
+    writes whatever instant it is given in UTC."""
+    assert iso(moment) == moment.astimezone(UTC).isoformat(timespec="microseconds")
+    if moment.utcoffset() % timedelta(minutes=1) == timedelta(0):
+        assert as_given(moment) == moment.isoformat()
+
+
 @pytest.mark.parametrize("offset", ["+05:30:15", "+053015", "-00:00:01.5"])
 def test_an_offset_in_seconds_is_refused_naming_the_field(client, as_user, db, offset):
     """RFC 3339 offsets are hours and minutes, as the OpenAPI's date-time says."""

@@ -67,7 +67,45 @@ def test_a_new_tenancy_at_the_home_is_known_to_the_next_push(client, as_user, db
     assert known[0]["status"] == "applied"
 
 
+NEW_HOME = (
+    "INSERT INTO properties (uprn, address_line_1, post_town, postcode, latitude, longitude, "
+    "kind, imported_at, updated_at) VALUES (990000000001, '1 New Road', 'Town', 'BA1 1AA', "
+    "51.3, -2.2, 'dwelling', '2026-01-01', '2026-01-01')"
+)
 CHANGES = {
+    "a home built": NEW_HOME,
+    "a home gone": [NEW_HOME, "DELETE FROM properties WHERE uprn = 990000000001"],
+    "a home placed in a patch": (
+        "INSERT INTO patch_properties (patch_id, uprn) SELECT max(p.id), :uprn FROM patches p "
+        "WHERE p.id NOT IN (SELECT patch_id FROM patch_properties WHERE uprn = :uprn)"
+    ),
+    "a tenancy gone": [
+        "INSERT INTO tenancies (tenancy_ref, uprn, tenure, start_date, weekly_rent, "
+        "imported_at, updated_at) SELECT 'TEN-GONE', min(uprn), 'secure', '2026-01-01', 100, "
+        "'2026-01-01', '2026-01-01' FROM properties",
+        "DELETE FROM tenancies WHERE tenancy_ref = 'TEN-GONE'",
+    ],
+    "a marker raised": (
+        "INSERT INTO warning_markers (marker_ref, uprn, code, description, source_incident, "
+        "start_date, review_date, imported_at, updated_at) VALUES ('WM-T2', :uprn, "
+        "'dangerous_animals', 'Dog.', 'INC-2', '2020-01-01', '2099-01-01', '2026-01-01', "
+        "'2026-01-01')"
+    ),
+    "a marker withdrawn": "DELETE FROM warning_markers WHERE rowid = (SELECT min(rowid) FROM "
+    "warning_markers)",
+    # REPLACE deletes the marker whose ref it takes, and fires no DELETE trigger on a
+    # connection without recursive triggers (sqlite-utils turns them on; a shell does not).
+    "a marker's ref taken over by another's": [
+        "PRAGMA recursive_triggers = OFF",
+        *(
+            "INSERT INTO warning_markers (marker_ref, uprn, code, description, source_incident, "
+            f"start_date, review_date, imported_at, updated_at) SELECT '{ref}', min(uprn), "
+            "'dangerous_animals', 'Dog.', 'INC-3', '2020-01-01', '2099-01-01', '2026-01-01', "
+            "'2026-01-01' FROM properties"
+            for ref in ("WM-T3", "WM-T4")
+        ),
+        "UPDATE OR REPLACE warning_markers SET marker_ref = 'WM-T4' WHERE marker_ref = 'WM-T3'",
+    ],
     "a home placed in another patch": (
         "UPDATE patch_properties SET patch_id = "
         "(SELECT max(p.id) FROM patches p WHERE p.id != patch_id) WHERE uprn = :uprn"
@@ -100,9 +138,13 @@ def test_every_change_to_what_a_push_reads_counts(db, change):
     if change == "a marker approved":
         with write_transaction(db):
             db.execute("UPDATE warning_markers SET status = 'pending' WHERE rowid = 1")
+    *setup, sql = CHANGES[change] if isinstance(CHANGES[change], list) else [CHANGES[change]]
+    with write_transaction(db):
+        for statement in setup:
+            db.execute(statement)
     before = version(db)
     with write_transaction(db):
-        assert db.execute(CHANGES[change], {"uprn": uprn}).rowcount >= 1
+        assert db.execute(sql, {"uprn": uprn}).rowcount >= 1
     assert version(db) > before
 
 
@@ -124,6 +166,12 @@ def test_homes_are_kept_for_the_same_day_and_connection_only(db):
     # Markers are in force by day: another day reads afresh.
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert Homes(db, tomorrow)._kept == {}
+    # What is no home is not kept: a phone cannot fill the connection with made-up UPRNs.
+    nowhere = Homes(db, today)
+    nowhere.load([999_999_999_001, 999_999_999_002])
+    assert nowhere.get(999_999_999_001) is None
+    nowhere.keep()
+    assert 999_999_999_001 not in Homes(db, today)._kept
     # A push that changed the homes itself keeps nothing.
     with write_transaction(db):
         changed = Homes(db, today)

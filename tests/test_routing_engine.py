@@ -1,6 +1,7 @@
 """The route engine on public instances, run as the documented command, checked by an
 independent checker."""
 
+import gc
 import json
 import math
 import random
@@ -143,6 +144,7 @@ def test_a_plan_keeps_to_its_time_limit(limit):
     path = BENCH / "optw" / "pr10.txt"
     inst = READERS["optw-cordeau"](path)
     inst.breaks = (Break(opens=300.0, closes=400.0, duration=30.0),)
+    gc.collect()  # the suite's garbage: a collector pass over it is not the solver's time
     started = time.perf_counter()
     found = engine.solve(inst, time_limit=limit)
     took = time.perf_counter() - started

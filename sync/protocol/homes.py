@@ -83,7 +83,9 @@ class Homes:
         if kept is None or kept[0] != self.key:
             kept = (self.key, {})
             _KEPT[self.db] = kept
-        kept[1].update(self.read)
+        # Only homes that exist: what a phone names that is no home is read again, so
+        # the kept homes are never more than the landlord's.
+        kept[1].update((uprn, home) for uprn, home in self.read.items() if home is not None)
 
 
 def _read(db: Database, uprns: list[int], today: str) -> dict[int, Home | None]:

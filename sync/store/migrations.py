@@ -1096,11 +1096,13 @@ def m0023_outbox_rendered_events(db: Database) -> None:
 
 
 # The tables a pushed record's home is read from, and the columns read (sync.protocol.homes).
+# Keys included: an UPDATE OR REPLACE that takes another row's key deletes that row
+# without firing its DELETE trigger.
 _HOME_SOURCES = {
     "properties": "uprn",
     "patch_properties": "patch_id, uprn",
     "tenancies": "uprn, tenancy_ref",
-    "warning_markers": "uprn, code, status, start_date, end_date",
+    "warning_markers": "marker_ref, uprn, code, status, start_date, end_date",
 }
 
 

@@ -743,4 +743,4 @@ CREATE TRIGGER warning_markers_homes_delete AFTER DELETE ON warning_markers BEGI
 
 CREATE TRIGGER warning_markers_homes_insert AFTER INSERT ON warning_markers BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
 
-CREATE TRIGGER warning_markers_homes_update AFTER UPDATE OF uprn, code, status, start_date, end_date ON warning_markers WHEN OLD.uprn IS NOT NEW.uprn OR OLD.code IS NOT NEW.code OR OLD.status IS NOT NEW.status OR OLD.start_date IS NOT NEW.start_date OR OLD.end_date IS NOT NEW.end_date BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
+CREATE TRIGGER warning_markers_homes_update AFTER UPDATE OF marker_ref, uprn, code, status, start_date, end_date ON warning_markers WHEN OLD.marker_ref IS NOT NEW.marker_ref OR OLD.uprn IS NOT NEW.uprn OR OLD.code IS NOT NEW.code OR OLD.status IS NOT NEW.status OR OLD.start_date IS NOT NEW.start_date OR OLD.end_date IS NOT NEW.end_date BEGIN UPDATE sync_state SET homes_version = homes_version + 1; END;
