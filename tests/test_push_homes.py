@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from sync.protocol import homes
 from sync.protocol.homes import Homes
 from sync.store.db import write_transaction
 from tests.phone import Outbox, home_of, push, visit
@@ -179,3 +180,16 @@ def test_homes_are_kept_for_the_same_day_and_connection_only(db):
         db.execute("DELETE FROM patch_properties WHERE uprn = ?", [uprn])
     changed.keep()
     assert Homes(db, today)._kept == {}
+
+
+def test_a_connection_keeps_at_most_so_many_homes(db, monkeypatch):
+    """A worker serving every patch starts again from its last push rather than hold the
+    whole landlord."""
+    monkeypatch.setattr(homes, "MAX_KEPT", 3)
+    uprns = [r[0] for r in db.execute("SELECT uprn FROM properties ORDER BY uprn LIMIT 4")]
+    today = date.today().isoformat()
+    for pair in (uprns[:2], uprns[2:]):
+        read = Homes(db, today)
+        read.load(pair)
+        read.keep()
+    assert set(Homes(db, today)._kept) == set(uprns[2:])

@@ -274,7 +274,7 @@ def home_access(batch: Batch, uprn: int, home: Home) -> list[str]:
     patches, scope = home.patches, batch.scope
     if not patches:
         raise Rejected(f"Home {uprn} is in no patch.", code="out-of-scope")
-    if scope is None or not patches.isdisjoint(scope):
+    if scope is None or not scope.isdisjoint(patches):
         return []
     if uprn in batch.granted():
         return ["paired-visit"]

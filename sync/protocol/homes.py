@@ -24,13 +24,17 @@ MAX_UPRN = 10**12  # UPRNs have at most 12 digits (every payload's uprn check)
 
 
 class Home(NamedTuple):
-    patches: frozenset[int]
-    tenancies: frozenset[str]
-    markers: frozenset[str]  # codes of the warning markers in force (approved) today
+    """Tuples, not sets: a home has one patch and a tenancy or two, and thousands are kept."""
+
+    patches: tuple[int, ...]
+    tenancies: tuple[str, ...]
+    markers: tuple[str, ...]  # codes of the warning markers in force (approved) today
 
 
-_NONE: frozenset = frozenset()
 _MISSING = object()
+# At most this many homes kept a connection (some ten patches; about 6 MB): a worker that
+# serves the pushes of a landlord's every patch reads again rather than hold them all.
+MAX_KEPT = 20_000
 
 # Per connection: (the key the homes were read under, uprn -> Home, None for no such home).
 _KEPT: "WeakKeyDictionary[Database, tuple[tuple, dict[int, Home | None]]]" = WeakKeyDictionary()
@@ -80,11 +84,10 @@ class Homes:
             _KEPT.pop(self.db, None)
             return
         kept = _KEPT.get(self.db)
-        if kept is None or kept[0] != self.key:
-            kept = (self.key, {})
+        if kept is None or kept[0] != self.key or len(kept[1]) + len(self.read) > MAX_KEPT:
+            kept = (self.key, {})  # a worker serving many patches starts again from this push
             _KEPT[self.db] = kept
-        # Only homes that exist: what a phone names that is no home is read again, so
-        # the kept homes are never more than the landlord's.
+        # Only homes that exist: what a phone names that is no home is read again.
         kept[1].update((uprn, home) for uprn, home in self.read.items() if home is not None)
 
 
@@ -122,10 +125,6 @@ def _read(db: Database, uprns: list[int], today: str) -> dict[int, Home | None]:
         out[uprn] = (
             None
             if placed is None
-            else Home(
-                frozenset(placed),
-                frozenset(tenancies[uprn]) if uprn in tenancies else _NONE,
-                frozenset(markers[uprn]) if uprn in markers else _NONE,
-            )
+            else Home(tuple(placed), tuple(tenancies.get(uprn, ())), tuple(markers.get(uprn, ())))
         )
     return out
