@@ -10,7 +10,7 @@ warning_markers) count up on any change to what is read, in the same transaction
 change (migration 0024). So a home moved to another patch, a new tenancy or a marker
 approved is read afresh by the next push, whichever connection made the change; and a
 push that itself changed one of those tables keeps nothing. Only a committed push keeps
-what it read.
+what it read, only the homes that exist, and at most ``MAX_KEPT`` a connection.
 """
 
 from typing import NamedTuple
@@ -36,7 +36,7 @@ _MISSING = object()
 # serves the pushes of a landlord's every patch reads again rather than hold them all.
 MAX_KEPT = 20_000
 
-# Per connection: (the key the homes were read under, uprn -> Home, None for no such home).
+# Per connection: (the key the homes were read under, uprn -> Home of the homes that exist).
 _KEPT: "WeakKeyDictionary[Database, tuple[tuple, dict[int, Home | None]]]" = WeakKeyDictionary()
 
 
