@@ -13,9 +13,10 @@ import gc
 
 @contextlib.contextmanager
 def collector_paused():
-    """An import (or the demo's drawing of a landlord) makes millions of dicts that live
-    on, and Python's cycle collector would sweep every object there is again and again
-    (~15% of the import; the demo's tuples of rows took a second). Collected after."""
+    """Pause the collector for the block; it runs again afterwards. An import (or the
+    demo's drawing of a landlord) makes millions of dicts that live on, which the
+    collector would sweep again and again (~15% of the import; the demo's tuples of rows
+    took a second); a push or a pull makes tens of thousands that die with it."""
     if not gc.isenabled():
         yield
         return

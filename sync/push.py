@@ -248,14 +248,12 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     for position, raw in enumerate(mutations):
         wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
         clean, problems = _envelope(raw)
-        if clean is not None:
-            # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
-            key = wrapped["mutation_id"]
-            digest = content_hash(wrapped, well_formed=True)
-            well_formed.append((position, wrapped, clean, problems, digest, key))
-        else:
-            key = _mutation_key(wrapped)
-            malformed.append((position, wrapped, clean, problems, content_hash(wrapped), key))
+        # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
+        key = wrapped["mutation_id"] if clean is not None else _mutation_key(wrapped)
+        digest = content_hash(wrapped, well_formed=clean is not None)
+        (well_formed if clean is not None else malformed).append(
+            (position, wrapped, clean, problems, digest, key)
+        )
     # Apply in device sequence order (the sort is stable: one number sent twice keeps the
     # order sent), malformed ones last; answer in the order sent.
     well_formed.sort(key=_device_seq)
