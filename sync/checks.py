@@ -9,6 +9,7 @@ in Python, which reports every problem under the field's name, as marshmallow wo
 the checked one.
 """
 
+import functools
 import math
 import re
 import uuid
@@ -378,36 +379,42 @@ class Record:
         self._nullable = frozenset(name for name, check in fields.items() if check.nullable)
         self._required = frozenset(self.required)
         self._blank = dict.fromkeys(fields) if fill else {}
-        # The fast path: the same rules as one msgspec type (checked in C), and the fields
-        # whose own ``clean`` still runs on what it lets through (a rule it cannot say).
         if not all(name.isidentifier() and not name.startswith("_") for name in fields):
             raise ValueError("A record's field names are identifiers.")
-        self._fast = msgspec.defstruct(
+
+    @functools.cached_property
+    def _fast(self) -> tuple[type, tuple]:
+        """The fast path, made on first use: the same rules as one msgspec type (checked in
+        C), and the fields whose own ``clean`` still runs on what it lets through (a rule
+        the type cannot say)."""
+        kind = msgspec.defstruct(
             "Record",
             [
                 (
                     name,
                     check.fast_type() | None if check.nullable else check.fast_type(),
-                    msgspec.NODEFAULT if check.required else None if fill else msgspec.UNSET,
+                    msgspec.NODEFAULT if check.required else None if self.fill else msgspec.UNSET,
                 )
-                for name, check in fields.items()
+                for name, check in self.fields.items()
             ],
             kw_only=True,
             forbid_unknown_fields=True,
         )
-        self._after = tuple(
+        after = tuple(
             (name, check.clean)
-            for name, check in fields.items()
+            for name, check in self.fields.items()
             if type(check).clean not in _NOTHING_AFTER
         )
+        return kind, after
 
     def load(self, data) -> dict:
         """The record cleaned, or ``Invalid`` naming every problem. msgspec checks it first,
         as one type; a record it refuses, or that a rule it cannot say refuses, is checked
         again field by field (``checked``), which says what is wrong where."""
+        kind, after = self._fast
         try:
-            clean = msgspec.structs.asdict(msgspec.convert(data, self._fast, strict=True))
-            for name, clean_field in self._after:
+            clean = msgspec.structs.asdict(msgspec.convert(data, kind, strict=True))
+            for name, clean_field in after:
                 value = clean[name]
                 if value is not None and value is not msgspec.UNSET:
                     clean[name] = clean_field(value)
