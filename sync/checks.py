@@ -10,14 +10,15 @@ the checked one.
 """
 
 import functools
-import math
 import re
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Any, Literal
 
 import msgspec
+
+from sync.clock import AWARE, instant, plausible
 
 # The type a field's JSON value has, for ``Record``'s fast path (``Check.fast_type``).
 _JSON_TYPES = {
@@ -58,9 +59,13 @@ class Check:
 
     def fast_type(self):
         """The type ``Record``'s fast path (msgspec) checks this field against: never more
-        lenient than ``clean``. ``clean`` still runs on what it lets through, unless the
-        check is one whose whole rule the type says (``_NOTHING_AFTER``)."""
+        lenient than ``clean``."""
         return _JSON_TYPES.get(self.json_type, Any)
+
+    def after_fast(self) -> Callable | None:
+        """What still runs on a value the fast type let through: ``clean``, unless the
+        check is one whose whole rule the type says (``_NOTHING_AFTER``)."""
+        return None if type(self).clean in _NOTHING_AFTER else self.clean
 
 
 class Text(Check):
@@ -69,6 +74,8 @@ class Text(Check):
     def __init__(self, max_len: int, *, min_len: int = 0, choices=None, **kw):
         super().__init__(**kw)
         self.min_len, self.max_len = min_len, max_len
+        if choices is not None and not (choices and all(type(c) is str for c in choices)):
+            raise ValueError("A Text's choices are text, at least one.")
         self.choices = tuple(choices) if choices is not None else None
         self._choices = frozenset(choices) if choices is not None else None  # to look up
 
@@ -93,7 +100,7 @@ class Text(Check):
         return Annotated[str, msgspec.Meta(min_length=self.min_len, max_length=self.max_len)]
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 class Email(Text):
@@ -102,7 +109,7 @@ class Email(Text):
 
     def clean(self, value):
         value = super().clean(value)
-        if not _EMAIL.match(value):
+        if not _EMAIL.fullmatch(value):
             raise ValueError("Not a valid email address.")
         return value
 
@@ -115,6 +122,8 @@ class Integer(Check):
 
     def __init__(self, lo: int, hi: int, **kw):
         super().__init__(**kw)
+        if type(self) is Integer and not (type(lo) is int and type(hi) is int):
+            raise ValueError("An Integer's bounds are integers.")
         self.lo, self.hi = lo, hi
 
     def clean(self, value):
@@ -131,23 +140,28 @@ class Integer(Check):
         return Annotated[int, msgspec.Meta(ge=self.lo, le=self.hi)]
 
 
+_INFINITIES = (float("inf"), float("-inf"))
+
+
 class Number(Integer):
     """A finite number between finite bounds; cleaned to a float."""
 
     json_type = "number"
 
     def __init__(self, lo: float, hi: float, **kw):
-        if not (math.isfinite(lo) and math.isfinite(hi)):
-            raise ValueError("A Number's bounds are finite.")
+        # Within 2**53 a whole number is the same as a float, so the fast path (which
+        # compares a number as a float) and ``clean`` (which compares it exactly) agree.
+        if not all(type(b) in (int, float) and abs(b) < 2**53 for b in (lo, hi)):
+            raise ValueError("A Number's bounds are finite, and less than 2**53 in size.")
         super().__init__(lo, hi, **kw)
 
     def clean(self, value):
         # What phones send, first: NaN fails the comparison, and infinity is past a bound.
         if type(value) is float and self.lo <= value <= self.hi:
             return value
-        if type(value) not in (int, float) or not math.isfinite(value):
+        if type(value) not in (int, float) or value != value or value in _INFINITIES:
             raise ValueError("Not a valid number.")
-        if not self.lo <= value <= self.hi:
+        if not self.lo <= value <= self.hi:  # an integer of any size compares exactly
             raise ValueError(f"Must be between {self.lo} and {self.hi}.")
         return float(value)
 
@@ -192,43 +206,22 @@ class Boolean(Check):
 
 
 class Moment(Check):
-    """An instant with its UTC offset, as RFC 3339 text (the OpenAPI's ``date-time``: "T"
-    and "Z" in either case, a fraction of a second rounded to the microsecond); cleaned
-    to an aware datetime. msgspec parses it, here and in ``Record``'s fast path alike. The
-    offset is hours and minutes (no zone has used seconds since 1972)."""
+    """An instant with its UTC offset, as RFC 3339 text; cleaned to an aware datetime
+    (``sync.clock.instant``, here and in ``Record``'s fast path alike)."""
 
     json_type = "string"
 
     def clean(self, value):
-        try:
-            return msgspec.convert(value, _AWARE, strict=True)
-        except msgspec.ValidationError:
-            raise ValueError(_not_a_moment(value)) from None
+        return instant(value)
 
     def fast_type(self):
-        return _AWARE
+        return AWARE
+
+    def after_fast(self):
+        return plausible
 
     def constraints(self):
         return {"format": "date-time"}
-
-
-_AWARE = Annotated[datetime, msgspec.Meta(tz=True)]
-
-
-def _not_a_moment(value) -> str:
-    """What is wrong with a datetime that is not RFC 3339, as far as ISO 8601 can tell."""
-    try:
-        moment = datetime.fromisoformat(value) if len(value) <= 64 else None
-    except (TypeError, ValueError):
-        moment = None
-    if moment is None:
-        return "Not a valid datetime."
-    offset = moment.utcoffset()
-    if offset is None:
-        return "Not a valid aware datetime (give the UTC offset)."
-    if offset.seconds % 60 or offset.microseconds:
-        return "Not a valid datetime (give the UTC offset as ±HH:MM)."
-    return "Not a valid datetime (RFC 3339, as 2026-03-01T09:30:00+00:00)."
 
 
 class Day(Check):
@@ -236,8 +229,10 @@ class Day(Check):
 
     json_type = "string"
 
+    _FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # not ISO 8601's week dates
+
     def clean(self, value):
-        if not isinstance(value, str) or len(value) != 10:
+        if not isinstance(value, str) or not self._FORM.fullmatch(value):
             raise ValueError("Not a valid date (YYYY-MM-DD).")
         try:
             return date.fromisoformat(value)
@@ -251,18 +246,18 @@ class Day(Check):
 class Sha256(Text):
     """A SHA-256 digest in lower-case hex (a photo or signature, sync.records.blobs)."""
 
-    _HEX = re.compile(r"^[0-9a-f]{64}$")
+    _HEX = re.compile(r"[0-9a-f]{64}")
 
     def __init__(self, **kw):
         super().__init__(64, min_len=64, **kw)
 
     def clean(self, value):
-        if not isinstance(value, str) or not self._HEX.match(value):
+        if not isinstance(value, str) or not self._HEX.fullmatch(value):
             raise ValueError("Not a SHA-256 digest (64 lower-case hex digits).")
         return value
 
     def constraints(self):
-        return {"pattern": "^[0-9a-f]{64}$"}
+        return {"pattern": "^[0-9a-f]{64}$"}  # JSON Schema's pattern: no trailing newline
 
 
 class Many(Check):
@@ -401,9 +396,9 @@ class Record:
             forbid_unknown_fields=True,
         )
         after = tuple(
-            (name, check.clean)
+            (name, check.after_fast())
             for name, check in self.fields.items()
-            if type(check).clean not in _NOTHING_AFTER
+            if check.after_fast() is not None
         )
         return kind, after
 
@@ -482,6 +477,5 @@ _NOTHING_AFTER = {
     Number.clean,
     Boolean.clean,
     Object.clean,
-    Moment.clean,
     Uuid.clean,
 }

@@ -4,6 +4,8 @@ Both must reach the same answer for every input: the same clean record, or the s
 problems. Hypothesis sends every record the app checks values near each rule's edges."""
 
 import gc
+import importlib
+import pkgutil
 import string
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -11,7 +13,8 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-import server.app  # noqa: F401  (every record the app checks is declared on import)
+import server
+import sync
 from sync import push
 from sync.checks import (
     Boolean,
@@ -29,6 +32,10 @@ from sync.checks import (
     Uuid,
 )
 
+for _package in (sync, server):  # every module that may declare a record, imported
+    for _module in pkgutil.walk_packages(_package.__path__, f"{_package.__name__}."):
+        if not _module.name.endswith("__main__"):
+            importlib.import_module(_module.name)
 RECORDS = sorted(
     (o for o in gc.get_objects() if isinstance(o, Record) and type(o) is Record),
     key=lambda r: sorted(r.fields),
@@ -206,3 +213,46 @@ def test_an_instant_that_is_not_rfc_3339_is_refused_saying_why(sent, problem):
     with pytest.raises(Invalid) as refused:
         record.load({"at": sent})
     assert refused.value.errors == {"at": [problem]}
+
+
+def test_a_huge_number_is_refused_naming_its_field():
+    record = Record({"x": Number(0, 10), "n": Integer(0, 10)})
+    with pytest.raises(Invalid) as refused:
+        record.load({"x": 10**400, "n": 10**400})
+    assert refused.value.errors == {
+        "x": ["Must be between 0 and 10."],
+        "n": ["Must be between 0 and 10."],
+    }
+
+
+@pytest.mark.parametrize(
+    "check, sent",
+    [
+        (Sha256(), "0" * 64 + "\n"),
+        (Email(), "a@example.org\n"),
+        (Day(), "2026-W01-1"),  # ISO 8601's week date: ten characters, not YYYY-MM-DD
+        (Moment(), "\ud800"),
+    ],
+)
+def test_near_misses_are_refused(check, sent):
+    with pytest.raises(Invalid) as refused:
+        Record({"x": check}).load({"x": sent})
+    (problem,) = refused.value.errors["x"]
+    assert problem.startswith("Not a")
+
+
+@pytest.mark.parametrize(
+    "declare",
+    [
+        lambda: Text(5, choices=[1, 2]),
+        lambda: Text(5, choices=[]),
+        lambda: Integer(0, 1e6),
+        lambda: Number(0, 2**53),
+        lambda: Number(0, float("inf")),
+    ],
+)
+def test_a_rule_the_two_paths_would_read_differently_cannot_be_declared(declare):
+    """msgspec compares a number as a float and a choice as it is: bounds past 2**53 (or
+    not whole, for an integer) and choices that are not text would part the two paths."""
+    with pytest.raises(ValueError):
+        declare()

@@ -247,3 +247,35 @@ def test_an_offset_in_seconds_is_refused_naming_the_field(client, as_user, db, o
         "results"
     ]
     assert late["code"] == "invalid-mutation" and "observed_at" in late["errors"]
+
+
+@pytest.mark.parametrize(
+    "field, sent",
+    [
+        ("observed_at", "0001-01-01T00:00:00+23:59"),  # UTC would be before year 1
+        ("observed_at", "9999-12-31T23:59:59-23:59"),  # and after 9999
+        ("arrived_at", "1799-12-31T23:00:00Z"),
+        ("left_at", "3000-01-01T00:00:00+01:00"),
+    ],
+)
+def test_an_instant_off_the_calendar_is_refused_not_a_500(client, as_user, db, field, sent):
+    """Near the calendar's ends a time's arithmetic (in UTC, a visit's window) would run
+    off it: instants are taken in years 1800 to 2999 (a phone reset to 1970 still counts)."""
+    uprn, ref = home_of(db, "officer1")
+    mutation = visit(Outbox(), uprn, ref, **{field: sent})
+    (result,) = push(client, as_user("officer1"), mutation)["results"]
+    where = field if field == "observed_at" else f"payload.{field}"
+    assert result["status"] == "rejected"
+    assert result["errors"] == {where: ["Not a plausible datetime (years 1800 to 2999)."]}
+
+
+def test_a_check_in_at_the_end_of_the_calendar_is_refused_not_a_500(client, as_user, db):
+    uprn, _ = home_of(db, "officer1")
+    payload = {
+        "uprn": uprn,
+        "checked_in_at": "9999-12-31T12:00:00Z",
+        "expected_out_at": "9999-12-31T23:59:59Z",
+    }
+    (result,) = push(client, as_user("officer1"), Outbox().create("checkin", payload))["results"]
+    assert result["code"] == "invalid-payload"
+    assert set(result["errors"]) == {"payload.checked_in_at", "payload.expected_out_at"}
