@@ -11,7 +11,7 @@ has everything up to, plus the server's epoch and the day of the last pull:
   cursor's number for it;
 - a home that left a patch (a redrawn boundary) is removed through ``scope_exits``, with
   its records, as is a record that moved to a home the caller does not hold (the import
-  moved its tenancy);
+  moved its tenancy), even while its old home was out of the patch;
 - a marker that expired, or started, since the last pull's day is removed or sent;
 - a cursor from another epoch (a restored backup) is refused: the phone must reset.
 
@@ -306,22 +306,30 @@ def _exit_changes(page: _Page, exits: list[tuple], since: int = 0) -> dict[int |
     """Removals for ``exits`` (seq, uprn, entity_type, entity_id), by seq: a home the
     caller no longer holds goes with every record held for it, and with every record that
     moved away from it since (after its exit, or after ``since`` for an exit with no seq:
-    the phone held them there); a record that moved to a home the caller does not hold
-    goes alone. A phone holding a record's new home keeps it: its change there follows.
+    the phone held them there); a home the caller holds again (drawn back into a patch)
+    stays, but what moved away from it meanwhile goes; a record that moved to a home the
+    caller does not hold goes alone. A phone holding a record's new home keeps it: its
+    change there follows.
     So the phone needs no rule of its own. Each record is removed once a page, however
     many exits name it."""
     db, types, keep = page.db, page.types, page.keep
-    leaving_homes = [(seq, uprn) for seq, uprn, t, _ in exits if t is None and uprn not in keep]
-    held_at = _held_at(db, [uprn for _, uprn in leaving_homes])
-    moved = _moved_from(db, [(uprn, since if seq is None else seq) for seq, uprn in leaving_homes])
+    home_exits = [(seq, uprn) for seq, uprn, t, _ in exits if t is None]
+    held_at = _held_at(db, [uprn for _, uprn in home_exits if uprn not in keep])
+    # Records that moved away from a home after it left: the phone still holds them there,
+    # whether the home itself goes now or has come back (their move's exits name only the
+    # patches that held the home when they moved).
+    moved = _moved_from(db, [(uprn, since if seq is None else seq) for seq, uprn in home_exits])
     now_at = changes.homes_of(
         db, [(t, i) for _, _, t, i in exits if t] + [k for ks in moved.values() for k in ks]
     )
     leaving: list[tuple[int | None, list[tuple[str, str]], int | None]] = []
     for seq, uprn, entity_type, entity_id in exits:
-        if entity_type is None and uprn not in keep:
+        if entity_type is None:
             gone = [k for k in moved.get(uprn, []) if now_at.get(k) not in keep]
-            leaving.append((seq, held_at.get(uprn, []) + gone, uprn))
+            if uprn not in keep:
+                leaving.append((seq, held_at.get(uprn, []) + gone, uprn))
+            elif gone:
+                leaving.append((seq, gone, None))
         elif entity_type in types and now_at.get((entity_type, entity_id)) not in keep:
             leaving.append((seq, [(entity_type, entity_id)], None))
     # What is hidden from the caller is read once for the whole page, not once a home.
@@ -342,7 +350,9 @@ def _exit_changes(page: _Page, exits: list[tuple], since: int = 0) -> dict[int |
 def _moved_from(db: Database, homes: list[tuple[int, int]]) -> dict[int, list[tuple[str, str]]]:
     """Home -> (entity_type, entity_id) of the records that moved away from it after the
     given sequence number (the import corrected their home)."""
-    after = dict(homes)
+    after: dict[int, int] = {}
+    for uprn, seq in homes:  # a home that left more than once: since it first left
+        after[uprn] = min(seq, after.get(uprn, seq))
     found: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for chunk in chunks(sorted(after)):
         for uprn, seq, entity_type, entity_id in db.execute(

@@ -308,6 +308,68 @@ def test_records_that_moved_away_from_a_home_after_it_left_go_with_it(client, to
     assert ("tenancy", row["tenancy_ref"]) not in officer4.store
 
 
+def test_records_that_moved_away_while_their_home_was_out_go_when_it_comes_back(
+    client, tokens, db, as_user
+):
+    """Found by the state machine: a redrawn boundary took a home out of officer4's patch,
+    the import moved its tenancy to patch 1, and the boundary was drawn back, all before
+    officer4's next pull. The home came back to the phone, and the tenancy, its people and
+    its account stayed on it at their old home: the move's exits named only the patches
+    holding the home when it moved."""
+    officer4 = phone(client, tokens, "officer4")
+    officer4.sync()
+    p4 = patch_of(db, "officer4")
+    drawn = client.get(f"/patches/{p4}", headers=as_user("admin")).get_json()["boundary"]
+    ref, home = db.execute(
+        "SELECT t.tenancy_ref, t.uprn FROM tenancies t JOIN patch_properties pp "
+        "ON pp.uprn = t.uprn WHERE pp.patch_id = ? AND t.end_date IS NULL "
+        "AND (SELECT count(*) FROM patch_properties o WHERE o.uprn = t.uprn) = 1 "
+        "ORDER BY t.tenancy_ref LIMIT 1",
+        [p4],
+    ).fetchone()
+    (lat, lon) = db.execute(
+        "SELECT latitude, longitude FROM properties WHERE uprn = ?", [home]
+    ).fetchone()
+    far = box(lon + 0.5, lat + 0.5, lon + 0.6, lat + 0.6)  # the patch, away from the home
+    assert (
+        client.patch(
+            f"/patches/{p4}", json={"boundary": mapping(far)}, headers=as_user("admin")
+        ).status_code
+        == 200
+    )
+    assert home not in members(db, p4)
+    row = dict(
+        zip(
+            ("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent"),
+            db.execute(
+                "SELECT tenancy_ref, tenure, start_date, end_date, weekly_rent FROM tenancies "
+                "WHERE tenancy_ref = ?",
+                [ref],
+            ).fetchone(),
+            strict=True,
+        )
+    )
+    target = min(members(db, patch_of(db, "officer1")))
+    moved = client.post(
+        "/imports?kind=tenancies&format=jsonl",
+        data=json.dumps(row | {"uprn": target}),
+        headers=as_user("admin"),
+    )
+    assert moved.status_code == 201, moved.get_json()
+    assert (
+        client.patch(
+            f"/patches/{p4}", json={"boundary": drawn}, headers=as_user("admin")
+        ).status_code
+        == 200
+    )
+    assert home in members(db, p4)
+    assert ("tenancy", ref) in officer4.store
+    officer4.sync()
+    assert ("tenancy", ref) not in officer4.store
+    assert ("property", str(home)) in officer4.store
+    assert officer4.store == Phone.synced(client, tokens["officer4"])
+
+
 def test_another_users_cursor_is_refused(client, tokens):
     """Found by probing: officer2 pulling with officer1's cursor was sent a remove for each
     of officer1's records (tenancy refs, person refs, visit ids, pending markers)."""
