@@ -509,3 +509,22 @@ def test_a_break_that_cannot_be_taken_is_refused_naming_it(client, as_user, brea
 def test_a_short_working_day_takes_no_default_break_outside_it(client, as_user):
     plan = _plan(client, as_user("officer1"), window={"start": "07:00", "end": "11:30"})
     assert plan["breaks"] == []
+
+
+@pytest.mark.parametrize(
+    "starts, lunch",
+    [("13:45", None), ("13:00", ("13:00", "13:30")), ("11:00", ("12:00", "13:30"))],
+)
+def test_a_plan_starting_in_the_lunch_window_takes_lunch_only_if_it_still_fits(
+    client, as_user, starts, lunch
+):
+    """Found by the suite at 13:45: a plan (a re-plan from here) starting after its lunch
+    window opened was refused by the route engine, the break's window closing before the
+    day began. Lunch is 30 minutes between 12:00 and 14:00."""
+    plan = _plan(client, as_user("officer1"), window={"start": starts, "end": "17:00"})
+    taken = [datetime.fromisoformat(b).astimezone(LONDON) for b in plan["breaks"]]
+    if lunch is None:
+        assert taken == []
+    else:
+        (began,) = taken
+        assert lunch[0] <= began.strftime("%H:%M") <= lunch[1]

@@ -280,14 +280,16 @@ def _time_windows(day: date, chosen: list[dict], windows: dict) -> tuple[list, l
 
 
 def _breaks(day: date, breaks: list[dict], start: float, end: float) -> tuple[engine.Break, ...]:
-    """The route engine's breaks: each starts between ``from`` and ``to`` less its length.
-    One over before the plan starts (re-planning), or not over by the day's end, is not
-    taken (the lunch break of a day that ends at 11:30)."""
+    """The route engine's breaks: each starts between ``from`` (or the plan's start, when
+    re-planning after it) and ``to`` less its length. One there is no longer time for
+    after the plan starts (re-planning at 13:45 with an hour's lunch by 14:00), or not
+    over by the day's end, is not taken (the lunch break of a day that ends at 11:30)."""
     taken = []
     for b in breaks:
         ends, length = min(_seconds(day, b["to"]), end), 60 * b["minutes"]
-        if ends > start and ends - length >= _seconds(day, b["from"]):
-            taken.append(engine.Break(_seconds(day, b["from"]), ends - length, length))
+        opens = max(_seconds(day, b["from"]), start)
+        if ends - length >= opens:
+            taken.append(engine.Break(opens, ends - length, length))
     return tuple(taken)
 
 
