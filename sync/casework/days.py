@@ -280,10 +280,8 @@ def _time_windows(day: date, chosen: list[dict], windows: dict) -> tuple[list, l
 
 
 def _breaks(day: date, breaks: list[dict], start: float, end: float) -> tuple[engine.Break, ...]:
-    """The route engine's breaks: each starts between ``from`` (or the plan's start, when
-    re-planning after it) and ``to`` less its length. One there is no longer time for
-    after the plan starts (re-planning at 13:45 with an hour's lunch by 14:00), or not
-    over by the day's end, is not taken (the lunch break of a day that ends at 11:30)."""
+    """The route engine's breaks: each starts between ``from`` (or the plan's start, if
+    later) and ``to`` less its length; one that no longer fits in the day is not taken."""
     taken = []
     for b in breaks:
         ends, length = min(_seconds(day, b["to"]), end), 60 * b["minutes"]
