@@ -221,6 +221,11 @@ def test_replanning_keeps_what_is_done_and_starts_from_here(client, as_user, db)
         f"/plans/{plan['id']}/replan", json=body, headers=as_user("officer1")
     )
     assert_problem(again_twice, 409, "superseded")
+    # After the working day there is nothing left to plan, and the answer says so.
+    body["at"] = (at + timedelta(hours=6, minutes=30)).isoformat()  # 17:30
+    late = client.post(f"/plans/{again['id']}/replan", json=body, headers=as_user("officer1"))
+    assert_problem(late, 422, "validation-failed", field="at")
+    assert "ended at 17:00" in late.get_json()["detail"]
 
 
 def _place(plan_place: dict) -> tuple:
