@@ -197,10 +197,7 @@ def moratoria_on(db: Database, refs, on: date) -> dict[str, dict]:
 
 def moratoria_in_push(batch, refs, on: date) -> dict[str, dict]:
     """``moratoria_on`` for a push, from what ``prefetch`` read."""
-    read = prefetch(batch, refs)
-    if read.keys().isdisjoint(refs):  # none of them ever had a space
-        return {}
-    return _running(read, refs, on)
+    return _running(prefetch(batch, refs), refs, on)
 
 
 def ever_in_space(batch, refs) -> bool:

@@ -80,6 +80,10 @@ def _as_given(moment):
     return as_given(moment) if moment is not None else None
 
 
+def _json_list(items: list | None) -> str:
+    return dumps_text(items) if items else "[]"
+
+
 def _prefetch(batch: Batch, mutations: list[dict]) -> None:
     uprns = [m["payload"].get("uprn") for m in mutations]
     batch.load_homes(uprns)  # what is not a UPRN is refused when its payload is checked
@@ -138,8 +142,8 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             batch.caller.user_id,
             visit["channel"] or "home_visit",
             visit["outcome"],
-            dumps_text(visit["present"]) if visit["present"] else "[]",
-            dumps_text(visit["offers"]) if visit["offers"] else "[]",
+            _json_list(visit["present"]),
+            _json_list(visit["offers"]),
             visit["promise_amount"],
             promise_iso,
             visit["notes"],
@@ -149,10 +153,10 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             _as_given(visit["arrived_at"]),
             _as_given(visit["left_at"]),
             visit["corrects"],
-            dumps_text(photos) if photos else "[]",
+            _json_list(photos),
             m["observed_iso"],
             batch.now_iso,
-            dumps_text(flags) if flags else "[]",
+            _json_list(flags),
             batch.caller.device_id,
             m["mutation_id"],
         ),
