@@ -47,6 +47,7 @@ ENVELOPE = Record(
     }
 )
 _MUTATION_ID = ENVELOPE.fields["mutation_id"]
+_DEVICE_SEQ = ENVELOPE.fields["device_seq"]
 _NEW_ID = Uuid()
 CONTENT_KEYS = (
     "mutation_id",
@@ -84,6 +85,15 @@ def _mutation_key(raw: dict) -> str | None:
     except ValueError:
         return None
     return given
+
+
+def _given_seq(raw: dict) -> int | None:
+    """A malformed mutation's ``device_seq``, when that is a good one: it has reached the
+    server all the same (rejected, never to be sent again)."""
+    try:
+        return _DEVICE_SEQ.clean(raw.get("device_seq"))
+    except ValueError:
+        return None
 
 
 def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op, dict]:
@@ -136,6 +146,7 @@ def _one(
 ) -> dict:
     given = raw.get("mutation_id")
     answer_id = given if isinstance(given, str) else None  # each result names it as sent
+    seq = clean["device_seq"] if clean is not None else _given_seq(raw)
     # One with no usable id is stored for review under an id of its own, never looked up.
     mutation_id = key if key is not None else f"invalid:{uuid7()}"
     seen = batch.seen.get(key) if key is not None else None
@@ -147,7 +158,7 @@ def _one(
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used. Make a new one for each change.",
         }
-        batch.store(mutation_id, raw, clean, digest, result, duplicate_of=seen[0])
+        batch.store(mutation_id, raw, clean, seq, digest, result, duplicate_of=seen[0])
         return result
     if seen and seen[1] == digest:
         original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
@@ -159,7 +170,7 @@ def _one(
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used for different content.",
         }
-        batch.store(mutation_id, raw, clean, digest, result, duplicate_of=seen[0])
+        batch.store(mutation_id, raw, clean, seq, digest, result, duplicate_of=seen[0])
         return result
     try:
         kind, op, payload = _check(batch.caller, clean, problems)
@@ -188,7 +199,7 @@ def _one(
         }
         if exc.errors:
             result["errors"] = exc.errors
-    row_id = batch.store(mutation_id, raw, clean, digest, result)
+    row_id = batch.store(mutation_id, raw, clean, seq, digest, result)
     if key is not None:  # a copy later in the same batch is a duplicate of this one
         batch.seen[key] = (row_id, digest, result, batch.caller.user_id)
     return result

@@ -131,6 +131,48 @@ def test_the_outbox_rebuild_keeps_every_event_and_its_deliveries(tmp_path):
     )
 
 
+def test_malformed_mutations_get_their_device_seq_back(tmp_path):
+    """Migration 0025: a malformed mutation stored without its (good) device_seq gets it
+    from what the phone sent, and its device's acknowledged_seq moves past it; a number
+    that was never good stays out, and no device's sequence moves back."""
+    db = connect(tmp_path / "d.db")
+    migrations.apply(db, stop_before="m0025_malformed_device_seq")
+    db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
+    db.execute(
+        "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
+        "password_changed_at, created_at, updated_at) "
+        "VALUES (1, 'o', 'O', 'officer', 1, 'x', 'now', 'now', 'now')"
+    )
+    for device, acknowledged in ((1, 1), (2, 7)):
+        db.execute(
+            "INSERT INTO devices (id, user_id, token_hash, name, created_at, acknowledged_seq) "
+            "VALUES (?, 1, ?, 'phone', 'now', ?)",
+            [device, f"h{device}", acknowledged],
+        )
+    rows = [
+        (1, 1, 1, "applied", '{"device_seq": 1}'),
+        (2, 1, None, "rejected", '{"device_seq": 2, "observed_at": "2026-11-25T10:00:00"}'),
+        (3, 1, 3, "applied", '{"device_seq": 3}'),
+        (4, 1, None, "rejected", '{"device_seq": "5"}'),
+        (5, 1, None, "rejected", '{"device_seq": 0}'),
+        (6, 1, None, "rejected", '{"mutation": [1]}'),
+        (7, 2, None, "rejected", '{"device_seq": 2}'),
+    ]
+    for row_id, device, seq, status, body in rows:
+        db.execute(
+            "INSERT INTO mutations (id, mutation_id, device_id, user_id, device_seq, "
+            "received_at, content_hash, body, status, result) "
+            "VALUES (?, ?, ?, 1, ?, 'now', 'h', ?, ?, '{}')",
+            [row_id, f"m{row_id}", device, seq, body, status],
+        )
+    db.conn.commit()
+    assert migrate(db) == ["m0025_malformed_device_seq"]
+    seqs = db.execute("SELECT id, device_seq FROM mutations ORDER BY id").fetchall()
+    assert seqs == [(1, 1), (2, 2), (3, 3), (4, None), (5, None), (6, None), (7, 2)]
+    acknowledged = db.execute("SELECT id, acknowledged_seq FROM devices ORDER BY id").fetchall()
+    assert acknowledged == [(1, 3), (2, 7)]
+
+
 def test_commits_are_durable_whatever_the_build_default(tmp_path, monkeypatch):
     """An acknowledged mutation must survive a power loss: the connection asks for
     synchronous=FULL itself rather than trusting the build (some default to NORMAL in WAL

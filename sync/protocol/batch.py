@@ -213,7 +213,10 @@ class Batch:
             buffered[sql].append(row)
         self.staged.clear()
 
-    def store(self, mutation_id, raw, clean, digest, result, duplicate_of=None) -> int:
+    def store(self, mutation_id, raw, clean, seq, digest, result, duplicate_of=None) -> int:
+        """The mutation as received, with its result; ``seq`` its ``device_seq`` (that of
+        a malformed one too, when the number itself is good, so that its device's
+        ``acknowledged_seq`` moves past it)."""
         status = result["status"] if result["status"] in ("applied", "conflict") else "rejected"
         self.last_row += 1
         self.buffered[STORE].append(
@@ -223,7 +226,7 @@ class Batch:
                 duplicate_of,
                 self.caller.device_id,
                 self.caller.user_id,
-                clean and clean["device_seq"],
+                seq,
                 clean and clean["entity_type"],
                 clean and clean["entity_id"],
                 clean and clean["op"],

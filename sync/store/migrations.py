@@ -1126,3 +1126,32 @@ def m0024_homes_version(db: Database) -> None:
                 f"CREATE TRIGGER {name} AFTER {event} ON {table}{when} BEGIN {bump} END;"
             )
     db.executescript("\n".join(statements))
+
+
+@migrations()
+def m0025_malformed_device_seq(db: Database) -> None:
+    """A malformed mutation keeps its ``device_seq`` when that number is itself good, so
+    its device's ``acknowledged_seq`` moves past it: until now it was stored without one,
+    and the sequence stopped short of it for good. The number is taken back from what the
+    phone sent, and each device with one taken back has its sequence worked out again
+    (never moved back)."""
+    db.executescript(
+        """
+        UPDATE mutations SET device_seq = CASE
+                WHEN json_valid(body) AND json_type(body, '$.device_seq') = 'integer'
+                THEN json_extract(body, '$.device_seq') END
+         WHERE status = 'rejected' AND device_seq IS NULL;
+        UPDATE mutations SET device_seq = NULL
+         WHERE status = 'rejected' AND device_seq NOT BETWEEN 1 AND 4611686018427387904;
+        UPDATE devices SET acknowledged_seq = max(acknowledged_seq, coalesce(
+            (SELECT min(r) - 1 FROM (
+                SELECT device_seq, dense_rank() OVER (ORDER BY device_seq) AS r
+                FROM (SELECT DISTINCT device_seq FROM mutations
+                      WHERE device_id = devices.id AND device_seq IS NOT NULL))
+             WHERE device_seq != r),
+            (SELECT max(device_seq) FROM mutations WHERE device_id = devices.id),
+            0))
+         WHERE id IN (SELECT device_id FROM mutations
+                       WHERE status = 'rejected' AND device_seq IS NOT NULL);
+        """
+    )
