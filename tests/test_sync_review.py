@@ -131,6 +131,31 @@ def test_rejected_mutations_wait_for_review(client, as_user, db):
     )
 
 
+def test_a_rejection_naming_an_impossible_home_does_not_break_the_queue(client, as_user, db):
+    """A payload's uprn may be any number a phone sends (past 64 bits, below zero): the
+    queue names no home for it, rather than failing for the whole team."""
+    uprn, ref = home_of(db, "officer1")
+    box = Outbox()
+    sent = [visit(box, uprn, ref) for _ in range(3)]
+    for m, odd in zip(sent, (10**20, -(10**20), True), strict=True):
+        m["payload"]["uprn"] = odd
+    results = push(client, as_user("officer1"), *sent)["results"]
+    assert [r["code"] for r in results] == ["invalid-payload"] * 3
+    for reviewed in ("false", "true"):
+        response = client.get(f"/sync/rejections?reviewed={reviewed}", headers=as_user("leader1"))
+        assert response.status_code == 200
+        items = response.get_json()["items"]
+        assert all(i["uprn"] is None and i["postcode"] is None for i in items)
+        if reviewed == "false":
+            assert len(items) == 3
+            mark = client.post(
+                f"/sync/rejections/{items[0]['id']}/review", headers=as_user("leader1")
+            )
+            assert mark.status_code == 200 and mark.get_json()["uprn"] is None
+        else:
+            assert len(items) == 1
+
+
 def test_device_status_shows_sync_progress(client, as_user, tokens, db):
     uprn, ref = home_of(db, "officer1")
     box = Outbox()

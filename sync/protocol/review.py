@@ -10,6 +10,7 @@ from sync.access.scope import Caller, require_role, scope_clause, visible_patch_
 from sync.clock import utc_now
 from sync.errors import Conflict, NotFound
 from sync.protocol import outbox, versions
+from sync.protocol.homes import MAX_UPRN
 from sync.store import changes
 from sync.store.db import write_transaction
 from sync.store.pages import page
@@ -198,10 +199,11 @@ def list_rejections(
 
 
 def _payload_uprn(row: dict) -> int | None:
-    """The home a rejected mutation names in its payload, when it names one."""
+    """The home a rejected mutation names in its payload, when it names one: a whole number
+    a UPRN can be (a phone's payload may hold any number at all)."""
     payload = row["body"].get("payload") if isinstance(row["body"], dict) else None
     uprn = payload.get("uprn") if isinstance(payload, dict) else None
-    return uprn if isinstance(uprn, int) and not isinstance(uprn, bool) else None
+    return uprn if type(uprn) is int and 0 < uprn < MAX_UPRN else None
 
 
 def _with_homes(db: Database, rows: list[dict]) -> list[dict]:
