@@ -148,6 +148,43 @@ def test_the_bundle_prints_names_as_they_are_written(client, as_user, db):
     assert "Łukasz Wiśniewski-Nguyễn" in text[0]
 
 
+def test_the_bundle_carries_long_notes_and_many_arrangements_over_pages(client, as_user, db):
+    """A cell taller than a page (a visit's 4,000 characters of notes, with spaces or
+    without; the checklist's evidence of many doorstep arrangements) goes on in the rows
+    after it: every word is printed, and the bundle is made."""
+    ref, uprn, officer = _claim_case(db)
+    words = " ".join(f"word{n:04d}" for n in range(430))[:4000]
+    unbroken = "ж" * 4000  # one word: no space to wrap at
+    phone = Outbox()
+    visits = [
+        phone.create(
+            "visit", {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", "notes": notes}
+        )
+        for notes in (words, unbroken)
+    ]
+    arrangements = [
+        phone.create(
+            "arrangement",
+            {
+                "tenancy_ref": ref,
+                "amount": 5 + n,
+                "frequency": "weekly",
+                "start_date": "2026-12-07",
+            },
+        )
+        for n in range(60)
+    ]
+    results = push(client, as_user(officer), *visits, *arrangements)["results"]
+    assert {r["status"] for r in results} == {"applied"}, results[:2]
+    got = client.get(f"/tenancies/{ref}/bundle.pdf", headers=as_user(officer))
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    _, text = _pdf_text(got.data)
+    whole = "".join(text)
+    assert "word0000" in whole and "word0399" in whole
+    assert whole.count("ж") == 4000  # the unbroken note, whole, over its lines
+    assert all(f"£{5 + n:.2f}" in whole for n in (0, 59))
+
+
 def test_the_bundle_is_declared_in_the_openapi(client):
     spec = client.get("/openapi.json").get_json()
     evidence = spec["paths"]["/tenancies/{tenancy_ref}/evidence"]["get"]["responses"]["200"]

@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import MethodReturnValue, XPos, YPos
 
 from sync import codes
 from sync.records import statements
@@ -28,6 +28,11 @@ TWO_YEARS = timedelta(weeks=104)
 FONTS = Path(__file__).with_name("fonts")
 FONT = "DejaVu"
 _STATUS = {"met": "Met", "not_met": "NOT MET", "not_applicable": "Not applicable"}
+# A table row is never broken across pages (fpdf2 refuses one taller than a page), so a
+# cell longer than this many lines (a visit's 4,000 characters of notes, the evidence of
+# sixty arrangements) goes on in the rows after it.
+ROW_LINES = 40
+LINE_HEIGHT = 4.4
 
 
 def _text(text) -> str:
@@ -78,16 +83,37 @@ class _Bundle(FPDF):
         with self.table(
             col_widths=widths,
             text_align=tuple(align) if align else "LEFT",
-            line_height=4.4,
+            line_height=LINE_HEIGHT,
             first_row_as_headings=True,
             repeat_headings=1,
         ) as table:
-            for row in [headings, *rows]:
+            for row in [headings, *(piece for r in rows for piece in self._pieces(r, widths))]:
                 line = table.row()
                 for value in row:
-                    line.cell(_text(value))
+                    line.cell(value)
         self.ln(3)
         self.set_font(FONT, size=9)
+
+    def _pieces(self, row: tuple, widths: tuple) -> list[tuple[str, ...]]:
+        """A row as table rows of at most ``ROW_LINES`` lines each: the first as it is,
+        the rest carrying on its long cells, wrapped as they would be (with a little
+        width to spare, since a table cell has padding)."""
+        texts = [_text(value) for value in row]
+        lines = [
+            self.multi_cell(
+                width - 2, LINE_HEIGHT, text, dry_run=True, output=MethodReturnValue.LINES
+            )
+            if text
+            else []
+            for text, width in zip(texts, widths, strict=True)
+        ]
+        tallest = max(len(cell) for cell in lines)
+        if tallest <= ROW_LINES:
+            return [tuple(texts)]
+        return [
+            tuple("\n".join(cell[start : start + ROW_LINES]) for cell in lines)
+            for start in range(0, tallest, ROW_LINES)
+        ]
 
 
 def render(evidence: dict, statement: dict, today: date) -> bytes:
