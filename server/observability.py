@@ -62,6 +62,9 @@ def configure_logging() -> None:
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     log.propagate = False
+    # fontTools says at INFO what it keeps of a font each time a court bundle is drawn:
+    # some twenty plain-text lines in a log of JSON lines.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def request_id() -> str:

@@ -336,3 +336,15 @@ def test_nothing_applies_without_arrears_or_legal_steps():
     quiet = {**STATEMENT, "arrears_began": None}
     items = checklist.assess(_evidence(), quiet, TODAY)
     assert {c["status"] for c in items} == {"not_applicable"}
+
+
+def test_drawing_a_bundle_logs_nothing_of_its_fonts(client, as_user, db, caplog):
+    """The server's log is JSON lines: fontTools' plain-text notes on what it kept of a
+    font, some twenty a bundle, stay out of it."""
+    import logging
+
+    caplog.set_level(logging.INFO)
+    ref, _, officer = _claim_case(db)
+    got = client.get(f"/tenancies/{ref}/bundle.pdf", headers=as_user(officer))
+    assert got.status_code == 200
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("fontTools")] == []
