@@ -316,11 +316,26 @@ class WeekDaySchema(Schema):
     paired = fields.List(Id())
 
 
+class UnplannedDaySchema(Schema):
+    officer_id = Id()
+    date = fields.String()
+    reason = fields.String(
+        metadata={
+            "description": "Why: the officer holds no patch that day (each covered by "
+            "another officer, or none yet)."
+        }
+    )
+
+
 class WeekPlanSchema(Schema):
     team_id = Id()
     start = fields.String()
     days = fields.Integer()
     plans = fields.List(fields.Nested(WeekDaySchema))
+    unplanned = fields.List(
+        fields.Nested(UnplannedDaySchema),
+        metadata={"description": "Officer-days left unplanned as no patch is theirs that day."},
+    )
     score = fields.Float(metadata={"description": "The week's total score."})
     greedy_score = fields.Float(
         metadata={

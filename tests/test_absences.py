@@ -201,6 +201,38 @@ def test_a_covered_patch_is_not_planned_for_its_owner(client, as_user, ids, db):
     assert "officer_id" in problem["errors"] and "Westbury by officer2" in problem["detail"]
 
 
+def test_the_week_leaves_a_day_without_a_patch_unplanned(client, as_user, ids, team_id, db):
+    """An officer whose patch is lent to another for a day has that day unplanned (and
+    said so), and the rest of the team's week is planned; a paired visit on that day is
+    refused, naming paired."""
+    westbury = _patch_of(db, "officer3")
+    second = (TOMORROW + timedelta(days=1)).isoformat()
+    client.post(
+        f"/patches/{westbury}/covers",
+        json={"officer_id": ids["officer2"], "start_date": second, "end_date": second},
+        headers=as_user("leader1"),
+    )
+    request = {"start": TOMORROW.isoformat(), "days": 2, "method": "greedy"}
+    week = client.post(f"/teams/{team_id}/week-plan", json=request, headers=as_user("leader1"))
+    assert week.status_code == 201, week.get_json()
+    answer = week.get_json()
+    days = {(d["officer_id"], d["date"]) for d in answer["plans"]}
+    assert (ids["officer3"], TOMORROW.isoformat()) in days
+    assert (ids["officer3"], second) not in days and (ids["officer2"], second) in days
+    [unplanned] = answer["unplanned"]
+    assert (unplanned["officer_id"], unplanned["date"]) == (ids["officer3"], second)
+    assert "Westbury by officer2" in unplanned["reason"]
+    home = _visit_cases(db, "officer1")[0][0]
+    pair = [ids["officer1"], ids["officer3"]]
+    visit = {"uprn": home, "date": second, "from": "10:00", "to": "12:00", "officer_ids": pair}
+    refused = client.post(
+        f"/teams/{team_id}/week-plan",
+        json=request | {"paired": [visit]},
+        headers=as_user("leader1"),
+    )
+    assert "no patch" in assert_problem(refused, 422, field="paired")["detail"]
+
+
 def test_an_absent_officer_cannot_be_booked_for_a_paired_visit(client, as_user, ids, team_id, db):
     _away(client, as_user, ids["officer2"])
     home = _visit_cases(db, "officer1")[0][0]

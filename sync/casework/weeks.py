@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from routing import priority
 from routing.travel import Provider
 from sync.access.scope import Caller, visible_patch_ids
-from sync.casework import absences, cases, together
+from sync.casework import absences, cases, cover, together
 from sync.casework.days import WEEK_PATIENCE, compose, officer_cases_days
 from sync.casework.plans import store
 from sync.clock import utc_now
@@ -68,6 +68,10 @@ def plan_week(
     recorded = absences.absent_days(db, chosen, days[0], days[-1])
     _check_recorded(recorded, paired)
     absent |= set(recorded)
+    # A day an officer holds no patch (each lent to another by cover, or none yet) is
+    # theirs to spend elsewhere: left unplanned and said so, as a recorded absence is.
+    unplaced = _without_patches(db, officers, chosen, days, absent, paired)
+    absent |= set(unplaced)
     joint = request.get("method", "joint") == "joint"
     if time_limit is None:
         time_limit = DAY_SECONDS if joint else GREEDY_DAY_SECONDS
@@ -132,6 +136,10 @@ def plan_week(
         "start": days[0].isoformat(),
         "days": len(days),
         "plans": summary,
+        "unplanned": [
+            {"officer_id": o, "date": d.isoformat(), "reason": why}
+            for (o, d), why in sorted(unplaced.items())
+        ],
         "score": round(sum(p["score"] for p in summary), 1),
         "greedy_score": greedy_score,
         "balance": {
@@ -200,6 +208,31 @@ def _check_absent(absent: set, paired: list[dict], days: list[date], chosen: lis
                 "A paired visit cannot be booked for an absent officer.",
                 errors={"absent": [f"Officer {officer_id} has a paired visit that day."]},
             )
+
+
+def _without_patches(
+    db: Database, officers: dict, chosen: list[int], days: list[date], absent: set, paired
+) -> dict[tuple[int, date], str]:
+    """(officer, day) -> why, for the days planned on which an officer holds no patch; a
+    paired visit booked for one of them is refused (``422`` naming ``paired``)."""
+    found = {}
+    for officer_id in chosen:
+        for day in days:
+            if (officer_id, day) in absent:
+                continue
+            try:
+                cover.planning_patches(db, officers[officer_id], day)
+            except ValidationFailed as exc:
+                found[officer_id, day] = exc.detail
+    for visit in paired:
+        for officer_id in visit["officer_ids"]:
+            if (officer_id, visit["date"]) in found:
+                why = found[officer_id, visit["date"]]
+                raise ValidationFailed(
+                    f"{why} A paired visit cannot be booked then.",
+                    errors={"paired": [f"Officer {officer_id}: {why}"]},
+                )
+    return found
 
 
 def _check_recorded(recorded: dict, paired: list[dict]) -> None:
