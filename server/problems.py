@@ -158,10 +158,23 @@ def from_domain_error(error: domain.DoorstepError) -> Response:
     return problem(status, error.code, error.detail, flatten(error.errors), headers=headers)
 
 
+def _null_in_enum(converter, field, ret, **kwargs) -> dict:
+    """A field that may be null and has a list of choices lists null among them: JSON
+    Schema checks ``enum`` whatever ``type`` allows, so without it a null fails."""
+    if field.allow_none and "enum" in ret and None not in ret["enum"]:
+        return {"enum": [*ret["enum"], None]}
+    return {}
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with problem+json errors, documented as such."""
+    """flask-smorest's Api with problem+json errors, documented as such, and nullable
+    choices that take null."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *args, **kwargs):
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(_null_in_enum)
 
     def handle_http_exception(self, error):
         return from_http_exception(error)

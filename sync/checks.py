@@ -36,7 +36,10 @@ class Check:
         schema = {"type": [self.json_type, "null"] if self.nullable else self.json_type}
         if self.description:
             schema["description"] = self.description
-        return schema | self.constraints()
+        schema |= self.constraints()
+        if self.nullable and "enum" in schema:  # enum is checked whatever type allows
+            schema["enum"] = [*schema["enum"], None]
+        return schema
 
     def constraints(self) -> dict:
         return {}
