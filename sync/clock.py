@@ -73,8 +73,22 @@ def instant(value) -> datetime:
 CLOCK_AHEAD = timedelta(minutes=5)
 
 
+# And this far before it, the phone's clock was reset (to 1970, to the day it was made):
+# no phone holds a year of unsent work (its sign-in lasts 30 days).
+CLOCK_BEHIND = timedelta(days=366)
+
+
 def ahead_by(moment: datetime, received: datetime) -> timedelta | None:
     """How far ``moment`` runs ahead of ``received``, when that is more than the
     ``CLOCK_AHEAD`` tolerance; None when it is a time the officer could have seen."""
     ahead = moment - received
     return ahead if ahead > CLOCK_AHEAD else None
+
+
+def clock_wrong(moment: datetime, received: datetime) -> str | None:
+    """``clock-ahead`` or ``clock-behind`` when ``moment``, a time a phone recorded, is
+    its clock's and not the officer's: past ``received`` by more than ``CLOCK_AHEAD``, or
+    before it by more than ``CLOCK_BEHIND``; None when the officer could have seen it."""
+    if ahead_by(moment, received) is not None:
+        return "clock-ahead"
+    return "clock-behind" if received - moment > CLOCK_BEHIND else None

@@ -20,7 +20,7 @@ from sync import kinds
 from sync.access.devices import advance_acknowledged
 from sync.access.scope import Caller
 from sync.checks import Integer, Invalid, Moment, Object, Record, Text, Uuid
-from sync.clock import ahead_by, iso
+from sync.clock import clock_wrong, iso
 from sync.errors import TooLarge
 from sync.ids import uuid7
 from sync.memory import collector_paused
@@ -176,17 +176,17 @@ def _one(
         kind, op, payload = _check(batch.caller, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
-        batch.clock_ahead = _clamp_observed(clean, batch.now)
+        batch.clock_flag = _clamp_observed(clean, batch.now)
         if kind.writes_now:
             with batch.db.atomic():
                 outcome = op.apply(batch, clean, payload)
         else:
             outcome = op.apply(batch, clean, payload)
         result = {"mutation_id": answer_id, **outcome}
-        if batch.clock_ahead:
+        if batch.clock_flag:
             flags = result.setdefault("flags", [])
-            if "clock-ahead" not in flags:
-                flags.append("clock-ahead")
+            if batch.clock_flag not in flags:
+                flags.append(batch.clock_flag)
             result["observed_at"] = clean["observed_at"].isoformat()
         batch.keep_staged()
     except Rejected as exc:
@@ -205,18 +205,19 @@ def _one(
     return result
 
 
-def _clamp_observed(clean: dict, received: datetime) -> bool:
+def _clamp_observed(clean: dict, received: datetime) -> str | None:
     """An ``observed_at`` more than ``CLOCK_AHEAD`` past the time the server received the
-    push is the phone's clock, not the officer: the record is kept, but at the time of
-    receipt (in the phone's own UTC offset, as it sent it), so no legal clock runs from a
-    time that has not come yet. True when it was clamped (the record is flagged
-    ``clock-ahead``)."""
+    push, or more than ``CLOCK_BEHIND`` before it, is the phone's clock, not the officer:
+    the record is kept, but at the time of receipt (in the phone's own UTC offset, as it
+    sent it), so no legal clock runs from a time that has not come yet, or from 1970.
+    The flag it is kept with (``clock-ahead``, ``clock-behind``), or None."""
     observed = clean["observed_at"]
-    if ahead_by(observed, received) is None:
-        return False
+    flag = clock_wrong(observed, received)
+    if flag is None:
+        return None
     clean["observed_at"] = received.astimezone(observed.tzinfo)
     clean["observed_iso"] = iso(received)
-    return True
+    return flag
 
 
 def _envelope(raw) -> tuple[dict | None, dict]:

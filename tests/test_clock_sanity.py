@@ -279,3 +279,72 @@ def test_a_check_in_at_the_end_of_the_calendar_is_refused_not_a_500(client, as_u
     (result,) = push(client, as_user("officer1"), Outbox().create("checkin", payload))["results"]
     assert result["code"] == "invalid-payload"
     assert set(result["errors"]) == {"payload.checked_in_at", "payload.expected_out_at"}
+
+
+def test_a_phone_reset_to_1970_starts_no_clock_in_1970(client, as_user, tokens, db):
+    """A time a year and more before receipt is the phone's clock (reset to 1970, or to the
+    day it was made): the repair is kept at the time of receipt, flagged clock-behind, and
+    its deadlines run from then, not decades overdue at the top of the queue."""
+    uprn, _ = home_of(db, "officer1")
+    sent = "1970-01-01T00:05:00+00:00"
+    repair = _repair(uprn, sent, hazard="significant")
+    (result,) = push(client, as_user("officer1"), repair)["results"]
+    assert result["status"] == "applied" and "clock-behind" in result["flags"]
+    assert close_to_now(result["observed_at"])
+    stored = client.get(f"/repairs/{repair['entity_id']}", headers=as_user("repairs1")).get_json()
+    assert stored["flags"] == ["clock-behind"] and close_to_now(stored["observed_at"])
+    assert not stored["overdue"]
+    overdue = client.get("/repairs?due=overdue", headers=as_user("repairs1")).get_json()
+    assert repair["entity_id"] not in {r["id"] for r in overdue["items"]}
+    (body,) = db.execute(
+        "SELECT body FROM mutations WHERE mutation_id = ?", [repair["mutation_id"]]
+    ).fetchone()
+    assert orjson.loads(body)["observed_at"] == sent  # what the phone said, kept
+    held = Phone.synced(client, tokens["officer1"])
+    assert held[("repair", repair["entity_id"])]["flags"] == ["clock-behind"]
+
+
+def test_a_record_months_old_is_believed(client, as_user, db):
+    """Work held back for months (a phone found in a drawer) keeps its own time."""
+    uprn, _ = home_of(db, "officer1")
+    sent = (datetime.now(UTC) - timedelta(days=200)).astimezone(BST).isoformat()
+    (result,) = push(client, as_user("officer1"), _repair(uprn, sent))["results"]
+    assert result["status"] == "applied" and result["flags"] == []
+    assert "observed_at" not in result
+
+
+def test_a_check_in_from_a_reset_phone_alerts_on_time(client, as_user, db):
+    """Checked in at 1970 by the phone's clock: the visit is moved to the time of receipt
+    with its length, so no lone-working alert falls at once; the check-out is kept too."""
+    uprn, _ = home_of(db, "officer1")
+    phone = Outbox()
+    start = datetime(1970, 1, 1, 9, 0, tzinfo=UTC)
+    checkin = phone.create(
+        "checkin",
+        {
+            "uprn": uprn,
+            "checked_in_at": start.isoformat(),
+            "expected_out_at": (start + timedelta(minutes=45)).isoformat(),
+        },
+        observed_at=start.isoformat(),
+    )
+    (result,) = push(client, as_user("officer1"), checkin)["results"]
+    assert result["status"] == "applied" and "clock-behind" in result["flags"]
+    checked_in, expected = db.execute(
+        "SELECT checked_in_at, expected_out_at FROM checkins WHERE id = ?", [checkin["entity_id"]]
+    ).fetchone()
+    assert close_to_now(checked_in)
+    gap = datetime.fromisoformat(expected) - datetime.fromisoformat(checked_in)
+    assert gap == timedelta(minutes=45)
+    alerts = client.get("/lone-working/alerts", headers=as_user("leader1")).get_json()
+    assert checkin["entity_id"] not in {a["id"] for a in alerts}
+    out = phone.make(
+        "checkin",
+        checkin["entity_id"],
+        "update",
+        {"checked_out_at": (start + timedelta(minutes=40)).isoformat()},
+        base_version=1,
+        observed_at=(start + timedelta(minutes=40)).isoformat(),
+    )
+    (result,) = push(client, as_user("officer1"), out)["results"]
+    assert result["status"] == "applied" and "clock-behind" in result["flags"]

@@ -366,12 +366,13 @@ def test_a_repairs_photo_uploaded_later_reaches_phones_holding_it(client, as_use
     assert phone.store[key]["missing_photos"] == []
 
 
-def test_a_repair_outside_the_calendar_is_rejected_loudly(client, as_user, db):
+def test_a_repair_outside_the_calendar_is_the_phones_clock(client, as_user, db):
+    """A time before the bank holiday calendar (1872) is a year and more before receipt:
+    the phone's clock, kept at the time of receipt (test_clock_sanity)."""
     uprn, _ = home_of(db, "officer1")
     old = _repair(Outbox(), uprn, "significant", observed_at="1860-12-20T10:00:00+00:00")
     (result,) = push(client, as_user("officer1"), old)["results"]
-    assert result["status"] == "rejected" and result["code"] == "calendar-unknown"
-    assert "1860" in result["reason"]
+    assert result["status"] == "applied" and "clock-behind" in result["flags"]
     # A time past the calendar is a phone's clock running fast: kept, at the time of receipt.
     far = _repair(Outbox(), uprn, "significant", observed_at="2100-12-20T10:00:00+00:00")
     (result,) = push(client, as_user("officer1"), far)["results"]

@@ -89,8 +89,9 @@ class Batch:
         self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
         self.mutation_id = ""  # the mutation being applied
         self.writes_now = False  # whether its record writes happen at once (in a savepoint)
-        # Whether its observed_at ran ahead of the server and was clamped (sync.push).
-        self.clock_ahead = False
+        # Its observed_at's flag when it was the phone's clock, ahead of the server or a
+        # year and more behind, and was clamped (sync.push): clock-ahead, clock-behind.
+        self.clock_flag: str | None = None
         self._granted: set[int] | None = None
         # What record kinds read once for the whole batch, under names of their own.
         self.memo: dict[str, object] = {}
@@ -124,8 +125,8 @@ class Batch:
         flags = home_access(self, uprn, home)
         if "no_lone_visits" in home.markers:
             flags.append("no-lone-visits")
-        if self.clock_ahead:
-            flags.append("clock-ahead")
+        if self.clock_flag:
+            flags.append(self.clock_flag)
         return home, flags
 
     def known_ids(self, kind: str, table: str, ids, key: str = "id") -> set[str]:
@@ -177,7 +178,7 @@ class Batch:
     def begin(self, mutation_id: str, writes_now: bool) -> None:
         """The mutation ``mutation_id`` is about to be applied."""
         self.mutation_id, self.writes_now = mutation_id, writes_now
-        self.clock_ahead = False
+        self.clock_flag = None
         self.staged.clear()
 
     def later(self, sql: str, row: tuple) -> None:

@@ -16,7 +16,7 @@ from sqlite_utils import Database
 from sync.access import audit
 from sync.access.scope import Caller
 from sync.checks import Integer, Moment, Record
-from sync.clock import ahead_by, iso, london_today, utc_now
+from sync.clock import clock_wrong, iso, london_today, utc_now
 from sync.errors import Conflict, Forbidden, NotFound
 from sync.protocol.batch import Batch, Op, Rejected, dumps_text, prefetch_creates
 from sync.protocol.kinds import Kind
@@ -58,14 +58,16 @@ CHECK_OUT = Record({"checked_out_at": Moment(required=True, nullable=False)})
 def apply_check_in(batch: Batch, m: dict, checkin: dict) -> dict:
     uprn = checkin["uprn"]
     _, flags = batch.place(uprn)
-    # A check-in ahead of the server is the phone's clock: the visit is moved back by as
-    # much, so its alert falls when the officer is really overdue, not hours later.
-    ahead = ahead_by(checkin["checked_in_at"], batch.now)
-    if ahead is not None:
-        checkin["checked_in_at"] -= ahead
-        checkin["expected_out_at"] -= ahead
-        if "clock-ahead" not in flags:
-            flags.append("clock-ahead")
+    # A check-in ahead of the server (or a year behind it) is the phone's clock: the visit
+    # is moved to the time of receipt, its expected finish by as much, so its alert falls
+    # when the officer is really overdue, not hours later (or at once).
+    flag = clock_wrong(checkin["checked_in_at"], batch.now)
+    if flag is not None:
+        shift = checkin["checked_in_at"] - batch.now
+        checkin["checked_in_at"] -= shift
+        checkin["expected_out_at"] -= shift
+        if flag not in flags:
+            flags.append(flag)
     batch.claim("checkin", m["entity_id"], "A check-in", uprn)
     batch.db.execute(
         "INSERT INTO checkins (id, uprn, officer_id, checked_in_at, expected_out_at, flags, "
@@ -96,9 +98,10 @@ def apply_check_out(batch: Batch, m: dict, checkout: dict) -> dict:
     if checked_out is not None:
         raise Rejected(f"Already checked out at {checked_out}.", code="already-checked-out")
     flags = []
-    if ahead_by(checkout["checked_out_at"], batch.now) is not None:
+    flag = clock_wrong(checkout["checked_out_at"], batch.now)
+    if flag is not None:
         checkout["checked_out_at"] = batch.now
-        flags.append("clock-ahead")
+        flags.append(flag)
     if checkout["checked_out_at"] < datetime.fromisoformat(checked_in):
         raise Rejected(
             "Check-out is before check-in.",
