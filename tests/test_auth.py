@@ -240,6 +240,11 @@ def test_a_new_user_must_change_their_password_before_anything_else(client, as_u
     headers = bearer(body["token"])
     assert_problem(client.get("/patches", headers=headers), 403, "password-change-required")
     assert client.get("/me", headers=headers).status_code == 200
+    # Rotating keeps the sign-in alive (docs/api.md), and the new token is as limited.
+    rotated = client.post("/auth/rotate", headers=headers)
+    assert rotated.status_code == 201
+    headers = bearer(rotated.get_json()["token"])
+    assert_problem(client.get("/patches", headers=headers), 403, "password-change-required")
     changed = client.post(
         "/me/password",
         headers=headers,
