@@ -90,7 +90,10 @@ def get_plan(db: Database, caller: Caller, plan_id: int) -> dict:
     rows = list(db.query(f"SELECT {PLAN_COLUMNS} FROM plans WHERE id = ?", [plan_id]))
     if not rows:
         raise NotFound(f"Plan {plan_id} not found.")
-    officer_for(db, caller, rows[0]["officer_id"])
+    try:
+        officer_for(db, caller, rows[0]["officer_id"])
+    except NotFound:  # another's plan is answered as none: whose it is is not said
+        raise NotFound(f"Plan {plan_id} not found.") from None
     return add_progress(db, [plan_out(rows[0])])[0]
 
 
