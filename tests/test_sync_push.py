@@ -704,3 +704,16 @@ def test_a_pushs_events_reach_the_feed_in_the_order_of_its_mutations(client, as_
         ("arrangement.changed", mutations[2]["mutation_id"]),
         ("visit.recorded", mutations[3]["mutation_id"]),
     ]
+
+
+def test_an_arrangement_out_of_scope_does_not_tell_the_tenancys_home(client, as_user, db):
+    """Found by probing: the refusal named the UPRN of another patch's tenancy, so any
+    tenancy ref could be turned into its address."""
+    uprn, ref = home_of(db, "officer2")
+    agreed = Outbox().create(
+        "arrangement",
+        {"tenancy_ref": ref, "amount": 10, "frequency": "weekly", "start_date": NOW[:10]},
+    )
+    (result,) = push(client, as_user("officer1"), agreed)["results"]
+    assert result["code"] == "out-of-scope" and str(uprn) not in result["reason"]
+    assert result["reason"] == f"Tenancy {ref} is not in your patches."

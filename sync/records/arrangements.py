@@ -102,7 +102,10 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
     if tenancy is None:
         raise Rejected(f"No tenancy {ref}.", code="unknown-tenancy")
     uprn, balance = tenancy
-    _, flags = batch.place(uprn, ref)
+    try:
+        _, flags = batch.place(uprn, ref)
+    except Rejected as exc:  # said of the tenancy named: its home is not the phone's to learn
+        raise Rejected(f"Tenancy {ref} is not in your patches.", code=exc.code) from None
     agreed_on = batch.local_day(m["observed_at"])
     if not agreed_on - timedelta(days=31) <= new["start_date"] <= agreed_on + timedelta(days=92):
         raise Rejected(
