@@ -35,7 +35,7 @@ from sync.protocol.batch import Batch, Op, Rejected, dumps_text
 from sync.protocol.edits import ARRANGEMENT_STATUS_EDIT, prefetch_homes_of
 from sync.protocol.kinds import MOVES, Kind
 from sync.protocol.versions import ARRANGEMENT
-from sync.records import breathing
+from sync.records import breathing, visits
 from sync.store import changes
 from sync.store.rows import load
 
@@ -106,6 +106,12 @@ def apply_create(batch: Batch, m: dict, new: dict) -> dict:
         _, flags = batch.place(uprn, ref)
     except Rejected as exc:  # said of the tenancy named: its home is not the phone's to learn
         raise Rejected(f"Tenancy {ref} is not in your patches.", code=exc.code) from None
+    if new["visit_id"] is not None and visits.home_of_visit(batch, new["visit_id"]) != uprn:
+        raise Rejected(
+            "An arrangement agreed on a visit must name a visit record at the tenancy's home.",
+            code="unknown-entity",
+            errors={"payload.visit_id": ["No visit record with this id at this home."]},
+        )
     agreed_on = batch.local_day(m["observed_at"])
     if not agreed_on - timedelta(days=31) <= new["start_date"] <= agreed_on + timedelta(days=92):
         raise Rejected(

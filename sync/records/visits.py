@@ -96,7 +96,8 @@ def _prefetch(batch: Batch, mutations: list[dict]) -> None:
     batch.known_ids("visit", "visits", ids)
 
 
-def _corrected_home(batch: Batch, visit_id: str) -> int | None:
+def home_of_visit(batch: Batch, visit_id: str) -> int | None:
+    """The home of a visit record, made earlier in this batch or stored; None if none."""
     made = batch.created.get("visit", {})
     if visit_id in made:
         return made[visit_id]
@@ -108,7 +109,7 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
     """Append-only: a visit never conflicts. A second create of one id is refused."""
     uprn = visit["uprn"]
     home, flags = batch.place(uprn, visit["tenancy_ref"])
-    if visit["corrects"] is not None and _corrected_home(batch, visit["corrects"]) != uprn:
+    if visit["corrects"] is not None and home_of_visit(batch, visit["corrects"]) != uprn:
         raise Rejected(
             "A correction must name an earlier visit record at the same home.",
             code="unknown-entity",
