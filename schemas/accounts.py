@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from schemas.common import Id
+from schemas.common import Id, Name
 from schemas.planning import PlaceSchema
 from sync import codes
 from sync.access import passwords
@@ -39,7 +39,7 @@ class TeamSchema(Schema):
 
 
 class TeamCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True)
 
 
 BASE = (
@@ -80,7 +80,7 @@ class UserQuerySchema(Schema):
 
 class UserCreateSchema(Schema):
     username = fields.String(required=True, validate=USERNAME)
-    display_name = fields.String(required=True, validate=validate.Length(1, 100))
+    display_name = Name(required=True)
     email = fields.Email(load_default=None, allow_none=True)
     role = fields.String(required=True, validate=validate.OneOf(codes.ROLES))
     team_id = Id(load_default=None, allow_none=True)
@@ -102,7 +102,7 @@ class UserCreateSchema(Schema):
 
 
 class UserUpdateSchema(Schema):
-    display_name = fields.String(validate=validate.Length(1, 100))
+    display_name = Name()
     email = fields.Email(allow_none=True)
     role = fields.String(validate=validate.OneOf(codes.ROLES))
     team_id = Id(allow_none=True)

@@ -1,8 +1,9 @@
 """Schemas shared by every resource: the problem document and pagination."""
 
+import re
 from datetime import date
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from sync.store.pages import MAX_LIMIT
 
@@ -29,6 +30,28 @@ class Day(fields.Date):
     def __init__(self, **kwargs):
         kwargs.setdefault("validate", validate.Range(FIRST_DAY, LAST_DAY))
         super().__init__(**kwargs)
+
+
+# What a name people read may not hold: control characters (a NUL among them) and the
+# bidirectional overrides and isolates that make text display other than it reads.
+_HIDDEN = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+class Name(fields.String):
+    """A name people read (a team's, a patch's, a user's): 1 to ``max_len`` characters,
+    not blank, without control characters or bidirectional overrides."""
+
+    def __init__(self, max_len: int = 100, **kwargs):
+        kwargs.setdefault("validate", validate.Length(1, max_len))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            raise ValidationError("May not be blank.")
+        if _HIDDEN.search(text):
+            raise ValidationError("May not hold control characters or direction overrides.")
+        return text
 
 
 class ProblemSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Day, Id
+from schemas.common import Day, Id, Name
 
 
 class CoverSchema(Schema):
@@ -46,7 +46,7 @@ class PatchSchema(Schema):
 
 
 class PatchCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 100))
+    name = Name(required=True)
     team_id = Id(required=True)
     officer_id = Id(load_default=None, allow_none=True)
     boundary = fields.Dict(required=True)
@@ -54,7 +54,7 @@ class PatchCreateSchema(Schema):
 
 class PatchUpdateSchema(Schema):
     officer_id = Id(allow_none=True, metadata={"description": "Owning officer."})
-    name = fields.String(validate=validate.Length(1, 100))
+    name = Name()
     team_id = Id()
     boundary = fields.Dict()
 

@@ -64,6 +64,8 @@ class Text(Check):
                 raise ValueError(f"Must be one of: {', '.join(self.choices)}.")
         elif not self.min_len <= len(value) <= self.max_len:
             raise ValueError(f"Length must be between {self.min_len} and {self.max_len}.")
+        elif "\x00" in value:  # what C strings, exports and other systems end text at
+            raise ValueError("May not hold a NUL character.")
         return value
 
     def constraints(self):
@@ -87,6 +89,28 @@ class Email(Text):
 
     def constraints(self):
         return super().constraints() | {"format": "email"}
+
+
+class Phone(Text):
+    """A telephone number as typed: 7 to 15 digits (E.164's most), with spaces, brackets,
+    dots or dashes between, and a + before an international one. Blank clears it."""
+
+    _FORM = re.compile(r"\+?[0-9][0-9 ().-]*")
+    RULE = "Digits (7 to 15), with spaces, brackets, dots or dashes, and + before a country code."
+
+    def __init__(self, **kw):
+        super().__init__(30, **kw)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not (
+            self._FORM.fullmatch(value) and 7 <= sum(c in "0123456789" for c in value) <= 15
+        ):
+            raise ValueError(f"Not a phone number. {self.RULE}")
+        return value
+
+    def constraints(self):
+        return super().constraints() | {"pattern": "^(\\+?[0-9][0-9 ().-]*)?$"}
 
 
 class Integer(Check):

@@ -5,7 +5,18 @@ from datetime import UTC, datetime
 
 import pytest
 
-from sync.checks import Day, Email, Integer, Invalid, Moment, Number, Record, Sha256, Text
+from sync.checks import (
+    Day,
+    Email,
+    Integer,
+    Invalid,
+    Moment,
+    Number,
+    Phone,
+    Record,
+    Sha256,
+    Text,
+)
 
 
 def problems(check, sent) -> list[str]:
@@ -36,6 +47,11 @@ def test_a_huge_number_is_refused_naming_its_field():
         (Day(), "2026-W01-1"),  # ISO 8601's week date: ten characters, not YYYY-MM-DD
         (Day(), "2026-02-30"),
         (Moment(), "\ud800"),
+        (Phone(), "call me maybe"),
+        (Phone(), "123"),  # too few digits to dial
+        (Phone(), "+44 7700 900123 1234"),  # more than E.164's fifteen
+        (Phone(), "07700\u00a0900123"),  # a space a tel: link does not take
+        (Phone(), "\u0660\u0667\u0667\u0660\u0660 900123"),  # Arabic-Indic digits
     ],
 )
 def test_near_misses_are_refused(check, sent):
@@ -84,3 +100,14 @@ def test_a_rule_that_could_never_be_met_cannot_be_declared(declare):
     choices at all; a Number's bounds are finite."""
     with pytest.raises(ValueError):
         declare()
+
+
+def test_a_phone_number_is_kept_as_typed():
+    for typed in ("07700 900123", "+44 (0)7700 900-123", "+48 601 234 567", "01225.776655", ""):
+        assert Record({"x": Phone()}).load({"x": typed}) == {"x": typed}
+
+
+def test_text_never_holds_a_nul():
+    """Found by probing: a tenant's phone of "\\u0000" was applied, and went out in events."""
+    assert problems(Text(30), "a\x00b") == ["May not hold a NUL character."]
+    assert Record({"x": Text(30)}).load({"x": "line\nbreak\ttab"}) == {"x": "line\nbreak\ttab"}

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from shapely.geometry import box, mapping
 
 from sync.records.geometry import parse_boundary
@@ -136,3 +137,20 @@ def test_only_active_officers_can_own_or_cover(client, as_user, db):
         422,
         field="officer_id",
     )
+
+
+@pytest.mark.parametrize("name", [" ", "\t\n", "a\x00b", "Frome\u202eredrob", "Bath\u2066x"])
+def test_names_people_read_are_plain_text(client, as_user, name):
+    """Found by probing: a team or patch could be named with a NUL, blanks only, or a
+    direction override that makes it display as something else."""
+    team = client.get("/teams", headers=as_user("admin")).get_json()[0]
+    area = mapping(box(-2.5, 51.0, -2.4, 51.1))
+    body = {"name": name, "team_id": team["id"], "boundary": area}
+    assert_problem(client.post("/patches", json=body, headers=as_user("admin")), 422, field="name")
+    made = client.post("/teams", json={"name": name}, headers=as_user("admin"))
+    assert_problem(made, 422, field="name")
+    patch = client.get("/patches", headers=as_user("admin")).get_json()[0]
+    renamed = client.patch(
+        f"/patches/{patch['id']}", json={"name": name}, headers=as_user("admin")
+    )
+    assert_problem(renamed, 422, field="name")

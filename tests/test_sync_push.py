@@ -738,3 +738,18 @@ def test_an_arrangement_names_a_real_visit_at_its_home(client, as_user, db):
     assert [r["status"] for r in results] == ["applied", *["rejected"] * 3, "applied"]
     for refused in results[1:4]:
         assert refused["code"] == "unknown-entity" and "payload.visit_id" in refused["errors"]
+
+
+def test_a_tenants_numbers_are_phone_numbers(client, as_user, db):
+    """Found by probing: "\\u0000" and "call me maybe" were applied as a tenant's numbers,
+    and went out in tenant.changed events and the tel: links of the apps."""
+    person, version = a_tenant(db, "officer1")[:2]
+    box = Outbox()
+    sent = [
+        box.make("tenant", person, "update", {"phone": "\u0000"}, version),
+        box.make("tenant", person, "update", {"mobile": "call me maybe"}, version),
+        box.make("tenant", person, "update", {"mobile": "+44 7700 900-321"}, version),
+    ]
+    results = push(client, as_user("officer1"), *sent)["results"]
+    assert [r["status"] for r in results] == ["rejected", "rejected", "applied"]
+    assert "payload.phone" in results[0]["errors"] and "payload.mobile" in results[1]["errors"]

@@ -4,7 +4,7 @@ arrangement's status. Fields merge on the base version (sync.protocol.versions).
 import functools
 
 from sync import codes
-from sync.checks import Boolean, Email, Record, Text
+from sync.checks import Boolean, Email, Phone, Record, Text
 from sync.protocol import versions
 from sync.protocol.batch import Batch, Op, Rejected, chunks, home_access
 from sync.protocol.versions import ARRANGEMENT, TENANT, MutableRecord
@@ -12,8 +12,8 @@ from sync.store import changes
 
 TENANT_CONTACT = Record(
     {
-        "phone": Text(30),
-        "mobile": Text(30),
+        "phone": Phone(),
+        "mobile": Phone(),
         "email": Email(),
         "preferred_contact": Text(20, choices=codes.CONTACT_METHODS, nullable=False),
         "language": Text(40),
