@@ -83,16 +83,22 @@ def test_cover_brings_a_patch_into_scope_for_its_dates_only(client, as_user, tod
     assert patch_ids(client, as_user("officer3")) == before | {patch2["id"]}
     homes = all_pages(client, "/properties", as_user("officer3"))
     assert members(db, patch2["id"]) <= {h["uprn"] for h in homes}
-    # cover that starts tomorrow does not count today
-    future = client.post(
-        f"/patches/{patch2['id']}/covers",
-        headers=as_user("leader1"),
-        json={
-            "officer_id": client.get("/me", headers=as_user("officer1")).get_json()["id"],
-            "start_date": (today + timedelta(days=1)).isoformat(),
-            "end_date": (today + timedelta(days=2)).isoformat(),
-        },
-    )
+    # A patch is covered by one officer a day: another cover of those days is refused, and
+    # a cover for the patch's own officer lends it to nobody.
+    officer1_id = client.get("/me", headers=as_user("officer1")).get_json()["id"]
+    later = {
+        "officer_id": officer1_id,
+        "start_date": (today + timedelta(days=4)).isoformat(),
+        "end_date": (today + timedelta(days=6)).isoformat(),
+    }
+    url = f"/patches/{patch2['id']}/covers"
+    overlap = client.post(url, headers=as_user("leader1"), json=later)
+    assert "officer3" in assert_problem(overlap, 409, "cover-overlaps", "start_date")["detail"]
+    own = later | {"officer_id": patch2["officer_id"], "start_date": later["end_date"]}
+    assert_problem(client.post(url, headers=as_user("leader1"), json=own), 422, field="officer_id")
+    # cover that starts later does not count today
+    later["start_date"] = (today + timedelta(days=5)).isoformat()
+    future = client.post(url, headers=as_user("leader1"), json=later)
     assert future.status_code == 201
     assert patch2["id"] not in patch_ids(client, as_user("officer1"))
     # cancelling the cover takes the patch away again

@@ -99,7 +99,7 @@ RULES = {
     "POST /patches/{patch_id}/covers": Rule(
         LEADERS,
         scope="patch",
-        body={"officer_id": "{officer}", "start_date": "2031-01-01", "end_date": "2031-01-02"},
+        body={"officer_id": "{colleague}", "start_date": "2031-01-01", "end_date": "2031-01-02"},
     ),
     "DELETE /patches/{patch_id}/covers/{cover_id}": Rule(LEADERS, scope="patch"),
     "GET /absences": Rule(LEADERS),
@@ -259,8 +259,8 @@ def _make(client, headers, officer, uprn, ref, db) -> dict:
     person, version = db.execute(
         "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ?", [ref]
     ).fetchone()
-    for who in (officer, "admin"):  # two edits of one field: a conflict
-        edit = Outbox().make("tenant", person, "update", {"mobile": f"0770090{who[-1]}"}, version)
+    for n, who in enumerate((officer, "admin")):  # two edits of one field: a conflict
+        edit = Outbox().make("tenant", person, "update", {"mobile": f"07700 90070{n}"}, version)
         push(client, headers[who], edit)
     push(client, headers[officer], {"mutation_id": f"malformed-{officer}"})
     plan = client.post("/plans", json={"date": TOMORROW}, headers=headers[officer]).get_json()
@@ -331,9 +331,16 @@ def world(db_path, tokens, db):
             [patch_id],
         ).fetchone()
         values = _make(client, headers, officer, uprn, ref, db)
-        cover = client.post(
+        colleague_id = db.execute(
+            "SELECT id FROM users WHERE username = ?", [colleague]
+        ).fetchone()[0]
+        cover = client.post(  # lent to a colleague: a patch is never covered by its own
             f"/patches/{patch_id}/covers",
-            json={"officer_id": officer_id, "start_date": "2030-01-01", "end_date": "2030-01-02"},
+            json={
+                "officer_id": colleague_id,
+                "start_date": "2030-01-01",
+                "end_date": "2030-01-02",
+            },
             headers=headers["admin"],
         ).get_json()
         absence = client.post(
@@ -344,12 +351,10 @@ def world(db_path, tokens, db):
         ).get_json()
         # Accounts and devices changed by the matrix belong to a colleague, so the
         # callers' own tokens survive it.
-        colleague_id = db.execute(
-            "SELECT id FROM users WHERE username = ?", [colleague]
-        ).fetchone()[0]
         spare = login(db, colleague, demo.DEMO_PASSWORD, "spare phone")["device"]["id"]
         values.update(
             officer=officer_id,
+            colleague=colleague_id,
             user_id=colleague_id,
             team_id=team_id,
             patch_id=patch_id,
@@ -413,9 +418,9 @@ def patch_body(client, headers, values) -> dict:
 
 def filled(value, values):
     """A rule's body value with its placeholder filled: ``{officer}`` is the side's
-    officer, ``{fresh}`` a name not yet taken."""
-    if value == "{officer}":
-        return values["officer"]
+    officer, ``{colleague}`` another of their team, ``{fresh}`` a name not yet taken."""
+    if value in ("{officer}", "{colleague}"):
+        return values[value[1:-1]]
     return uuid.uuid4().hex[:12] if value == "{fresh}" else value
 
 

@@ -298,6 +298,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
     broken_path.write_bytes(b"not a database" * 512)
     spec = client.get("/openapi.json").get_json()
     officer1 = db.execute("SELECT id FROM users WHERE username = 'officer1'").fetchone()[0]
+    officer2 = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
     patch1 = db.execute(
         "SELECT id, boundary FROM patches WHERE officer_id = ?", [officer1]
     ).fetchone()
@@ -310,7 +311,7 @@ def test_every_documented_error_response_is_a_problem(big_app, as_user, db, db_p
     cover = client.post(
         f"/patches/{patch1[0]}/covers",
         headers=as_user("leader1"),
-        json={"officer_id": officer1, "start_date": "2030-01-01", "end_date": "2030-01-02"},
+        json={"officer_id": officer2, "start_date": "2030-01-01", "end_date": "2030-01-02"},
     ).get_json()
     absence = client.post(
         "/absences",

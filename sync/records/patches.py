@@ -192,15 +192,21 @@ def add_cover(
     reason: str | None = None,
 ) -> dict:
     """Officer X covers patch P from one date to another, inclusive (Europe/London days)."""
-    get_patch(db, caller, patch_id)
+    patch = get_patch(db, caller, patch_id)
     require_role(caller, codes.PATCH_MANAGER_ROLES, "arrange cover")
     _check_officer(db, officer_id, "officer_id")
     if end_date < start_date:
         raise ValidationFailed(
             "Cover cannot end before it starts.", errors={"end_date": ["Before start_date."]}
         )
+    if officer_id == patch["officer_id"]:
+        raise ValidationFailed(
+            "The patch is that officer's own: cover lends it to another officer.",
+            errors={"officer_id": ["Owns the patch."]},
+        )
     with write_transaction(db):
         _check_present(db, officer_id, start_date, end_date)
+        _check_uncovered(db, patch_id, start_date, end_date)
         cur = db.execute(
             """INSERT INTO patch_covers (patch_id, officer_id, start_date, end_date, reason,
                created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -215,6 +221,25 @@ def add_cover(
             ],
         )
     return get_cover(db, patch_id, cur.lastrowid)
+
+
+def _check_uncovered(db: Database, patch_id: int, first: date, last: date) -> None:
+    """``Conflict`` (``cover-overlaps``) when another cover of the patch holds one of these
+    days: a patch goes into one officer's plans a day, never two."""
+    held = db.execute(
+        "SELECT c.id, u.username, c.start_date, c.end_date FROM patch_covers c "
+        "JOIN users u ON u.id = c.officer_id WHERE c.patch_id = ? AND c.cancelled_at IS NULL "
+        "AND c.start_date <= ? AND c.end_date >= ? ORDER BY c.start_date",
+        [patch_id, last.isoformat(), first.isoformat()],
+    ).fetchone()
+    if held:
+        cover_id, officer, start, end = held
+        raise Conflict(
+            f"{officer} covers this patch from {start} to {end} (cover {cover_id}): cancel "
+            "that cover, or cover other days.",
+            code="cover-overlaps",
+            errors={"start_date": [f"Covered by {officer} from {start} to {end}."]},
+        )
 
 
 def _check_present(db: Database, officer_id: int, first: date, last: date) -> None:
