@@ -332,9 +332,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# A file named on the command line that cannot be read or written: a usage error (2),
+# said in one line, not a traceback.
+_FILE_ERRORS = (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except _FILE_ERRORS as exc:
+        print(f"doorstep: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -76,6 +76,10 @@ def test_cli_migrate_and_import_honour_doorstep_database(tmp_path):
     assert "inserted 0" in again.stdout and "unchanged 1" in again.stdout
     unknown = doorstep("import", str(tmp_path / "mystery.txt"), database=database)
     assert unknown.returncode == 2 and "--kind" in unknown.stderr
+    # A file that is not there is a usage error said in a line, not a traceback.
+    missing = doorstep("import", "nosuch.csv", "--kind", "accounts", database=database)
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+    assert missing.stderr == "doorstep: nosuch.csv: No such file or directory\n"
 
 
 def test_cli_create_user_then_log_in(tmp_path):
