@@ -34,6 +34,13 @@ class Parser(FlaskParser):
 
     def _raw_load_json(self, req):
         if not is_json_request(req):
+            if req.get_data(cache=True):  # a body, but not said to be JSON: not read as none
+                sent = req.mimetype or "no Content-Type"
+                abort(
+                    415,
+                    message=f"Send the body as application/json (it was sent as {sent}).",
+                    messages={"json": [f"Not application/json: {sent}."]},
+                )
             return missing
         try:
             return strict_json.loads(req.get_data(cache=True).decode("utf-8"), repair=True)
@@ -57,6 +64,13 @@ def if_match(record: str, read_from: str) -> dict:
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """flask-smorest's, with a JSON body's ``415`` (a body of another type) documented."""
+        load = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return load
+        return lambda func: self.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")(load(func))
 
     def errors(self, *statuses: int):
         """Document each status as a problem+json error response of this operation."""

@@ -222,3 +222,19 @@ def test_a_broken_chunked_body_is_a_bad_request(server):
         b"zz\r\n{}\r\n0\r\n\r\n",
     )
     assert_problem_over_http(answer, 400, "bad-request")
+
+
+def test_a_json_body_sent_as_another_type_is_415(client, as_user):
+    """Found by probing: a valid push sent as text/plain was answered 422 "Missing data for
+    required field", as if it had no body."""
+    body = json.dumps({"mutations": []})
+    for content_type in ("text/plain", "application/xml", None):
+        response = client.post(
+            "/sync/push", data=body, headers=as_user("officer1"), content_type=content_type
+        )
+        problem = assert_problem(response, 415, "unsupported-media-type")
+        assert "application/json" in problem["detail"] and "_body" in problem["errors"]
+    sent = client.post(
+        "/sync/push", data=body, headers=as_user("officer1"), content_type="application/json"
+    )
+    assert sent.status_code == 200
