@@ -11,8 +11,11 @@ from sync.records import breathing
 
 class PullQuerySchema(Schema):
     cursor = fields.String(
-        validate=validate.Length(1, 16384),
-        metadata={"description": "The `cursor` of the previous page; omit to bootstrap."},
+        validate=validate.Length(max=16384),
+        metadata={
+            "description": "The `cursor` of the previous page; omit to bootstrap (an empty "
+            "one is no cursor this server issued: `bad-cursor`)."
+        },
     )
     limit = Id(
         load_default=DEFAULT_LIMIT,

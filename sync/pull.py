@@ -147,7 +147,9 @@ def _state(db: Database, caller: Caller, cursor: str | None, secret: str, epoch:
     it says was held is theirs, and removals of it would name their records. (One of the
     caller's own earlier devices is theirs: signing in again makes a new device.)"""
     state = (
-        decode_cursor(cursor, secret) if cursor else {"e": epoch, "d": None, "b": {}, "n": set()}
+        decode_cursor(cursor, secret)
+        if cursor is not None
+        else {"e": epoch, "d": None, "b": {}, "n": set()}
     )
     issued_to = state.get("i")
     if issued_to is not None and issued_to != caller.device_id:

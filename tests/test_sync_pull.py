@@ -386,3 +386,10 @@ def test_another_users_cursor_is_refused(client, tokens):
         f"/sync/pull?cursor={officer1.cursor}", headers={"Authorization": f"Bearer {again}"}
     )
     assert answer.status_code == 200 and answer.get_json()["changes"] == []
+
+
+def test_an_empty_cursor_is_a_bad_cursor(client, as_user):
+    """Found by probing: ``?cursor=`` was 422 validation-failed, which a phone takes for a
+    bug of its own, rather than bad-cursor, on which it drops the cursor and bootstraps."""
+    response = client.get("/sync/pull?cursor=", headers=as_user("officer1"))
+    assert_problem(response, 422, "bad-cursor", "cursor")
