@@ -144,6 +144,12 @@ def test_the_urgency_order_puts_overdue_repairs_first_then_the_next_deadline(cli
     assert walk("hazard", 2) == [late, soon, later, fresh, routine]  # the default, unchanged
     overdue = client.get(f"/repairs?uprn={uprn}&order=urgency&due=overdue", headers=headers)
     assert [r["id"] for r in overdue.get_json()["items"] if r["id"] in mine] == [later, late]
+    # A key that is none of the order's (garbage, or the other order's) is refused, naming
+    # after: it would sort past every repair and look like the end of the queue.
+    hazard_key = client.get("/repairs?limit=1", headers=headers).get_json()["next_after"]
+    for order, after in (("hazard", "garbage"), ("urgency", "garbage"), ("urgency", hazard_key)):
+        refused = client.get(f"/repairs?order={order}&after={quote(after)}", headers=headers)
+        assert_problem(refused, 422, field="after")
 
 
 def test_the_queue_filters_by_area_and_state_on_the_server(client, as_user, db):

@@ -15,6 +15,7 @@ hazard class and age). Deadlines are computed when asked, so the urgency order i
 out over every repair the filters keep, then paged by its key.
 """
 
+import re
 from collections import defaultdict
 from datetime import UTC, date, datetime
 
@@ -23,6 +24,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller, scope_clause, visible_patch_ids
 from sync.clock import london_today
+from sync.errors import ValidationFailed
 from sync.records import repairs
 from sync.records.properties import ADDRESS, active_markers, one_line
 from sync.store.pages import page, postcode_clause
@@ -150,6 +152,15 @@ def _hazard_key(repair: dict) -> str:
     return f"{_RANK.get(repair['hazard_class'], 2)}|{repair['observed_at']}|{repair['id']}"
 
 
+# The forms of ``queue_key`` in each order (urgency's, then hazard's), to refuse an
+# ``after`` that is none: it would sort past every repair and look like the end.
+_HAZARD_KEY = r"[0-2]\|[0-9]{4}-[0-9]{2}-[0-9]{2}T[^|]+\|[^|]+"
+_KEYS = {
+    True: re.compile(_HAZARD_KEY),
+    False: re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}T[^|]+|~)\|" + _HAZARD_KEY),
+}
+
+
 def urgency_key(repair: dict) -> str:
     """The earliest deadline still running (overdue ones are in the past, so they come
     first), then hazard class and age; ``~`` sorts after any date."""
@@ -199,6 +210,11 @@ def queue(
     rank = "CASE r.hazard_class WHEN 'emergency' THEN 0 WHEN 'significant' THEN 1 ELSE 2 END"
     keyed = f"({rank}) || '|' || r.observed_at || '|' || r.id"
     by_hazard = order == "hazard"
+    if after is not None and not _KEYS[by_hazard].fullmatch(after):
+        raise ValidationFailed(
+            f"after must be the queue_key of the last repair of a page in {order} order.",
+            errors={"after": [f"Not a queue_key of the {order} order."]},
+        )
     if by_hazard and after is not None:
         clauses.append(f"{keyed} > ?")
         args.append(after)
