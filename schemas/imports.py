@@ -36,7 +36,9 @@ class RowWarningSchema(Schema):
     message = fields.String()
 
 
-class ImportRunSchema(Schema):
+class ImportRunSummarySchema(Schema):
+    """An import run's counts (the list); ``ImportRunSchema`` adds its rows by line."""
+
     id = Id()
     kind = fields.String()
     format = fields.String()
@@ -50,10 +52,13 @@ class ImportRunSchema(Schema):
     updated = Id()
     unchanged = Id()
     rejected = Id()
+    warnings = Id(metadata={"description": "Stored rows that break a rule of law."})
+
+
+class ImportRunSchema(ImportRunSummarySchema):
     errors = fields.List(
         fields.Nested(RowErrorSchema), metadata={"description": "Bad rows by line (first 1,000)."}
     )
-    warnings = Id(metadata={"description": "Stored rows that break a rule of law."})
     warning_lines = fields.List(
         fields.Nested(RowWarningSchema),
         metadata={"description": "Each warning by line and rule (first 1,000)."},
@@ -64,4 +69,4 @@ class ImportRunListQuerySchema(PageQuerySchema):
     after = Id()
 
 
-ImportRunPageSchema = page_schema(ImportRunSchema, fields.Integer)
+ImportRunPageSchema = page_schema(ImportRunSummarySchema, fields.Integer)

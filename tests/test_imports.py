@@ -247,6 +247,10 @@ def test_import_over_http_is_admin_only_and_reports_rows(client, as_user):
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 3)
     runs = client.get("/imports", headers=as_user("admin")).get_json()["items"]
     assert runs[0]["id"] == again["id"]
+    # The list gives each run's counts; its bad rows are at its own address, not an empty
+    # list that says there were none.
+    listed = next(r for r in runs if r["id"] == body["id"])
+    assert listed["rejected"] == 3 and "errors" not in listed
     detail = client.get(f"/imports/{body['id']}", headers=as_user("admin")).get_json()
     assert len(detail["errors"]) == 3
     assert_problem(
