@@ -3,7 +3,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from routing import priority
-from schemas.common import Day, Id
+from schemas.common import FIRST_DAY, LAST_DAY, Day, Id
+from sync.clock import london_today
 from sync.casework import days
 
 CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
@@ -102,9 +103,19 @@ class AppointmentSchema(Schema):
             raise ValidationError({"to": ["Before from."]})
 
 
+def _not_past(day) -> None:
+    """Plans are for today or later: phones hold no past day's plan, so it would reach no
+    one (days are England's)."""
+    if day < london_today():
+        raise ValidationError("A plan is for today or a later day.")
+
+
+PLAN_DAY = [validate.Range(FIRST_DAY, LAST_DAY), _not_past]
+
+
 class PlanRequestSchema(Schema):
     officer_id = Id(metadata={"description": "Default: me (officers)."})
-    date = Day(required=True)
+    date = Day(required=True, validate=PLAN_DAY, metadata={"description": "Today or later."})
     start = fields.Nested(
         PlaceSchema,
         metadata={"description": "Default: the officer's base (else the middle of their homes)."},
@@ -279,7 +290,11 @@ class AbsenceSchema(Schema):
 
 
 class WeekPlanRequestSchema(Schema):
-    start = Day(required=True, metadata={"description": "The first day (a Monday, say)."})
+    start = Day(
+        required=True,
+        validate=PLAN_DAY,
+        metadata={"description": "The first day (a Monday, say): today or later."},
+    )
     days = fields.Integer(load_default=5, validate=validate.Range(1, 7))
     officer_ids = fields.List(Id(), metadata={"description": "Default: the team's officers."})
     mode = fields.String(load_default="car", validate=validate.OneOf(["car", "walk"]))

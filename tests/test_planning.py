@@ -535,3 +535,15 @@ def test_a_plan_starting_in_the_lunch_window_takes_lunch_only_if_it_still_fits(
     else:
         (began,) = taken
         assert lunch[0] <= began.strftime("%H:%M") <= lunch[1]
+
+
+def test_a_plan_is_for_today_or_later(client, as_user, db):
+    """Found by probing: a plan for last week was made, and reached no phone."""
+    team_id = db.execute("SELECT team_id FROM users WHERE username = 'leader1'").fetchone()[0]
+    past = (london_today() - timedelta(days=1)).isoformat()
+    answer = client.post("/plans", json={"date": past}, headers=as_user("officer1"))
+    assert "today or a later day" in str(assert_problem(answer, 422, field="date"))
+    week = client.post(
+        f"/teams/{team_id}/week-plan", json={"start": past, "days": 2}, headers=as_user("leader1")
+    )
+    assert_problem(week, 422, field="start")
