@@ -65,6 +65,20 @@ def test_team_leaders_see_their_teams_conflicts_and_resolve_them(client, as_user
     )
     done = client.get("/sync/conflicts?status=resolved", headers=as_user("leader1")).get_json()
     assert [c["id"] for c in done["items"]] == [conflict["id"]]
+    # The housing system sends another number before it has the chosen one: the value the
+    # review chose is kept, and the clash says so: chosen in review, by whom, seen when.
+    row = dict(next(db.query("SELECT * FROM tenants WHERE person_ref = ?", [person])))
+    keys = ("person_ref", "tenancy_ref", "first_name", "last_name", "preferred_contact")
+    line = {k: row[k] for k in keys} | {"mobile": "07700 900703", "preferred_contact": "letter"}
+    client.post(
+        "/imports?kind=tenants&format=jsonl", data=json.dumps(line), headers=as_user("admin")
+    )
+    clash = client.get("/sync/conflicts", headers=as_user("leader1")).get_json()["items"]
+    assert [(c["rule"], c["kept_value"]) for c in clash] == [
+        ("import-kept-phone-edit", "07700 900702")
+    ]
+    assert (clash[0]["kept_source"], clash[0]["kept_by_username"]) == ("review", "leader1")
+    assert clash[0]["kept_at"] == conflict["other_at"]
 
 
 def test_concurrent_resolves_of_one_conflict_apply_once(app, as_user, db):

@@ -114,6 +114,8 @@ def resolve_conflict(db: Database, caller: Caller, conflict_id: int, choose: str
                 version=version,
                 source="review",
                 changed_by=caller.user_id,
+                # When the value chosen was seen: a later clash says so of the kept value.
+                observed_at=conflict["other_at"],
                 pending_hms=conflict["other_source"] == "device",
             )
             changes.touch(db, record.entity_type, entity_id, record.uprn_of(db, entity_id))

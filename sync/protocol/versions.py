@@ -281,7 +281,12 @@ def protect_pending_edits(
             field=field,
             uprn=uprn,
             rule="import-kept-phone-edit",
-            kept=(stored[field], "device", meta["changed_by"], meta["observed_at"]),
+            kept=(
+                stored[field],
+                meta["source"],
+                meta["changed_by"],
+                meta["observed_at"] or meta["changed_at"],
+            ),
             other=(incoming.get(field), "import", None, utc_now()),
         )
         incoming[field] = stored[field]
