@@ -4,8 +4,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from routing import priority
 from schemas.common import FIRST_DAY, LAST_DAY, Day, Id
-from sync.clock import london_today
 from sync.casework import days
+from sync.clock import london_today
 
 CLOCK = validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$", error="A time as HH:MM.")
 
