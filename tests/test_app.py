@@ -250,3 +250,39 @@ def test_a_worker_hides_the_loaded_app_from_the_cycle_collector():
         assert gc.get_freeze_count() > before
     finally:
         gc.unfreeze()
+
+
+def test_processes_starting_at_once_migrate_once(tmp_path):
+    """Found by probing: gunicorn's workers, started on a database with a migration
+    pending, both applied it; the second failed recording it, and a worker that fails to
+    boot stops gunicorn. Eight processes open a new database at once, every migration
+    pending: one migrates, the others wait for it, and each migration is recorded once."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "d.db"
+    code = "import sys; from sync.store.db import open_database; open_database(sys.argv[1])"
+    root = Path(__file__).resolve().parent.parent
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(path)],
+            cwd=root,
+            env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(8)
+    ]
+    failures = []
+    for proc in procs:
+        code = proc.wait(timeout=120)
+        said = proc.stderr.read()
+        proc.stderr.close()
+        if code:
+            failures.append(said[-500:])
+    assert failures == []
+    db = connect(path)
+    names = [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations")]
+    alone = open_database(tmp_path / "alone.db")
+    expected = [r[0] for r in alone.execute("SELECT name FROM _sqlite_migrations")]
+    assert sorted(names) == sorted(expected) and migrations.pending(db) == []

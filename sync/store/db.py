@@ -2,6 +2,7 @@
 migrations."""
 
 import contextlib
+import fcntl
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,10 +37,33 @@ def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Databas
 
 
 def migrate(db: Database) -> list[str]:
-    """Apply pending migrations; return the names applied."""
-    pending = [m.name for m in migrations.pending(db)]
-    migrations.apply(db)
+    """Apply pending migrations; return the names applied. Processes that open the
+    database at once (gunicorn's workers, starting after an upgrade) take turns: one
+    migrates while the others wait, then find nothing pending (two at once would both
+    apply a migration, and the second fail recording it: a worker that fails to boot
+    stops gunicorn)."""
+    if not migrations.pending(db):
+        return []
+    with _migrating(db):
+        pending = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)
     return pending
+
+
+@contextlib.contextmanager
+def _migrating(db: Database) -> Iterator[None]:
+    """An exclusive lock for migrating, held by one process at a time: ``flock`` on a file
+    beside the database (``<database>.lock``); none for a database in memory."""
+    path = next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
+    if not path:
+        yield
+        return
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def open_database(path: str | Path) -> Database:
