@@ -176,7 +176,7 @@ def _one(
         kind, op, payload = _check(batch.caller, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
-        batch.clock_flag = _clamp_observed(clean, batch.now)
+        batch.clock_flag = _clamp_observed(clean, batch)
         if kind.writes_now:
             with batch.db.atomic():
                 outcome = op.apply(batch, clean, payload)
@@ -205,19 +205,20 @@ def _one(
     return result
 
 
-def _clamp_observed(clean: dict, received: datetime) -> str | None:
+def _clamp_observed(clean: dict, batch: Batch) -> str | None:
     """An ``observed_at`` more than ``CLOCK_AHEAD`` past the time the server received the
     push, or more than ``CLOCK_BEHIND`` before it, is the phone's clock, not the officer:
     the record is kept, but at the time of receipt (in the phone's own UTC offset, as it
     sent it), so no legal clock runs from a time that has not come yet, or from 1970.
     The flag it is kept with (``clock-ahead``, ``clock-behind``), or None."""
     observed = clean["observed_at"]
-    flag = clock_wrong(observed, received)
-    if flag is None:
+    earliest, latest = batch.believable
+    if earliest <= observed <= latest:  # what phones send: two comparisons, no arithmetic
         return None
+    received = batch.now
     clean["observed_at"] = received.astimezone(observed.tzinfo)
     clean["observed_iso"] = iso(received)
-    return flag
+    return clock_wrong(observed, received)
 
 
 def _envelope(raw) -> tuple[dict | None, dict]:

@@ -22,7 +22,7 @@ from sqlite_utils import Database
 
 from sync.access.scope import Caller, granted_homes, visible_patch_ids
 from sync.checks import Record
-from sync.clock import LONDON, iso
+from sync.clock import CLOCK_AHEAD, CLOCK_BEHIND, LONDON, iso
 from sync.errors import DoorstepError
 from sync.protocol import outbox
 from sync.protocol.homes import Home, Homes
@@ -72,6 +72,8 @@ class Batch:
         # What the caller's phone holds, from the cursor it sent: bucket -> seq (sync.pull).
         self.pulled = pulled or {}
         self.now_iso = iso(now)
+        # The times a phone's record may carry and be believed (sync.clock.clock_wrong).
+        self.believable = (now - CLOCK_BEHIND, now + CLOCK_AHEAD)
         self.today = now.astimezone(LONDON).date().isoformat()
         self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
         self.numbers = changes.Numbers(db)
