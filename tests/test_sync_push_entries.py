@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tests.phone import Outbox, home_of, push
+from tests.phone import Outbox, home_of, push, visit
 
 MALFORMED = [
     None,
@@ -205,3 +205,29 @@ def test_a_resend_is_a_duplicate_however_its_fields_are_ordered_or_its_null_sent
     changed = again | {"payload": sent["payload"] | {"outcome": "no_access"}}
     (third,) = push(client, as_user("officer1"), changed)["results"]
     assert third["status"] == "rejected" and third["code"] == "mutation-id-reused"
+
+
+def test_a_malformed_mutation_still_reaches_the_acknowledged_sequence(client, as_user, db):
+    """A rejected envelope (no UTC offset, no mutation id) has arrived all the same: a phone
+    that waited for acknowledged_seq to pass it would resend it for ever."""
+    uprn, ref = home_of(db, "officer1")
+    box = Outbox()
+    m1, m2, m3, m4 = (visit(box, uprn, ref) for _ in range(4))
+    m2["observed_at"] = "2026-11-25T10:00:00"
+    m3["mutation_id"] = None
+    first = push(client, as_user("officer1"), m1, m2, m3, m4)
+    assert [r["status"] for r in first["results"]] == [
+        "applied",
+        "rejected",
+        "rejected",
+        "applied",
+    ]
+    assert first["acknowledged_seq"] == 4
+    # What has no usable number of its own is stored, but moves nothing.
+    m5, m6 = visit(box, uprn, ref), visit(box, uprn, ref)
+    m5["device_seq"] = "5"
+    assert push(client, as_user("officer1"), m5, m6)["acknowledged_seq"] == 4
+    seqs = db.execute(
+        "SELECT device_seq FROM mutations WHERE status = 'rejected' ORDER BY id"
+    ).fetchall()
+    assert [s[0] for s in seqs] == [2, 3, None]
