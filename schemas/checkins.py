@@ -1,8 +1,8 @@
 """Lone working: officers overdue at a visit, and clearing an alert."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 
-from schemas.common import Id
+from schemas.common import Id, Note
 
 
 class AlertSchema(Schema):
@@ -29,7 +29,7 @@ class AlertSchema(Schema):
 
 
 class ClearAlertSchema(Schema):
-    note = fields.String(required=True, validate=validate.Length(1, 2000))
+    note = Note(required=True)
 
 
 class ClearedAlertSchema(Schema):

@@ -54,6 +54,23 @@ class Name(fields.String):
         return text
 
 
+class Note(fields.String):
+    """What a person did or decided, in their words: 1 to ``max_len`` characters, not blank
+    (a note of spaces says nothing, and a record that needs one must say something)."""
+
+    def __init__(self, max_len: int = 2000, **kwargs):
+        kwargs.setdefault("validate", validate.Length(1, max_len))
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            raise ValidationError("May not be blank: say what was done.")
+        if "\x00" in text:
+            raise ValidationError("May not hold a NUL character.")
+        return text
+
+
 class ProblemSchema(Schema):
     """An RFC 9457 problem document (``application/problem+json``)."""
 

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id, PageQuerySchema, page_schema
+from schemas.common import Id, Note, PageQuerySchema, page_schema
 from sync import codes
 
 
@@ -63,7 +63,7 @@ class FollowUpSchema(Schema):
 
 
 class ClearFlagSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(1, 2000))
+    reason = Note(required=True)
 
 
 class ClearedFlagSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from schemas.common import Id, PageQuerySchema, page_schema
+from schemas.common import Id, Note, PageQuerySchema, page_schema
 from sync import kinds
 from sync.pull import DEFAULT_LIMIT, MAX_LIMIT
 from sync.push import ENVELOPE, MAX_BATCH
@@ -284,8 +284,4 @@ FlagPageSchema = page_schema(FlagSchema, Id)
 
 
 class FlagReviewSchema(Schema):
-    note = fields.String(
-        required=True,
-        validate=validate.Length(1, 2000),
-        metadata={"description": "What the leader found and did."},
-    )
+    note = Note(required=True, metadata={"description": "What the leader found and did."})

@@ -336,12 +336,19 @@ def test_team_leader_reviews_and_reassigns_and_the_phone_lets_the_patch_go(
         console.get_by_role("heading", name="Warning markers awaiting approval (1)")
     ).to_be_visible()
     console.screenshot(path=SHOTS / "console-review.png", full_page=True)
+    # An alert is not cleared without a note of what was done.
+    console.get_by_role("button", name="is safe: clear the alert").click()
+    expect(console.get_by_text("say what was done")).to_be_visible(timeout=WAIT)
+    expect(console.get_by_role("heading", name="Lone working alerts (1)")).to_be_visible()
     for button, after in [
         ("Use other value", "Conflicts (0)"),
         ("is safe: clear the alert", "Lone working alerts (0)"),
         ("Approve", "Warning markers awaiting approval (0)"),
         ("as reviewed", "Rejected records (0)"),
     ]:
+        if "alert" in button:
+            note = console.locator("input[aria-label^='What was done about']")
+            note.fill("Phoned: safe, forgot to check out.")
         console.get_by_role("button", name=button).click()
         expect(console.get_by_role("heading", name=after)).to_be_visible(timeout=WAIT)
     leader = api_login(base, "leader1")

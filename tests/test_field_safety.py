@@ -248,6 +248,10 @@ def test_an_officer_overdue_at_a_visit_alerts_their_team_leader(client, as_user,
     push(client, as_user("officer1"), silent)
     url = f"/lone-working/alerts/{silent['entity_id']}/clear"
     assert_problem(client.post(url, json={"note": "x"}, headers=as_user("leader2")), 404)
+    # A note of nothing is refused: a cleared alert says what was done.
+    for blank in ("", "   ", "\n"):
+        refused = client.post(url, json={"note": blank}, headers=as_user("leader1"))
+        assert_problem(refused, 422, field="note")
     note = {"note": "Phoned: safe, forgot to check out."}
     cleared = client.post(url, json=note, headers=as_user("leader1"))
     assert cleared.get_json() == {"id": silent["entity_id"], "cleared": True}

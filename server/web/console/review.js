@@ -135,7 +135,8 @@ function clearNote(alert, act) {
   const who = alert.display_name || alert.username;
   const note = h("input", { type: "text", maxlength: 2000, "aria-label": `What was done about ${who}`, placeholder: "Phoned: safe" });
   const button = h("button.danger", { type: "button", "aria-label": `${who} is safe: clear the alert` }, `${who} is safe: clear`);
-  button.addEventListener("click", () => act("POST", `/lone-working/alerts/${alert.id}/clear`, { note: note.value.trim() || "Contacted the officer: safe." }, "Alert cleared.")());
+  // No note, no clearing: the server refuses a blank one, and says so (as the banner does).
+  button.addEventListener("click", () => act("POST", `/lone-working/alerts/${alert.id}/clear`, { note: note.value.trim() }, "Alert cleared.")());
   return h("span", note, " ", button);
 }
 
