@@ -212,6 +212,13 @@ def test_whole_file_problems_write_nothing(tmp_path):
         (b"uprn,colour\n1,red\n", "unknown-columns"),
         (b"", "empty-file"),
         ("uprn\n1\n".encode("utf-16"), "bad-encoding"),
+        # Found by probing: a quote never closed took every later row into one cell, and
+        # the import said "read 1, rejected 0".
+        (
+            PROPERTIES_CSV.replace('Flat 1, Kennet House"', "Flat 1, Kennet House").encode(),
+            "malformed-csv",
+        ),
+        (PROPERTIES_CSV.replace('Kennet House"', 'Kennet" House').encode(), "malformed-csv"),
     ):
         try:
             run(db, data, "properties")
@@ -220,6 +227,21 @@ def test_whole_file_problems_write_nothing(tmp_path):
         else:
             raise AssertionError("expected a whole-file error")
     assert db.execute("SELECT count(*) FROM import_runs").fetchone()[0] == 0
+
+
+def test_a_csv_row_is_reported_by_the_line_it_starts_on_whatever_its_length(tmp_path):
+    """A quoted cell over lines is one record, reported where it starts; a cell past the
+    csv module's own limit (131,072 characters) is refused by its field's length, by line
+    (it was a 500)."""
+    db = open_database(tmp_path / "empty.db")
+    lines = PROPERTIES_CSV.splitlines()
+    spanning = (
+        lines[0] + "\n" + '900000000007,"Flat 2\nKennet House",,,Trowbridge,X,51.3,-2.2,castle,,1'
+    )
+    huge = f'900000000008,"{"x" * 200_000}",,,Trowbridge,BA14 8AA,51.32,-2.21,dwelling,,2'
+    result = run(db, spanning + "\n" + huge + "\n", "properties")
+    assert [e["line"] for e in result["errors"]] == [2, 4]
+    assert "address_line_1" in result["errors"][1]["errors"]
 
 
 def test_jsonl_lines_that_are_not_objects_are_reported(tmp_path):

@@ -10,6 +10,10 @@ from sync.intake.store import Kind
 from sync.store import strict_json
 
 FORMATS = ("csv", "jsonl")
+# A cell may be as long as the file (the csv module's own limit, 131,072 characters, made a
+# long cell an error of the module rather than a row refused by its field's length). The
+# limit is the process's: the import is its only reader of CSV.
+csv.field_size_limit(2**31 - 1)
 
 
 def guess_format(filename: str) -> str | None:
@@ -45,6 +49,7 @@ def read_records(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict 
     are wanted. Whole-file problems raise ``ValidationFailed`` at once."""
     text = _decode(data)
     if fmt == "csv":
+        _check_quoting(text)
         reader = csv.reader(io.StringIO(text, newline=""))
         header = next(reader, [])
         if not header:
@@ -71,18 +76,40 @@ def read_records(data: bytes, fmt: str, kind: Kind) -> Iterator[tuple[int, dict 
     return _jsonl_rows(text)
 
 
+def _check_quoting(text: str) -> None:
+    """The whole file's quoting, before any row is stored: a quoted cell never closed
+    would take every row after it into itself, and text after a closing quote would be
+    run on into the cell. Either refuses the file (``malformed-csv``), naming the line
+    its record starts on; nothing is imported."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for _ in reader:
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ValidationFailed(
+            f"Line {start}: the CSV's quoting is broken ({exc}): a quoted cell is never "
+            "closed, or text follows its closing quote. Nothing was imported.",
+            code="malformed-csv",
+            errors={"file": [f"Line {start}: {exc}."]},
+        ) from None
+
+
 def _csv_rows(reader, header: list[str]) -> Iterator[tuple[int, dict | None, str]]:
+    """Each record with the line it starts on (a quoted cell may run over lines)."""
     width = len(header)
+    start = reader.line_num + 1
     for cells in reader:
+        line, start = start, reader.line_num + 1
         if not cells:  # a blank line
             continue
         if len(cells) > width:
-            yield reader.line_num, None, "More cells than the header has columns."
+            yield line, None, "More cells than the header has columns."
             continue
         row = {k: v or None for k, v in zip(header, cells, strict=False)}  # empty: missing
         for k in header[len(cells) :]:
             row[k] = None
-        yield reader.line_num, row, ""
+        yield line, row, ""
 
 
 def _jsonl_rows(text: str) -> Iterator[tuple[int, dict | None, str]]:
