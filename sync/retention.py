@@ -116,6 +116,13 @@ def _delete_under(db: Database, ref: str) -> None:
     A promise goes before the visit that made it (its id is the visit's)."""
     tables = [k.table for k in PURGED if k.table != "tenancies"]
     tables.sort(key=lambda table: table != "promises")
+    # A letter of another tenancy addressed to one of its tenants (a tenant who moved, or
+    # a row the housing system got wrong) keeps its letter, addressed to no one now.
+    db.execute(
+        "UPDATE letters SET person_ref = NULL WHERE tenancy_ref != ? AND person_ref IN "
+        "(SELECT person_ref FROM tenants WHERE tenancy_ref = ?)",
+        [ref, ref],
+    )
     for table in [*_HISTORY, *tables]:
         db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
 

@@ -50,6 +50,27 @@ def test_purge_deletes_what_is_past_retention_and_phones_drop_it(db, client, tok
     assert db.execute("SELECT count(*) FROM audit_log").fetchone()[0] == 0
 
 
+def test_a_letter_to_a_purged_tenant_of_another_tenancy_stays_addressed_to_no_one(db):
+    """Found by probing: a letter of one tenancy addressed to a tenant of another (a tenant
+    who moved, or stored before the import checked it) made that tenancy's purge fail on
+    the foreign key, every night, so nothing was ever purged."""
+    ref, _, ended = _ended_tenancy(db)
+    person = db.execute("SELECT person_ref FROM tenants WHERE tenancy_ref = ?", [ref]).fetchone()
+    other = db.execute("SELECT tenancy_ref FROM tenancies WHERE end_date IS NULL").fetchone()[0]
+    db.execute(
+        "INSERT INTO letters (letter_ref, tenancy_ref, person_ref, sent_on, type, "
+        "imported_at, updated_at) "
+        "VALUES ('L-MOVED', ?, ?, '2026-01-05', 'arrears_letter', '2026-01-06', '2026-01-06')",
+        [other, person[0]],
+    )
+    db.conn.commit()
+    now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
+    purge(db, Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1), now=now)
+    assert not db.execute("SELECT 1 FROM tenancies WHERE tenancy_ref = ?", [ref]).fetchone()
+    kept = db.execute("SELECT tenancy_ref, person_ref FROM letters WHERE letter_ref = 'L-MOVED'")
+    assert kept.fetchone() == (other, None)
+
+
 SEEN = "Bruising on her arm; said her ex-partner 7c2e calls at night"
 
 

@@ -74,6 +74,9 @@ def test_transactions_import_checks_each_row_and_is_idempotent_by_reference(db):
 def test_letters_import_names_a_known_tenant(db):
     ref, _, _ = _in_arrears(db)
     person = db.execute("SELECT person_ref FROM tenants WHERE tenancy_ref = ?", [ref]).fetchone()
+    stranger = db.execute(
+        "SELECT person_ref FROM tenants WHERE tenancy_ref != ? LIMIT 1", [ref]
+    ).fetchone()[0]
     header = "letter_ref,tenancy_ref,person_ref,sent_on,type,description\n"
     run = _import(
         db,
@@ -81,14 +84,19 @@ def test_letters_import_names_a_known_tenant(db):
         + f"LX1,{ref},{person[0]},2026-01-05,arrears_letter,\n"
         + f"LX2,{ref},,2026-01-05,rent_statement,Quarterly\n"
         + f"LX3,{ref},P-NOBODY,2026-01-05,arrears_letter,\n"
-        + f"LX4,{ref},,2026-01-05,a_postcard,\n",
+        + f"LX4,{ref},,2026-01-05,a_postcard,\n"
+        # Found by probing: a tenant of another tenancy was taken, and that tenancy's
+        # purge then failed on the letter for good.
+        + f"LX5,{ref},{stranger},2026-01-05,arrears_letter,\n",
         kind="letters",
     )
-    assert (run["inserted"], run["rejected"]) == (2, 2)
+    assert (run["inserted"], run["rejected"]) == (2, 3)
     assert {e["line"]: list(e["errors"]) for e in run["errors"]} == {
         4: ["person_ref"],
         5: ["type"],
+        6: ["person_ref"],
     }
+    assert "do not go together" in run["errors"][2]["errors"]["person_ref"][0]
 
 
 # --- the demo's history ------------------------------------------------------------------

@@ -432,6 +432,7 @@ KINDS: dict[str, Kind] = {
             references=(
                 ("uprn", "properties", "uprn"),
                 ("tenancy_ref", "tenancies", "tenancy_ref"),
+                (("tenancy_ref", "uprn"), "tenancies", ("tenancy_ref", "uprn")),
             ),
             sync_entity=lambda r, _: ("marker", r["marker_ref"], r["uprn"]),
         ),
@@ -465,6 +466,7 @@ KINDS: dict[str, Kind] = {
             references=(
                 ("tenancy_ref", "tenancies", "tenancy_ref"),
                 ("person_ref", "tenants", "person_ref"),
+                (("person_ref", "tenancy_ref"), "tenants", ("person_ref", "tenancy_ref")),
             ),
         ),
     )

@@ -38,8 +38,9 @@ class Kind:
     row: Row  # the columns, and how each is checked
     # Columns of ``table`` filled from a row (after ``derive``), compared for idempotence.
     columns: tuple[str, ...]
-    # (row field, table, column) that must already exist.
-    references: tuple[tuple[str, str, str], ...] = ()
+    # (row field, table, column) that must already exist; fields and columns may be
+    # tuples, for values that must exist together (a tenant of that very tenancy).
+    references: tuple[tuple, ...] = ()
     # Rows name a tenancy: each batch reads their tenancies' homes and rents at once
     # (``Tenancies``), for ``derive`` and ``sync_entity``.
     reads_tenancies: bool = False
@@ -272,28 +273,39 @@ def store_batch(
 
 
 def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) -> dict:
-    """Errors for rows that point at something the database does not hold."""
+    """Errors for rows that point at something the database does not hold (named on the
+    reference's first field, once: the first reference it fails)."""
     errors: dict[int, dict] = {}
-    for fieldname, table, column in kind.references:
-        wanted = {r[fieldname] for _, r in rows if r.get(fieldname) is not None}
+    for fields, table, columns in kind.references:
+        fields = (fields,) if isinstance(fields, str) else fields
+        columns = (columns,) if isinstance(columns, str) else columns
+
+        def value(row, fields=fields):
+            return tuple(row.get(f) for f in fields)
+
+        wanted = {value(r) for _, r in rows if None not in value(r)}
         present: set = set()
-        values = sorted(wanted)
-        for start in range(0, len(values), CHUNK):
-            chunk = values[start : start + CHUNK]
+        firsts = sorted({v[0] for v in wanted})
+        for start in range(0, len(firsts), CHUNK):
+            chunk = firsts[start : start + CHUNK]
             present.update(
-                v
-                for (v,) in db.execute(
-                    f"SELECT {column} FROM {table} WHERE {column} IN "
+                tuple(found)
+                for found in db.execute(
+                    f"SELECT {', '.join(columns)} FROM {table} WHERE {columns[0]} IN "
                     f"({','.join('?' * len(chunk))})",
                     chunk,
                 )
             )
         for line, row in rows:
-            if row.get(fieldname) is not None and row[fieldname] not in present:
-                errors.setdefault(line, {})[fieldname] = [
-                    f"No {SINGULAR.get(table, table)} with "
-                    f"{column} {row[fieldname]!r}; import {table} first."
-                ]
+            got = value(row)
+            if None in got or got in present or fields[0] in errors.get(line, {}):
+                continue
+            said = ", ".join(f"{c} {v!r}" for c, v in zip(columns, got, strict=True))
+            errors.setdefault(line, {})[fields[0]] = [
+                f"No {SINGULAR.get(table, table)} with {said}; import {table} first."
+                if len(fields) == 1
+                else f"No {SINGULAR.get(table, table)} with {said}: they do not go together."
+            ]
     return errors
 
 
