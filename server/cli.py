@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 import sys
+import tarfile
 from datetime import date
 from pathlib import Path
 
@@ -32,6 +33,7 @@ def cmd_import(args) -> int:
     from sync.store.db import open_database
 
     path = Path(args.file)
+    data = path.read_bytes()  # a file not there is said first (cli.main: exit 2)
     kind = args.kind or guess_kind(path.name)
     fmt = args.format or guess_format(path.name)
     if kind is None or fmt is None:
@@ -41,7 +43,7 @@ def cmd_import(args) -> int:
         return 2
     db = open_database(_database(args))
     try:
-        run = import_file(db, path.read_bytes(), kind=kind, fmt=fmt, source=path.name)
+        run = import_file(db, data, kind=kind, fmt=fmt, source=path.name)
     except ValidationFailed as exc:
         print(f"{path}: {exc.detail}", file=sys.stderr)
         return 1
@@ -201,7 +203,7 @@ def cmd_restore(args) -> int:
 
     try:
         done = restore(Path(args.file), Path(_database(args)), _blob_dir(args))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, tarfile.TarError) as exc:  # not a tar, or cut short
         print(f"cannot restore {args.file}: {exc}", file=sys.stderr)
         return 1
     print(

@@ -74,12 +74,24 @@ def test_cli_migrate_and_import_honour_doorstep_database(tmp_path):
     assert "homes in no patch: 1," in result.stdout  # no patches exist yet
     again = doorstep("import", str(csv), database=database)
     assert "inserted 0" in again.stdout and "unchanged 1" in again.stdout
-    unknown = doorstep("import", str(tmp_path / "mystery.txt"), database=database)
+    mystery = tmp_path / "mystery.txt"
+    mystery.write_text("uprn\n1\n")
+    unknown = doorstep("import", str(mystery), database=database)
     assert unknown.returncode == 2 and "--kind" in unknown.stderr
     # A file that is not there is a usage error said in a line, not a traceback.
-    missing = doorstep("import", "nosuch.csv", "--kind", "accounts", database=database)
-    assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
-    assert missing.stderr == "doorstep: nosuch.csv: No such file or directory\n"
+    for named in (("nosuch.csv", "--kind", "accounts"), ("nosuch.txt",)):
+        missing = doorstep("import", *named, database=database)
+        assert missing.returncode == 2 and "Traceback" not in missing.stderr, missing.stderr
+        assert missing.stderr == f"doorstep: {named[0]}: No such file or directory\n"
+    # Not a backup, and no database to back up: said in a line, nothing made.
+    junk = tmp_path / "junk.tar"
+    junk.write_bytes(b"not a tar file" * 100)
+    refused = doorstep("restore", str(junk), database=database)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    nothing = tmp_path / "nothere.db"
+    backup = doorstep("backup", str(tmp_path / "b.tar"), database=nothing)
+    assert backup.returncode == 2 and "Traceback" not in backup.stderr, backup.stderr
+    assert not nothing.exists() and not (tmp_path / "b.tar").exists()
 
 
 def test_cli_create_user_then_log_in(tmp_path):

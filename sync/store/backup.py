@@ -32,6 +32,8 @@ MANIFEST = "doorstep-backup.json"
 
 def backup(db_path: Path, blob_root: Path, dest: Path) -> dict:
     db_path, blob_root, dest = Path(db_path), Path(blob_root), Path(dest)
+    if not db_path.is_file():  # sqlite3 would make an empty database there, and back it up
+        raise FileNotFoundError(2, "No such database", str(db_path))
     dest.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=dest.parent) as tmp:
         copy = Path(tmp) / DATABASE_NAME
