@@ -19,6 +19,10 @@ def test_a_leader_records_leave_and_confirms_the_proposed_cover(browser, server)
     page.get_by_role("button", name="Absences", exact=True).click()
     expect(page.locator("main h1")).to_have_text("Absences and cover", timeout=WAIT)
     form = page.locator("form", has=page.get_by_role("heading", name="Record an absence"))
+    # No day is filled in: a click records nothing nobody chose.
+    assert form.get_by_label("First day away").input_value() == ""
+    form.get_by_role("button", name="Record the absence").click()
+    assert call("GET", f"{server.base}/absences", token=api_login(server.base, "leader1")) == []
     form.get_by_label("Officer").select_option(label="Officer 3")
     form.get_by_label("Why").select_option("annual_leave")
     form.get_by_label("First day away").fill(first.isoformat())

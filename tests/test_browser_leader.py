@@ -119,6 +119,12 @@ def test_cover_and_reassignment_are_confirmed_before_they_act(browser, server):
     cover = card.locator("form", has=page.get_by_role("heading", name=f"Arrange cover for {name}"))
     assert cover.get_by_label("From").input_value() == ""
     assert cover.get_by_label("To (inclusive)").input_value() == ""
+    # Nobody is chosen for the leader: the placeholder comes first (officers' ids once
+    # sorted before it, and the first officer was chosen).
+    officer = cover.get_by_label("Covering officer")
+    assert officer.input_value() == "" and officer.locator("option").first.inner_text() == (
+        "Choose an officer"
+    )
     cover.get_by_role("button", name="Check this cover").click()  # nothing chosen: refused
     assert patch()["covers"] == before["covers"]
     first = london_today() + timedelta(days=1)

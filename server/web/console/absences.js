@@ -29,8 +29,10 @@ function recordForm(staff) {
   const today = londonToday();
   const mine = h("p.status", { role: "alert", tabindex: "-1" });
   const kinds = app.config.codes.absence_kinds || { annual_leave: "Annual leave" };
-  const start = field("First day away", "start_date", "date", { required: true, value: today });
-  const end = field("Last day away (inclusive)", "end_date", "date", { required: true, value: today, min: today });
+  // No days are filled in: one click must not record an absence nobody chose (a day
+  // already past may be recorded: sickness is often told the day after).
+  const start = field("First day away", "start_date", "date", { required: true });
+  const end = field("Last day away (inclusive)", "end_date", "date", { required: true });
   start.querySelector("input").addEventListener("change", (e) => end.querySelector("input").setAttribute("min", e.target.value));
   const form = h("form", { "aria-labelledby": "absence-title" },
     h("h2", { id: "absence-title" }, "Record an absence"),

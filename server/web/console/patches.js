@@ -12,7 +12,7 @@ export async function patchesView() {
   const status = statusLine();
   const rows = patches.map((p) => {
     const select = field(`Officer for ${p.name}`, `officer-${p.id}`, "select", {
-      choices: { "": "No officer", ...choices },
+      choices: [["", "No officer"], ...Object.entries(choices)],
     });
     select.querySelector("select").value = p.officer_id ?? "";
     const ask = h("div", { role: "region", "aria-live": "polite", "aria-label": `Confirm the change of ${p.name}'s officer` });
@@ -76,7 +76,7 @@ function coverList(patch, choices, status) {
   const ask = h("div", { "aria-live": "polite" });
   const form = h("form",
     h("h3", `Arrange cover for ${patch.name}`),
-    field("Covering officer", "officer_id", "select", { choices: { "": "Choose an officer", ...others }, required: true }),
+    field("Covering officer", "officer_id", "select", { choices: [["", "Choose an officer"], ...Object.entries(others)], required: true }),
     start, end,
     field("Reason", "reason", "text", { maxlength: 200 }),
     h("button.primary", { type: "submit" }, "Check this cover"),

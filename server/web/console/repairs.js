@@ -88,7 +88,7 @@ function filters(query, show, patches) {
     field("Hazard class", "hazard", "select", {
       choices: { "": "Any", ...Object.fromEntries(Object.keys(app.config.codes.hazard_classes || {}).map((k) => [k, label("hazard_classes", k).split(":")[0]])) },
     }),
-    field("Patch", "patch", "select", { choices: { "": "Any", ...Object.fromEntries(patches.map((p) => [p.id, p.name])) } }),
+    field("Patch", "patch", "select", { choices: [["", "Any"], ...patches.map((p) => [p.id, p.name])] }),
     field("Postcode or district", "postcode", "text", { maxlength: 10, value: query.get("postcode") || "", hint: "For example BA14, or BA14 8" }),
     h("button.primary", { type: "submit" }, "Filter"));
   form.querySelector("[name=show]").value = show;

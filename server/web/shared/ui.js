@@ -29,8 +29,11 @@ export function field(label, name, kind = "text", options = {}) {
   const { choices, hint, ...attrs } = options;
   let control;
   if (kind === "select") {
+    // Choices in order: [value, text] pairs, or an object (whose numeric keys, officers'
+    // ids say, JavaScript puts first: a placeholder before them needs pairs).
+    const pairs = Array.isArray(choices) ? choices : Object.entries(choices);
     control = h("select", { id, name, ...attrs },
-      Object.entries(choices).map(([value, text]) => h("option", { value }, text)));
+      pairs.map(([value, text]) => h("option", { value }, text)));
   } else if (kind === "textarea") {
     control = h("textarea", { id, name, rows: 3, ...attrs });
   } else {
