@@ -26,7 +26,7 @@ from sqlite_utils import Database
 
 from sync import kinds
 from sync.access import audit
-from sync.access.scope import Caller, granted_homes, visible_patch_ids
+from sync.access.scope import Caller, checked_in_homes, granted_homes, visible_patch_ids
 from sync.casework import plans
 from sync.clock import london_today, utc_now
 from sync.errors import Conflict, ValidationFailed
@@ -43,12 +43,22 @@ OWN = 0
 
 
 def _scope(db: Database, caller: Caller, today: date) -> set[int]:
-    """Bucket keys: patch ids, and minus the UPRN of each home granted for today alone
-    (the partner's home on a paired visit)."""
+    """Bucket keys: patch ids, and minus the UPRN of each home held on its own: granted
+    for today alone (the partner's home on a paired visit), or where the caller is
+    checked in until they check out (sync.access.scope.checked_in_homes)."""
     ids = visible_patch_ids(db, caller, today)
     if ids is None:
         ids = {r[0] for r in db.execute("SELECT id FROM patches")}
-    return ids | {-uprn for uprn in granted_homes(db, caller.user_id, today, today)}
+    own = granted_homes(db, caller.user_id, today, today)
+    checked_in = checked_in_homes(db, caller.user_id)
+    if checked_in:  # only those no patch in scope holds: the others are held already
+        marks = ",".join("?" * len(checked_in))
+        held = db.execute(
+            f"SELECT uprn, patch_id FROM patch_properties WHERE uprn IN ({marks})",
+            sorted(checked_in),
+        ).fetchall()
+        own |= checked_in - {uprn for uprn, patch_id in held if patch_id in ids}
+    return ids | {-uprn for uprn in own}
 
 
 def _homes_in(db: Database, keys: set[int]) -> set[int]:

@@ -279,3 +279,35 @@ def test_a_check_out_after_a_cleared_alert_brings_the_clearing_back(client, as_u
     assert phone.sync() == 1
     held_now = phone.store[("checkin", late["entity_id"])]
     assert held_now["cleared_at"] is not None and held_now["checked_out_at"] is not None
+
+
+def test_a_check_in_stays_on_the_phone_through_a_reassignment_until_checked_out(
+    client, as_user, tokens, db
+):
+    """Found in a browser: officer2 checked in at a home, the patch was given to officer3,
+    and the phone dropped the home with the check-in, so it had no Check out, and an alert
+    would follow for an officer who was safe. The home stays until the check-out."""
+    uprn, _ = home_of(db, "officer2")
+    phone, outbox = Phone(client, tokens["officer2"]), Outbox()
+    phone.sync()
+    here = _checkin(outbox, uprn, ago(minutes=10), ago(minutes=-50))
+    push(client, as_user("officer2"), here, cursor=phone.cursor)
+    phone.sync()
+    (patch_id,) = db.execute(
+        "SELECT patch_id FROM patch_properties WHERE uprn = ?", [uprn]
+    ).fetchone()
+    officer3 = db.execute("SELECT id FROM users WHERE username = 'officer3'").fetchone()[0]
+    moved = client.patch(
+        f"/patches/{patch_id}", json={"officer_id": officer3}, headers=as_user("leader1")
+    )
+    assert moved.status_code == 200
+    phone.sync()
+    key = ("checkin", here["entity_id"])
+    assert key in phone.store and phone.store[key]["checked_out_at"] is None
+    assert ("property", str(uprn)) in phone.store
+    others = [k for k in phone.store if k[0] == "property" and k[1] != str(uprn)]
+    assert others == []  # the rest of the patch has gone
+    out = outbox.make("checkin", here["entity_id"], "update", {"checked_out_at": ago(minutes=1)})
+    assert push(client, as_user("officer2"), out)["results"][0]["status"] == "applied"
+    phone.sync()
+    assert key not in phone.store and ("property", str(uprn)) not in phone.store

@@ -125,12 +125,23 @@ def test_reassigning_a_patch_moves_it_between_phones(client, tokens, db, as_user
     held = {k[0] for k in officer1.store}
     assert held >= {"checkin", "concern", "promise", "repair", "visit", "account", "tenant"}
     patch1 = patch_of(db, "officer1")
+    here = home_of(db, "officer1")[0]  # where its records, the check-in's too, were made
     officer2_id = db.execute("SELECT id FROM users WHERE username = 'officer2'").fetchone()[0]
     client.patch(
         f"/patches/{patch1}", json={"officer_id": officer2_id}, headers=as_user("leader1")
     )
     officer1.sync()
     officer2.sync()
+    # All of it goes, but for the home where officer1 is still checked in: it stays on
+    # their phone until they check out (lone working), then goes too.
+    (checkin,) = [k[1] for k in officer1.store if k[0] == "checkin"]
+    assert uprns(officer1.store) == {here}
+    assert officer1.store == server_view(db_path, "officer1", today)
+    out = Outbox().make(
+        "checkin", checkin, "update", {"checked_out_at": datetime.now(UTC).isoformat()}
+    )
+    assert push(client, officer1.headers, out)["results"][0]["status"] == "applied"
+    officer1.sync()
     assert officer1.store == {}
     assert members(db, patch1) <= uprns(officer2.store)
     assert officer2.store == server_view(db_path, "officer2", today)

@@ -75,6 +75,20 @@ def scope_clause(patch_ids: set[int] | None, uprn_column: str) -> tuple[str, lis
     )
 
 
+def checked_in_homes(db: Database, officer_id: int) -> set[int]:
+    """Homes where the officer is checked in now (lone working: not checked out, nor the
+    alert cleared). Each stays on their phone until they check out, whoever holds its
+    patch meanwhile: a reassignment must not take away the check-in they have to end."""
+    return {
+        r[0]
+        for r in db.execute(
+            "SELECT uprn FROM checkins WHERE officer_id = ? AND checked_out_at IS NULL "
+            "AND cleared_at IS NULL",
+            [officer_id],
+        )
+    }
+
+
 def granted_homes(db: Database, officer_id: int, first: date, last: date) -> set[int]:
     """Homes outside an officer's patches granted to them for days from ``first`` to
     ``last`` (the partner's home on a paired visit, sync.casework.weeks)."""
