@@ -347,3 +347,26 @@ def test_a_must_visit_in_a_breathing_space_is_planned_as_a_support_visit(
     active = [r for r in priority["reasons"] if "suppressed" not in r]
     assert {r["kind"] for r in active} <= {"ongoing-rent", "support", "legal"}
     assert "ongoing-arrears" in {r["code"] for r in active}
+
+
+def test_a_standard_space_sent_without_an_end_ends_when_the_law_says(client, as_user, db, today):
+    """Found by probing: a standard Breathing Space sent with no end was taken as
+    open-ended, and held off enforcement for good. It lasts 60 days, its first counted;
+    only a mental health crisis one runs with no end known."""
+    (_, standard), (_, crisis) = _quiet_tenancy(db), _quiet_tenancy(db, skip=1)
+    start = today - timedelta(days=10)
+    rows = [
+        {"tenancy_ref": ref, "as_of": today.isoformat(), "balance": 300.0}
+        | {"breathing_space_type": kind, "breathing_space_start": start.isoformat()}
+        for ref, kind in ((standard, "standard"), (crisis, "mental_health_crisis"))
+    ]
+    _import(client, as_user, rows)
+    ends = dict(
+        db.execute(
+            "SELECT tenancy_ref, end_date FROM breathing_spaces WHERE tenancy_ref IN (?, ?)",
+            [standard, crisis],
+        ).fetchall()
+    )
+    assert ends == {standard: (start + timedelta(days=59)).isoformat(), crisis: None}
+    again = _import(client, as_user, rows)
+    assert again["unchanged"] == 2  # the end worked out is the same each night

@@ -87,14 +87,21 @@ def test_letters_import_names_a_known_tenant(db):
         + f"LX4,{ref},,2026-01-05,a_postcard,\n"
         # Found by probing: a tenant of another tenancy was taken, and that tenancy's
         # purge then failed on the letter for good.
-        + f"LX5,{ref},{stranger},2026-01-05,arrears_letter,\n",
+        + f"LX5,{ref},{stranger},2026-01-05,arrears_letter,\n"
+        # A letter not sent yet, and dates in ISO 8601's other forms (Python takes them).
+        + f"LX6,{ref},,2999-01-05,arrears_letter,\n"
+        + f"LX7,{ref},,20260105,arrears_letter,\n"
+        + f"LX8,{ref},,2026-W02-1,arrears_letter,\n",
         kind="letters",
     )
-    assert (run["inserted"], run["rejected"]) == (2, 3)
+    assert (run["inserted"], run["rejected"]) == (2, 6)
     assert {e["line"]: list(e["errors"]) for e in run["errors"]} == {
         4: ["person_ref"],
         5: ["type"],
         6: ["person_ref"],
+        7: ["sent_on"],
+        8: ["sent_on"],
+        9: ["sent_on"],
     }
     assert "do not go together" in run["errors"][2]["errors"]["person_ref"][0]
 

@@ -105,7 +105,7 @@ TENANT = Row(
         "title": _text(20),
         "first_name": Trimmed(100, required=True, nullable=False),
         "last_name": Trimmed(100, required=True, nullable=False),
-        "date_of_birth": Date(),
+        "date_of_birth": Date(past=True),
         "phone": _text(30),
         "mobile": _text(30),
         "email": Email(),
@@ -296,7 +296,7 @@ LETTER = Row(
         "letter_ref": _ref(),
         "tenancy_ref": _ref(),
         "person_ref": _text(40),
-        "sent_on": Date(required=True, nullable=False),
+        "sent_on": Date(required=True, nullable=False, past=True),
         "type": Code(codes.LETTER_TYPES, required=True, nullable=False),
         "description": _text(500),
     }

@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from marshmallow.validate import Email as _EmailRule
 
 from sync.checks import Check, Invalid, Record
+from sync.clock import london_today
 
 _NOT_TEXT = "Not a valid string."
 _SPECIAL = "Special numeric values (nan or infinity) are not permitted."
@@ -181,15 +182,27 @@ class Flag(Check):
 
 
 class Date(Check):
-    """An ISO 8601 calendar date, cleaned to ``YYYY-MM-DD`` text."""
+    """A calendar date written ``YYYY-MM-DD`` (not ISO 8601's other forms, ``20220103`` or a
+    week date, which Python would take); ``past``: not after today in England (a birth,
+    a letter sent)."""
 
     json_type = "string"
+    _FORM = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+    def __init__(self, *, past: bool = False, **kw):
+        super().__init__(**kw)
+        self.past = past
 
     def clean(self, value):
+        if not isinstance(value, str) or not self._FORM.fullmatch(value):
+            raise ValueError("Not a valid date (YYYY-MM-DD).")
         try:
-            return date.fromisoformat(value).isoformat()
-        except (TypeError, AttributeError, ValueError):
-            raise ValueError("Not a valid date.") from None
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Not a valid date (YYYY-MM-DD).") from None
+        if self.past and day > london_today():
+            raise ValueError("After today: not a date that has come yet.")
+        return value
 
 
 class Row(Record):

@@ -9,6 +9,7 @@ import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlite_utils import Database
 
@@ -151,8 +152,17 @@ def after_tenancies(db: Database, run: Run, rows: list[dict], _replaced: list[di
     )
 
 
+# A standard Breathing Space lasts 60 days, its first day counted (the Debt Respite Scheme
+# regulations); only a mental health crisis one runs with no end known.
+STANDARD_SPACE_DAYS = 60
+
+
 def derive_account(row: dict, tenancies: Tenancies) -> None:
     tenure = tenancies.get(row["tenancy_ref"], (None, 0, None))[2]
+    start = row["breathing_space_start"]
+    if row["breathing_space_type"] == "standard" and start and not row["breathing_space_end"]:
+        last = date.fromisoformat(start) + timedelta(days=STANDARD_SPACE_DAYS - 1)
+        row["breathing_space_end"] = last.isoformat()  # not open-ended: the law's end
     row["notice_type"] = notices.import_type(row["notice_type"], tenure)
     row["legal_stage"] = codes.legal_stage(row)
     if row["arrears_weeks"] is None:
