@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sync.clock import utc_now
 from sync.store import changes
-from sync.store.db import connect, migrate
+from sync.store.db import connect, in_use, migrate
 
 DATABASE_NAME = "doorstep.db"
 _PHOTO = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{64})$")
@@ -76,6 +76,12 @@ def backup(db_path: Path, blob_root: Path, dest: Path) -> dict:
 
 def restore(archive_path: Path, db_path: Path, blob_root: Path) -> dict:
     archive_path, db_path, blob_root = Path(archive_path), Path(db_path), Path(blob_root)
+    if in_use(db_path):
+        raise ValueError(
+            f"{db_path} is open in another process: stop Doorstep (gunicorn, doorstep "
+            "deliver) first. A server left running would go on writing to the file replaced, "
+            "and work it acknowledged would be lost."
+        )
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with tarfile.open(archive_path, "r") as archive:
         members = {m.name: m for m in archive.getmembers()}

@@ -3,7 +3,9 @@ migrations."""
 
 import contextlib
 import fcntl
+import os
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +23,9 @@ def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Databas
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
-    db = Database(conn, execute_plugins=False)
+    db = _Held(conn, execute_plugins=False)
+    if str(path) != ":memory:":
+        db.release = weakref.finalize(db, os.close, _holding(path))
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -34,6 +38,43 @@ def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Databas
         # this keeps the WAL file from staying at its largest size after one.
         db.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
     return db
+
+
+class _Held(Database):
+    """sqlite-utils' Database, holding the file share-locked while it is open."""
+
+    release = None
+
+    def close(self) -> None:
+        super().close()
+        if self.release is not None:
+            self.release()
+
+
+def _holding(path: str | Path) -> int:
+    """The database file, open and share-locked (``flock``) for as long as the connection
+    lives (closed, or collected): ``in_use`` sees it, so a restore refuses to swap the
+    file from under a server (its workers would go on writing to the file replaced, and
+    acknowledged work be lost). SQLite's own locks are of another kind (``fcntl``), so the
+    two never meet."""
+    held = os.open(path, os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_SH)
+    return held
+
+
+def in_use(path: str | Path) -> bool:
+    """Whether any process (this one included) has the database open through ``connect``."""
+    try:
+        probe = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(probe)  # and with it any lock it took
+    return False
 
 
 def migrate(db: Database) -> list[str]:
