@@ -4,6 +4,8 @@ records inside one, sent to review (sync.records.breathing has the rules).
 Called by ``sync.intake.store.after_accounts`` for the rows a batch stored.
 """
 
+from datetime import date, timedelta
+
 from sqlite_utils import Database
 
 from sync.clock import utc_now
@@ -126,3 +128,17 @@ def flag_steps(db: Database, run, rows: list[dict]) -> None:
             if w.get("step") and (w["tenancy_ref"], w["as_of"]) in stored
         ],
     )
+
+
+# A standard Breathing Space lasts 60 days, its first day counted (the Debt Respite Scheme
+# regulations); only a mental health crisis one runs with no end known.
+STANDARD_DAYS = 60
+
+
+def end_by_law(row: dict) -> None:
+    """An account row's standard Breathing Space sent without its end ends when the law
+    says, never left open (it would hold off enforcement for good)."""
+    start = row["breathing_space_start"]
+    if row["breathing_space_type"] == "standard" and start and not row["breathing_space_end"]:
+        last = date.fromisoformat(start) + timedelta(days=STANDARD_DAYS - 1)
+        row["breathing_space_end"] = last.isoformat()

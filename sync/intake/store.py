@@ -9,7 +9,6 @@ import json
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
 from sqlite_utils import Database
 
@@ -152,17 +151,9 @@ def after_tenancies(db: Database, run: Run, rows: list[dict], _replaced: list[di
     )
 
 
-# A standard Breathing Space lasts 60 days, its first day counted (the Debt Respite Scheme
-# regulations); only a mental health crisis one runs with no end known.
-STANDARD_SPACE_DAYS = 60
-
-
 def derive_account(row: dict, tenancies: Tenancies) -> None:
     tenure = tenancies.get(row["tenancy_ref"], (None, 0, None))[2]
-    start = row["breathing_space_start"]
-    if row["breathing_space_type"] == "standard" and start and not row["breathing_space_end"]:
-        last = date.fromisoformat(start) + timedelta(days=STANDARD_SPACE_DAYS - 1)
-        row["breathing_space_end"] = last.isoformat()  # not open-ended: the law's end
+    moratoria.end_by_law(row)
     row["notice_type"] = notices.import_type(row["notice_type"], tenure)
     row["legal_stage"] = codes.legal_stage(row)
     if row["arrears_weeks"] is None:
@@ -289,13 +280,9 @@ def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) 
     for fields, table, columns in kind.references:
         fields = (fields,) if isinstance(fields, str) else fields
         columns = (columns,) if isinstance(columns, str) else columns
-
-        def value(row, fields=fields):
-            return tuple(row.get(f) for f in fields)
-
-        wanted = {value(r) for _, r in rows if None not in value(r)}
+        values = {line: tuple(row.get(f) for f in fields) for line, row in rows}
         present: set = set()
-        firsts = sorted({v[0] for v in wanted})
+        firsts = sorted({v[0] for v in values.values() if None not in v})
         for start in range(0, len(firsts), CHUNK):
             chunk = firsts[start : start + CHUNK]
             present.update(
@@ -306,8 +293,7 @@ def _missing_references(db: Database, kind: Kind, rows: list[tuple[int, dict]]) 
                     chunk,
                 )
             )
-        for line, row in rows:
-            got = value(row)
+        for line, got in values.items():
             if None in got or got in present or fields[0] in errors.get(line, {}):
                 continue
             said = ", ".join(f"{c} {v!r}" for c, v in zip(columns, got, strict=True))
