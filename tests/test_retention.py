@@ -4,6 +4,7 @@ import json
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from sync import retention
 from sync.access.scope import Caller
 from sync.casework import days
 from sync.clock import london_today
@@ -109,6 +110,13 @@ def test_a_subject_access_export_gathers_everything_and_is_audited(client, as_us
     body = export.get_json()
     assert body["tenant"]["person_ref"] == person and body["tenancy"]["tenancy_ref"] == ref
     assert body["rent_account_history"] and body["contact_records"]
+    # Every section held is in the answer: found by probing, the answer's schema had
+    # dropped the tenancy's transactions, letters and Breathing Spaces.
+    held = retention._held_about(db, person)
+    assert set(held) <= set(body)
+    for section in ("rent_transactions", "letters", "breathing_spaces"):
+        assert len(body[section]) == len(held[section]), section
+    assert body["rent_transactions"], "the demo tenancy has a rent history"
     assert [c["category"] for c in body["safeguarding_concerns"]] == ["domestic_abuse"]
     # What the phone pushed, as sent: the copies purge clears with the tenancy.
     pushed = {r["entity_type"]: r for r in body["pushed_records"]}
