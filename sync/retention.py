@@ -110,7 +110,7 @@ _UNLINK_CORRECTIONS = (
 )
 
 
-def _delete_under(db: Database, ref: str) -> None:
+def _delete_under(db: Database, ref: str) -> dict[str, int]:
     """Delete the tenancy's history (first: a letter names a tenant; its snapshots,
     transactions, Breathing Spaces and review items) and its records of every purged kind.
     A promise goes before the visit that made it (its id is the visit's)."""
@@ -123,8 +123,10 @@ def _delete_under(db: Database, ref: str) -> None:
         "(SELECT person_ref FROM tenants WHERE tenancy_ref = ?)",
         [ref, ref],
     )
+    deleted = {}
     for table in [*_HISTORY, *tables]:
-        db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref])
+        deleted[table] = db.execute(f"DELETE FROM {table} WHERE tenancy_ref = ?", [ref]).rowcount
+    return {table: deleted[table] for table in _HISTORY}  # the rest are counted as records
 
 
 def _keys(entities) -> bytes:
@@ -239,7 +241,8 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
             # Records kept that named the tenancy (or a visit of it) now name nothing:
             # phones holding them receive them again.
             kept = db.execute(_UNLINK_CORRECTIONS, [ref, ref]).fetchall()
-            _delete_under(db, ref)
+            for table, n in _delete_under(db, ref).items():
+                counts[table] = counts.get(table, 0) + n
             for kind in OUTLIVING:
                 kept += db.execute(
                     f"UPDATE {kind.table} SET {kind.tenancy_column} = NULL "
@@ -248,11 +251,14 @@ def purge(db: Database, periods: Periods, *, now: datetime | None = None, dry_ru
                 ).fetchall()
             changes.touch_many(db, kept)
             db.execute("DELETE FROM tenancies WHERE tenancy_ref = ?", [ref])
-        counts["account_snapshots"] = db.execute(
-            "DELETE FROM account_snapshots WHERE as_of < ? AND id NOT IN "
-            "(SELECT current_snapshot_id FROM tenancies WHERE current_snapshot_id IS NOT NULL)",
-            [(now - timedelta(days=periods.snapshot_days)).date().isoformat()],
-        ).rowcount
+        counts["account_snapshots"] = (
+            counts.get("account_snapshots", 0)
+            + db.execute(
+                "DELETE FROM account_snapshots WHERE as_of < ? AND id NOT IN (SELECT "
+                "current_snapshot_id FROM tenancies WHERE current_snapshot_id IS NOT NULL)",
+                [(now - timedelta(days=periods.snapshot_days)).date().isoformat()],
+            ).rowcount
+        )
         old_repairs = db.execute(
             "SELECT id, uprn FROM repairs WHERE status IN ('completed', 'cancelled') "
             "AND updated_at < ?",

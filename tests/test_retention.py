@@ -29,8 +29,20 @@ def test_purge_deletes_what_is_past_retention_and_phones_drop_it(db, client, tok
     # A day after the tenancy ended, with closed records kept for a day.
     now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
     periods = Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1, outbox_days=90)
+    history = {
+        table: db.execute(
+            f"SELECT count(*) FROM {table} WHERE tenancy_ref IN (SELECT tenancy_ref FROM "
+            "tenancies WHERE end_date IS NOT NULL AND end_date < ?)",
+            [(now - timedelta(days=1)).date().isoformat()],
+        ).fetchone()[0]
+        for table in ("account_snapshots", "rent_transactions", "letters", "breathing_spaces")
+    }
     counted = purge(db, periods, now=now, dry_run=True)
     assert counted["tenancies"] >= 1
+    # Found by probing: the tenancies' own snapshots, transactions, letters and spaces
+    # were deleted but counted as none.
+    assert {table: counted[table] for table in history} == history
+    assert history["account_snapshots"] > 0
     assert db.execute("SELECT 1 FROM tenancies WHERE tenancy_ref = ?", [ref]).fetchone()
     done = purge(db, periods, now=now)
     assert done == counted
