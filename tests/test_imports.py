@@ -370,3 +370,33 @@ def test_a_tenancy_moved_to_another_home_moves_on_phones(client, tokens, db, db_
     assert all(k in officer2.store and k not in officer1.store for k in moved)
     for name, phone in phones.items():  # the team leader holds both homes: keeps it all
         assert phone.store == server_view(db_path, name, today), name
+
+
+def test_a_run_cut_short_says_what_it_stored(tmp_path):
+    """Found by probing: an import cut off by the request's timeout had committed 990,000
+    rows, and its run said it had read none. Each batch is stored with the run's counts."""
+    from sync.intake.run import BATCH, import_rows
+
+    db = open_database(tmp_path / "empty.db")
+
+    def records():
+        for n in range(BATCH + 10):
+            row = {
+                "uprn": 900000000000 + n,
+                "address_line_1": f"{n} Test Street",
+                "post_town": "Trowbridge",
+                "postcode": "BA14 8AA",
+                "latitude": 51.32,
+                "longitude": -2.21,
+                "kind": "dwelling",
+            }
+            yield n + 2, row, ""
+        raise TimeoutError("the worker was stopped")
+
+    with pytest.raises(TimeoutError):
+        import_rows(db, "properties", records(), source="big.csv", fmt="csv", sha256="x")
+    run = db.execute(
+        "SELECT rows_read, inserted, finished_at FROM import_runs ORDER BY id DESC"
+    ).fetchone()
+    stored = db.execute("SELECT count(*) FROM properties").fetchone()[0]
+    assert stored == BATCH and run == (BATCH, BATCH, None)

@@ -28,6 +28,7 @@ from sync.intake.parse import checked_rows
 from sync.intake.store import Run, store_batch
 from sync.memory import collector_paused
 from sync.records import phone_statements
+from sync.store.db import write_transaction
 from sync.store.pages import page
 
 # Rows stored in one transaction: a commit costs milliseconds (the WAL is written), so
@@ -54,7 +55,11 @@ def import_rows(
     errors: list[tuple[int, dict]] = []
     with collector_paused():
         for batch in _batches(checked_rows(kind.row, kind.key, records, counts, errors)):
-            store_batch(db, run, batch, counts, errors)
+            # The batch and the run's counts so far, committed together: a run cut short
+            # (a request's timeout, a killed process) says what it stored.
+            with write_transaction(db):
+                store_batch(db, run, batch, counts, errors)
+                _progress(db, run_id, counts, errors)
     # The first run of a new week moves on the statements phones hold.
     phone_statements.roll(db)
     errors.sort(key=lambda e: e[0])
@@ -88,6 +93,18 @@ def _start_run(
                VALUES (?, ?, ?, ?, ?, ?)""",
             [kind, fmt, source, sha256, utc_now(), by],
         ).lastrowid
+
+
+def _progress(db: Database, run_id: int, counts: dict, errors: list) -> None:
+    db.execute(
+        "UPDATE import_runs SET rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
+        "rejected = ? WHERE id = ?",
+        [
+            *(counts[k] for k in ("rows_read", "inserted", "updated", "unchanged")),
+            len(errors),
+            run_id,
+        ],
+    )
 
 
 def _finish_run(
