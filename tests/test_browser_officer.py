@@ -334,3 +334,33 @@ def test_a_tenancy_in_arrears_shows_its_13_week_statement_offline(browser, serve
     assert round(balance * 100) == held["account_balance_pence"]
     context.close()
     assert errors == []
+
+
+def test_a_rejected_record_says_where_and_what_was_recorded(browser, server):
+    """Found in a browser: a rejected arrangement said neither its home nor what was
+    agreed, and named the field as payload.start_date. The phone's clock runs months
+    fast, so the first payment it offers is too far from the day the server takes."""
+    plan = today_plan(server.base)
+    stop = next(s for s in plan["stops"] if s["tenancy_refs"])
+    context, page, errors = officer_signs_in(browser, server.base)
+    page.clock.set_fixed_time(datetime.now(LONDON) + timedelta(days=120))
+    page.goto(f"{server.base}/app/#home/{stop['uprn']}")
+    visit = open_form(page, "Record a visit")
+    visit.get_by_label("Outcome").select_option("contact_made")
+    visit.get_by_label("Arrangement amount (£)").fill("50")
+    visit.get_by_role("button", name="Save visit").click()
+    status = visit.locator(".status")
+    expect(status).to_contain_text(re.compile("Visit saved|Check with the tenant"))
+    if "Visit saved" not in status.inner_text():
+        visit.get_by_role("button", name="Save visit").click()
+        expect(status).to_contain_text("Visit saved")
+    page.locator("#sync-pill").click()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-pill")).to_have_text("1 rejected", timeout=WAIT)
+    rejected = page.locator("#rejected")
+    expect(rejected).to_contain_text(f"Repayment arrangement at {stop['address'].split(',')[0]}")
+    expect(rejected).to_contain_text("(start date:")
+    expect(rejected).not_to_contain_text("payload.")
+    expect(rejected).to_contain_text("What you recorded: £50.00 weekly, first payment")
+    context.close()
+    assert errors == []

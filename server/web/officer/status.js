@@ -2,7 +2,7 @@
 // screen behind it (what waits, what was rejected and why, what is under review).
 
 import { explain } from "../web/api.js";
-import { clock, h, when } from "../web/ui.js";
+import { clock, h, money, when } from "../web/ui.js";
 import { engine, go } from "./context.js";
 
 const pill = document.getElementById("sync-pill");
@@ -36,9 +36,29 @@ const KINDS = {
   "marker create": "Warning marker", "checkin create": "Check-in", "checkin update": "Check-out",
 };
 
-// The officer's own words in a record, so a rejected one can be written again.
-function written(payload = {}) {
-  return payload.notes || payload.description || payload.seen || "";
+// What the officer put in a record, so a rejected one can be recorded again: their own
+// words, else what they agreed or changed.
+function written(m) {
+  const p = m.payload || {};
+  const words = p.notes || p.description || p.seen;
+  if (words) return words;
+  if (m.entity_type === "arrangement" && m.op === "create") {
+    return `${money(p.amount)} ${(p.frequency || "").replace("_", " ")}, first payment ${p.start_date}`;
+  }
+  if (m.entity_type === "tenant") return Object.entries(p).map(([k, v]) => `${said(k)}: ${v}`).join("; ");
+  return "";
+}
+
+// A field as the officer knows it: "start date", not "payload.start_date".
+const said = (field) => field.replace(/^payload\./, "").replaceAll("_", " ");
+
+// The home a record is about: named in it, or by its tenancy, or by the record it edits.
+function homeOf(m) {
+  const p = m.payload || {};
+  const record = engine.one(m.entity_type, m.entity_id) || {};
+  const ref = p.tenancy_ref || record.tenancy_ref;
+  const uprn = p.uprn ?? record.uprn ?? (ref ? engine.one("tenancy", ref)?.uprn : undefined);
+  return uprn === undefined || uprn === null ? null : engine.one("property", uprn);
 }
 
 // The record a photo belongs to, in words: a failed photo names it.
@@ -53,8 +73,7 @@ function photoOwner(sha256, describe) {
 export function syncView() {
   const s = engine.status();
   const describe = (m) => {
-    const p = m.payload || {};
-    const home = engine.one("property", p.uprn);
+    const home = homeOf(m);
     const where = home ? ` at ${home.address_line_1}` : "";
     const what = KINDS[`${m.entity_type} ${m.op}`] || `${m.entity_type} ${m.op}`;
     return `${what}${where}`;
@@ -79,8 +98,8 @@ export function syncView() {
     s.rejected.length
       ? h("ul", { id: "rejected" }, s.rejected.map((e) => h("li",
           `${describe(e.mutation)}, recorded ${when(e.mutation.observed_at)}: ${e.result.reason || e.result.code} `,
-          Object.entries(e.result.errors || {}).map(([f, m]) => h("span.meta", `(${f}: ${[].concat(m).join(" ")}) `)),
-          written(e.mutation.payload) ? h("blockquote", `What you wrote: ${written(e.mutation.payload)}`) : null,
+          Object.entries(e.result.errors || {}).map(([f, m]) => h("span.meta", `(${said(f)}: ${[].concat(m).join(" ")}) `)),
+          written(e.mutation) ? h("blockquote", `What you recorded: ${written(e.mutation)}`) : null,
           h("button", { onclick: () => engine.dismiss(e.mutation.mutation_id) }, "Dismiss"))))
       : h("p", "Nothing rejected. Your team leader reviews anything that is."),
     s.conflicts.length
