@@ -364,3 +364,28 @@ def test_a_rejected_record_says_where_and_what_was_recorded(browser, server):
     expect(rejected).to_contain_text("What you recorded: £50.00 weekly, first payment")
     context.close()
     assert errors == []
+
+
+def test_an_officer_raises_a_warning_marker_for_approval(browser, server):
+    """Found in a browser: the protocol takes a marker from a phone, and the console has
+    its approval queue, but the officer app had no way to raise one."""
+    plan = today_plan(server.base)
+    uprn = plan["stops"][0]["uprn"]
+    context, page, errors = officer_signs_in(browser, server.base)
+    page.goto(f"{server.base}/app/#home/{uprn}")
+    marker = open_form(page, "Raise a warning marker")
+    marker.get_by_label("Type").select_option("dangerous_animals")
+    marker.get_by_label("The risk, for whoever visits next").fill("Large dog loose in the garden.")
+    marker.get_by_label("What happened").fill("The dog went for me at the gate.")
+    marker.get_by_role("button", name="Save marker").click()
+    expect(marker.locator(".status")).to_contain_text("Marker saved")
+    expect(page.locator("#home-info")).to_contain_text("(awaiting approval)")
+    page.locator("#sync-pill").click()
+    page.get_by_role("button", name="Sync now").click()
+    expect(page.locator("#sync-pill")).to_have_text(re.compile("^Synced"), timeout=WAIT)
+    leader = api_login(server.base, "leader1")
+    pending = call("GET", f"{server.base}/markers", token=leader)["items"]
+    raised = [m for m in pending if m["uprn"] == uprn and m["code"] == "dangerous_animals"]
+    assert len(raised) == 1 and raised[0]["description"] == "Large dog loose in the garden."
+    context.close()
+    assert errors == []

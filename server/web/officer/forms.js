@@ -178,6 +178,29 @@ export function concernForm(uprn, tenancies) {
   });
 }
 
+// A warning marker raised in the field: a risk to anyone visiting. It waits for the team
+// leader's approval before it reaches the team (the phone shows it "awaiting approval").
+export function markerForm(uprn, tenancies) {
+  const about = { "": "The home (whoever lives there)", ...Object.fromEntries(tenancies.map((t) => [t.tenancy_ref, `A person on ${t.tenancy_ref}`])) };
+  return recordForm("marker-title", "Save marker", [
+    h("p.hint", "A risk to anyone who visits. Your team leader approves it before the team sees it."),
+    field("Type", "code", "select", { choices: choose(codes.marker_codes), required: true }),
+    field("About", "tenancy_ref", "select", { choices: about }),
+    field("The risk, for whoever visits next", "description", "textarea", { required: true, maxlength: 500 }),
+    field("What happened", "source_incident", "textarea", { required: true, maxlength: 1000 }),
+    field("Review by", "review_date", "date", {
+      required: true, value: addDays(londonToday(), 90), min: addDays(londonToday(), 1), max: addDays(londonToday(), 365),
+    }),
+  ], async (d) => {
+    const payload = clean({
+      uprn: Number(uprn), tenancy_ref: d.get("tenancy_ref") || null, code: d.get("code"),
+      description: d.get("description"), source_incident: d.get("source_incident"), review_date: d.get("review_date"),
+    });
+    await engine.record("marker", "create", payload, { local: { ...payload, status: "pending" } });
+    return "Marker saved. Your team leader approves it before the team sees it.";
+  });
+}
+
 // Notes that ask for payment of arrears, as the server reads them
 // (sync/records/breathing.py): an ask, then the arrears or debt; or a payment of them.
 const ASKS = new RegExp(

@@ -4,7 +4,7 @@
 import { dayText, directionsLinks, field, h, londonToday, money, phoneLinks, when } from "../web/ui.js";
 import { loneWorking } from "./checkins.js";
 import { engine, label, settings } from "./context.js";
-import { concernForm, foldout, repairForm, visitForm } from "./forms.js";
+import { concernForm, foldout, markerForm, repairForm, visitForm } from "./forms.js";
 import { statementCard } from "./statement.js";
 
 // The homes list: arrears, priority and last contact, sorted by a column and filtered.
@@ -174,6 +174,7 @@ export function homeView(uprn) {
     foldout("visit-title", "Record a visit", visitForm(uprn, tenancies), true),
     foldout("repair-title", "Report a repair", repairForm(uprn, tenancies)),
     foldout("concern-title", "Raise a safeguarding concern", concernForm(uprn, tenancies)),
+    foldout("marker-title", "Raise a warning marker", markerForm(uprn, tenancies)),
   );
   return section;
 }
