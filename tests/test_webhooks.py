@@ -140,6 +140,7 @@ def test_every_event_is_delivered_once_after_retries(client, as_user, db, db_pat
     )
     assert referral["topic"] == "repair.reported"
     assert referral["data"]["deadlines"][0]["name"] == "investigate"
+    assert referral["data"]["photos"] == []  # a list, as pushed repairs with photos have
     # A visit's event is stored without a body: the command read it from the record.
     recorded = next(
         body

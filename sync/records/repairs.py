@@ -116,6 +116,7 @@ def apply_create(batch: Batch, m: dict, repair: dict) -> dict:
         {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in repair.items()}
         | {
             "id": m["entity_id"],
+            "photos": photos,  # a list, none sent or some, as the record has it
             "observed_at": observed,
             "reported_by": batch.caller.username,
             "deadlines": due,
