@@ -3,7 +3,7 @@
 
 import { explain } from "../web/api.js";
 import { drawMap } from "../web/map.js";
-import { addDays, announce, clock, field, h, londonToday } from "../web/ui.js";
+import { addDays, announce, clock, dayText, field, h, londonToday } from "../web/ui.js";
 import { app, call, label, officers, statusLine } from "./common.js";
 
 export async function planningView() {
@@ -50,7 +50,7 @@ export async function planningView() {
       h("div.actions", planIt));
   });
   return [
-    h("h1", `Planning: ${day}`), dayInput, status,
+    h("h1", `Planning: ${dayText(day)}`), dayInput, status,
     h("p.meta", "Each plan's progress comes from the visits the officers' phones have synced: a stop is visited when its visit has arrived, skipped when a later stop was visited first."),
     h("ul.legend", Object.entries(STATES).map(([state, text]) =>
       h("li", h(`span.dot.${state}`, { "aria-hidden": "true" }), text))),
@@ -137,7 +137,7 @@ function weekForm(staff, holders, status) {
     try {
       const week = await call("POST", `/teams/${app.session.user.team_id}/week-plan`, body);
       const count = (week.plans || []).length;
-      app.flash = `Planned ${count} officer-days from ${body.start}.`;
+      app.flash = `Planned ${count} officer-days from ${dayText(body.start)}.`;
       const target = `#planning?date=${body.start}`;
       if (location.hash === target) app.render();
       else location.hash = target;

@@ -66,8 +66,12 @@ export async function allPages(path, token) {
 
 export function explain(error) {
   if (error.code === "offline") return "No connection: it will be sent when there is signal.";
+  // Each field's messages, unless the detail says them already (a paired visit refused
+  // for an absence said the absence twice).
   const fields = Object.entries(error.errors || {})
-    .map(([field, messages]) => `${field}: ${[].concat(messages).join(" ")}`)
+    .map(([field, messages]) => [field, [].concat(messages).join(" ")])
+    .filter(([, text]) => !(error.message || "").includes(text.replace(/\.$/, "")))
+    .map(([field, text]) => `${field}: ${text}`)
     .join("; ");
   return fields ? `${error.message} (${fields})` : error.message;
 }
