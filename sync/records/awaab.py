@@ -108,14 +108,14 @@ _AFTER_INVESTIGATION = (
     ),
     Rule(
         "works_start",
-        "Other repair work started",
+        "Other repair work started within 5 working days",
         ("works_started", "completed"),
         working_days=5,
         from_investigation=True,
     ),
     Rule(
         "works_start_latest",
-        "Other repair work started (latest)",
+        "Other repair work started at the latest (12 weeks)",
         ("works_started", "completed"),
         weeks=12,
         from_investigation=True,
