@@ -286,3 +286,29 @@ def test_processes_starting_at_once_migrate_once(tmp_path):
     alone = open_database(tmp_path / "alone.db")
     expected = [r[0] for r in alone.execute("SELECT name FROM _sqlite_migrations")]
     assert sorted(names) == sorted(expected) and migrations.pending(db) == []
+
+
+def test_doorstep_opens_no_descriptor_of_the_database_file_beside_sqlite(tmp_path):
+    """Closing any descriptor of a database file drops the POSIX locks SQLite holds on it
+    in that process, and two writers then corrupt it (found when a benchmark's database
+    went "malformed": the in-use lock had been taken on the database file itself). What
+    Doorstep locks is a file beside it; a connection holds the database file only through
+    SQLite."""
+    import sqlite3
+
+    path = tmp_path / "d.db"
+    open_database(path).close()
+
+    def descriptors() -> int:
+        fds = Path("/proc/self/fd")
+        return sum(1 for fd in fds.iterdir() if fd.resolve() == path.resolve())
+
+    raw = sqlite3.connect(str(path))
+    raw.execute("SELECT 1").fetchall()
+    sqlite_alone = descriptors()
+    raw.close()
+    db = connect(path)
+    db.execute("SELECT 1").fetchall()
+    assert descriptors() == sqlite_alone
+    assert (tmp_path / "d.db.open").exists()  # what is locked instead
+    db.close()

@@ -52,12 +52,13 @@ class _Held(Database):
 
 
 def _holding(path: str | Path) -> int:
-    """The database file, open and share-locked (``flock``) for as long as the connection
-    lives (closed, or collected): ``in_use`` sees it, so a restore refuses to swap the
-    file from under a server (its workers would go on writing to the file replaced, and
-    acknowledged work be lost). SQLite's own locks are of another kind (``fcntl``), so the
-    two never meet."""
-    held = os.open(path, os.O_RDONLY)
+    """A file beside the database (``<database>.open``), open and share-locked (``flock``)
+    for as long as the connection lives (closed, or collected): ``in_use`` sees it, so a
+    restore refuses to swap the database from under a server (its workers would go on
+    writing to the file replaced, and acknowledged work be lost). Never the database file
+    itself: closing any descriptor of it would drop the POSIX locks SQLite holds on it in
+    this process (SQLite's "how to corrupt" list)."""
+    held = os.open(f"{path}.open", os.O_RDONLY | os.O_CREAT, 0o600)
     fcntl.flock(held, fcntl.LOCK_SH)
     return held
 
@@ -65,7 +66,7 @@ def _holding(path: str | Path) -> int:
 def in_use(path: str | Path) -> bool:
     """Whether any process (this one included) has the database open through ``connect``."""
     try:
-        probe = os.open(path, os.O_RDONLY)
+        probe = os.open(f"{path}.open", os.O_RDONLY)
     except FileNotFoundError:
         return False
     try:

@@ -94,8 +94,7 @@ export async function reviewView() {
       ? table(["Home", "Marker", "Why", "Raised by", ""], markers.map((m) => [
           addressOf(m) || "A home Doorstep does not know", label("marker_codes", m.code), `${m.description || ""} ${m.source_incident ? `(incident: ${m.source_incident})` : ""}`,
           m.raised_by_username || "",
-          h("span", h("button.primary", { type: "button", "aria-label": `Approve marker ${m.marker_ref}`, onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: true }, "Marker approved.") }, "Approve"), " ",
-            h("button.danger", { type: "button", "aria-label": `Reject marker ${m.marker_ref}`, onclick: act("POST", `/markers/${m.marker_ref}/decision`, { approve: false }, "Marker rejected.") }, "Reject")),
+          markerDecision(m, act),
         ]))
       : h("p", "Nothing awaiting approval."),
     h("h2", `Conflicts (${conflicts.length})`),
@@ -128,6 +127,19 @@ export async function reviewView() {
         ]))
       : h("p", "Nothing flagged."),
   ];
+}
+
+// Approve or reject a marker raised in the field, named by its type and home (not its
+// id); a rejection, which takes a warning away from whoever visits next, asks first.
+function markerDecision(m, act) {
+  const what = `the ${label("marker_codes", m.code).split(":")[0]} marker at ${addressOf(m) || "this home"}`;
+  const decide = (approve, done) => act("POST", `/markers/${m.marker_ref}/decision`, { approve }, done);
+  const reject = () => {
+    if (confirm(`Reject ${what}? Nobody visiting will be warned of it.`)) decide(false, "Marker rejected.")();
+  };
+  return h("span",
+    h("button.primary", { type: "button", "aria-label": `Approve ${what}`, onclick: decide(true, "Marker approved.") }, "Approve"), " ",
+    h("button.danger", { type: "button", "aria-label": `Reject ${what}`, onclick: reject }, "Reject"));
 }
 
 // An alert is cleared with what was done: the leader's note, then the button.
