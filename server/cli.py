@@ -98,6 +98,8 @@ def cmd_demo(args) -> int:
     for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(building, target)
+    for lock in (Path(f"{building}.lock"), Path(f"{building}.open")):  # its lock files
+        lock.unlink(missing_ok=True)
     if args.json:
         print(json.dumps(summary, indent=2))
     else:

@@ -134,3 +134,15 @@ def test_cli_new_epoch_makes_old_cursors_reset(db_path, tokens):
     assert result.returncode == 0 and "epoch" in result.stdout
     response = client.get(f"/sync/pull?cursor={cursor}", headers=headers)
     assert response.status_code == 409 and response.get_json()["code"] == "reset-required"
+
+
+def test_cli_demo_leaves_the_database_and_nothing_of_its_building(tmp_path):
+    """The demo is built beside its target and moved into place; neither the partial
+    database nor its lock files are left behind."""
+    target = tmp_path / "var" / "demo.db"
+    built = doorstep(
+        "demo", "--homes-per-patch", "20", "--patches", "2", "--no-field-work", database=target
+    )
+    assert built.returncode == 0, built.stderr
+    left = sorted(p.name for p in target.parent.iterdir() if "building" in p.name)
+    assert target.exists() and left == []
