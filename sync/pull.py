@@ -202,7 +202,7 @@ def _left_scope(page: _Page, held: dict[int, int], scope: set[int]) -> None:
     if not gone:
         return
     leaving = [(None, uprn, None, None) for uprn in sorted(_homes_in(page.db, gone) - page.keep)]
-    where, params = _bucket_clause({p: held[p] for p in gone}, "patch_id", "seq")
+    where, params = _bucket_clause({p: held[p] for p in gone}, "patch_id", "seq", "uprn")
     leaving += page.db.execute(
         f"SELECT NULL, uprn, entity_type, entity_id FROM scope_exits WHERE {where} ORDER BY seq",
         params,
@@ -246,7 +246,7 @@ def _changed(
             AND entity_type IN ({marks}) ORDER BY seq LIMIT ?""",
         [page.caller.user_id, own_since, *page.types, limit + 1],
     ).fetchall()
-    where, params = _bucket_clause(buckets, "patch_id", "seq")
+    where, params = _bucket_clause(buckets, "patch_id", "seq", "uprn")
     exits = db.execute(
         f"SELECT seq, uprn, entity_type, entity_id FROM scope_exits WHERE {where} "
         "ORDER BY seq LIMIT ?",

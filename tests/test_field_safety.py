@@ -311,3 +311,46 @@ def test_a_check_in_stays_on_the_phone_through_a_reassignment_until_checked_out(
     assert push(client, as_user("officer2"), out)["results"][0]["status"] == "applied"
     phone.sync()
     assert key not in phone.store and ("property", str(uprn)) not in phone.store
+
+
+def test_what_moves_away_from_a_checked_in_home_leaves_the_phone(client, as_user, tokens, db):
+    """Found in review: a home held only for a check-in missed the exits of what moved away
+    from it (an exit is filed under the patches that held the home), so a tenancy the
+    import moved to another officer's home stayed on the phone for good."""
+    uprn, ref = home_of(db, "officer2")
+    phone, outbox = Phone(client, tokens["officer2"]), Outbox()
+    phone.sync()
+    here = _checkin(outbox, uprn, ago(minutes=10), ago(minutes=-50))
+    push(client, as_user("officer2"), here, cursor=phone.cursor)
+    phone.sync()
+    (patch_id,) = db.execute(
+        "SELECT patch_id FROM patch_properties WHERE uprn = ?", [uprn]
+    ).fetchone()
+    officer3 = db.execute("SELECT id FROM users WHERE username = 'officer3'").fetchone()[0]
+    client.patch(f"/patches/{patch_id}", json={"officer_id": officer3}, headers=as_user("leader1"))
+    phone.sync()
+    assert ("tenancy", ref) in phone.store
+    columns = ("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent")
+    row = dict(
+        zip(
+            columns,
+            db.execute(
+                f"SELECT {', '.join(columns)} FROM tenancies WHERE tenancy_ref = ?", [ref]
+            ).fetchone(),
+            strict=True,
+        )
+    )
+    elsewhere = home_of(db, "officer1")[0]
+    moved = client.post(
+        "/imports?kind=tenancies&format=jsonl",
+        data=json.dumps(row | {"uprn": elsewhere}),
+        headers=as_user("admin"),
+    )
+    assert moved.status_code == 201, moved.get_json()
+    phone.sync()
+    assert ("tenancy", ref) not in phone.store
+    assert set(phone.store) == set(Phone.synced(client, tokens["officer2"]))
+    out = outbox.make("checkin", here["entity_id"], "update", {"checked_out_at": ago(minutes=1)})
+    assert push(client, as_user("officer2"), out)["results"][0]["status"] == "applied"
+    phone.sync()
+    assert set(phone.store) == set(Phone.synced(client, tokens["officer2"]))
