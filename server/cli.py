@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from server.app import DEFAULT_DATABASE
+from sync.store.db import InUse
 
 
 def _database(args) -> str:
@@ -74,7 +75,7 @@ def cmd_import(args) -> int:
 def cmd_demo(args) -> int:
     from sync import demo
     from sync.clock import london_today
-    from sync.store.db import open_database
+    from sync.store.db import alone, open_database
 
     target = Path(_database(args))
     as_of = date.fromisoformat(args.as_of) if args.as_of else london_today()
@@ -95,9 +96,10 @@ def cmd_demo(args) -> int:
     )
     summary = demo.landlord_summary(db, as_of)
     db.close()
-    for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
-        stale.unlink(missing_ok=True)
-    os.replace(building, target)
+    with alone(target):  # not from under a server that has it open (as restore)
+        for stale in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+            stale.unlink(missing_ok=True)
+        os.replace(building, target)
     for lock in (Path(f"{building}.lock"), Path(f"{building}.open")):  # its lock files
         lock.unlink(missing_ok=True)
     if args.json:
@@ -348,6 +350,9 @@ def main(argv: list[str] | None = None) -> int:
     except _FILE_ERRORS as exc:
         print(f"doorstep: {exc.filename or ''}: {exc.strerror}", file=sys.stderr)
         return 2
+    except InUse as exc:  # a restore or a rebuilt demo, while Doorstep serves the database
+        print(f"doorstep: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -312,3 +312,35 @@ def test_doorstep_opens_no_descriptor_of_the_database_file_beside_sqlite(tmp_pat
     assert descriptors() == sqlite_alone
     assert (tmp_path / "d.db.open").exists()  # what is locked instead
     db.close()
+
+
+def test_a_restore_has_the_database_alone_until_the_swap(tmp_path):
+    """Found in review: restore checked that nobody had the database open, then let go,
+    and a server restarted meanwhile would have written to the file it then replaced.
+    While a process has the database alone, ``connect`` waits; while anyone has it open,
+    having it alone is refused."""
+    import os
+    import threading
+
+    from sync.store.db import InUse, alone
+
+    path = tmp_path / "d.db"
+    open_database(path).close()
+    opened = threading.Event()
+    with alone(path):
+        waiting = threading.Thread(target=lambda: (connect(path).close(), opened.set()))
+        waiting.start()
+        assert not opened.wait(0.5)  # it waits for the swap
+    assert opened.wait(10)
+    waiting.join()
+    db = connect(path)
+    with pytest.raises(InUse), alone(path):
+        pass
+    db.close()
+    # Lock files any user of the database can open, whoever made them and whatever the umask.
+    old = os.umask(0o077)
+    try:
+        connect(tmp_path / "e.db").close()
+    finally:
+        os.umask(old)
+    assert (tmp_path / "e.db.open").stat().st_mode & 0o777 == 0o644

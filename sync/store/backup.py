@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sync.clock import utc_now
 from sync.store import changes
-from sync.store.db import connect, in_use, migrate
+from sync.store.db import alone, connect, migrate
 
 DATABASE_NAME = "doorstep.db"
 _PHOTO = re.compile(r"^blobs/([0-9a-f]{2})/([0-9a-f]{64})$")
@@ -76,13 +76,23 @@ def backup(db_path: Path, blob_root: Path, dest: Path) -> dict:
 
 def restore(archive_path: Path, db_path: Path, blob_root: Path) -> dict:
     archive_path, db_path, blob_root = Path(archive_path), Path(db_path), Path(blob_root)
-    if in_use(db_path):
-        raise ValueError(
-            f"{db_path} is open in another process: stop Doorstep (gunicorn, doorstep "
-            "deliver) first. A server left running would go on writing to the file replaced, "
-            "and work it acknowledged would be lost."
-        )
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    # The database to this process alone from the check to the swap: refused while a
+    # server has it open, and whatever connects meanwhile waits for the new file.
+    with alone(db_path):
+        manifest, restored = _put_back(archive_path, db_path, blob_root)
+    db = connect(db_path)
+    try:
+        migrate(db)
+        epoch = changes.new_epoch(db)
+    finally:
+        db.close()
+    return {"restored_from": manifest, "photos_restored": restored, "epoch": epoch}
+
+
+def _put_back(archive_path: Path, db_path: Path, blob_root: Path) -> tuple[dict, int]:
+    """The archive's database in place of ``db_path``, and its photos not already there:
+    its manifest, and how many photos were put back."""
     with tarfile.open(archive_path, "r") as archive:
         members = {m.name: m for m in archive.getmembers()}
         if MANIFEST not in members or DATABASE_NAME not in members:
@@ -109,10 +119,4 @@ def restore(archive_path: Path, db_path: Path, blob_root: Path) -> dict:
     for stale in (Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
         stale.unlink(missing_ok=True)
     os.replace(incoming, db_path)
-    db = connect(db_path)
-    try:
-        migrate(db)
-        epoch = changes.new_epoch(db)
-    finally:
-        db.close()
-    return {"restored_from": manifest, "photos_restored": restored, "epoch": epoch}
+    return manifest, restored

@@ -25,7 +25,9 @@ def connect(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Databas
     conn = sqlite3.connect(str(path), timeout=busy_timeout_ms / 1000, check_same_thread=False)
     db = _Held(conn, execute_plugins=False)
     if str(path) != ":memory:":
-        db.release = weakref.finalize(db, os.close, _holding(path))
+        held = _lock_file(path, ".open")
+        fcntl.flock(held, fcntl.LOCK_SH)  # waits while a restore has the database alone
+        db.release = weakref.finalize(db, os.close, held)
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA foreign_keys = ON")
     if str(path) != ":memory:":
@@ -51,31 +53,43 @@ class _Held(Database):
             self.release()
 
 
-def _holding(path: str | Path) -> int:
-    """A file beside the database (``<database>.open``), open and share-locked (``flock``)
-    for as long as the connection lives (closed, or collected): ``in_use`` sees it, so a
-    restore refuses to swap the database from under a server (its workers would go on
-    writing to the file replaced, and acknowledged work be lost). Never the database file
+def _lock_file(path: str | Path, suffix: str) -> int:
+    """A descriptor of an empty file beside the database, made readable by all (a lock
+    file root made must not shut the service's own user out). ``.open``: every connection
+    holds it shared for its life (closed, or collected), so that a restore can have the
+    database alone; ``.lock``: migrations take turns on it. Never the database file
     itself: closing any descriptor of it would drop the POSIX locks SQLite holds on it in
     this process (SQLite's "how to corrupt" list)."""
-    held = os.open(f"{path}.open", os.O_RDONLY | os.O_CREAT, 0o600)
-    fcntl.flock(held, fcntl.LOCK_SH)
-    return held
+    fd = os.open(f"{path}{suffix}", os.O_RDONLY | os.O_CREAT, 0o644)
+    # Whatever the umask: readable is all a flock needs. Another user's file is left be:
+    # readable already, or the open above would have failed.
+    with contextlib.suppress(PermissionError):
+        os.fchmod(fd, 0o644)
+    return fd
 
 
-def in_use(path: str | Path) -> bool:
-    """Whether any process (this one included) has the database open through ``connect``."""
+class InUse(ValueError):
+    """The database is open in another process."""
+
+
+@contextlib.contextmanager
+def alone(path: str | Path) -> Iterator[None]:
+    """The database to this process alone, while the block runs (a restore swaps the file):
+    ``InUse`` when any process has it open through ``connect``, and a ``connect`` meanwhile
+    waits until the block ends. Not to be held while this process connects to it."""
+    fd = _lock_file(path, ".open")
     try:
-        probe = os.open(f"{path}.open", os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise InUse(
+                f"{path} is open in another process: stop Doorstep (gunicorn, doorstep "
+                "deliver, an import) first. A server left running would go on writing to "
+                "the file replaced, and work it acknowledged would be lost."
+            ) from None
+        yield
     finally:
-        os.close(probe)  # and with it any lock it took
-    return False
+        os.close(fd)  # and with it the lock
 
 
 def migrate(db: Database) -> list[str]:
@@ -100,12 +114,12 @@ def _migrating(db: Database) -> Iterator[None]:
     if not path:
         yield
         return
-    with open(f"{path}.lock", "a") as lock:
+    lock = _lock_file(path, ".lock")
+    try:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+        yield
+    finally:
+        os.close(lock)  # and with it the lock
 
 
 def open_database(path: str | Path) -> Database:
