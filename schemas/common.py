@@ -37,38 +37,41 @@ class Day(fields.Date):
 _HIDDEN = re.compile("[\x00-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
-class Name(fields.String):
-    """A name people read (a team's, a patch's, a user's): 1 to ``max_len`` characters,
-    not blank, without control characters or bidirectional overrides."""
+class _Said(fields.String):
+    """Text a person reads or wrote: 1 to ``max_len`` characters, not ``BLANK`` (spaces
+    say nothing), and nothing ``HIDDEN`` matches (``HIDING`` says what it refused)."""
 
-    def __init__(self, max_len: int = 100, **kwargs):
-        kwargs.setdefault("validate", validate.Length(1, max_len))
+    MAX = 100
+    BLANK = "May not be blank."
+    HIDDEN = _HIDDEN
+    HIDING = "May not hold control characters or direction overrides."
+
+    def __init__(self, max_len: int | None = None, **kwargs):
+        kwargs.setdefault("validate", validate.Length(1, max_len or self.MAX))
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip():
-            raise ValidationError("May not be blank.")
-        if _HIDDEN.search(text):
-            raise ValidationError("May not hold control characters or direction overrides.")
+            raise ValidationError(self.BLANK)
+        if self.HIDDEN.search(text):
+            raise ValidationError(self.HIDING)
         return text
 
 
-class Note(fields.String):
-    """What a person did or decided, in their words: 1 to ``max_len`` characters, not blank
-    (a note of spaces says nothing, and a record that needs one must say something)."""
+class Name(_Said):
+    """A name people read (a team's, a patch's, a user's): up to 100 characters, without
+    control characters or bidirectional overrides."""
 
-    def __init__(self, max_len: int = 2000, **kwargs):
-        kwargs.setdefault("validate", validate.Length(1, max_len))
-        super().__init__(**kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if not text.strip():
-            raise ValidationError("May not be blank: say what was done.")
-        if "\x00" in text:
-            raise ValidationError("May not hold a NUL character.")
-        return text
+class Note(_Said):
+    """What a person did or decided, in their words: up to 2,000 characters, lines and
+    all, but no NUL (a record that needs a note must say something)."""
+
+    MAX = 2000
+    BLANK = "May not be blank: say what was done."
+    HIDDEN = re.compile("\x00")
+    HIDING = "May not hold a NUL character."
 
 
 class ProblemSchema(Schema):
