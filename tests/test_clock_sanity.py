@@ -150,19 +150,20 @@ def test_an_edit_from_a_fast_phone_is_applied_and_flagged(client, as_user, db):
     assert close_to_now(observed)
 
 
+def _checkin(phone, uprn, start: datetime):
+    """A 45-minute check-in from ``start`` by the phone's clock, observed then."""
+    payload = {
+        "uprn": uprn,
+        "checked_in_at": start.isoformat(),
+        "expected_out_at": (start + timedelta(minutes=45)).isoformat(),
+    }
+    return phone.create("checkin", payload, observed_at=start.isoformat())
+
+
 def test_a_check_in_from_a_fast_phone_alerts_on_time(client, as_user, tokens, db):
-    uprn, _ = home_of(db, "officer1")
     phone = Outbox()
     start = datetime.now(UTC) + timedelta(hours=2)
-    checkin = phone.create(
-        "checkin",
-        {
-            "uprn": uprn,
-            "checked_in_at": start.isoformat(),
-            "expected_out_at": (start + timedelta(minutes=45)).isoformat(),
-        },
-        observed_at=start.isoformat(),
-    )
+    checkin = _checkin(phone, home_of(db, "officer1")[0], start)
     (result,) = push(client, as_user("officer1"), checkin)["results"]
     assert result["status"] == "applied" and "clock-ahead" in result["flags"]
     held = Phone.synced(client, tokens["officer1"])[("checkin", checkin["entity_id"])]
@@ -316,18 +317,9 @@ def test_a_record_months_old_is_believed(client, as_user, db):
 def test_a_check_in_from_a_reset_phone_alerts_on_time(client, as_user, db):
     """Checked in at 1970 by the phone's clock: the visit is moved to the time of receipt
     with its length, so no lone-working alert falls at once; the check-out is kept too."""
-    uprn, _ = home_of(db, "officer1")
     phone = Outbox()
     start = datetime(1970, 1, 1, 9, 0, tzinfo=UTC)
-    checkin = phone.create(
-        "checkin",
-        {
-            "uprn": uprn,
-            "checked_in_at": start.isoformat(),
-            "expected_out_at": (start + timedelta(minutes=45)).isoformat(),
-        },
-        observed_at=start.isoformat(),
-    )
+    checkin = _checkin(phone, home_of(db, "officer1")[0], start)
     (result,) = push(client, as_user("officer1"), checkin)["results"]
     assert result["status"] == "applied" and "clock-behind" in result["flags"]
     checked_in, expected = db.execute(

@@ -281,13 +281,10 @@ def test_a_check_out_after_a_cleared_alert_brings_the_clearing_back(client, as_u
     assert held_now["cleared_at"] is not None and held_now["checked_out_at"] is not None
 
 
-def test_a_check_in_stays_on_the_phone_through_a_reassignment_until_checked_out(
-    client, as_user, tokens, db
-):
-    """Found in a browser: officer2 checked in at a home, the patch was given to officer3,
-    and the phone dropped the home with the check-in, so it had no Check out, and an alert
-    would follow for an officer who was safe. The home stays until the check-out."""
-    uprn, _ = home_of(db, "officer2")
+def _checked_in_then_reassigned(client, as_user, tokens, db):
+    """officer2 checks in at a home of theirs, synced; then the patch goes to officer3 and
+    the phone syncs: (uprn, tenancy, phone, its outbox, the check-in)."""
+    uprn, ref = home_of(db, "officer2")
     phone, outbox = Phone(client, tokens["officer2"]), Outbox()
     phone.sync()
     here = _checkin(outbox, uprn, ago(minutes=10), ago(minutes=-50))
@@ -302,6 +299,16 @@ def test_a_check_in_stays_on_the_phone_through_a_reassignment_until_checked_out(
     )
     assert moved.status_code == 200
     phone.sync()
+    return uprn, ref, phone, outbox, here
+
+
+def test_a_check_in_stays_on_the_phone_through_a_reassignment_until_checked_out(
+    client, as_user, tokens, db
+):
+    """Found in a browser: officer2 checked in at a home, the patch was given to officer3,
+    and the phone dropped the home with the check-in, so it had no Check out, and an alert
+    would follow for an officer who was safe. The home stays until the check-out."""
+    uprn, _, phone, outbox, here = _checked_in_then_reassigned(client, as_user, tokens, db)
     key = ("checkin", here["entity_id"])
     assert key in phone.store and phone.store[key]["checked_out_at"] is None
     assert ("property", str(uprn)) in phone.store
@@ -317,18 +324,7 @@ def test_what_moves_away_from_a_checked_in_home_leaves_the_phone(client, as_user
     """Found in review: a home held only for a check-in missed the exits of what moved away
     from it (an exit is filed under the patches that held the home), so a tenancy the
     import moved to another officer's home stayed on the phone for good."""
-    uprn, ref = home_of(db, "officer2")
-    phone, outbox = Phone(client, tokens["officer2"]), Outbox()
-    phone.sync()
-    here = _checkin(outbox, uprn, ago(minutes=10), ago(minutes=-50))
-    push(client, as_user("officer2"), here, cursor=phone.cursor)
-    phone.sync()
-    (patch_id,) = db.execute(
-        "SELECT patch_id FROM patch_properties WHERE uprn = ?", [uprn]
-    ).fetchone()
-    officer3 = db.execute("SELECT id FROM users WHERE username = 'officer3'").fetchone()[0]
-    client.patch(f"/patches/{patch_id}", json={"officer_id": officer3}, headers=as_user("leader1"))
-    phone.sync()
+    _, ref, phone, outbox, here = _checked_in_then_reassigned(client, as_user, tokens, db)
     assert ("tenancy", ref) in phone.store
     columns = ("tenancy_ref", "tenure", "start_date", "end_date", "weekly_rent")
     row = dict(
