@@ -10,7 +10,6 @@ The kinds phones may push are the registry's kinds with ops (sync.kinds): adding
 declaring its ``Kind`` in its own module. See docs/sync-protocol.md.
 """
 
-import hashlib
 from datetime import UTC, datetime
 
 import orjson
@@ -24,9 +23,10 @@ from sync.clock import clock_wrong, iso
 from sync.errors import TooLarge
 from sync.ids import uuid7
 from sync.memory import collector_paused
-from sync.protocol.batch import Batch, Op, Rejected, chunks, dumps
+from sync.protocol.batch import Batch, Op, Rejected, chunks
 from sync.protocol.cursor import pulled_through
 from sync.protocol.kinds import Kind
+from sync.protocol.resends import same
 from sync.store.db import write_transaction
 
 MAX_BATCH = 500
@@ -49,30 +49,6 @@ ENVELOPE = Record(
 _MUTATION_ID = ENVELOPE.fields["mutation_id"]
 _DEVICE_SEQ = ENVELOPE.fields["device_seq"]
 _NEW_ID = Uuid()
-CONTENT_KEYS = (
-    "mutation_id",
-    "entity_type",
-    "entity_id",
-    "op",
-    "base_version",
-    "observed_at",
-    "payload",
-)
-
-
-_NO_CONTENT = dict.fromkeys(CONTENT_KEYS)
-
-
-def content_hash(raw: dict, well_formed: bool = False) -> str:
-    """What makes two sends the same mutation: everything but the delivery details. A
-    ``well_formed`` envelope holds nothing else but its ``device_seq`` (``ENVELOPE``
-    refuses other fields and requires that one), so its content is the rest of it."""
-    if well_formed:
-        content = _NO_CONTENT | raw
-        del content["device_seq"]
-    else:
-        content = {k: raw.get(k) for k in CONTENT_KEYS}
-    return hashlib.sha256(dumps(content, sort_keys=True)).hexdigest()
 
 
 def _mutation_key(raw: dict) -> str | None:
@@ -141,9 +117,7 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
         ) from None
 
 
-def _one(
-    batch: Batch, raw: dict, clean: dict | None, problems: dict, digest: str, key: str | None
-) -> dict:
+def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str | None) -> dict:
     given = raw.get("mutation_id")
     answer_id = given if isinstance(given, str) else None  # each result names it as sent
     seq = clean["device_seq"] if clean is not None else _given_seq(raw)
@@ -158,9 +132,9 @@ def _one(
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used. Make a new one for each change.",
         }
-        batch.store(mutation_id, raw, clean, seq, digest, result, duplicate_of=seen[0])
+        batch.store(mutation_id, raw, clean, seq, result, duplicate_of=seen[0])
         return result
-    if seen and seen[1] == digest:
+    if seen and same(seen[1], raw):
         original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
         return {"mutation_id": answer_id, "status": "duplicate", "original": original}
     if seen:
@@ -170,7 +144,7 @@ def _one(
             "code": "mutation-id-reused",
             "reason": "This mutation id was already used for different content.",
         }
-        batch.store(mutation_id, raw, clean, seq, digest, result, duplicate_of=seen[0])
+        batch.store(mutation_id, raw, clean, seq, result, duplicate_of=seen[0])
         return result
     try:
         kind, op, payload = _check(batch.caller, clean, problems)
@@ -199,9 +173,9 @@ def _one(
         }
         if exc.errors:
             result["errors"] = exc.errors
-    row_id = batch.store(mutation_id, raw, clean, seq, digest, result)
+    row_id = batch.store(mutation_id, raw, clean, seq, result)
     if key is not None:  # a copy later in the same batch is a duplicate of this one
-        batch.seen[key] = (row_id, digest, result, batch.caller.user_id)
+        batch.seen[key] = (row_id, raw, result, batch.caller.user_id)
     return result
 
 
@@ -263,9 +237,8 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
         clean, problems = _envelope(raw)
         # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
         key = wrapped["mutation_id"] if clean is not None else _mutation_key(wrapped)
-        digest = content_hash(wrapped, well_formed=clean is not None)
         (well_formed if clean is not None else malformed).append(
-            (position, wrapped, clean, problems, digest, key)
+            (position, wrapped, clean, problems, key)
         )
     # Apply in device sequence order (the sort is stable: one number sent twice keeps the
     # order sent), malformed ones last; answer in the order sent.
@@ -277,8 +250,7 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     nested = db.conn.in_transaction
     with write_transaction(db):
         batch = Batch(db, caller, received, pulled)
-        # Keyed as stored: a malformed mutation by its content hash.
-        batch.seen = _already_stored(db, [p[5] for p in order if p[5] is not None])
+        batch.seen = _already_stored(db, [p[4] for p in order if p[4] is not None])
         by_kind: dict[str, list[dict]] = {}
         for p in well_formed:
             by_kind.setdefault(p[2]["entity_type"], []).append(p[2])
@@ -286,8 +258,8 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
             mine = by_kind.get(kind.name)
             if kind.prefetch and mine:
                 kind.prefetch(batch, mine)
-        for position, raw, clean, problems, digest, key in order:
-            results[position] = _one(batch, raw, clean, problems, digest, key)
+        for position, raw, clean, problems, key in order:
+            results[position] = _one(batch, raw, clean, problems, key)
         batch.flush()
         db.execute(
             "UPDATE devices SET last_push_at = ? WHERE id = ?", [batch.now_iso, caller.device_id]
@@ -306,10 +278,10 @@ def _already_stored(db: Database, keys: list[str]) -> dict[str, tuple]:
     ids = sorted(set(keys))
     seen = {}
     for chunk in chunks(ids):
-        for mutation_id, row_id, digest, result, user_id in db.execute(
-            "SELECT mutation_id, id, content_hash, result, user_id FROM mutations WHERE "
+        for mutation_id, row_id, body, result, user_id in db.execute(
+            "SELECT mutation_id, id, body, result, user_id FROM mutations WHERE "
             f"mutation_id IN ({','.join('?' * len(chunk))}) AND duplicate_of IS NULL",
             chunk,
         ):
-            seen[mutation_id] = (row_id, digest, result, user_id)
+            seen[mutation_id] = (row_id, body, result, user_id)
     return seen

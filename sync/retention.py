@@ -11,9 +11,10 @@
 - delivered webhook events older than ``outbox_days``, and old login failures.
 
 With a closed record go the copies of it held elsewhere: the payloads phones pushed
-about it or naming its tenancy (``mutations.body``; the row stays, with its content hash
-and result, so a re-sent old mutation is still answered ``duplicate`` and never applied
-again; values in a result's conflicts are blanked), its conflicts and field versions,
+about it or naming its tenancy (``mutations.body``; the row stays, with its result, and
+the copy keeps the envelope and its content's SHA-256 in place of the payload, so a
+re-sent old mutation is still answered ``duplicate`` and never applied again; values in a
+result's conflicts are blanked), its conflicts and field versions,
 its outbox events not yet purged (a dead delivery, say), which photos it names
 (``record_blobs``), and day plans for days past ``closed_days`` (the only plans that can
 name a tenancy ended before then).
@@ -26,6 +27,7 @@ request, from the same places purge clears; each export is audited. Only a safeg
 lead exports what safeguarding concerns say; an admin's export lists them without it.
 """
 
+import json
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -40,6 +42,7 @@ from sync.clock import LONDON, iso
 from sync.errors import NotFound
 from sync.protocol import outbox
 from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
+from sync.protocol.resends import CONTENT_SHA256, digest
 from sync.store import changes
 from sync.store.rows import EACH, each
 
@@ -152,11 +155,13 @@ def _pushed_about(db: Database, entities, refs, columns: str) -> list[dict]:
 
 
 def _redact(body: str, result: str, stamp: str) -> tuple[str, str]:
-    """A pushed mutation without its payload; its result without field values."""
+    """A pushed mutation without its payload, with its content's digest in its place (what
+    a resend is compared with: sync.protocol.resends); its result without field values."""
     envelope = orjson.loads(body)
     if isinstance(envelope, dict):
+        sent = json.loads(body)  # as sent, exactly: the digest is of that
         envelope = {k: v for k, v in envelope.items() if k != "payload"}
-        envelope |= {"payload": REDACTED, "redacted_at": stamp}
+        envelope |= {"payload": REDACTED, "redacted_at": stamp, CONTENT_SHA256: digest(sent)}
     else:
         envelope = {"payload": REDACTED, "redacted_at": stamp}
     outcome = orjson.loads(result)

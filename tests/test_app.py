@@ -166,7 +166,7 @@ def test_malformed_mutations_get_their_device_seq_back(tmp_path):
             [row_id, f"m{row_id}", device, seq, body, status],
         )
     db.conn.commit()
-    assert migrate(db) == ["m0025_malformed_device_seq"]
+    assert migrate(db)[0] == "m0025_malformed_device_seq"
     seqs = db.execute("SELECT id, device_seq FROM mutations ORDER BY id").fetchall()
     assert seqs == [(1, 1), (2, 2), (3, 3), (4, None), (5, None), (6, None), (7, 2)]
     acknowledged = db.execute("SELECT id, acknowledged_seq FROM devices ORDER BY id").fetchall()

@@ -8,7 +8,11 @@ from sync import retention
 from sync.access.scope import Caller
 from sync.casework import days
 from sync.clock import london_today
-from sync.retention import Periods, purge
+from sync.protocol.resends import digest
+from sync.push import push as push_batch
+from sync.retention import REDACTED, Periods, purge
+from sync.store.db import connect, migrate
+from sync.store.migrations import migrations
 from tests.conftest import assert_problem
 from tests.phone import Outbox, Phone, ended_tenancy_of, home_of, push, server_view
 
@@ -255,6 +259,10 @@ def test_purge_leaves_no_copy_behind_and_old_sends_stay_duplicates(db, client, a
     assert not db.execute("SELECT 1 FROM tenants WHERE person_ref = ?", [person]).fetchone()
     assert not db.execute("SELECT 1 FROM visits WHERE id = ?", [sent[0]["entity_id"]]).fetchone()
     assert email not in "\n".join(db.iterdump())
+    # Only the content's digest is left of the payload, and it still tells content apart.
+    changed = dict(sent[0], payload=visit | {"notes": "Other words"})
+    [refused] = push(client, as_user(officer), changed)["results"]
+    assert refused["code"] == "mutation-id-reused", refused
 
 
 def test_records_kept_after_a_purge_name_no_tenancy_on_phones(
@@ -282,3 +290,64 @@ def test_records_kept_after_a_purge_name_no_tenancy_on_phones(
     phone.sync()
     assert phone.store[("repair", repair["entity_id"])]["tenancy_ref"] is None
     assert phone.store == server_view(db_path, "officer1", today)
+
+
+def test_a_purged_mutation_keeps_its_content_hash_when_the_column_goes(tmp_path):
+    """Migration 0026: pushes stop hashing each mutation (a resend is compared with what
+    was sent), and the column goes; a mutation whose payload was purged before keeps its
+    hash in its stored copy, so its resend is still a duplicate, and other content is
+    still refused."""
+    db = connect(tmp_path / "d.db")
+    migrations.apply(db, stop_before="m0026_no_content_hash")
+    db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
+    db.execute(
+        "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
+        "password_changed_at, created_at, updated_at) "
+        "VALUES (1, 'o', 'O', 'officer', 1, 'x', 'now', 'now', 'now')"
+    )
+    db.execute(
+        "INSERT INTO devices (id, user_id, token_hash, name, created_at) "
+        "VALUES (1, 1, 'h', 'phone', 'now')"
+    )
+    sent = [
+        {
+            "mutation_id": str(uuid.uuid4()),
+            "device_seq": seq,
+            "entity_type": "visit",
+            "entity_id": str(uuid.uuid4()),
+            "op": "create",
+            "base_version": None,
+            "observed_at": "2026-11-25T10:00:00+00:00",
+            "payload": {"uprn": 1, "outcome": "no_access", "notes": f"Card {seq}"},
+        }
+        for seq in (1, 2)
+    ]
+    purged = {k: v for k, v in sent[0].items() if k != "payload"}
+    purged |= {"payload": REDACTED, "redacted_at": "2026-12-01T00:00:00+00:00"}
+    for row_id, (m, body) in enumerate(((sent[0], purged), (sent[1], sent[1])), start=1):
+        db.execute(
+            "INSERT INTO mutations (id, mutation_id, device_id, user_id, device_seq, "
+            "entity_type, entity_id, op, received_at, content_hash, body, status, result) "
+            "VALUES (?, ?, 1, 1, ?, 'visit', ?, 'create', 'now', ?, ?, 'applied', ?)",
+            [
+                row_id,
+                m["mutation_id"],
+                m["device_seq"],
+                m["entity_id"],
+                digest(m),
+                json.dumps(body),
+                json.dumps({"status": "applied", "flags": []}),
+            ],
+        )
+    db.conn.commit()
+    assert migrate(db)[0] == "m0026_no_content_hash"
+    assert "content_hash" not in db["mutations"].columns_dict
+    kept = json.loads(db.execute("SELECT body FROM mutations WHERE id = 1").fetchone()[0])
+    assert kept["content_sha256"] == digest(sent[0]) and kept["payload"] == REDACTED
+    whole = json.loads(db.execute("SELECT body FROM mutations WHERE id = 2").fetchone()[0])
+    assert whole == sent[1]
+    changed = [dict(m, device_seq=m["device_seq"] + 2, payload={"uprn": 1}) for m in sent]
+    caller = Caller(1, "o", "officer", 1, device_id=1)
+    results = push_batch(db, caller, [*sent, *changed])["results"]
+    assert [r["status"] for r in results[:2]] == ["duplicate", "duplicate"], results
+    assert [r.get("code") for r in results[2:]] == ["mutation-id-reused"] * 2, results

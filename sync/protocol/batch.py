@@ -58,8 +58,8 @@ def dumps_text(value) -> str:
 
 STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user_id,
                device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
-               content_hash, body, status, result)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+               body, status, result)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 class Batch:
@@ -78,7 +78,7 @@ class Batch:
         self.scope = visible_patch_ids(db, caller)  # None: the whole landlord
         self.numbers = changes.Numbers(db)
         self.last_row = db.execute("SELECT coalesce(max(id), 0) FROM mutations").fetchone()[0]
-        # mutation_id -> (row id, content hash, result, user id)
+        # mutation_id -> (row id, what was sent as stored, result, user id) (sync.push)
         self.seen: dict[str, tuple] = {}
         self.homes = Homes(db, self.today)
         # (Default dicts: the hot path makes no throwaway default for a key it has.)
@@ -216,7 +216,7 @@ class Batch:
             buffered[sql].append(row)
         self.staged.clear()
 
-    def store(self, mutation_id, raw, clean, seq, digest, result, duplicate_of=None) -> int:
+    def store(self, mutation_id, raw, clean, seq, result, duplicate_of=None) -> int:
         """The mutation as received, with its result; ``seq`` its ``device_seq`` (that of
         a malformed one too, when the number itself is good, so that its device's
         ``acknowledged_seq`` moves past it)."""
@@ -236,7 +236,6 @@ class Batch:
                 clean and clean["base_version"],
                 clean and clean["observed_iso"],
                 self.now_iso,
-                digest,
                 dumps_text(raw),
                 status,
                 dumps_text(result),

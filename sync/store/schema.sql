@@ -323,7 +323,6 @@ CREATE TABLE mutations (
     base_version INTEGER,
     observed_at TEXT,
     received_at TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
     body TEXT NOT NULL,
     status TEXT NOT NULL CHECK (status IN ('applied', 'conflict', 'rejected')),
     result TEXT NOT NULL,
