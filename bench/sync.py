@@ -318,7 +318,8 @@ def bench_apply(db_path, username, homes, count, runs, size, insert=False):
         applies.append((time.perf_counter() - start) / count * 1e6)
         wal_apply.append(_wal_bytes(db_path) / count)
         assert all(r["status"] == "applied" for r in result["results"]), result["results"][:2]
-        if insert:  # the one-row floor: as many rows, as wide, in one executemany
+        if insert:  # the one-row floor: as many rows, as wide as the log's row was when
+            # the target was set (with its content hash): a fixed yardstick, in one executemany
             plain = [
                 (
                     *(m["mutation_id"], m["entity_id"], 1, 2, m["device_seq"]),

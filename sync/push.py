@@ -121,36 +121,19 @@ def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str |
     given = raw.get("mutation_id")
     answer_id = given if isinstance(given, str) else None  # each result names it as sent
     seq = clean["device_seq"] if clean is not None else _given_seq(raw)
-    # One with no usable id is stored for review under an id of its own, never looked up.
-    mutation_id = key if key is not None else f"invalid:{uuid7()}"
-    seen = batch.seen.get(key) if key is not None else None
-    if seen and seen[3] != batch.caller.user_id:
-        # Another user's id: say nothing of what it was or did.
-        result = {
-            "mutation_id": answer_id,
-            "status": "rejected",
-            "code": "mutation-id-reused",
-            "reason": "This mutation id was already used. Make a new one for each change.",
-        }
-        batch.store(mutation_id, raw, clean, seq, result, duplicate_of=seen[0])
-        return result
-    if seen and same(seen[1], raw):
-        original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
-        return {"mutation_id": answer_id, "status": "duplicate", "original": original}
+    if key is None:  # no usable id: stored for review under an id of its own, never looked up
+        mutation_id, seen = f"invalid:{uuid7()}", None
+    else:
+        mutation_id, seen = key, batch.seen.get(key)
     if seen:
-        result = {
-            "mutation_id": answer_id,
-            "status": "rejected",
-            "code": "mutation-id-reused",
-            "reason": "This mutation id was already used for different content.",
-        }
-        batch.store(mutation_id, raw, clean, seq, result, duplicate_of=seen[0])
-        return result
+        return _sent_again(batch, raw, clean, seq, answer_id, mutation_id, seen)
     try:
         kind, op, payload = _check(batch.caller, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
-        batch.clock_flag = _clamp_observed(clean, batch)
+        earliest, latest = batch.believable
+        if not earliest <= clean["observed_at"] <= latest:  # (two comparisons, what phones send)
+            batch.clock_flag = _clamp_observed(clean, batch)
         if kind.writes_now:
             with batch.db.atomic():
                 outcome = op.apply(batch, clean, payload)
@@ -164,7 +147,7 @@ def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str |
             result["observed_at"] = clean["observed_at"].isoformat()
         batch.keep_staged()
     except Rejected as exc:
-        batch.staged.clear()
+        batch.drop_staged()
         result = {
             "mutation_id": answer_id,
             "status": "rejected",
@@ -179,16 +162,36 @@ def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str |
     return result
 
 
+def _sent_again(batch, raw, clean, seq, answer_id, mutation_id, seen) -> dict:
+    """The answer to a mutation id already stored (``seen``: its row, what was sent, its
+    result and its user) or made earlier in the batch: a ``duplicate`` of the same content
+    from the same user, else ``mutation-id-reused``, stored for review."""
+    if seen[3] != batch.caller.user_id:
+        # Another user's id: say nothing of what it was or did.
+        reason = "This mutation id was already used. Make a new one for each change."
+    elif same(seen[1], raw):
+        original = seen[2] if isinstance(seen[2], dict) else orjson.loads(seen[2])
+        return {"mutation_id": answer_id, "status": "duplicate", "original": original}
+    else:
+        reason = "This mutation id was already used for different content."
+    result = {
+        "mutation_id": answer_id,
+        "status": "rejected",
+        "code": "mutation-id-reused",
+        "reason": reason,
+    }
+    batch.store(mutation_id, raw, clean, seq, result, duplicate_of=seen[0])
+    return result
+
+
 def _clamp_observed(clean: dict, batch: Batch) -> str | None:
     """An ``observed_at`` more than ``CLOCK_AHEAD`` past the time the server received the
     push, or more than ``CLOCK_BEHIND`` before it, is the phone's clock, not the officer:
     the record is kept, but at the time of receipt (in the phone's own UTC offset, as it
     sent it), so no legal clock runs from a time that has not come yet, or from 1970.
-    The flag it is kept with (``clock-ahead``, ``clock-behind``), or None."""
+    Called for a time outside ``batch.believable``; the flag it is kept with
+    (``clock-ahead``, ``clock-behind``)."""
     observed = clean["observed_at"]
-    earliest, latest = batch.believable
-    if earliest <= observed <= latest:  # what phones send: two comparisons, no arithmetic
-        return None
     received = batch.now
     clean["observed_at"] = received.astimezone(observed.tzinfo)
     clean["observed_iso"] = iso(received)
@@ -278,10 +281,12 @@ def _already_stored(db: Database, keys: list[str]) -> dict[str, tuple]:
     ids = sorted(set(keys))
     seen = {}
     for chunk in chunks(ids):
-        for mutation_id, row_id, body, result, user_id in db.execute(
-            "SELECT mutation_id, id, body, result, user_id FROM mutations WHERE "
+        for mutation_id, row_id, copy, content_hash, result, user_id in db.execute(
+            # The copy when there is no hash (so it is short: sync.protocol.resends).
+            "SELECT mutation_id, id, iif(content_hash IS NULL, body, NULL), content_hash, "
+            "result, user_id FROM mutations WHERE "
             f"mutation_id IN ({','.join('?' * len(chunk))}) AND duplicate_of IS NULL",
             chunk,
         ):
-            seen[mutation_id] = (row_id, body, result, user_id)
+            seen[mutation_id] = (row_id, (copy, content_hash), result, user_id)
     return seen

@@ -11,10 +11,9 @@
 - delivered webhook events older than ``outbox_days``, and old login failures.
 
 With a closed record go the copies of it held elsewhere: the payloads phones pushed
-about it or naming its tenancy (``mutations.body``; the row stays, with its result, and
-the copy keeps the envelope and its content's SHA-256 in place of the payload, so a
-re-sent old mutation is still answered ``duplicate`` and never applied again; values in a
-result's conflicts are blanked), its conflicts and field versions,
+about it or naming its tenancy (``mutations.body``; the row stays, with its result and
+the SHA-256 of its content, so a re-sent old mutation is still answered ``duplicate`` and
+never applied again; values in a result's conflicts are blanked), its conflicts and field versions,
 its outbox events not yet purged (a dead delivery, say), which photos it names
 (``record_blobs``), and day plans for days past ``closed_days`` (the only plans that can
 name a tenancy ended before then).
@@ -42,7 +41,7 @@ from sync.clock import LONDON, iso
 from sync.errors import NotFound
 from sync.protocol import outbox
 from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
-from sync.protocol.resends import CONTENT_SHA256, digest
+from sync.protocol.resends import digest
 from sync.store import changes
 from sync.store.rows import EACH, each
 
@@ -155,13 +154,11 @@ def _pushed_about(db: Database, entities, refs, columns: str) -> list[dict]:
 
 
 def _redact(body: str, result: str, stamp: str) -> tuple[str, str]:
-    """A pushed mutation without its payload, with its content's digest in its place (what
-    a resend is compared with: sync.protocol.resends); its result without field values."""
+    """A pushed mutation without its payload; its result without field values."""
     envelope = orjson.loads(body)
     if isinstance(envelope, dict):
-        sent = json.loads(body)  # as sent, exactly: the digest is of that
         envelope = {k: v for k, v in envelope.items() if k != "payload"}
-        envelope |= {"payload": REDACTED, "redacted_at": stamp, CONTENT_SHA256: digest(sent)}
+        envelope |= {"payload": REDACTED, "redacted_at": stamp}
     else:
         envelope = {"payload": REDACTED, "redacted_at": stamp}
     outcome = orjson.loads(result)
@@ -173,11 +170,16 @@ def _redact(body: str, result: str, stamp: str) -> tuple[str, str]:
 def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[str, int]:
     """Remove or redact what is held elsewhere about purged records (see the module)."""
     counts = {}
-    pushed = _pushed_about(db, entities, refs, "m.id, m.body, m.result")
+    pushed = _pushed_about(db, entities, refs, "m.id, m.body, m.result, m.content_hash")
     for row in pushed:
         body, result = _redact(row["body"], row["result"], stamp)
+        # What a resend is compared with once the payload is gone (sync.protocol.resends):
+        # the hash of the content as it was sent, worked out before its first redaction.
+        sent = json.loads(row["body"])
+        kept = row["content_hash"] or (digest(sent) if isinstance(sent, dict) else None)
         db.execute(
-            "UPDATE mutations SET body = ?, result = ? WHERE id = ?", [body, result, row["id"]]
+            "UPDATE mutations SET body = ?, result = ?, content_hash = ? WHERE id = ?",
+            [body, result, kept, row["id"]],
         )
     counts["mutation_payloads"] = len(pushed)
     keys = _keys((t, i) for t, i in entities if t in VERSIONED).decode()

@@ -10,7 +10,7 @@ import pytest
 from schemas.sync import _mutation_json_schema
 from sync import kinds, retention
 from sync.checks import Integer, Record, Text
-from sync.protocol.batch import Batch, Op, prefetch_creates
+from sync.protocol.batch import Batch, Op, Rejected, prefetch_creates
 from sync.protocol.kinds import Kind
 from sync.store.rows import load
 from tests.phone import Outbox, Phone, home_of, push
@@ -92,3 +92,36 @@ def test_a_new_kind_is_pushed_pulled_and_derived_everywhere(registered, client, 
 def test_a_kind_is_declared_once(registered):
     with pytest.raises(ValueError, match="declared twice"):
         kinds.register(NOTE_KIND)
+
+
+def late_refusal(batch: Batch, m: dict, note: dict) -> dict:
+    """An op that stages its rows, then finds it must refuse after all."""
+    apply_create(batch, m, note)
+    batch.event("note.made", m["entity_id"], {"text": note["text"]})
+    if note["text"] == "refuse":
+        raise Rejected("Refused after staging.", code="invalid-payload")
+    return {"status": "applied"}
+
+
+def test_an_op_that_refuses_after_staging_leaves_nothing_behind(
+    registered, client, as_user, db, monkeypatch
+):
+    """The batch keeps each mutation's rows with the rest as it goes: one refused after
+    staging takes out its own rows, and only its own (the mutation before it, and the one
+    after it, are stored whole, with their events numbered as always)."""
+    monkeypatch.setitem(registered.ops, "late", Op(NEW_NOTE, late_refusal))
+    uprn, _ = home_of(db, "officer1")
+    sent = [
+        Outbox().make("note", str(uuid.uuid4()), "late", {"uprn": uprn, "text": text})
+        for text in ("kept", "refuse", "also kept")
+    ]
+    for seq, m in enumerate(sent, start=1):
+        m["device_seq"] = seq
+    results = push(client, as_user("officer1"), *sent)["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"], results
+    ids = [m["entity_id"] for m in sent]
+    stored = db.execute("SELECT id FROM doorstep_notes ORDER BY text").fetchall()
+    indexed = db.execute("SELECT entity_id FROM sync_index WHERE entity_type = 'note'")
+    assert sorted(r[0] for r in stored) == sorted(r[0] for r in indexed) == sorted(ids[::2])
+    events = db.execute("SELECT event_id FROM outbox WHERE topic = 'note.made' ORDER BY id")
+    assert [r[0] for r in events] == [f"{sent[0]['mutation_id']}.2", f"{sent[2]['mutation_id']}.2"]

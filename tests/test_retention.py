@@ -292,13 +292,12 @@ def test_records_kept_after_a_purge_name_no_tenancy_on_phones(
     assert phone.store == server_view(db_path, "officer1", today)
 
 
-def test_a_purged_mutation_keeps_its_content_hash_when_the_column_goes(tmp_path):
-    """Migration 0026: pushes stop hashing each mutation (a resend is compared with what
-    was sent), and the column goes; a mutation whose payload was purged before keeps its
-    hash in its stored copy, so its resend is still a duplicate, and other content is
-    still refused."""
+def test_the_content_hash_is_kept_only_where_a_resend_needs_it(tmp_path):
+    """Migration 0026: pushes stop hashing every mutation (a resend is compared with what
+    was sent), so the hash goes from a short copy; a long one, and one whose payload was
+    purged, keep theirs. Each resent is still a duplicate, and other content is refused."""
     db = connect(tmp_path / "d.db")
-    migrations.apply(db, stop_before="m0026_no_content_hash")
+    migrations.apply(db, stop_before="m0026_content_hash_when_needed")
     db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
     db.execute(
         "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
@@ -318,13 +317,14 @@ def test_a_purged_mutation_keeps_its_content_hash_when_the_column_goes(tmp_path)
             "op": "create",
             "base_version": None,
             "observed_at": "2026-11-25T10:00:00+00:00",
-            "payload": {"uprn": 1, "outcome": "no_access", "notes": f"Card {seq}"},
+            "payload": {"uprn": 1, "outcome": "no_access", "notes": notes},
         }
-        for seq in (1, 2)
+        for seq, notes in ((1, "Card left"), (2, "Card left again"), (3, "x" * 20_000))
     ]
     purged = {k: v for k, v in sent[0].items() if k != "payload"}
     purged |= {"payload": REDACTED, "redacted_at": "2026-12-01T00:00:00+00:00"}
-    for row_id, (m, body) in enumerate(((sent[0], purged), (sent[1], sent[1])), start=1):
+    bodies = (purged, sent[1], sent[2])
+    for row_id, (m, body) in enumerate(zip(sent, bodies, strict=True), start=1):
         db.execute(
             "INSERT INTO mutations (id, mutation_id, device_id, user_id, device_seq, "
             "entity_type, entity_id, op, received_at, content_hash, body, status, result) "
@@ -340,14 +340,11 @@ def test_a_purged_mutation_keeps_its_content_hash_when_the_column_goes(tmp_path)
             ],
         )
     db.conn.commit()
-    assert migrate(db)[0] == "m0026_no_content_hash"
-    assert "content_hash" not in db["mutations"].columns_dict
-    kept = json.loads(db.execute("SELECT body FROM mutations WHERE id = 1").fetchone()[0])
-    assert kept["content_sha256"] == digest(sent[0]) and kept["payload"] == REDACTED
-    whole = json.loads(db.execute("SELECT body FROM mutations WHERE id = 2").fetchone()[0])
-    assert whole == sent[1]
-    changed = [dict(m, device_seq=m["device_seq"] + 2, payload={"uprn": 1}) for m in sent]
+    assert migrate(db)[0] == "m0026_content_hash_when_needed"
+    kept = db.execute("SELECT content_hash FROM mutations ORDER BY id").fetchall()
+    assert kept == [(digest(sent[0]),), (None,), (digest(sent[2]),)]
+    changed = [dict(m, device_seq=m["device_seq"] + 3, payload={"uprn": 1}) for m in sent]
     caller = Caller(1, "o", "officer", 1, device_id=1)
     results = push_batch(db, caller, [*sent, *changed])["results"]
-    assert [r["status"] for r in results[:2]] == ["duplicate", "duplicate"], results
-    assert [r.get("code") for r in results[2:]] == ["mutation-id-reused"] * 2, results
+    assert [r["status"] for r in results[:3]] == ["duplicate"] * 3, results
+    assert [r.get("code") for r in results[3:]] == ["mutation-id-reused"] * 3, results

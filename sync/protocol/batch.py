@@ -1,8 +1,9 @@
 """A push batch: what every mutation kind reads and writes through.
 
 Every mutation is checked in full before anything of it is written, so a rejected mutation
-leaves nothing behind. The writes of an applied one are staged, kept when it succeeds,
-and stored with one ``executemany`` per statement when the batch ends. What later
+leaves nothing behind. The writes of each mutation are staged in the batch (taken out
+again should it be rejected after all) and stored with one ``executemany`` per statement
+when the batch ends. What later
 mutations of the same batch read is read once and kept up to date in the batch (the homes,
 the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
 the database in ways the batch does not follow (an arrangement replacing the tenancy's
@@ -11,13 +12,11 @@ its rows in the change index and the outbox still wait for the end of the batch,
 keep the mutations' order.
 """
 
-import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import orjson
 from sqlite_utils import Database
 
 from sync.access.scope import Caller, granted_homes, visible_patch_ids
@@ -26,8 +25,10 @@ from sync.clock import CLOCK_AHEAD, CLOCK_BEHIND, LONDON, iso
 from sync.errors import DoorstepError
 from sync.protocol import outbox
 from sync.protocol.homes import Home, Homes
+from sync.protocol.resends import kept_hash
 from sync.store import changes
 from sync.store.rows import chunks
+from sync.store.strict_json import dumps_text
 
 # An officer's queued records for a patch moved away from them are still accepted for
 # this long after the move (by server time, whatever the phone's clock says).
@@ -40,26 +41,12 @@ class Rejected(DoorstepError):
     code = "rejected"
 
 
-def dumps(value, sort_keys: bool = False) -> bytes:
-    """JSON as UTF-8, by orjson (the hot path); what orjson refuses (integers past 64 bits,
-    nesting past 254 levels: only ever in malformed mutations) by the standard library."""
-    try:
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
-    except TypeError:
-        text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
-        return text.encode()
-
-
-def dumps_text(value) -> str:
-    return dumps(value).decode()
-
-
 # --- the batch -------------------------------------------------------------------------
 
 STORE = """INSERT INTO mutations (id, mutation_id, duplicate_of, device_id, user_id,
                device_seq, entity_type, entity_id, op, base_version, observed_at, received_at,
-               body, status, result)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+               body, content_hash, status, result)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 
 
 class Batch:
@@ -88,7 +75,9 @@ class Batch:
         self.records: dict[tuple[str, str], dict] = {}  # (kind, id) -> row, as changed here
         self.history: dict[tuple[str, str], dict] = {}  # (kind, id) -> field versions
         self.latest: dict[tuple[str, str], tuple] = {}  # (kind, id) -> (origin, seq)
-        self.staged: list[tuple[str, tuple]] = []  # the current mutation's writes
+        # The current mutation's writes, already in ``buffered``: the lists it added a row
+        # to, in order, so that a rejection takes them out again (``drop_staged``).
+        self.staged: list[list[tuple]] = []
         self.mutation_id = ""  # the mutation being applied
         self.writes_now = False  # whether its record writes happen at once (in a savepoint)
         # Its observed_at's flag when it was the phone's clock, ahead of the server or a
@@ -181,7 +170,6 @@ class Batch:
         """The mutation ``mutation_id`` is about to be applied."""
         self.mutation_id, self.writes_now = mutation_id, writes_now
         self.clock_flag = None
-        self.staged.clear()
 
     def later(self, sql: str, row: tuple) -> None:
         """Store this row of a record when the batch ends (if the current mutation is
@@ -189,7 +177,9 @@ class Batch:
         if self.writes_now:
             self.db.conn.execute(sql, row)
         else:
-            self.staged.append((sql, row))
+            rows = self.buffered[sql]
+            rows.append(row)
+            self.staged.append(rows)
 
     # The change index and the outbox are always stored when the batch ends, so that
     # their order (pulls page by seq; the feed and webhooks go by outbox id) is the
@@ -197,8 +187,9 @@ class Batch:
     def touch(self, entity_type: str, entity_id: str, uprn: int, origin: int | None) -> None:
         """``changes.touch`` for the batch; ``origin``: the device whose pulls skip it."""
         seq = self.numbers.next()
-        row = changes.index_row(entity_type, entity_id, uprn, seq, origin=origin)
-        self.staged.append((changes.INDEX_UPSERT, row))
+        rows = self.buffered[changes.INDEX_UPSERT]
+        rows.append(changes.index_row(entity_type, entity_id, uprn, seq, origin=origin))
+        self.staged.append(rows)
         self.latest[entity_type, entity_id] = (origin, seq)
 
     def event(self, topic: str, entity_id: str, data: dict | None = None) -> None:
@@ -207,13 +198,18 @@ class Batch:
         (``Kind.rendered``). Its id derives from the mutation's, so it is the same however
         often the phone retries."""
         event_id = f"{self.mutation_id}.{len(self.staged)}"
-        row = outbox.event_row(event_id, topic, entity_id, data, self.now_iso)
-        self.staged.append((outbox.EVENT_INSERT, row))
+        rows = self.buffered[outbox.EVENT_INSERT]
+        rows.append(outbox.event_row(event_id, topic, entity_id, data, self.now_iso))
+        self.staged.append(rows)
 
     def keep_staged(self) -> None:
-        buffered = self.buffered
-        for sql, row in self.staged:
-            buffered[sql].append(row)
+        """The current mutation was applied: its writes stay."""
+        self.staged.clear()
+
+    def drop_staged(self) -> None:
+        """Take the current mutation's writes out again: it was rejected."""
+        for rows in reversed(self.staged):
+            rows.pop()
         self.staged.clear()
 
     def store(self, mutation_id, raw, clean, seq, result, duplicate_of=None) -> int:
@@ -221,6 +217,7 @@ class Batch:
         a malformed one too, when the number itself is good, so that its device's
         ``acknowledged_seq`` moves past it)."""
         status = result["status"] if result["status"] in ("applied", "conflict") else "rejected"
+        copy = dumps_text(raw)
         self.last_row += 1
         self.buffered[STORE].append(
             (
@@ -236,7 +233,8 @@ class Batch:
                 clean and clean["base_version"],
                 clean and clean["observed_iso"],
                 self.now_iso,
-                dumps_text(raw),
+                copy,
+                kept_hash(raw, copy),
                 status,
                 dumps_text(result),
             )

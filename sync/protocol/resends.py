@@ -1,18 +1,21 @@
 """What makes a mutation sent again the same mutation: everything the phone sent but the
 delivery details (its ``device_seq``). A push compares contents only when a mutation id
-comes back, which is rare (a resend after a lost answer), so a push works nothing out for
-the mutations it has not seen before: the comparison reads the copy of what the phone
-sent that every stored mutation keeps (``mutations.body``).
+comes back, which is rare (a resend after a lost answer), so for the mutations it has not
+seen before it works nothing out.
 
-Retention's purge takes a mutation's payload out of that copy (sync.retention); it leaves
-the SHA-256 of the content in its place (``CONTENT_SHA256``), which is all a resend of a
-purged mutation is then compared with.
+A resend is compared with the copy of what was sent that every stored mutation keeps
+(``mutations.body``), read back exactly as written. A long copy (over ``COMPARED_UP_TO``
+characters) has the SHA-256 of its content kept beside it (``mutations.content_hash``),
+worked out once when it is stored, and so has a copy whose payload retention has purged
+(sync.retention): a resend is compared with that hash instead. So what a resend costs is
+bounded by what it sends, however long what it names was: a short push naming long
+mutations stored earlier cannot make the server read them all.
 """
 
 import hashlib
 import json
 
-from sync.protocol.batch import dumps
+from sync.store.strict_json import dumps
 
 CONTENT_KEYS = (
     "mutation_id",
@@ -23,8 +26,8 @@ CONTENT_KEYS = (
     "observed_at",
     "payload",
 )
-# The key of a purged mutation's stored copy that holds its content's digest.
-CONTENT_SHA256 = "content_sha256"
+# A copy longer than this (in characters) keeps its content's hash instead of being read.
+COMPARED_UP_TO = 16 * 1024
 
 
 def content(sent: dict) -> bytes:
@@ -37,14 +40,21 @@ def digest(sent: dict) -> str:
     return hashlib.sha256(content(sent)).hexdigest()
 
 
-def same(stored: str | dict, sent: dict) -> bool:
-    """Whether ``sent`` has the content of a stored mutation: ``stored`` is its copy as
-    kept (``mutations.body``), or what the phone sent earlier in the same push. The copy
-    is read back exactly as it was written (the standard library keeps integers past 64
-    bits, which orjson would turn into floats), so what was sent compares as it was."""
-    earlier = stored if isinstance(stored, dict) else json.loads(stored)
-    if not isinstance(earlier, dict):
-        return False
-    if "redacted_at" in earlier and CONTENT_SHA256 in earlier:  # purged: its digest is left
-        return earlier[CONTENT_SHA256] == digest(sent)
-    return content(earlier) == content(sent)
+def kept_hash(sent: dict, copy: str) -> str | None:
+    """The hash a mutation is stored with, given the copy stored (``copy``): its digest
+    when the copy is long, else None (the copy itself is compared)."""
+    return digest(sent) if len(copy) > COMPARED_UP_TO else None
+
+
+def same(earlier: dict | tuple[str | None, str | None], sent: dict) -> bool:
+    """Whether ``sent`` has the content of a mutation already stored, given as (its copy,
+    its content hash) with one of the two None, or made earlier in the same push (what
+    was sent then). A copy is read back exactly as it was written: the standard library
+    keeps integers past 64 bits, which orjson would turn into floats."""
+    if isinstance(earlier, dict):
+        return content(earlier) == content(sent)
+    copy, content_hash = earlier
+    if content_hash is not None:
+        return content_hash == digest(sent)
+    stored = json.loads(copy)
+    return isinstance(stored, dict) and content(stored) == content(sent)

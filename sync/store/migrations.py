@@ -1158,18 +1158,21 @@ def m0025_malformed_device_seq(db: Database) -> None:
 
 
 @migrations()
-def m0026_no_content_hash(db: Database) -> None:
-    """A push no longer hashes each mutation's content: the content is compared with the
-    stored copy of what the phone sent (``body``) only when a mutation id comes back
-    (sync.protocol.resends). A copy whose payload retention has purged keeps the hash in
-    its place, under ``content_sha256``, so a resend of it is still recognised. Dropping
-    the column rewrites the mutation log once: about 9 seconds a million mutations on a
-    2-core machine."""
+def m0026_content_hash_when_needed(db: Database) -> None:
+    """A push no longer hashes every mutation's content: a resend is compared with the
+    stored copy of what the phone sent (``body``), and the hash is kept only where the copy
+    will not do, so ``content_hash`` may now be null. It is kept for a long copy (over 16 KB,
+    which a resend is not made to read: sync.protocol.resends) and for a copy whose payload
+    retention has purged. Rewrites the mutation log once: about 11 seconds a million
+    mutations on a 2-core machine."""
     db.executescript(
         """
-        UPDATE mutations SET body = json_set(body, '$.content_sha256', content_hash)
-         WHERE json_valid(body) AND json_type(body) = 'object'
-           AND json_type(body, '$.redacted_at') IS NOT NULL;
+        ALTER TABLE mutations ADD COLUMN kept_hash TEXT;
+        UPDATE mutations SET kept_hash = content_hash
+         WHERE length(body) > 16384
+            OR (json_valid(body) AND json_type(body) = 'object'
+                AND json_type(body, '$.redacted_at') IS NOT NULL);
         ALTER TABLE mutations DROP COLUMN content_hash;
+        ALTER TABLE mutations RENAME COLUMN kept_hash TO content_hash;
         """
     )

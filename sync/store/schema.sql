@@ -327,7 +327,8 @@ CREATE TABLE mutations (
     status TEXT NOT NULL CHECK (status IN ('applied', 'conflict', 'rejected')),
     result TEXT NOT NULL,
     reviewed_at TEXT,
-    reviewed_by INTEGER REFERENCES users(id)
+    reviewed_by INTEGER REFERENCES users(id),
+    content_hash TEXT
 );
 
 CREATE INDEX mutations_device ON mutations(device_id, device_seq);

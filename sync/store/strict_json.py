@@ -1,7 +1,10 @@
-"""JSON parsing that refuses what SQLite and UTF-8 cannot store."""
+"""JSON as it is stored: parsing that refuses what SQLite and UTF-8 cannot store, and
+writing by orjson."""
 
 import json
 import re
+
+import orjson
 
 # A UTF-16 surrogate on its own: half a character (json.loads pairs the escapes of a
 # whole one), which UTF-8, and so SQLite, cannot hold.
@@ -49,3 +52,17 @@ def _repaired(value):
     if isinstance(value, dict):
         return {_repaired(k): _repaired(v) for k, v in value.items()}
     return value
+
+
+def dumps(value, sort_keys: bool = False) -> bytes:
+    """JSON as UTF-8, by orjson (the hot path); what orjson refuses (integers past 64 bits,
+    nesting past 254 levels: only ever in malformed mutations) by the standard library."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:
+        text = json.dumps(value, sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
+        return text.encode()
+
+
+def dumps_text(value) -> str:
+    return dumps(value).decode()
