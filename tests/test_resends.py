@@ -10,6 +10,7 @@ import pytest
 
 from sync.protocol.resends import COMPARED_UP_TO, digest
 from sync.retention import Periods, purge
+from tests.conftest import assert_problem
 from tests.phone import Outbox, home_of, push
 
 
@@ -162,3 +163,21 @@ def test_a_record_purged_twice_keeps_its_mutations_hash(db, client, as_user):
     db.conn.commit()
     purge(db, periods, now=now + timedelta(days=1))
     assert push(client, as_user(officer), m)["results"][0]["status"] == "duplicate"
+
+
+def test_nan_and_infinity_are_not_json(db, client, as_user):
+    """Python reads them, JSON has no such values, and SQLite's JSON functions (which the
+    purge reads stored mutations with) refuse text holding them."""
+    uprn, ref = home_of(db, "officer1")
+    m = _visit(Outbox(), uprn, ref)
+    before = db.execute("SELECT count(*) FROM mutations").fetchone()[0]
+    for word in ("NaN", "Infinity", "-Infinity"):
+        text = json.dumps({"mutations": [m]}).replace('"no_access"', word)
+        response = client.post(
+            "/sync/push",
+            data=text,
+            headers=as_user("officer1") | {"Content-Type": "application/json"},
+        )
+        problem = assert_problem(response, 400)
+        assert word in json.dumps(problem), problem
+    assert db.execute("SELECT count(*) FROM mutations").fetchone()[0] == before

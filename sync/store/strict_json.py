@@ -21,11 +21,13 @@ def loads(text: str, *, repair: bool = False):
     ``repair``, a lone surrogate becomes U+FFFD, the replacement character, as a UTF-8
     decoder shows a broken character: a phone's note cut mid-emoji is kept, not refused."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_not_json)
     except json.JSONDecodeError as exc:
         raise InvalidJSON(f"{exc.msg} at column {exc.colno}") from None
     except RecursionError:
         raise InvalidJSON("nested too deeply") from None
+    except InvalidJSON:
+        raise
     except ValueError:
         raise InvalidJSON("a number is too long") from None
     try:
@@ -42,6 +44,12 @@ def loads(text: str, *, repair: bool = False):
         except RecursionError:
             raise InvalidJSON("nested too deeply") from None
     return value
+
+
+def _not_json(name: str):
+    """NaN and Infinity, which Python reads and JSON does not have (RFC 8259): no value
+    SQLite's JSON functions, or another system, could read back."""
+    raise InvalidJSON(f"{name} is not a JSON value")
 
 
 def _repaired(value):
