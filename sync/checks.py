@@ -477,7 +477,9 @@ def _taking_as_is(record: Record) -> Callable[[dict], dict]:
     lines += [
         "    except ValueError:",
         "        return checked(data)",
-        "    if found != len(data) or (whole is not None and whole(out)):",
+        f"    if found != len(data) or len(data) < {record.min_fields}:",
+        "        return checked(data)",
+        "    if whole is not None and whole(out):",
         "        return checked(data)",
         "    return out",
     ]
