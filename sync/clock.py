@@ -30,10 +30,13 @@ def iso(moment: datetime) -> str:
     return text[1:-1] if utc.microsecond else f"{text[1:-7]}.000000+00:00"
 
 
-def as_given(moment: datetime) -> str:
+def as_given(moment: datetime | None) -> str | None:
     """An aware instant in its own UTC offset, as ``isoformat()`` writes it (microseconds
-    only when there are some), by orjson. Offsets are whole minutes (``checks.Moment``
-    refuses others): orjson would drop an offset's seconds."""
+    only when there are some), by orjson; None for None (a time not given). Offsets are
+    whole minutes (``checks.Moment`` refuses others): orjson would drop an offset's
+    seconds."""
+    if moment is None:
+        return None
     try:
         return orjson.dumps(moment).decode()[1:-1]
     except TypeError:  # a datetime subclass, which orjson does not take

@@ -72,31 +72,15 @@ def _given_seq(raw: dict) -> int | None:
         return None
 
 
-def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op, dict]:
-    """The mutation's kind, op and clean payload, or ``Rejected``. A role may make only
-    the kinds of record it receives (sync.records): maintenance never sees rent records,
-    so it never makes them either."""
+def _check(batch: Batch, clean: dict | None, problems: dict) -> tuple[Kind, Op, dict]:
+    """The mutation's kind, op and clean payload, or ``Rejected``."""
     if clean is None:
         raise Rejected("The mutation is malformed.", code="invalid-mutation", errors=problems)
-    pushed = kinds.pushed()
-    kind = pushed.get(clean["entity_type"])
-    if kind is None:
-        raise Rejected(
-            f"Unknown entity_type {clean['entity_type']!r}.",
-            code="unknown-entity-type",
-            errors={"entity_type": [f"One of: {', '.join(pushed)}."]},
-        )
-    if not kind.receives(caller):
-        raise Rejected(
-            f"Your role ({caller.role}) may not make {kind.name} records.",
-            code="forbidden",
-        )
-    if clean["op"] not in kind.ops:
-        raise Rejected(
-            f"{kind.name} records allow only: {', '.join(kind.ops)}.",
-            code="invalid-op",
-            errors={"op": [f"One of: {', '.join(kind.ops)}."]},
-        )
+    pair = (clean["entity_type"], clean["op"])
+    found = batch.allowed.get(pair)
+    if found is None:  # (looked up once a batch: most are of a kind or two)
+        found = batch.allowed[pair] = _kind_and_op(batch.caller, *pair)
+    kind, op = found
     if clean["op"] == "create":
         try:  # a new record's id is the phone's UUID, kept as sent (the batch read it so)
             _NEW_ID.clean(clean["entity_id"])
@@ -106,7 +90,6 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
                 code="invalid-mutation",
                 errors={"entity_id": ["Not a valid UUID."]},
             ) from None
-    op = kind.ops[clean["op"]]
     try:
         return kind, op, op.payload.load(clean["payload"])
     except Invalid as exc:
@@ -115,6 +98,32 @@ def _check(caller: Caller, clean: dict | None, problems: dict) -> tuple[Kind, Op
             code="invalid-payload",
             errors={f"payload.{k}": v for k, v in exc.errors.items()},
         ) from None
+
+
+def _kind_and_op(caller: Caller, entity_type: str, op: str) -> tuple[Kind, Op]:
+    """The kind and op a mutation names, or ``Rejected``. A role may make only the kinds
+    of record it receives (sync.records): maintenance never sees rent records, so it never
+    makes them either."""
+    pushed = kinds.pushed()
+    kind = pushed.get(entity_type)
+    if kind is None:
+        raise Rejected(
+            f"Unknown entity_type {entity_type!r}.",
+            code="unknown-entity-type",
+            errors={"entity_type": [f"One of: {', '.join(pushed)}."]},
+        )
+    if not kind.receives(caller):
+        raise Rejected(
+            f"Your role ({caller.role}) may not make {kind.name} records.",
+            code="forbidden",
+        )
+    if op not in kind.ops:
+        raise Rejected(
+            f"{kind.name} records allow only: {', '.join(kind.ops)}.",
+            code="invalid-op",
+            errors={"op": [f"One of: {', '.join(kind.ops)}."]},
+        )
+    return kind, kind.ops[op]
 
 
 def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str | None) -> dict:
@@ -128,7 +137,7 @@ def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str |
     if seen:
         return _sent_again(batch, raw, clean, seq, answer_id, mutation_id, seen)
     try:
-        kind, op, payload = _check(batch.caller, clean, problems)
+        kind, op, payload = _check(batch, clean, problems)
         clean["mutation_id"] = mutation_id  # as stored (a phone may send capitals)
         batch.begin(mutation_id, kind.writes_now)
         earliest, latest = batch.believable

@@ -84,6 +84,8 @@ class Batch:
         # year and more behind, and was clamped (sync.push): clock-ahead, clock-behind.
         self.clock_flag: str | None = None
         self._granted: set[int] | None = None
+        # (entity_type, op) -> (kind, op) the caller may push (sync.push, once a batch).
+        self.allowed: dict[tuple[str, str], tuple] = {}
         # What record kinds read once for the whole batch, under names of their own.
         self.memo: dict[str, object] = {}
 

@@ -76,10 +76,6 @@ def visit_out(row: dict) -> dict:
     return row
 
 
-def _as_given(moment):
-    return as_given(moment) if moment is not None else None
-
-
 def _json_list(items: list | None) -> str:
     return dumps_text(items) if items else "[]"
 
@@ -151,8 +147,8 @@ def apply_visit(batch: Batch, m: dict, visit: dict) -> dict:
             visit["latitude"],
             visit["longitude"],
             visit["gps_accuracy_m"],
-            _as_given(visit["arrived_at"]),
-            _as_given(visit["left_at"]),
+            as_given(visit["arrived_at"]),
+            as_given(visit["left_at"]),
             visit["corrects"],
             _json_list(photos),
             m["observed_iso"],

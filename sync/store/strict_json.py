@@ -73,4 +73,7 @@ def dumps(value, sort_keys: bool = False) -> bytes:
 
 
 def dumps_text(value) -> str:
-    return dumps(value).decode()
+    try:  # orjson at once: the hot path writes a few of these a mutation
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return dumps(value).decode()
