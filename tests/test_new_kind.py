@@ -4,11 +4,13 @@ registry line. Push, pull, retention's lists and the enums then take it without 
 edit anywhere."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from schemas.sync import _mutation_json_schema
 from sync import kinds, retention
+from sync.access.scope import Caller
 from sync.checks import Integer, Record, Text
 from sync.protocol.batch import Batch, Op, Rejected, prefetch_creates
 from sync.protocol.kinds import Kind
@@ -125,3 +127,22 @@ def test_an_op_that_refuses_after_staging_leaves_nothing_behind(
     assert sorted(r[0] for r in stored) == sorted(r[0] for r in indexed) == sorted(ids[::2])
     events = db.execute("SELECT event_id FROM outbox WHERE topic = 'note.made' ORDER BY id")
     assert [r[0] for r in events] == [f"{sent[0]['mutation_id']}.2", f"{sent[2]['mutation_id']}.2"]
+
+
+def test_a_refused_mutation_leaves_no_statement_ahead_of_the_applied_ones(db):
+    """Statements are stored in the order applied mutations first wrote them (a record
+    before the rows that refer to it): one a refused mutation wrote first does not jump
+    the queue."""
+    admin = db.execute("SELECT id FROM users WHERE role = 'admin' LIMIT 1").fetchone()[0]
+    batch = Batch(db, Caller(admin, "admin", "admin", None), datetime.now(UTC))
+    batch.begin("refused", writes_now=False)
+    batch.later("INSERT INTO steps", (1,))
+    batch.drop_staged()
+    batch.begin("applied", writes_now=False)
+    batch.later("INSERT INTO records", (2,))
+    batch.later("INSERT INTO steps", (3,))
+    batch.keep_staged()
+    assert list(batch.buffered.items()) == [
+        ("INSERT INTO records", [(2,)]),
+        ("INSERT INTO steps", [(3,)]),
+    ]

@@ -209,10 +209,14 @@ class Batch:
         self.staged.clear()
 
     def drop_staged(self) -> None:
-        """Take the current mutation's writes out again: it was rejected."""
+        """Take the current mutation's writes out again: it was rejected. A statement
+        only it wrote goes too, so the statements are stored in the order the applied
+        mutations first wrote them (a record before the rows that refer to it)."""
         for rows in reversed(self.staged):
             rows.pop()
         self.staged.clear()
+        for sql in [sql for sql, rows in self.buffered.items() if not rows]:
+            del self.buffered[sql]
 
     def store(self, mutation_id, raw, clean, seq, result, duplicate_of=None) -> int:
         """The mutation as received, with its result; ``seq`` its ``device_seq`` (that of
