@@ -44,6 +44,7 @@ from sync.protocol.kinds import MOVES, OUTLIVES, STAYS
 from sync.protocol.resends import digest
 from sync.store import changes
 from sync.store.rows import EACH, each
+from sync.store.strict_json import dumps_text
 
 SIX_YEARS = 6 * 365
 REDACTED = "Purged: past its retention period."
@@ -138,7 +139,8 @@ def _keys(entities) -> bytes:
 _PUSHED_ABOUT = f"""
     (m.entity_type || ':' || m.entity_id) IN (SELECT value FROM json_each(:entities))
     OR (m.entity_type IN ({", ".join(repr(k) for k in NAMING_TENANCY)})
-        AND json_extract(m.body, '$.payload.tenancy_ref') IN (SELECT value FROM json_each(:refs)))
+        AND iif(json_valid(m.body), json_extract(m.body, '$.payload.tenancy_ref'), NULL)
+            IN (SELECT value FROM json_each(:refs)))
 """
 
 
@@ -153,18 +155,18 @@ def _pushed_about(db: Database, entities, refs, columns: str) -> list[dict]:
     ]
 
 
-def _redact(body: str, result: str, stamp: str) -> tuple[str, str]:
-    """A pushed mutation without its payload; its result without field values."""
-    envelope = orjson.loads(body)
-    if isinstance(envelope, dict):
-        envelope = {k: v for k, v in envelope.items() if k != "payload"}
+def _redact(sent, result: str, stamp: str) -> tuple[str, str]:
+    """A pushed mutation (``sent``, as read back) without its payload; its result without
+    field values."""
+    if isinstance(sent, dict):
+        envelope = {k: v for k, v in sent.items() if k != "payload"}
         envelope |= {"payload": REDACTED, "redacted_at": stamp}
     else:
         envelope = {"payload": REDACTED, "redacted_at": stamp}
     outcome = orjson.loads(result)
     for conflict in outcome.get("conflicts") or []:
         conflict.update(kept=None, yours=None)
-    return orjson.dumps(envelope).decode(), orjson.dumps(outcome).decode()
+    return dumps_text(envelope), orjson.dumps(outcome).decode()
 
 
 def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[str, int]:
@@ -172,10 +174,12 @@ def _purge_copies(db: Database, entities: list, refs: list, stamp: str) -> dict[
     counts = {}
     pushed = _pushed_about(db, entities, refs, "m.id, m.body, m.result, m.content_hash")
     for row in pushed:
-        body, result = _redact(row["body"], row["result"], stamp)
+        # Read back exactly (the standard library keeps integers past 64 bits, and reads
+        # the NaN an older copy may hold, which orjson and SQLite refuse).
+        sent = json.loads(row["body"])
+        body, result = _redact(sent, row["result"], stamp)
         # What a resend is compared with once the payload is gone (sync.protocol.resends):
         # the hash of the content as it was sent, worked out before its first redaction.
-        sent = json.loads(row["body"])
         kept = row["content_hash"] or (digest(sent) if isinstance(sent, dict) else None)
         db.execute(
             "UPDATE mutations SET body = ?, result = ?, content_hash = ? WHERE id = ?",

@@ -105,12 +105,13 @@ def late_refusal(batch: Batch, m: dict, note: dict) -> dict:
     return {"status": "applied"}
 
 
-def test_an_op_that_refuses_after_staging_leaves_nothing_behind(
+def test_an_op_that_refuses_after_staging_leaves_no_rows_behind(
     registered, client, as_user, db, monkeypatch
 ):
     """The batch keeps each mutation's rows with the rest as it goes: one refused after
     staging takes out its own rows, and only its own (the mutation before it, and the one
-    after it, are stored whole, with their events numbered as always)."""
+    after it, are stored whole, with their events numbered as always). Its claim on the
+    id stays for the batch: an op checks everything before it writes (``Op``)."""
     monkeypatch.setitem(registered.ops, "late", Op(NEW_NOTE, late_refusal))
     uprn, _ = home_of(db, "officer1")
     sent = [

@@ -166,12 +166,13 @@ def test_a_record_purged_twice_keeps_its_mutations_hash(db, client, as_user):
 
 
 def test_nan_and_infinity_are_not_json(db, client, as_user):
-    """Python reads them, JSON has no such values, and SQLite's JSON functions (which the
-    purge reads stored mutations with) refuse text holding them."""
+    """Python reads them (and a number too large for a float as infinity), JSON has no such
+    values, and SQLite's JSON functions (which the purge reads stored mutations with)
+    refuse text holding them."""
     uprn, ref = home_of(db, "officer1")
     m = _visit(Outbox(), uprn, ref)
     before = db.execute("SELECT count(*) FROM mutations").fetchone()[0]
-    for word in ("NaN", "Infinity", "-Infinity"):
+    for word in ("NaN", "Infinity", "-Infinity", "1e999", "-1e400"):
         text = json.dumps({"mutations": [m]}).replace('"no_access"', word)
         response = client.post(
             "/sync/push",
@@ -181,3 +182,29 @@ def test_nan_and_infinity_are_not_json(db, client, as_user):
         problem = assert_problem(response, 400)
         assert word in json.dumps(problem), problem
     assert db.execute("SELECT count(*) FROM mutations").fetchone()[0] == before
+
+
+def test_a_copy_stored_with_nan_before_it_was_refused_does_not_stop_the_purge(db, client, as_user):
+    """Older code stored such a copy (a payload with NaN and an integer orjson refuses):
+    the purge reads it all the same, and takes its payload out."""
+    ref, uprn, ended = db.execute(
+        "SELECT tenancy_ref, uprn, end_date FROM tenancies WHERE end_date IS NOT NULL "
+        "ORDER BY end_date LIMIT 1"
+    ).fetchone()
+    officer = db.execute(
+        "SELECT u.username FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
+        "JOIN users u ON u.id = p.officer_id WHERE pp.uprn = ?",
+        [uprn],
+    ).fetchone()[0]
+    m = _visit(Outbox(), uprn, ref, notes="Said to call back")
+    assert push(client, as_user(officer), m)["results"][0]["status"] == "applied"
+    odd = json.dumps(m | {"payload": m["payload"] | {"odd": float("nan"), "big": 2**70}})
+    db.execute("UPDATE mutations SET body = ? WHERE mutation_id = ?", [odd, m["mutation_id"]])
+    db.conn.commit()
+    now = datetime.fromisoformat(ended).replace(tzinfo=UTC) + timedelta(days=2)
+    periods = Periods(snapshot_days=10_000, audit_days=10_000, closed_days=1, outbox_days=90)
+    purge(db, periods, now=now)
+    body, kept = db.execute(
+        "SELECT body, content_hash FROM mutations WHERE mutation_id = ?", [m["mutation_id"]]
+    ).fetchone()
+    assert "Said to call back" not in body and kept is not None

@@ -209,9 +209,10 @@ class Batch:
         self.staged.clear()
 
     def drop_staged(self) -> None:
-        """Take the current mutation's writes out again: it was rejected. A statement
-        only it wrote goes too, so the statements are stored in the order the applied
-        mutations first wrote them (a record before the rows that refer to it)."""
+        """Take the current mutation's rows out again: it was rejected. A statement only
+        it wrote goes too, so the statements are stored in the order the applied mutations
+        first wrote them (a record before the rows that refer to it). Its rows only: an
+        op checks everything before it writes (``Op``)."""
         for rows in reversed(self.staged):
             rows.pop()
         self.staged.clear()
@@ -260,7 +261,10 @@ class Batch:
 @dataclass(frozen=True)
 class Op:
     """One operation on a kind: its payload rules, and ``apply(batch, mutation, payload)``,
-    which raises ``Rejected`` (before writing anything) or returns the result."""
+    which raises ``Rejected`` before writing anything (``Batch.claim``, ``later``,
+    ``touch``, ``event``) or returns the result. A refusal after them would take its rows
+    out again (``Batch.drop_staged``) but not the batch's note of an id claimed or a
+    change indexed: check everything first."""
 
     payload: Record
     apply: Callable[["Batch", dict, dict], dict]

@@ -1161,10 +1161,10 @@ def m0025_malformed_device_seq(db: Database) -> None:
 def m0026_content_hash_when_needed(db: Database) -> None:
     """A push no longer hashes every mutation's content: a resend is compared with the
     stored copy of what the phone sent (``body``), and the hash is kept only where the copy
-    will not do, so ``content_hash`` may now be null. It is kept for a long copy (over 16 KB,
-    which a resend is not made to read: sync.protocol.resends) and for a copy whose payload
-    retention has purged. Rewrites the mutation log once: about 11 seconds a million
-    mutations on a 2-core machine."""
+    will not do, so ``content_hash`` may now be null. It is kept for a long copy (over
+    16,384 characters, which a resend is not made to read: sync.protocol.resends) and for a
+    copy whose payload retention has purged. Rewrites the mutation log once: about 11
+    seconds a million mutations on a 2-core machine."""
     db.executescript(
         """
         ALTER TABLE mutations ADD COLUMN kept_hash TEXT;

@@ -17,11 +17,12 @@ class InvalidJSON(ValueError):
 
 def loads(text: str, *, repair: bool = False):
     """``json.loads`` that also refuses lone surrogates (``"\\ud800"``), nesting too deep
-    to parse and numbers too long to convert, each as ``InvalidJSON`` with a reason. With
+    to parse, numbers too long to convert or too large for a float, and NaN and Infinity,
+    each as ``InvalidJSON`` with a reason. With
     ``repair``, a lone surrogate becomes U+FFFD, the replacement character, as a UTF-8
     decoder shows a broken character: a phone's note cut mid-emoji is kept, not refused."""
     try:
-        value = json.loads(text, parse_constant=_not_json)
+        value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise InvalidJSON(f"{exc.msg} at column {exc.colno}") from None
     except RecursionError:
@@ -44,6 +45,15 @@ def loads(text: str, *, repair: bool = False):
         except RecursionError:
             raise InvalidJSON("nested too deeply") from None
     return value
+
+
+def _finite(text: str) -> float:
+    """A number with a fraction or exponent; one too large for a float (``1e999``), which
+    Python would read as infinity, is refused as the word is."""
+    number = float(text)
+    if number - number != 0:  # inf - inf is NaN
+        raise InvalidJSON(f"{text[:20]} is too large a number")
+    return number
 
 
 def _not_json(name: str):
