@@ -208,3 +208,22 @@ def test_a_copy_stored_with_nan_before_it_was_refused_does_not_stop_the_purge(db
         "SELECT body, content_hash FROM mutations WHERE mutation_id = ?", [m["mutation_id"]]
     ).fetchone()
     assert "Said to call back" not in body and kept is not None
+
+
+@pytest.mark.parametrize("depth", [201, 300, 935])
+def test_nesting_deeper_than_any_request_needs_is_refused(db, client, as_user, depth):
+    """Found in review: a payload some 935 levels deep was read, then could not be written
+    again (the standard library's writer ran out of stack), and the push answered 500."""
+    uprn, ref = home_of(db, "officer1")
+    m = _visit(Outbox(), uprn, ref)
+    deep = "[" * depth + "]" * depth
+    text = json.dumps({"mutations": [m]}).replace('"no_access"', deep)
+    response = client.post(
+        "/sync/push", data=text, headers=as_user("officer1") | {"Content-Type": "application/json"}
+    )
+    problem = assert_problem(response, 400)
+    assert "nested" in json.dumps(problem), problem
+    # What a phone sends, with more than that many brackets in all, is read as ever.
+    many = [_visit(Outbox(), uprn, ref, present=["Tenant"]) for _ in range(120)]
+    results = push(client, as_user("officer1"), *many)["results"]
+    assert {r["status"] for r in results} == {"applied"}

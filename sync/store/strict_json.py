@@ -15,12 +15,18 @@ class InvalidJSON(ValueError):
     pass
 
 
+# Deeper than this no request nests: what is stored is written again by orjson (which
+# stops at 254 levels) or by the standard library, whose recursion stops near 1,000
+# levels less what the stack already holds, so a value that parsed could fail to store.
+MAX_DEPTH = 200
+
+
 def loads(text: str, *, repair: bool = False):
-    """``json.loads`` that also refuses lone surrogates (``"\\ud800"``), nesting too deep
-    to parse, numbers too long to convert or too large for a float, and NaN and Infinity,
-    each as ``InvalidJSON`` with a reason. With
-    ``repair``, a lone surrogate becomes U+FFFD, the replacement character, as a UTF-8
-    decoder shows a broken character: a phone's note cut mid-emoji is kept, not refused."""
+    """``json.loads`` that also refuses lone surrogates (``"\\ud800"``), nesting deeper
+    than ``MAX_DEPTH``, numbers too long to convert or too large for a float, and NaN and
+    Infinity, each as ``InvalidJSON`` with a reason. With ``repair``, a lone surrogate
+    becomes U+FFFD, the replacement character, as a UTF-8 decoder shows a broken
+    character: a phone's note cut mid-emoji is kept, not refused."""
     try:
         value = json.loads(text, parse_constant=_not_json, parse_float=_finite)
     except json.JSONDecodeError as exc:
@@ -31,6 +37,9 @@ def loads(text: str, *, repair: bool = False):
         raise
     except ValueError:
         raise InvalidJSON("a number is too long") from None
+    # Only text with that many brackets can nest that deep: most requests skip the walk.
+    if text.count("[") + text.count("{") > MAX_DEPTH and _deeper(value, MAX_DEPTH):
+        raise InvalidJSON(f"nested more than {MAX_DEPTH} deep")
     try:
         # A lone surrogate in the value was in the text, or came from a \\u escape.
         if "\\u" in text:
@@ -45,6 +54,20 @@ def loads(text: str, *, repair: bool = False):
         except RecursionError:
             raise InvalidJSON("nested too deeply") from None
     return value
+
+
+def _deeper(value, limit: int) -> bool:
+    """Whether ``value`` nests lists and objects more than ``limit`` deep (without
+    recursion: it is the depth Python's own recursion cannot be trusted with)."""
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _finite(text: str) -> float:
