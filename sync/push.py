@@ -72,7 +72,7 @@ def _given_seq(raw: dict) -> int | None:
         return None
 
 
-def _check(batch: Batch, clean: dict | None, problems: dict) -> tuple[Kind, Op, dict]:
+def _check(batch: Batch, clean: dict | None, problems) -> tuple[Kind, Op, dict]:
     """The mutation's kind, op and clean payload, or ``Rejected``."""
     if clean is None:
         raise Rejected("The mutation is malformed.", code="invalid-mutation", errors=problems)
@@ -126,7 +126,7 @@ def _kind_and_op(caller: Caller, entity_type: str, op: str) -> tuple[Kind, Op]:
     return kind, kind.ops[op]
 
 
-def _one(batch: Batch, raw: dict, clean: dict | None, problems: dict, key: str | None) -> dict:
+def _one(batch: Batch, raw: dict, clean: dict | None, problems, key: str | None) -> dict:
     given = raw.get("mutation_id")
     answer_id = given if isinstance(given, str) else None  # each result names it as sent
     seq = clean["device_seq"] if clean is not None else _given_seq(raw)
@@ -207,17 +207,6 @@ def _clamp_observed(clean: dict, batch: Batch) -> str | None:
     return clock_wrong(observed, received)
 
 
-def _envelope(raw) -> tuple[dict | None, dict]:
-    if not isinstance(raw, dict):
-        return None, {"_schema": ["Not an object."]}
-    try:
-        clean = ENVELOPE.load(raw)
-    except Invalid as exc:
-        return None, exc.errors
-    clean["observed_iso"] = iso(clean["observed_at"])
-    return clean, {}
-
-
 def upload(db: Database, caller: Caller, mutations: list, cursor, secret: str) -> dict:
     """A phone's push as it arrives: at most ``MAX_BATCH`` mutations (``TooLarge``, and
     nothing applied), with the cursor of its last pull, which says what it holds (one the
@@ -245,13 +234,15 @@ def _push(db: Database, caller: Caller, mutations: list[dict], pulled) -> dict:
     received = datetime.now(UTC)  # before waiting for the write lock
     well_formed, malformed = [], []
     for position, raw in enumerate(mutations):
-        wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
-        clean, problems = _envelope(raw)
+        try:
+            clean = ENVELOPE.load(raw)  # (what is not an object is refused as "_schema")
+        except Invalid as exc:
+            wrapped = raw if isinstance(raw, dict) else {"mutation": raw}
+            malformed.append((position, wrapped, None, exc.errors, _mutation_key(wrapped)))
+            continue
+        clean["observed_iso"] = iso(clean["observed_at"])
         # A well-formed envelope's id is a UUID already: kept as sent, not checked again.
-        key = wrapped["mutation_id"] if clean is not None else _mutation_key(wrapped)
-        (well_formed if clean is not None else malformed).append(
-            (position, wrapped, clean, problems, key)
-        )
+        well_formed.append((position, raw, clean, None, raw["mutation_id"]))
     # Apply in device sequence order (the sort is stable: one number sent twice keeps the
     # order sent), malformed ones last; answer in the order sent.
     well_formed.sort(key=_device_seq)
