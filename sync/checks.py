@@ -444,7 +444,7 @@ def _taking_as_is(record: Record) -> Callable[[dict], dict]:
     anything amiss (a problem, a field missing, unknown or null where it may not be) is
     handed to ``Record.load``, which names every problem. So it returns what
     ``Record.load`` returns, or raises what it raises, for every input, only sooner for
-    a record that is all in order (tests/test_checks.py holds the two to that)."""
+    a record that is all in order (tests/test_checks_fast.py holds the two to that)."""
     names: dict[str, object] = {"MISSING": object(), "blank": record._blank}
     names |= {"checked": lambda data: Record.load(record, data), "whole": record.whole}
     lines = [

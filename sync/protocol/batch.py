@@ -3,9 +3,9 @@
 Every mutation is checked in full before anything of it is written, so a rejected mutation
 leaves nothing behind. The writes of each mutation are staged in the batch (taken out
 again should it be rejected after all) and stored with one ``executemany`` per statement
-when the batch ends. What later
-mutations of the same batch read is read once and kept up to date in the batch (the homes,
-the ids taken, the mutable records a kind prefetches). A kind whose ops read and write
+when the batch ends. What later mutations of the same batch read is read once and kept
+up to date in the batch (the homes, the ids taken, the mutable records a kind
+prefetches). A kind whose ops read and write
 the database in ways the batch does not follow (an arrangement replacing the tenancy's
 live one) writes its records at once instead, in a savepoint (``Kind.writes_now``);
 its rows in the change index and the outbox still wait for the end of the batch, so both
