@@ -3,7 +3,6 @@ else a mutation id reused (docs/sync-protocol.md, "Exactly once"). Many of these
 a review of the push that stopped hashing every mutation (sync.protocol.resends)."""
 
 import json
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,20 +10,18 @@ import pytest
 from sync.protocol.resends import COMPARED_UP_TO, digest
 from sync.retention import Periods, purge
 from tests.conftest import assert_problem
-from tests.phone import Outbox, home_of, push
+from tests.phone import Outbox, ended_tenancy_of, home_of, push, visit
 
 
-def _visit(outbox, uprn, ref, **extra):
-    payload = {"uprn": uprn, "tenancy_ref": ref, "outcome": "no_access", **extra}
-    return outbox.make("visit", str(uuid.uuid4()), "create", payload)
+def _post(client, headers, text: str):
+    """A push of exactly this text (the test client's json= would write it its own way)."""
+    return client.post(
+        "/sync/push", data=text, headers=headers | {"Content-Type": "application/json"}
+    )
 
 
 def _sent(client, headers, mutations):
-    """A push of exactly this text (the test client's json= would write it its own way)."""
-    text = json.dumps({"mutations": mutations})
-    response = client.post(
-        "/sync/push", data=text, headers=headers | {"Content-Type": "application/json"}
-    )
+    response = _post(client, headers, json.dumps({"mutations": mutations}))
     assert response.status_code == 200, response.get_json()
     return response.get_json()["results"]
 
@@ -44,7 +41,7 @@ def test_the_same_content_sent_again_is_a_duplicate_and_other_content_is_not(
     db, client, as_user, extra
 ):
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref, **extra)
+    m = visit(Outbox(), uprn, ref, **extra)
     first, again = (_sent(client, as_user("officer1"), [m])[0] for _ in range(2))
     assert again == {"mutation_id": m["mutation_id"], "status": "duplicate", "original": first}
     # Keys in another order, base_version left out (null and absent are the same content),
@@ -61,7 +58,7 @@ def test_the_same_content_sent_again_is_a_duplicate_and_other_content_is_not(
 
 def test_a_big_integer_and_its_neighbours_are_told_apart(db, client, as_user):
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref, gps_accuracy_m=2**70)
+    m = visit(Outbox(), uprn, ref, gps_accuracy_m=2**70)
     _sent(client, as_user("officer1"), [m])
     for other in (2**70 + 1, float(2**70)):
         [answer] = _sent(
@@ -77,10 +74,10 @@ def test_keys_that_look_like_retentions_are_content_like_any_other(db, client, a
     other content count as the same (what a purged mutation is compared by is a column
     only retention writes)."""
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref) | {"redacted_at": "x", "content_hash": "0" * 64}
+    m = visit(Outbox(), uprn, ref) | {"redacted_at": "x", "content_hash": "0" * 64}
     first, again = (_sent(client, as_user("officer1"), [m])[0] for _ in range(2))
     assert first["code"] == "invalid-mutation" and again["status"] == "duplicate", again
-    real = _visit(Outbox(), uprn, ref)
+    real = visit(Outbox(), uprn, ref)
     decoy = dict(real, redacted_at="x", content_hash=digest(real), payload={})
     _sent(client, as_user("officer1"), [decoy])
     [answer] = _sent(client, as_user("officer1"), [real])
@@ -89,7 +86,7 @@ def test_keys_that_look_like_retentions_are_content_like_any_other(db, client, a
 
 def test_another_users_resend_learns_nothing(db, client, as_user):
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref)
+    m = visit(Outbox(), uprn, ref)
     assert push(client, as_user("officer1"), m)["results"][0]["status"] == "applied"
     [theirs] = push(client, as_user("officer2"), m)["results"]
     assert theirs == {
@@ -103,10 +100,10 @@ def test_another_users_resend_learns_nothing(db, client, as_user):
 def test_copies_in_one_push(db, client, as_user):
     uprn, ref = home_of(db, "officer1")
     outbox = Outbox()
-    m = _visit(outbox, uprn, ref)
+    m = visit(outbox, uprn, ref)
     copy = dict(m, device_seq=m["device_seq"] + 5)
     changed = dict(m, device_seq=m["device_seq"] + 6, payload=m["payload"] | {"notes": "x"})
-    bad = dict(_visit(outbox, uprn, ref), payload={"uprn": "no"})
+    bad = dict(visit(outbox, uprn, ref), payload={"uprn": "no"})
     results = push(client, as_user("officer1"), m, copy, changed, bad, dict(bad))["results"]
     statuses = [r["status"] for r in results]
     assert statuses == ["applied", "duplicate", "rejected", "rejected", "duplicate"], results
@@ -117,7 +114,7 @@ def test_a_long_mutation_keeps_its_hash_and_short_resends_are_answered_by_it(db,
     """A resend is compared with the stored copy only when the copy is short: a long one
     keeps its content's hash, so a small push naming it is answered without reading it."""
     uprn, ref = home_of(db, "officer1")
-    long = _visit(Outbox(), uprn, ref, junk=[0] * COMPARED_UP_TO)
+    long = visit(Outbox(), uprn, ref, junk=[0] * COMPARED_UP_TO)
     [stored] = _sent(client, as_user("officer1"), [long])
     assert stored["code"] == "invalid-payload"  # kept for review, as sent
     kept = db.execute(
@@ -128,7 +125,7 @@ def test_a_long_mutation_keeps_its_hash_and_short_resends_are_answered_by_it(db,
     answers = _sent(client, as_user("officer1"), [*short, dict(long, device_seq=300)])
     assert {a.get("code") for a in answers[:-1]} == {"mutation-id-reused"}
     assert answers[-1]["status"] == "duplicate"
-    short_one = _visit(Outbox(), uprn, ref)
+    short_one = visit(Outbox(), uprn, ref)
     push(client, as_user("officer1"), short_one)
     assert db.execute(
         "SELECT content_hash FROM mutations WHERE mutation_id = ?", [short_one["mutation_id"]]
@@ -138,15 +135,8 @@ def test_a_long_mutation_keeps_its_hash_and_short_resends_are_answered_by_it(db,
 def test_a_record_purged_twice_keeps_its_mutations_hash(db, client, as_user):
     """A tenant's person_ref can come back in a later tenancy (a transfer, a re-import);
     purged again, the mutations about it keep the hash of what was first sent."""
-    ref, uprn, ended = db.execute(
-        "SELECT tenancy_ref, uprn, end_date FROM tenancies WHERE end_date IS NOT NULL "
-        "ORDER BY end_date LIMIT 1"
-    ).fetchone()
-    officer = db.execute(
-        "SELECT u.username FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
-        "JOIN users u ON u.id = p.officer_id WHERE pp.uprn = ?",
-        [uprn],
-    ).fetchone()[0]
+    officer = "officer1"
+    ref, _, ended = ended_tenancy_of(db, officer)
     person, version = db.execute(
         "SELECT person_ref, version FROM tenants WHERE tenancy_ref = ? LIMIT 1", [ref]
     ).fetchone()
@@ -170,16 +160,11 @@ def test_nan_and_infinity_are_not_json(db, client, as_user):
     values, and SQLite's JSON functions (which the purge reads stored mutations with)
     refuse text holding them."""
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref)
+    m = visit(Outbox(), uprn, ref)
     before = db.execute("SELECT count(*) FROM mutations").fetchone()[0]
     for word in ("NaN", "Infinity", "-Infinity", "1e999", "-1e400"):
         text = json.dumps({"mutations": [m]}).replace('"no_access"', word)
-        response = client.post(
-            "/sync/push",
-            data=text,
-            headers=as_user("officer1") | {"Content-Type": "application/json"},
-        )
-        problem = assert_problem(response, 400)
+        problem = assert_problem(_post(client, as_user("officer1"), text), 400)
         assert word in json.dumps(problem), problem
     assert db.execute("SELECT count(*) FROM mutations").fetchone()[0] == before
 
@@ -187,16 +172,9 @@ def test_nan_and_infinity_are_not_json(db, client, as_user):
 def test_a_copy_stored_with_nan_before_it_was_refused_does_not_stop_the_purge(db, client, as_user):
     """Older code stored such a copy (a payload with NaN and an integer orjson refuses):
     the purge reads it all the same, and takes its payload out."""
-    ref, uprn, ended = db.execute(
-        "SELECT tenancy_ref, uprn, end_date FROM tenancies WHERE end_date IS NOT NULL "
-        "ORDER BY end_date LIMIT 1"
-    ).fetchone()
-    officer = db.execute(
-        "SELECT u.username FROM patch_properties pp JOIN patches p ON p.id = pp.patch_id "
-        "JOIN users u ON u.id = p.officer_id WHERE pp.uprn = ?",
-        [uprn],
-    ).fetchone()[0]
-    m = _visit(Outbox(), uprn, ref, notes="Said to call back")
+    officer = "officer1"
+    ref, uprn, ended = ended_tenancy_of(db, officer)
+    m = visit(Outbox(), uprn, ref, notes="Said to call back")
     assert push(client, as_user(officer), m)["results"][0]["status"] == "applied"
     odd = json.dumps(m | {"payload": m["payload"] | {"odd": float("nan"), "big": 2**70}})
     db.execute("UPDATE mutations SET body = ? WHERE mutation_id = ?", [odd, m["mutation_id"]])
@@ -215,15 +193,12 @@ def test_nesting_deeper_than_any_request_needs_is_refused(db, client, as_user, d
     """Found in review: a payload some 935 levels deep was read, then could not be written
     again (the standard library's writer ran out of stack), and the push answered 500."""
     uprn, ref = home_of(db, "officer1")
-    m = _visit(Outbox(), uprn, ref)
+    m = visit(Outbox(), uprn, ref)
     deep = "[" * depth + "]" * depth
     text = json.dumps({"mutations": [m]}).replace('"no_access"', deep)
-    response = client.post(
-        "/sync/push", data=text, headers=as_user("officer1") | {"Content-Type": "application/json"}
-    )
-    problem = assert_problem(response, 400)
+    problem = assert_problem(_post(client, as_user("officer1"), text), 400)
     assert "nested" in json.dumps(problem), problem
     # What a phone sends, with more than that many brackets in all, is read as ever.
-    many = [_visit(Outbox(), uprn, ref, present=["Tenant"]) for _ in range(120)]
+    many = [visit(Outbox(), uprn, ref, present=["Tenant"]) for _ in range(120)]
     results = push(client, as_user("officer1"), *many)["results"]
     assert {r["status"] for r in results} == {"applied"}
