@@ -160,6 +160,15 @@ def _checkin(phone, uprn, start: datetime):
     return phone.create("checkin", payload, observed_at=start.isoformat())
 
 
+def _check_out(phone, checkin, at: datetime):
+    """The check-out of ``checkin`` at ``at`` by the phone's clock, observed then."""
+    moment = at.isoformat()
+    update = {"checked_out_at": moment}
+    return phone.make(
+        "checkin", checkin["entity_id"], "update", update, base_version=1, observed_at=moment
+    )
+
+
 def test_a_check_in_from_a_fast_phone_alerts_on_time(client, as_user, tokens, db):
     phone = Outbox()
     start = datetime.now(UTC) + timedelta(hours=2)
@@ -171,14 +180,7 @@ def test_a_check_in_from_a_fast_phone_alerts_on_time(client, as_user, tokens, db
     assert close_to_now(held["checked_in_at"]) and held["flags"] == ["clock-ahead"]
     assert datetime.fromisoformat(held["expected_out_at"]) - checked_in == timedelta(minutes=45)
 
-    out = phone.make(
-        "checkin",
-        checkin["entity_id"],
-        "update",
-        {"checked_out_at": (start + timedelta(minutes=40)).isoformat()},
-        base_version=1,
-        observed_at=(start + timedelta(minutes=40)).isoformat(),
-    )
+    out = _check_out(phone, checkin, start + timedelta(minutes=40))
     (result,) = push(client, as_user("officer1"), out)["results"]
     assert result["status"] == "applied" and "clock-ahead" in result["flags"]
     (checked_out,) = db.execute(
@@ -330,13 +332,6 @@ def test_a_check_in_from_a_reset_phone_alerts_on_time(client, as_user, db):
     assert gap == timedelta(minutes=45)
     alerts = client.get("/lone-working/alerts", headers=as_user("leader1")).get_json()
     assert checkin["entity_id"] not in {a["id"] for a in alerts}
-    out = phone.make(
-        "checkin",
-        checkin["entity_id"],
-        "update",
-        {"checked_out_at": (start + timedelta(minutes=40)).isoformat()},
-        base_version=1,
-        observed_at=(start + timedelta(minutes=40)).isoformat(),
-    )
+    out = _check_out(phone, checkin, start + timedelta(minutes=40))
     (result,) = push(client, as_user("officer1"), out)["results"]
     assert result["status"] == "applied" and "clock-behind" in result["flags"]
