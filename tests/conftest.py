@@ -18,7 +18,8 @@ from server.app import create_app
 from sync import demo
 from sync.access.devices import login
 from sync.clock import london_today
-from sync.store.db import open_database
+from sync.store.db import connect, open_database
+from sync.store.migrations import migrations
 
 BIN = Path(sys.executable).parent
 SMALL = {"seed": 7, "homes_per_patch": 60, "patches": 6}
@@ -185,3 +186,24 @@ def browser():
 
     with chromium() as launched:
         yield launched
+
+
+def before_migration(path: Path, name: str, acknowledged=(0,)):
+    """A database migrated up to migration ``name`` (not run), holding one team, one
+    officer (id 1) and a device of theirs for each ``acknowledged`` sequence (ids from 1):
+    what a migration's test adds its rows to."""
+    db = connect(path)
+    migrations.apply(db, stop_before=name)
+    db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
+    db.execute(
+        "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
+        "password_changed_at, created_at, updated_at) "
+        "VALUES (1, 'o', 'O', 'officer', 1, 'x', 'now', 'now', 'now')"
+    )
+    for device, seq in enumerate(acknowledged, start=1):
+        db.execute(
+            "INSERT INTO devices (id, user_id, token_hash, name, created_at, acknowledged_seq) "
+            "VALUES (?, 1, ?, 'phone', 'now', ?)",
+            [device, f"h{device}", seq],
+        )
+    return db

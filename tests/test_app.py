@@ -11,6 +11,7 @@ from sync import demo
 from sync.store import changes
 from sync.store.db import connect, migrate, open_database
 from sync.store.migrations import migrations
+from tests.conftest import before_migration
 
 
 def test_refuses_to_start_without_a_secret_outside_testing(tmp_path):
@@ -135,20 +136,7 @@ def test_malformed_mutations_get_their_device_seq_back(tmp_path):
     """Migration 0025: a malformed mutation stored without its (good) device_seq gets it
     from what the phone sent, and its device's acknowledged_seq moves past it; a number
     that was never good stays out, and no device's sequence moves back."""
-    db = connect(tmp_path / "d.db")
-    migrations.apply(db, stop_before="m0025_malformed_device_seq")
-    db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
-    db.execute(
-        "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
-        "password_changed_at, created_at, updated_at) "
-        "VALUES (1, 'o', 'O', 'officer', 1, 'x', 'now', 'now', 'now')"
-    )
-    for device, acknowledged in ((1, 1), (2, 7)):
-        db.execute(
-            "INSERT INTO devices (id, user_id, token_hash, name, created_at, acknowledged_seq) "
-            "VALUES (?, 1, ?, 'phone', 'now', ?)",
-            [device, f"h{device}", acknowledged],
-        )
+    db = before_migration(tmp_path / "d.db", "m0025_malformed_device_seq", acknowledged=(1, 7))
     rows = [
         (1, 1, 1, "applied", '{"device_seq": 1}'),
         (2, 1, None, "rejected", '{"device_seq": 2, "observed_at": "2026-11-25T10:00:00"}'),

@@ -11,9 +11,8 @@ from sync.clock import london_today
 from sync.protocol.resends import digest
 from sync.push import push as push_batch
 from sync.retention import REDACTED, Periods, purge
-from sync.store.db import connect, migrate
-from sync.store.migrations import migrations
-from tests.conftest import assert_problem
+from sync.store.db import migrate
+from tests.conftest import assert_problem, before_migration
 from tests.phone import Outbox, Phone, ended_tenancy_of, home_of, push, server_view
 
 
@@ -296,18 +295,7 @@ def test_the_content_hash_is_kept_only_where_a_resend_needs_it(tmp_path):
     """Migration 0026: pushes stop hashing every mutation (a resend is compared with what
     was sent), so the hash goes from a short copy; a long one, and one whose payload was
     purged, keep theirs. Each resent is still a duplicate, and other content is refused."""
-    db = connect(tmp_path / "d.db")
-    migrations.apply(db, stop_before="m0026_content_hash_when_needed")
-    db.execute("INSERT INTO teams (id, name, created_at) VALUES (1, 't', 'now')")
-    db.execute(
-        "INSERT INTO users (id, username, display_name, role, team_id, password_hash, "
-        "password_changed_at, created_at, updated_at) "
-        "VALUES (1, 'o', 'O', 'officer', 1, 'x', 'now', 'now', 'now')"
-    )
-    db.execute(
-        "INSERT INTO devices (id, user_id, token_hash, name, created_at) "
-        "VALUES (1, 1, 'h', 'phone', 'now')"
-    )
+    db = before_migration(tmp_path / "d.db", "m0026_content_hash_when_needed")
     sent = [
         {
             "mutation_id": str(uuid.uuid4()),
