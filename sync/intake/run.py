@@ -96,6 +96,7 @@ def _start_run(
 
 
 def _progress(db: Database, run_id: int, counts: dict, errors: list) -> None:
+    """The run's counts so far (and at its end)."""
     db.execute(
         "UPDATE import_runs SET rows_read = ?, inserted = ?, updated = ?, unchanged = ?, "
         "rejected = ? WHERE id = ?",
@@ -116,19 +117,10 @@ def _finish_run(
 ) -> None:
     """Record the run's counts, its bad rows by line, and its stored rows' warnings."""
     with db.atomic():
+        _progress(db, run_id, counts, errors)
         db.execute(
-            """UPDATE import_runs SET finished_at = ?, rows_read = ?, inserted = ?,
-               updated = ?, unchanged = ?, rejected = ?, warnings = ? WHERE id = ?""",
-            [
-                utc_now(),
-                counts["rows_read"],
-                counts["inserted"],
-                counts["updated"],
-                counts["unchanged"],
-                len(errors),
-                len(warnings),
-                run_id,
-            ],
+            "UPDATE import_runs SET finished_at = ?, warnings = ? WHERE id = ?",
+            [utc_now(), len(warnings), run_id],
         )
         db.conn.executemany(
             "INSERT INTO import_warnings (run_id, line, rule, field, message) "
